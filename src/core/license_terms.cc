@@ -1,0 +1,96 @@
+#include "core/license_terms.h"
+
+#include <fmt/format.h>
+
+#include "core/version_range.h"
+
+namespace licentia {
+
+std::string_view LicenseTypeName(LicenseType type) {
+  switch (type) {
+    case LicenseType::kTerm:
+      return "term";
+    case LicenseType::kSubscription:
+      return "subscription";
+    case LicenseType::kTrial:
+      return "trial";
+  }
+  return "term";
+}
+
+std::optional<LicenseType> LicenseTypeFromName(std::string_view name) {
+  if (name == "term") return LicenseType::kTerm;
+  if (name == "subscription") return LicenseType::kSubscription;
+  if (name == "trial") return LicenseType::kTrial;
+  return std::nullopt;
+}
+
+Status CodeTerms::Validate() const {
+  if (max_devices < 1 || max_devices > kMaxDevicesLimit) {
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("max_devices must be between 1 and {}.",
+                              kMaxDevicesLimit));
+  }
+  if (term_days < 1 || term_days > kMaxTermDays) {
+    return Status(
+        ErrorCode::kInvalidRequest,
+        fmt::format("term_days must be between 1 and {}.", kMaxTermDays));
+  }
+  if (edition.size() > 64) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "edition is longer than 64 characters.");
+  }
+  if (features.size() > 64) {
+    return Status(ErrorCode::kInvalidRequest, "At most 64 features.");
+  }
+  for (const auto& f : features) {
+    if (f.empty() || f.size() > 64) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "Each feature is 1 to 64 characters.");
+    }
+  }
+  auto range = VersionRange::Parse(compatible_versions);
+  if (!range.ok()) return range.status();
+  return Status::Ok();
+}
+
+UnixSeconds ExpiryFrom(UnixSeconds first_activation, int term_days) {
+  return first_activation + static_cast<UnixSeconds>(term_days) * kSecondsPerDay;
+}
+
+Status CheckActivatable(const CodeTerms& terms, UnixSeconds now,
+                        std::optional<UnixSeconds> first_activated_at,
+                        std::string_view app_version) {
+  if (terms.activate_by && now > *terms.activate_by) {
+    return Status(ErrorCode::kActivationDeadlinePassed,
+                  fmt::format("This code had to be activated by {}; that date "
+                              "has passed.",
+                              FormatTimestamp(*terms.activate_by)));
+  }
+  if (first_activated_at) {
+    UnixSeconds expiry = ExpiryFrom(*first_activated_at, terms.term_days);
+    if (now >= expiry) {
+      return Status(ErrorCode::kCodeExpired,
+                    fmt::format("This code's term ended on {}.",
+                                FormatTimestamp(expiry)));
+    }
+  }
+  return CheckVersionCompatible(terms, app_version);
+}
+
+Status CheckVersionCompatible(const CodeTerms& terms,
+                              std::string_view app_version) {
+  auto range = VersionRange::Parse(terms.compatible_versions);
+  if (!range.ok()) return range.status();
+  auto version = Version::Parse(app_version);
+  if (!version.ok()) return version.status();
+  if (!range->Contains(*version)) {
+    return Status(ErrorCode::kIncompatibleVersion,
+                  fmt::format("This code is for versions {} of the "
+                              "application; this one is {}.",
+                              range->ToString(), version->ToString()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace licentia

@@ -1,0 +1,60 @@
+// What a code carries (rule 2) and how its term is computed (rule 3).
+#ifndef LICENTIA_CORE_LICENSE_TERMS_H_
+#define LICENTIA_CORE_LICENSE_TERMS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace licentia {
+
+enum class LicenseType { kTerm, kSubscription, kTrial };
+
+std::string_view LicenseTypeName(LicenseType type);  // "term", ...
+std::optional<LicenseType> LicenseTypeFromName(std::string_view name);
+
+constexpr int kMaxDevicesLimit = 10000;
+constexpr int kMaxTermDays = 36500;
+
+struct CodeTerms {
+  std::string product;
+  std::string edition;
+  std::vector<std::string> features;
+  int max_devices = 1;
+  LicenseType type = LicenseType::kTerm;
+  int term_days = 365;
+  std::optional<UnixSeconds> activate_by;  // end of the activation window
+  std::string compatible_versions;         // a VersionRange; "" = any
+  bool requires_account = false;
+
+  // kInvalidRequest naming the first bad field: device count outside
+  // 1..kMaxDevicesLimit, term outside 1..kMaxTermDays, unparsable range.
+  Status Validate() const;
+};
+
+// Rule 3: the term counts from the code's first activation on any device.
+UnixSeconds ExpiryFrom(UnixSeconds first_activation, int term_days);
+
+// The checks every new activation (a new seat) of a code makes, in the order
+// a person would want them reported: activate-by date (a deadline for every
+// new seat, so a reserve taken up after it fails as rule 8 requires), expiry
+// (once known), application version. Re-activating a device that already
+// holds a seat does not take a new seat and skips the activate-by check.
+// `first_activated_at` is empty before the code's first activation.
+Status CheckActivatable(const CodeTerms& terms, UnixSeconds now,
+                        std::optional<UnixSeconds> first_activated_at,
+                        std::string_view app_version);
+
+// Rule 2: whether `app_version` is within the code's compatible versions.
+// kIncompatibleVersion, or kInvalidRequest for an unparsable version.
+Status CheckVersionCompatible(const CodeTerms& terms,
+                              std::string_view app_version);
+
+}  // namespace licentia
+
+#endif  // LICENTIA_CORE_LICENSE_TERMS_H_

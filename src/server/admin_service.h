@@ -1,0 +1,55 @@
+// The vendor's admin API: products and versions, code batches, code search,
+// blocking, and the event log. Methods take the JSON body (and query
+// parameters for listings) and return the JSON response or an error with a
+// stable code; nothing changes on error. Thread-safe.
+#ifndef LICENTIA_SERVER_ADMIN_SERVICE_H_
+#define LICENTIA_SERVER_ADMIN_SERVICE_H_
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "server/service_context.h"
+
+namespace licentia::server {
+
+using QueryParams = std::map<std::string, std::string, std::less<>>;
+
+constexpr std::int64_t kMaxCodesPerBatch = 100000;
+
+class AdminService {
+ public:
+  explicit AdminService(ServiceContext& ctx) : ctx_(ctx) {}
+
+  Result<boost::json::object> CreateProduct(std::string_view body);
+  Result<boost::json::object> ListProducts();
+  Result<boost::json::object> GetProduct(std::string_view id);
+  Result<boost::json::object> AddVersion(std::string_view id,
+                                         std::string_view body);
+
+  // Issues a batch; the plaintext codes appear only in this response.
+  Result<boost::json::object> IssueCodes(std::string_view body);
+  Result<boost::json::object> ListCodes(const QueryParams& query);
+  Result<boost::json::object> GetCode(std::string_view id);
+  // Finds a code by its plaintext (body {"code": ...}).
+  Result<boost::json::object> LookupCode(std::string_view body);
+  Result<boost::json::object> SetBlocked(std::string_view id,
+                                         std::string_view body, bool blocked);
+  Result<boost::json::object> ListEvents(const QueryParams& query);
+
+ private:
+  Result<boost::json::object> CodeDetail(store::Transaction& txn,
+                                         const store::CodeRow& code);
+  ServiceContext& ctx_;
+};
+
+// Parses a positive decimal id ("42"). kNotFound otherwise.
+Result<std::int64_t> ParseId(std::string_view text, std::string_view what);
+
+}  // namespace licentia::server
+
+#endif  // LICENTIA_SERVER_ADMIN_SERVICE_H_

@@ -1,0 +1,499 @@
+#include "server/app.h"
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "server/admin_service.h"
+#include "server/device_service.h"
+#include "server/http_server.h"
+#include "server/json_fields.h"
+#include "server/metrics.h"
+#include "server/rate_limiter.h"
+#include "server/secrets.h"
+#include "store/store.h"
+
+namespace licentia::server {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+namespace {
+
+enum class Access { kPublic, kDevice, kAdmin };
+
+using PathParams = std::vector<std::string>;
+using RouteFn =
+    std::function<Result<json::object>(const HttpRequest&, const PathParams&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/v1/admin/codes/{}/block": {} captures a segment
+  Access access;
+  bool runs_inline;
+  RouteFn fn;
+  int success_status = 200;
+};
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool Match(std::string_view pattern, std::string_view path, PathParams& params) {
+  auto p = Segments(pattern);
+  auto s = Segments(path);
+  if (p.size() != s.size()) return false;
+  PathParams out;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == "{}") {
+      out.emplace_back(s[i]);
+    } else if (p[i] != s[i]) {
+      return false;
+    }
+  }
+  params = std::move(out);
+  return true;
+}
+
+HttpResponse JsonResponse(int status, const json::object& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+HttpResponse ErrorResponse(const Status& st) {
+  HttpResponse r = JsonResponse(
+      HttpStatusFor(st.code()),
+      json::object{{"error", json::object{{"code", ErrorCodeName(st.code())},
+                                          {"message", st.message()}}}});
+  r.error_code = std::string(ErrorCodeName(st.code()));
+  if (st.code() == ErrorCode::kRateLimited) {
+    r.headers.emplace_back("Retry-After", "60");
+  }
+  if (st.code() == ErrorCode::kUnauthorized) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  }
+  return r;
+}
+
+// The time source for domain rules: the real clock, or in test mode a clock
+// that only moves through the admin test endpoint.
+class ServerClock final : public Clock {
+ public:
+  explicit ServerClock(std::optional<UnixSeconds> manual_start) {
+    if (manual_start) manual_.emplace(*manual_start);
+  }
+  UnixSeconds Now() const override {
+    return manual_ ? manual_->Now() : system_.Now();
+  }
+  ManualClock* manual() { return manual_ ? &*manual_ : nullptr; }
+
+ private:
+  SystemClock system_;
+  std::optional<ManualClock> manual_;
+};
+
+class App {
+ public:
+  App(const ServerConfig& config, std::unique_ptr<store::Store> store,
+      ServerSecrets secrets)
+      : config_(config),
+        store_(std::move(store)),
+        clock_(config.test_clock ? std::optional<UnixSeconds>(
+                                       config.test_clock_start.value_or(
+                                           SystemClock().Now()))
+                                 : std::nullopt),
+        ctx_{*store_, clock_, secrets.signer, secrets.code_pepper},
+        per_ip_(config.rate_limit_per_ip, config.rate_limit_per_ip / 6 + 10),
+        per_code_(config.rate_limit_per_code,
+                  config.rate_limit_per_code / 6 + 5),
+        devices_(ctx_, per_code_),
+        admin_(ctx_),
+        log_(spdlog::stdout_logger_mt("requests")) {
+    log_->set_pattern("%v");
+    BuildRoutes();
+  }
+
+  HttpResponse Handle(const HttpRequest& req) {
+    PathParams params;
+    const Route* found = nullptr;
+    bool path_known = false;
+    for (const auto& r : routes_) {
+      if (!Match(r.pattern, req.path, params)) continue;
+      path_known = true;
+      if (r.method == req.method) {
+        found = &r;
+        break;
+      }
+    }
+    if (!found) {
+      HttpResponse res = ErrorResponse(
+          path_known ? Status(ErrorCode::kMethodNotAllowed,
+                              fmt::format("{} is not allowed on {}.",
+                                          req.method.substr(0, 10),
+                                          req.path.substr(0, 100)))
+                     : Status(ErrorCode::kNotFound,
+                              "There is no such endpoint; see docs/api.md."));
+      res.route = "(unmatched)";
+      return res;
+    }
+    HttpResponse res = Dispatch(*found, req, params);
+    res.route = found->pattern;
+    return res;
+  }
+
+  bool RunsInline(const HttpRequest& req) {
+    PathParams params;
+    for (const auto& r : routes_) {
+      if (r.method == req.method && Match(r.pattern, req.path, params)) {
+        return r.runs_inline;
+      }
+    }
+    return true;  // 404/405 are cheap
+  }
+
+  void OnComplete(const HttpRequest& req, const HttpResponse& res, double ms) {
+    metrics_.Observe(res.route, res.status, ms / 1000.0);
+    if (res.route == "/v1/activate") {
+      metrics_.Count("activate", res.error_code.empty() ? "OK" : res.error_code);
+    }
+    if (!config_.log_requests) return;
+    json::object line{{"ts", FormatTimestamp(SystemClock().Now())},
+                      {"method", req.method},
+                      {"path", req.path},
+                      {"route", res.route},
+                      {"status", res.status},
+                      {"ms", static_cast<double>(static_cast<int>(ms * 1000)) / 1000},
+                      {"remote", req.remote_address}};
+    if (!res.error_code.empty()) line["error"] = res.error_code;
+    log_->info(json::serialize(line));
+  }
+
+ private:
+  HttpResponse Dispatch(const Route& route, const HttpRequest& req,
+                        const PathParams& params) {
+    if (route.access == Access::kAdmin) {
+      if (Status st = Authenticate(req); !st.ok()) return ErrorResponse(st);
+    } else if (route.access == Access::kDevice) {
+      if (per_ip_.Acquire(req.remote_address) != 0) {
+        return ErrorResponse(Status(
+            ErrorCode::kRateLimited,
+            "Too many requests from this address; wait a minute and try "
+            "again."));
+      }
+    }
+    Result<json::object> result = route.fn(req, params);
+    if (!result.ok()) return ErrorResponse(result.status());
+    return JsonResponse(route.success_status, *result);
+  }
+
+  Status Authenticate(const HttpRequest& req) {
+    constexpr std::string_view kBearer = "Bearer ";
+    std::string_view auth = req.authorization;
+    if (!auth.starts_with(kBearer) || auth.size() > 200) {
+      return Status(ErrorCode::kUnauthorized,
+                    "This endpoint needs an admin token: send "
+                    "'Authorization: Bearer <token>'.");
+    }
+    crypto::Hash hash = crypto::Blake2b(auth.substr(kBearer.size()));
+    bool exists = false;
+    Status st = store_->Read([&](store::Transaction& txn) -> Status {
+      LICENTIA_ASSIGN_OR_RETURN(exists, txn.AdminTokenExists(hash));
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    if (!exists) {
+      return Status(ErrorCode::kUnauthorized, "The admin token is not valid.");
+    }
+    return Status::Ok();
+  }
+
+  void Add(std::string method, std::string pattern, Access access,
+           bool runs_inline, RouteFn fn, int success = 200) {
+    routes_.push_back({std::move(method), std::move(pattern), access,
+                       runs_inline, std::move(fn), success});
+  }
+
+  void BuildRoutes() {
+    auto body = [](auto method) {
+      return [method](const HttpRequest& r, const PathParams&) {
+        return method(r.body);
+      };
+    };
+    Add("GET", "/healthz", Access::kPublic, true,
+        [this](const HttpRequest&, const PathParams&) -> Result<json::object> {
+          Status st = store_->Read([](store::Transaction& txn) {
+            return txn.CountAdminTokens().status();
+          });
+          if (!st.ok()) return st;
+          return json::object{{"status", "ok"}};
+        });
+    Add("GET", "/v1/ping", Access::kPublic, true,
+        [this](const HttpRequest&, const PathParams&) -> Result<json::object> {
+          return json::object{{"server_time", clock_.Now()}};
+        });
+    Add("POST", "/v1/activate", Access::kDevice, false,
+        body([this](std::string_view b) { return devices_.Activate(b); }));
+    Add("POST", "/v1/deactivate", Access::kDevice, false,
+        body([this](std::string_view b) { return devices_.Deactivate(b); }));
+    Add("POST", "/v1/status", Access::kDevice, false,
+        body([this](std::string_view b) { return devices_.LicenseStatus(b); }));
+    Add("POST", "/v1/reserve/check", Access::kDevice, false,
+        body([this](std::string_view b) { return devices_.CheckReserve(b); }));
+    Add("POST", "/v1/reserve/register", Access::kDevice, false,
+        body([this](std::string_view b) { return devices_.RegisterReserve(b); }));
+    Add("POST", "/v1/reserve/unregister", Access::kDevice, false,
+        body([this](std::string_view b) {
+          return devices_.UnregisterReserve(b);
+        }));
+
+    Add("POST", "/v1/admin/products", Access::kAdmin, false,
+        body([this](std::string_view b) { return admin_.CreateProduct(b); }),
+        201);
+    Add("GET", "/v1/admin/products", Access::kAdmin, false,
+        [this](const HttpRequest&, const PathParams&) {
+          return admin_.ListProducts();
+        });
+    Add("GET", "/v1/admin/products/{}", Access::kAdmin, false,
+        [this](const HttpRequest&, const PathParams& p) {
+          return admin_.GetProduct(p[0]);
+        });
+    Add("POST", "/v1/admin/products/{}/versions", Access::kAdmin, false,
+        [this](const HttpRequest& r, const PathParams& p) {
+          return admin_.AddVersion(p[0], r.body);
+        },
+        201);
+    Add("POST", "/v1/admin/codes", Access::kAdmin, false,
+        body([this](std::string_view b) { return admin_.IssueCodes(b); }), 201);
+    Add("GET", "/v1/admin/codes", Access::kAdmin, false,
+        [this](const HttpRequest& r, const PathParams&) {
+          return admin_.ListCodes(r.query);
+        });
+    Add("POST", "/v1/admin/codes/lookup", Access::kAdmin, false,
+        body([this](std::string_view b) { return admin_.LookupCode(b); }));
+    Add("GET", "/v1/admin/codes/{}", Access::kAdmin, false,
+        [this](const HttpRequest&, const PathParams& p) {
+          return admin_.GetCode(p[0]);
+        });
+    Add("POST", "/v1/admin/codes/{}/block", Access::kAdmin, false,
+        [this](const HttpRequest& r, const PathParams& p) {
+          return admin_.SetBlocked(p[0], r.body, true);
+        });
+    Add("POST", "/v1/admin/codes/{}/unblock", Access::kAdmin, false,
+        [this](const HttpRequest& r, const PathParams& p) {
+          return admin_.SetBlocked(p[0], r.body, false);
+        });
+    Add("GET", "/v1/admin/events", Access::kAdmin, false,
+        [this](const HttpRequest& r, const PathParams&) {
+          return admin_.ListEvents(r.query);
+        });
+    if (clock_.manual()) {
+      Add("POST", "/v1/admin/test/clock", Access::kAdmin, false,
+          body([this](std::string_view b) { return SetTestClock(b); }));
+    }
+  }
+
+  Result<json::object> SetTestClock(std::string_view body) {
+    LICENTIA_ASSIGN_OR_RETURN(
+        JsonFields f, JsonFields::Parse(body, {"now", "advance_seconds",
+                                               "advance_days"}));
+    LICENTIA_ASSIGN_OR_RETURN(auto now, f.OptDate("now"));
+    LICENTIA_ASSIGN_OR_RETURN(auto secs,
+                              f.OptInt("advance_seconds", 0, 100LL * 365 * 86400));
+    LICENTIA_ASSIGN_OR_RETURN(auto days, f.OptInt("advance_days", 0, 100 * 365));
+    ManualClock& clock = *clock_.manual();
+    if (now) clock.Set(*now);
+    if (secs) clock.Advance(*secs);
+    if (days) clock.Advance(*days * kSecondsPerDay);
+    return json::object{{"now", clock.Now()},
+                        {"now_text", FormatTimestamp(clock.Now())}};
+  }
+
+  const ServerConfig& config_;
+  std::unique_ptr<store::Store> store_;
+  ServerClock clock_;
+  ServiceContext ctx_;
+  RateLimiter per_ip_;
+  RateLimiter per_code_;
+  DeviceService devices_;
+  AdminService admin_;
+  Metrics metrics_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::vector<Route> routes_;
+
+ public:
+  std::string MetricsText() {
+    auto stats = store_->GetStats();
+    return metrics_.Render(fmt::format(
+        "# HELP licentia_store_commits_total Durable database commits.\n"
+        "# TYPE licentia_store_commits_total counter\n"
+        "licentia_store_commits_total {}\n"
+        "# HELP licentia_store_transactions_total Write transactions "
+        "committed (several share one commit).\n"
+        "# TYPE licentia_store_transactions_total counter\n"
+        "licentia_store_transactions_total {}\n",
+        stats.commits, stats.transactions));
+  }
+};
+
+Result<std::pair<std::string, std::uint16_t>> ParseListen(std::string_view s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "--listen must be HOST:PORT, e.g. 127.0.0.1:8470.");
+  }
+  std::string host(s.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned port = 0;
+  auto ps = s.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), port);
+  if (ec != std::errc() || ptr != ps.data() + ps.size() || port > 65535) {
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("'{}' is not a port number.", ps));
+  }
+  return std::make_pair(host, static_cast<std::uint16_t>(port));
+}
+
+std::string DatabaseUrl(const ServerConfig& config) {
+  if (!config.database.empty()) return config.database;
+  return "sqlite://" +
+         (fs::absolute(config.data_dir) / "licentia.db").string();
+}
+
+// Creates an admin token, stores its hash and returns the plaintext.
+Result<std::string> NewAdminToken(store::Store& store, std::string_view name) {
+  std::string token = crypto::RandomToken("lta_");
+  crypto::Hash hash = crypto::Blake2b(token);
+  Status st = store.Write([&](store::Transaction& txn) {
+    return txn.InsertAdminToken(hash, name, SystemClock().Now());
+  });
+  if (!st.ok()) return st;
+  return token;
+}
+
+Status AnnounceToken(const ServerConfig& config, const std::string& token) {
+  fmt::print(
+      "\n  Admin token (shown once; it is stored only as a hash):\n\n"
+      "    {}\n\n  Use it as: licentia admin --token {} ...\n\n",
+      token, token);
+  std::fflush(stdout);
+  if (!config.admin_token_file.empty()) {
+    return WritePrivateFile(config.admin_token_file, token + "\n");
+  }
+  return Status::Ok();
+}
+
+struct Prepared {
+  std::unique_ptr<store::Store> store;
+  ServerSecrets secrets;
+};
+
+Result<Prepared> Prepare(const ServerConfig& config) {
+  crypto::EnsureInitialized();
+  LICENTIA_ASSIGN_OR_RETURN(ServerSecrets secrets,
+                            LoadOrCreateSecrets(config.data_dir));
+  LICENTIA_ASSIGN_OR_RETURN(auto store, store::OpenStore(DatabaseUrl(config)));
+  return Prepared{std::move(store), std::move(secrets)};
+}
+
+int Fail(const Status& st) {
+  fmt::print(stderr, "licentiad: {}\n", st.ToString());
+  return 1;
+}
+
+}  // namespace
+
+int RunServer(const ServerConfig& config) {
+  auto listen = ParseListen(config.listen);
+  if (!listen.ok()) return Fail(listen.status());
+  auto prepared = Prepare(config);
+  if (!prepared.ok()) return Fail(prepared.status());
+  store::Store& store = *prepared->store;
+
+  std::int64_t tokens = 0;
+  Status st = store.Read([&](store::Transaction& txn) -> Status {
+    LICENTIA_ASSIGN_OR_RETURN(tokens, txn.CountAdminTokens());
+    return Status::Ok();
+  });
+  if (!st.ok()) return Fail(st);
+  if (tokens == 0) {
+    auto token = NewAdminToken(store, "initial");
+    if (!token.ok()) return Fail(token.status());
+    if (Status a = AnnounceToken(config, *token); !a.ok()) return Fail(a);
+  }
+
+  App app(config, std::move(prepared->store), std::move(prepared->secrets));
+  HttpServerOptions options;
+  options.host = listen->first;
+  options.port = listen->second;
+  options.io_threads = std::max(1, config.io_threads);
+  options.worker_threads = std::max(1, config.worker_threads);
+  options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
+  // /metrics needs the App, so it is served here rather than as a route.
+  HttpServer server(
+      options,
+      [&app](const HttpRequest& req) {
+        if (req.method == "GET" && req.path == "/metrics") {
+          HttpResponse r;
+          r.body = app.MetricsText();
+          r.content_type = "text/plain; version=0.0.4";
+          r.route = "/metrics";
+          return r;
+        }
+        return app.Handle(req);
+      },
+      [&app](const HttpRequest& req) {
+        return req.path == "/metrics" || app.RunsInline(req);
+      },
+      [&app](const HttpRequest& req, const HttpResponse& res, double ms) {
+        app.OnComplete(req, res, ms);
+      });
+  auto port = server.Listen();
+  if (!port.ok()) return Fail(port.status());
+  if (!config.port_file.empty()) {
+    // Written whole then renamed, so a reader never sees a partial number.
+    std::string tmp = config.port_file + ".tmp";
+    std::ofstream(tmp) << *port << "\n";
+    fs::rename(tmp, config.port_file);
+  }
+  spdlog::info("licentiad listening on {}:{} (database {}, data {}{})",
+               options.host, *port, DatabaseUrl(config), config.data_dir,
+               config.test_clock ? ", TEST CLOCK ENABLED" : "");
+  server.Run();
+  spdlog::info("licentiad stopped");
+  return 0;
+}
+
+int CreateAdminToken(const ServerConfig& config) {
+  auto prepared = Prepare(config);
+  if (!prepared.ok()) return Fail(prepared.status());
+  auto token = NewAdminToken(*prepared->store, "created by --create-admin-token");
+  if (!token.ok()) return Fail(token.status());
+  if (Status a = AnnounceToken(config, *token); !a.ok()) return Fail(a);
+  return 0;
+}
+
+}  // namespace licentia::server

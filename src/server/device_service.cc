@@ -1,0 +1,468 @@
+#include "server/device_service.h"
+
+#include <fmt/format.h>
+
+#include <boost/json/array.hpp>
+
+#include "core/license_key.h"
+#include "core/version_range.h"
+#include "server/json_fields.h"
+
+namespace licentia::server {
+namespace json = boost::json;
+namespace {
+
+constexpr size_t kMaxCodeInput = 64;
+constexpr size_t kMaxFingerprint = 128;
+constexpr size_t kMaxName = 128;
+constexpr size_t kMaxToken = 128;
+
+// The device's proof that it holds an activation: the current code, its
+// fingerprint and the activation token it received when it activated.
+struct DeviceCredentials {
+  ActivationCode code;
+  std::string fingerprint;
+  std::string token;
+  crypto::Hash device_hash;
+};
+
+Result<ActivationCode> ParseCodeField(const JsonFields& f,
+                                      std::string_view name) {
+  LICENTIA_ASSIGN_OR_RETURN(std::string raw, f.String(name, kMaxCodeInput));
+  return ActivationCode::Parse(raw);
+}
+
+crypto::Hash TokenHash(std::string_view token) {
+  return crypto::Blake2b(token);
+}
+
+Status CodeNotFound() {
+  return Status(ErrorCode::kCodeNotFound,
+                "No license exists for this activation code; check that it "
+                "was typed exactly as received.");
+}
+
+Status Blocked(const store::CodeRow& code) {
+  return Status(ErrorCode::kCodeBlocked,
+                code.blocked_reason.empty()
+                    ? std::string("This activation code has been blocked by "
+                                  "the vendor.")
+                    : fmt::format("This activation code has been blocked by "
+                                  "the vendor: {}.",
+                                  code.blocked_reason));
+}
+
+}  // namespace
+
+// Parses the device credentials and checks the per-code rate limit, so a
+// brute-force guesser is throttled before any database work.
+static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
+                                                  std::string_view code_field,
+                                                  bool need_token,
+                                                  RateLimiter& per_code,
+                                                  const ServiceContext& ctx) {
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ParseCodeField(f, code_field));
+  if (int wait = per_code.Acquire(crypto::ToHex(ctx.HashCode(code)))) {
+    return Status(ErrorCode::kRateLimited,
+                  fmt::format("Too many attempts with this code; try again "
+                              "in {} seconds.",
+                              wait));
+  }
+  LICENTIA_ASSIGN_OR_RETURN(std::string fp,
+                            f.String("fingerprint", kMaxFingerprint));
+  std::string token;
+  if (need_token) {
+    LICENTIA_ASSIGN_OR_RETURN(token, f.String("activation_token", kMaxToken));
+  }
+  crypto::Hash device = DeviceBinding(fp);
+  return DeviceCredentials{std::move(code), std::move(fp), std::move(token),
+                           device};
+}
+
+namespace {
+
+// Loads the code and the device's seat and checks the token: the device must
+// hold a live activation of this code.
+struct HeldLicense {
+  store::CodeRow code;
+  store::ActivationRow activation;
+};
+
+Result<HeldLicense> LoadHeld(store::Transaction& txn,
+                             const ServiceContext& ctx,
+                             const DeviceCredentials& cred) {
+  LICENTIA_ASSIGN_OR_RETURN(auto code,
+                            txn.FindCodeByHash(ctx.HashCode(cred.code)));
+  if (!code) return CodeNotFound();
+  LICENTIA_ASSIGN_OR_RETURN(auto act,
+                            txn.FindActiveActivation(code->id, cred.device_hash));
+  if (!act) {
+    return Status(ErrorCode::kNotActivated,
+                  "This device holds no activation of this code.");
+  }
+  if (!crypto::Equal(act->token_hash, TokenHash(cred.token))) {
+    return Status(ErrorCode::kUnauthorized,
+                  "The activation token does not match this device's "
+                  "activation.");
+  }
+  return HeldLicense{std::move(*code), std::move(*act)};
+}
+
+json::object LicenseJson(const store::CodeRow& code,
+                         const store::ActivationRow& act) {
+  json::object lic = CodeJson(code);
+  lic["activated_at"] = act.activated_at;
+  lic["key_serial"] = act.key_serial;
+  return lic;
+}
+
+// Rule 6, in the order the refusals are listed there. `held` is the device's
+// current license. On success returns the reserve code.
+Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
+                                         const ServiceContext& ctx,
+                                         const HeldLicense& held,
+                                         const ActivationCode& reserve,
+                                         UnixSeconds now) {
+  auto current_expiry = CodeExpiry(held.code);
+  if (!current_expiry || *current_expiry <= now || held.code.blocked) {
+    return Status(ErrorCode::kNoCurrentLicense,
+                  "A reserve code can only be added while this device has a "
+                  "current, valid license.");
+  }
+  if (held.code.terms.type == LicenseType::kSubscription) {
+    return Status(ErrorCode::kCurrentIsSubscription,
+                  "The current license is a subscription, which renews "
+                  "itself; a reserve code cannot be added to it.");
+  }
+  LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeByHash(ctx.HashCode(reserve)));
+  if (!code) return CodeNotFound();
+  if (code->terms.type == LicenseType::kSubscription) {
+    return Status(ErrorCode::kReserveIsSubscription,
+                  "A subscription code cannot be used as a reserve code.");
+  }
+  if (code->terms.type == LicenseType::kTrial) {
+    return Status(ErrorCode::kReserveIsTrial,
+                  "A trial code cannot be used as a reserve code.");
+  }
+  if (code->id == held.code.id) {
+    return Status(ErrorCode::kReserveIsCurrentCode,
+                  "This is the code the device is already using; enter a "
+                  "different code as the reserve.");
+  }
+  if (code->blocked) return Blocked(*code);
+  if (code->terms.product != held.code.terms.product) {
+    return Status(ErrorCode::kWrongProduct,
+                  fmt::format("This code is for the product '{}', not '{}'.",
+                              code->terms.product, held.code.terms.product));
+  }
+  if (code->terms.activate_by && now > *code->terms.activate_by) {
+    return Status(ErrorCode::kActivationDeadlinePassed,
+                  fmt::format("This code had to be activated by {}; that date "
+                              "has passed.",
+                              FormatTimestamp(*code->terms.activate_by)));
+  }
+  if (auto expiry = CodeExpiry(*code); expiry && *expiry <= *current_expiry) {
+    return Status(ErrorCode::kReserveNotLater,
+                  fmt::format("This code was first activated earlier and "
+                              "expires on {}, not later than the current "
+                              "license ({}); it would add nothing.",
+                              FormatTimestamp(*expiry),
+                              FormatTimestamp(*current_expiry)));
+  }
+  LICENTIA_ASSIGN_OR_RETURN(
+      auto existing, txn.FindReserve(held.activation.device_hash,
+                                     held.code.terms.product));
+  if (existing) {
+    return Status(ErrorCode::kReserveAlreadySet,
+                  "This device already has a reserve code; remove it before "
+                  "adding another.");
+  }
+  return std::move(*code);
+}
+
+json::object ReserveJson(const store::CodeRow& code, UnixSeconds added_at) {
+  json::object r = CodeJson(code);
+  r["added_at"] = added_at;
+  return r;
+}
+
+#define LICENTIA_RESERVE_FIELDS \
+  { "code", "fingerprint", "activation_token", "reserve_code" }
+
+}  // namespace
+
+Result<json::object> DeviceService::Activate(std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(
+      JsonFields f,
+      JsonFields::Parse(body, {"code", "fingerprint", "device_name", "os",
+                               "app_version", "product"}));
+  LICENTIA_ASSIGN_OR_RETURN(
+      DeviceCredentials cred,
+      ParseCredentials(f, "code", false, per_code_, ctx_));
+  LICENTIA_ASSIGN_OR_RETURN(auto name, f.OptString("device_name", kMaxName));
+  LICENTIA_ASSIGN_OR_RETURN(auto os, f.OptString("os", kMaxName));
+  LICENTIA_ASSIGN_OR_RETURN(std::string app_version,
+                            f.String("app_version", 32));
+  LICENTIA_ASSIGN_OR_RETURN(auto product, f.OptString("product", 64));
+  {
+    auto v = Version::Parse(app_version);
+    if (!v.ok()) return v.status();
+  }
+  // The token is made outside the transaction: the function may be re-run.
+  std::string token = crypto::RandomToken("lat_");
+  crypto::Hash token_hash = TokenHash(token);
+  std::string device_hex = crypto::ToHex(cred.device_hash);
+
+  json::object response;
+  Status st = ctx_.store.Write([&](store::Transaction& txn) -> licentia::Status {
+    UnixSeconds now = ctx_.clock.Now();
+    LICENTIA_ASSIGN_OR_RETURN(auto code,
+                              txn.FindCodeByHash(ctx_.HashCode(cred.code)));
+    if (!code) return CodeNotFound();
+    if (product && *product != code->terms.product) {
+      return licentia::Status(
+          ErrorCode::kWrongProduct,
+          fmt::format("This code is for the product '{}', not '{}'.",
+                      code->terms.product, *product));
+    }
+    if (code->blocked) return Blocked(*code);
+    if (code->terms.requires_account) {
+      return licentia::Status(
+          ErrorCode::kAccountRequired,
+          "This code requires the device to be connected to a management "
+          "console account before it can be activated.");
+    }
+    LICENTIA_ASSIGN_OR_RETURN(
+        auto existing, txn.FindActiveActivation(code->id, cred.device_hash));
+    LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
+    store::ActivationRow act;
+    bool reactivation = existing.has_value();
+    if (reactivation) {
+      // Rule 4: same seat, same expiry. The token is rotated so that only
+      // the latest holder of the seat can release it.
+      if (auto expiry = CodeExpiry(*code); expiry && now >= *expiry) {
+        return licentia::Status(
+            ErrorCode::kCodeExpired,
+            fmt::format("This code's term ended on {}.",
+                        FormatTimestamp(*expiry)));
+      }
+      LICENTIA_RETURN_IF_ERROR(
+          CheckVersionCompatible(code->terms, app_version));
+      act = std::move(*existing);
+    } else {
+      LICENTIA_RETURN_IF_ERROR(CheckActivatable(
+          code->terms, now, code->first_activated_at, app_version));
+      if (code->seats_used >= code->terms.max_devices) {
+        return licentia::Status(
+            ErrorCode::kDeviceLimitReached,
+            fmt::format("All {} devices allowed for this code are in use; "
+                        "deactivate one of them first.",
+                        code->terms.max_devices));
+      }
+      if (!code->first_activated_at) {
+        // Rule 3: the term starts now, for every device.
+        LICENTIA_RETURN_IF_ERROR(txn.SetFirstActivation(code->id, now));
+        code->first_activated_at = now;
+      }
+      act.code_id = code->id;
+      act.device_hash = cred.device_hash;
+      act.activated_at = now;
+      code->seats_used += 1;
+    }
+    act.device_name = name.value_or("");
+    act.os = os.value_or("");
+    act.app_version = app_version;
+    act.token_hash = token_hash;
+    act.last_seen_at = now;
+    act.key_serial = serial;
+    if (reactivation) {
+      LICENTIA_RETURN_IF_ERROR(txn.RefreshActivation(act));
+    } else {
+      LICENTIA_ASSIGN_OR_RETURN(act.id, txn.InsertActivation(act));
+      // Activating the device's registered reserve is the rollover (rule 8).
+      LICENTIA_ASSIGN_OR_RETURN(
+          auto reserve, txn.FindReserve(cred.device_hash, code->terms.product));
+      bool is_reserve = reserve && reserve->code_id == code->id;
+      if (is_reserve) {
+        LICENTIA_RETURN_IF_ERROR(
+            txn.DeleteReserve(cred.device_hash, code->terms.product));
+      }
+      LICENTIA_RETURN_IF_ERROR(RecordEvent(
+          txn, now, is_reserve ? "reserve.activated" : "code.activated",
+          &*code, device_hex, "device",
+          {{"activation_id", act.id},
+           {"device_name", act.device_name},
+           {"app_version", app_version},
+           {"seats_used", code->seats_used}}));
+    }
+    LicenseKeyPayload key;
+    key.serial = serial;
+    key.issued_at = now;
+    key.valid_from = now;
+    key.valid_until = *CodeExpiry(*code);
+    key.type = code->terms.type;
+    key.max_devices = static_cast<std::uint16_t>(code->terms.max_devices);
+    key.device_binding = cred.device_hash;
+    key.product = code->terms.product;
+    key.edition = code->terms.edition;
+    key.code_id = std::to_string(code->id);
+    key.features = code->terms.features;
+    LICENTIA_ASSIGN_OR_RETURN(std::string armoured,
+                              IssueLicenseKey(key, ctx_.signer));
+    response = json::object{
+        {"license_key", armoured},
+        {"activation_token", token},
+        {"reactivated", reactivation},
+        {"license", LicenseJson(*code, act)},
+        {"server_time", now},
+    };
+    return licentia::Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return response;
+}
+
+Result<json::object> DeviceService::Deactivate(std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(
+      JsonFields f,
+      JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
+  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
+                            ParseCredentials(f, "code", true, per_code_, ctx_));
+  json::object response;
+  Status st = ctx_.store.Write([&](store::Transaction& txn) -> licentia::Status {
+    UnixSeconds now = ctx_.clock.Now();
+    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+    LICENTIA_RETURN_IF_ERROR(txn.Deactivate(held.activation.id, now));
+    LICENTIA_RETURN_IF_ERROR(RecordEvent(
+        txn, now, "code.deactivated", &held.code,
+        crypto::ToHex(cred.device_hash), "device",
+        {{"activation_id", held.activation.id},
+         {"seats_used", held.code.seats_used - 1}}));
+    response = json::object{{"deactivated", true},
+                            {"seats_used", held.code.seats_used - 1},
+                            {"max_devices", held.code.terms.max_devices},
+                            {"server_time", now}};
+    return licentia::Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return response;
+}
+
+Result<json::object> DeviceService::LicenseStatus(std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(
+      JsonFields f,
+      JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
+  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
+                            ParseCredentials(f, "code", true, per_code_, ctx_));
+  json::object response;
+  licentia::Status st = ctx_.store.Read([&](store::Transaction& txn) {
+    UnixSeconds now = ctx_.clock.Now();
+    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+    auto expiry = CodeExpiry(held.code);
+    std::string_view state = held.code.blocked ? "blocked"
+                             : (expiry && now >= *expiry) ? "expired"
+                                                          : "active";
+    json::value reserve = nullptr;
+    LICENTIA_ASSIGN_OR_RETURN(
+        auto r, txn.FindReserve(cred.device_hash, held.code.terms.product));
+    if (r) {
+      LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
+      if (rc) reserve = ReserveJson(*rc, r->added_at);
+    }
+    response = json::object{{"state", state},
+                            {"license", LicenseJson(held.code, held.activation)},
+                            {"reserve", std::move(reserve)},
+                            {"server_time", now}};
+    return licentia::Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return response;
+}
+
+Result<json::object> DeviceService::CheckReserve(std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
+                            JsonFields::Parse(body, LICENTIA_RESERVE_FIELDS));
+  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
+                            ParseCredentials(f, "code", true, per_code_, ctx_));
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode reserve,
+                            ParseCodeField(f, "reserve_code"));
+  if (per_code_.Acquire(crypto::ToHex(ctx_.HashCode(reserve)))) {
+    return licentia::Status(ErrorCode::kRateLimited,
+                            "Too many attempts with this reserve code.");
+  }
+  json::object response;
+  licentia::Status st = ctx_.store.Read([&](store::Transaction& txn) {
+    UnixSeconds now = ctx_.clock.Now();
+    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+    LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code,
+                              CheckReserveRules(txn, ctx_, held, reserve, now));
+    response = json::object{{"eligible", true},
+                            {"reserve", CodeJson(code)},
+                            {"server_time", now}};
+    return licentia::Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return response;
+}
+
+Result<json::object> DeviceService::RegisterReserve(std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
+                            JsonFields::Parse(body, LICENTIA_RESERVE_FIELDS));
+  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
+                            ParseCredentials(f, "code", true, per_code_, ctx_));
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode reserve,
+                            ParseCodeField(f, "reserve_code"));
+  if (per_code_.Acquire(crypto::ToHex(ctx_.HashCode(reserve)))) {
+    return licentia::Status(ErrorCode::kRateLimited,
+                            "Too many attempts with this reserve code.");
+  }
+  json::object response;
+  licentia::Status st = ctx_.store.Write([&](store::Transaction& txn) {
+    UnixSeconds now = ctx_.clock.Now();
+    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+    LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code,
+                              CheckReserveRules(txn, ctx_, held, reserve, now));
+    LICENTIA_RETURN_IF_ERROR(txn.PutReserve(
+        {cred.device_hash, held.code.terms.product, code.id, now}));
+    LICENTIA_RETURN_IF_ERROR(
+        RecordEvent(txn, now, "reserve.added", &code,
+                    crypto::ToHex(cred.device_hash), "device",
+                    {{"current_code_id", held.code.id}}));
+    response = json::object{{"reserve", ReserveJson(code, now)},
+                            {"server_time", now}};
+    return licentia::Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return response;
+}
+
+Result<json::object> DeviceService::UnregisterReserve(std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(
+      JsonFields f,
+      JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
+  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
+                            ParseCredentials(f, "code", true, per_code_, ctx_));
+  json::object response;
+  licentia::Status st = ctx_.store.Write([&](store::Transaction& txn) {
+    UnixSeconds now = ctx_.clock.Now();
+    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+    const std::string& product = held.code.terms.product;
+    LICENTIA_ASSIGN_OR_RETURN(auto r, txn.FindReserve(cred.device_hash, product));
+    if (!r) {
+      return licentia::Status(ErrorCode::kNoReserve,
+                              "This device has no reserve code.");
+    }
+    LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
+    LICENTIA_RETURN_IF_ERROR(txn.DeleteReserve(cred.device_hash, product));
+    LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "reserve.removed",
+                                         rc ? &*rc : nullptr,
+                                         crypto::ToHex(cred.device_hash),
+                                         "device", {{"product", product}}));
+    response = json::object{{"removed", true}, {"server_time", now}};
+    return licentia::Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return response;
+}
+
+}  // namespace licentia::server

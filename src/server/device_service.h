@@ -1,0 +1,44 @@
+// The device-facing API: activate, deactivate, status, and the reserve code
+// (pre-check, register, unregister). Each method takes the JSON request body
+// and returns the JSON response object, or an error with a stable code.
+// Nothing changes when an error is returned. Thread-safe.
+#ifndef LICENTIA_SERVER_DEVICE_SERVICE_H_
+#define LICENTIA_SERVER_DEVICE_SERVICE_H_
+
+#include <boost/json/object.hpp>
+
+#include <string_view>
+
+#include "core/status.h"
+#include "server/rate_limiter.h"
+#include "server/service_context.h"
+
+namespace licentia::server {
+
+class DeviceService {
+ public:
+  // `per_code` limits attempts per activation code (may be disabled).
+  DeviceService(ServiceContext& ctx, RateLimiter& per_code)
+      : ctx_(ctx), per_code_(per_code) {}
+
+  // Rules 2-5: takes a seat (or returns the device's existing seat with the
+  // same expiry) and returns a signed license key.
+  Result<boost::json::object> Activate(std::string_view body);
+  // Frees the seat. Only the device holding it (fingerprint + activation
+  // token) can.
+  Result<boost::json::object> Deactivate(std::string_view body);
+  // Blocked? expiry? reserve state? server time. Reads only.
+  Result<boost::json::object> LicenseStatus(std::string_view body);
+  // Rule 6 without consuming anything.
+  Result<boost::json::object> CheckReserve(std::string_view body);
+  Result<boost::json::object> RegisterReserve(std::string_view body);
+  Result<boost::json::object> UnregisterReserve(std::string_view body);
+
+ private:
+  ServiceContext& ctx_;
+  RateLimiter& per_code_;
+};
+
+}  // namespace licentia::server
+
+#endif  // LICENTIA_SERVER_DEVICE_SERVICE_H_

@@ -1,0 +1,263 @@
+// The only translation unit that includes Boost.Beast: it is heavy to
+// compile, and nothing else needs it.
+#include "server/http_server.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <chrono>
+#include <csignal>
+#include <exception>
+#include <thread>
+#include <vector>
+
+namespace licentia::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kDrainLimit = std::chrono::seconds(5);
+
+HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
+  HttpResponse r;
+  r.status = HttpStatusFor(code);
+  // Built by hand: the transport has no JSON library, and these two strings
+  // come from fixed text.
+  r.body = fmt::format(R"({{"error":{{"code":"{}","message":"{}"}}}})",
+                       ErrorCodeName(code), message);
+  r.route = "(transport)";
+  r.error_code = std::string(ErrorCodeName(code));
+  return r;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  RequestHandler handler;
+  InlinePredicate runs_inline;
+  CompletionHook on_complete;
+
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  Impl(HttpServerOptions o, RequestHandler h, InlinePredicate i,
+       CompletionHook c)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        runs_inline(std::move(i)),
+        on_complete(std::move(c)),
+        ioc(options.io_threads),
+        workers(static_cast<size_t>(options.worker_threads)) {}
+
+  HttpResponse SafeHandle(const HttpRequest& req) {
+    try {
+      return handler(req);
+    } catch (const std::exception& e) {
+      return ErrorResponse(ErrorCode::kInternal,
+                           "The server failed to handle this request.");
+    } catch (...) {
+      return ErrorResponse(ErrorCode::kInternal,
+                           "The server failed to handle this request.");
+    }
+  }
+
+  static bool ToRequest(const http::request<http::string_body>& in,
+                        const std::string& remote, HttpRequest& out) {
+    out.method = std::string(in.method_string());
+    out.remote_address = remote;
+    out.body = in.body();
+    if (auto it = in.find(http::field::authorization); it != in.end()) {
+      out.authorization = std::string(it->value());
+    }
+    auto url = boost::urls::parse_origin_form(in.target());
+    if (!url) return false;
+    out.path = url->path();
+    for (auto param : url->params()) {
+      out.query[param.key] = param.value;
+    }
+    return true;
+  }
+
+  asio::awaitable<void> Write(beast::tcp_stream& stream, const HttpResponse& r,
+                              unsigned version, bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status),
+                                          version};
+    res.set(http::field::server, "licentiad");
+    res.set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = r.body;
+    res.prepare_payload();
+    stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+    co_await http::async_write(stream, res,
+                               asio::as_tuple(asio::use_awaitable));
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    boost::system::error_code ignored;
+    std::string remote =
+        stream.socket().remote_endpoint(ignored).address().to_string();
+    while (!stopping.load()) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options.max_body_bytes);
+      parser.header_limit(16 * 1024);
+      stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+      auto [ec, bytes] = co_await http::async_read(
+          stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      (void)bytes;
+      if (ec) {
+        if (ec == http::error::body_limit || ec == http::error::header_limit) {
+          HttpRequest req;
+          req.method = req.path = "?";
+          req.remote_address = remote;
+          HttpResponse r = ErrorResponse(
+              ErrorCode::kPayloadTooLarge,
+              fmt::format("The request is larger than {} bytes.",
+                          options.max_body_bytes));
+          co_await Write(stream, r, 11, false);
+          if (on_complete) on_complete(req, r, 0);
+        } else if (ec != http::error::end_of_stream &&
+                   ec != asio::error::eof &&
+                   ec != beast::error::timeout &&
+                   ec != asio::error::connection_reset &&
+                   ec != asio::error::operation_aborted) {
+          HttpRequest req;
+          req.method = req.path = "?";
+          req.remote_address = remote;
+          HttpResponse r = ErrorResponse(ErrorCode::kInvalidRequest,
+                                         "The request is not valid HTTP.");
+          co_await Write(stream, r, 11, false);
+          if (on_complete) on_complete(req, r, 0);
+        }
+        break;
+      }
+      const auto& in = parser.get();
+      bool keep_alive = in.keep_alive() && !stopping.load();
+      auto started = std::chrono::steady_clock::now();
+      HttpRequest req;
+      HttpResponse res;
+      in_flight.fetch_add(1);
+      if (!ToRequest(in, remote, req)) {
+        res = ErrorResponse(ErrorCode::kInvalidRequest,
+                            "The request target is not a valid path.");
+      } else if (runs_inline && runs_inline(req)) {
+        res = SafeHandle(req);
+      } else {
+        res = co_await asio::co_spawn(
+            workers,
+            [this, &req]() -> asio::awaitable<HttpResponse> {
+              co_return SafeHandle(req);
+            },
+            asio::use_awaitable);
+      }
+      in_flight.fetch_sub(1);
+      double ms = std::chrono::duration<double, std::milli>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+      if (on_complete) on_complete(req, res, ms);
+      co_await Write(stream, res, in.version(), keep_alive);
+      if (!keep_alive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> Accept() {
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(
+          asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (!acceptor.is_open()) break;
+        continue;  // e.g. too many open files: keep serving the others
+      }
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Drain() {
+    asio::steady_timer timer(ioc);
+    auto deadline = std::chrono::steady_clock::now() + kDrainLimit;
+    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(10));
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    ioc.stop();
+  }
+
+  void BeginStop() {
+    if (stopping.exchange(true)) return;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    asio::co_spawn(ioc, Drain(), asio::detached);
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, RequestHandler handler,
+                       InlinePredicate runs_inline, CompletionHook on_complete)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler),
+                                   std::move(runs_inline),
+                                   std::move(on_complete))) {}
+
+HttpServer::~HttpServer() {
+  impl_->ioc.stop();
+  impl_->workers.join();
+}
+
+Result<std::uint16_t> HttpServer::Listen() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("'{}' is not an IP address to listen on.",
+                              impl_->options.host));
+  }
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("Cannot listen on {}:{}: {}.",
+                              impl_->options.host, impl_->options.port,
+                              ec.message()));
+  }
+  return acc.local_endpoint().port();
+}
+
+void HttpServer::Run() {
+  Impl& s = *impl_;
+  s.signals.async_wait([&s](const boost::system::error_code& ec, int) {
+    if (!ec) s.BeginStop();
+  });
+  asio::co_spawn(s.ioc, s.Accept(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < s.options.io_threads; ++i) {
+    threads.emplace_back([&s] { s.ioc.run(); });
+  }
+  s.ioc.run();
+  for (auto& t : threads) t.join();
+  s.workers.join();
+}
+
+void HttpServer::Stop() {
+  asio::post(impl_->ioc, [this] { impl_->BeginStop(); });
+}
+
+}  // namespace licentia::server

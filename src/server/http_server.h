@@ -1,0 +1,55 @@
+// The HTTP/1.1 transport: Boost.Beast on Asio with C++20 coroutines. Network
+// I/O runs on a few threads; handlers that may block (database work) run on
+// a worker pool so that a slow commit never stalls other connections, and so
+// that many writes can wait on one group commit at once.
+//
+// Requests with a body larger than max_body_bytes are answered 413
+// PAYLOAD_TOO_LARGE and the connection is closed; unparsable requests get
+// 400 INVALID_REQUEST. Keep-alive is supported.
+#ifndef LICENTIA_SERVER_HTTP_SERVER_H_
+#define LICENTIA_SERVER_HTTP_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "server/http_types.h"
+
+namespace licentia::server {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8470;  // 0 picks a free port
+  int io_threads = 2;
+  int worker_threads = 64;
+  std::size_t max_body_bytes = 64 * 1024;
+  int idle_timeout_seconds = 60;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, RequestHandler handler,
+             InlinePredicate runs_inline, CompletionHook on_complete);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens. Returns the bound port. kUnavailable if the address
+  // cannot be bound.
+  Result<std::uint16_t> Listen();
+
+  // Serves until SIGTERM/SIGINT or Stop(); then stops accepting, lets
+  // requests in progress finish (up to a few seconds) and returns.
+  void Run();
+  // Thread-safe.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace licentia::server
+
+#endif  // LICENTIA_SERVER_HTTP_SERVER_H_

@@ -1,0 +1,55 @@
+// licentiad: the Licentia activation server.
+#include <CLI/CLI.hpp>
+
+#include "server/app.h"
+
+int main(int argc, char** argv) {
+  licentia::server::ServerConfig config;
+  CLI::App cli{
+      "licentiad - the Licentia activation server.\n"
+      "With no arguments it serves on 127.0.0.1:8470 with its data (SQLite "
+      "database, signing key) in ./licentia-data."};
+  cli.set_config("--config", "", "Read these settings from a TOML/INI file");
+  cli.add_option("--listen", config.listen, "HOST:PORT to listen on (port 0 picks a free one)")
+      ->capture_default_str();
+  cli.add_option("--data-dir", config.data_dir, "Directory for the database and keys")
+      ->capture_default_str();
+  cli.add_option("--database", config.database,
+                 "Database URL (default sqlite://DATA_DIR/licentia.db)");
+  cli.add_option("--io-threads", config.io_threads, "Network threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  cli.add_option("--workers", config.worker_threads,
+                 "Threads for database work (concurrent requests waiting on "
+                 "a commit)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  cli.add_option("--max-body-bytes", config.max_body_bytes, "Largest request body accepted")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 64 * 1024 * 1024));
+  cli.add_option("--rate-limit-ip", config.rate_limit_per_ip,
+                 "Device requests per minute per client address (0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cli.add_option("--rate-limit-code", config.rate_limit_per_code,
+                 "Attempts per minute with one activation code (0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cli.add_flag("--test-clock", config.test_clock,
+               "FOR TESTS ONLY: freeze the server's clock and let admins set "
+               "it via POST /v1/admin/test/clock");
+  cli.add_option("--test-clock-start", config.test_clock_start,
+                 "Start time of the test clock (Unix seconds)");
+  cli.add_option("--port-file", config.port_file, "Write the bound port to this file");
+  cli.add_option("--admin-token-file", config.admin_token_file,
+                 "Also write a newly created admin token to this file (mode 0600)");
+  bool no_log = false;
+  cli.add_flag("--no-request-log", no_log, "Do not log one line per request");
+  bool create_token = false;
+  cli.add_flag("--create-admin-token", create_token,
+               "Create an additional admin token, print it and exit");
+  CLI11_PARSE(cli, argc, argv);
+  config.log_requests = !no_log;
+  if (create_token) return licentia::server::CreateAdminToken(config);
+  return licentia::server::RunServer(config);
+}

@@ -1,0 +1,69 @@
+#include "server/metrics.h"
+
+#include <fmt/format.h>
+
+namespace licentia::server {
+
+void Metrics::Observe(std::string_view route, int status, double seconds) {
+  std::lock_guard lock(mu_);
+  ++requests_[{std::string(route), status}];
+  auto it = durations_.find(route);
+  if (it == durations_.end()) {
+    it = durations_.emplace(std::string(route), Histogram{}).first;
+  }
+  Histogram& h = it->second;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::Count(std::string_view name, std::string_view outcome) {
+  std::lock_guard lock(mu_);
+  ++outcomes_[{std::string(name), std::string(outcome)}];
+}
+
+std::string Metrics::Render(std::string_view extra) const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out += "# HELP licentia_http_requests_total HTTP requests by route and "
+         "status.\n# TYPE licentia_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    out += fmt::format(
+        "licentia_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
+        key.first, key.second, n);
+  }
+  out += "# HELP licentia_http_request_duration_seconds Time to handle a "
+         "request.\n# TYPE licentia_http_request_duration_seconds "
+         "histogram\n";
+  for (const auto& [route, h] : durations_) {
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format(
+          "licentia_http_request_duration_seconds_bucket{{route=\"{}\",le=\""
+          "{}\"}} {}\n",
+          route, kBuckets[i], h.buckets[i]);
+    }
+    out += fmt::format(
+        "licentia_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+"
+        "Inf\"}} {}\n",
+        route, h.count);
+    out += fmt::format(
+        "licentia_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n",
+        route, h.sum);
+    out += fmt::format(
+        "licentia_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
+        route, h.count);
+  }
+  out += "# HELP licentia_outcomes_total Domain outcomes (activations by "
+         "result code).\n# TYPE licentia_outcomes_total counter\n";
+  for (const auto& [key, n] : outcomes_) {
+    out += fmt::format(
+        "licentia_outcomes_total{{operation=\"{}\",outcome=\"{}\"}} {}\n",
+        key.first, key.second, n);
+  }
+  out += extra;
+  return out;
+}
+
+}  // namespace licentia::server

@@ -1,0 +1,45 @@
+// Request metrics in the Prometheus text exposition format. Thread-safe.
+#ifndef LICENTIA_SERVER_METRICS_H_
+#define LICENTIA_SERVER_METRICS_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace licentia::server {
+
+class Metrics {
+ public:
+  // Upper bounds, in seconds, of the request duration histogram buckets.
+  static constexpr std::array<double, 10> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5};
+
+  // `route` is the route pattern (bounded cardinality), never the raw path.
+  void Observe(std::string_view route, int status, double seconds);
+  // Domain outcomes, e.g. Count("activations", "DEVICE_LIMIT_REACHED").
+  void Count(std::string_view name, std::string_view outcome);
+
+  // The exposition text; `extra` is appended verbatim (gauges owned by
+  // others, e.g. store commit counters).
+  std::string Render(std::string_view extra) const;
+
+ private:
+  struct Histogram {
+    std::array<std::uint64_t, kBuckets.size()> buckets{};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // guarded
+  std::map<std::string, Histogram, std::less<>> durations_;        // guarded
+  std::map<std::pair<std::string, std::string>, std::uint64_t>
+      outcomes_;  // guarded by mu_
+};
+
+}  // namespace licentia::server
+
+#endif  // LICENTIA_SERVER_METRICS_H_

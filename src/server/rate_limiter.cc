@@ -1,0 +1,42 @@
+#include "server/rate_limiter.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace licentia::server {
+
+RateLimiter::RateLimiter(double per_minute, double burst, TimeSource now)
+    : per_minute_(per_minute), burst_(std::max(1.0, burst)), now_(std::move(now)) {}
+
+int RateLimiter::Acquire(std::string_view key) {
+  if (!enabled()) return 0;
+  auto now = now_();
+  std::lock_guard lock(mu_);
+  EvictIdleLocked(now);
+  auto [it, inserted] =
+      buckets_.try_emplace(std::string(key), Bucket{burst_, now});
+  Bucket& b = it->second;
+  double elapsed = std::chrono::duration<double>(now - b.updated).count();
+  b.tokens = std::min(burst_, b.tokens + elapsed * per_minute_ / 60.0);
+  b.updated = now;
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return 0;
+  }
+  double wait = (1.0 - b.tokens) * 60.0 / per_minute_;
+  return std::max(1, static_cast<int>(std::ceil(wait)));
+}
+
+// Buckets that have refilled completely carry no information; dropping them
+// keeps memory bounded by the number of recently active keys.
+void RateLimiter::EvictIdleLocked(std::chrono::steady_clock::time_point now) {
+  if (now - last_eviction_ < std::chrono::seconds(60)) return;
+  last_eviction_ = now;
+  double full_after = burst_ * 60.0 / per_minute_;
+  std::erase_if(buckets_, [&](const auto& kv) {
+    return std::chrono::duration<double>(now - kv.second.updated).count() >
+           full_after;
+  });
+}
+
+}  // namespace licentia::server

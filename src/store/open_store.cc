@@ -1,0 +1,26 @@
+#include <fmt/format.h>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace licentia::store {
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+  std::string_view path = url;
+  if (url.starts_with("sqlite://")) {
+    path = url.substr(std::string_view("sqlite://").size());
+  } else if (url.find("://") != std::string_view::npos) {
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("Unsupported database URL '{}'; use "
+                              "sqlite:///path/to/file.db.",
+                              url.substr(0, url.find("://") + 3)));
+  }
+  if (path.empty()) {
+    return Status(ErrorCode::kInvalidRequest, "The database path is empty.");
+  }
+  sqlite::SqliteOptions options;
+  options.path = std::string(path);
+  return sqlite::OpenSqliteStore(options);
+}
+
+}  // namespace licentia::store

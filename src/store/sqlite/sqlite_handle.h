@@ -1,0 +1,104 @@
+// RAII for SQLite: a connection that owns its prepared statements, and a
+// statement binder/stepper that resets itself when it goes out of scope.
+#ifndef LICENTIA_STORE_SQLITE_SQLITE_HANDLE_H_
+#define LICENTIA_STORE_SQLITE_SQLITE_HANDLE_H_
+
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "core/status.h"
+
+namespace licentia::store::sqlite {
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+
+// A prepared statement in use: binds parameters, steps, reads columns, and
+// resets (keeping the preparation) when destroyed.
+class Query {
+ public:
+  explicit Query(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~Query() {
+    if (stmt_ == nullptr) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Query(Query&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  Query& operator=(Query&&) = delete;
+
+  // Parameters are 1-based, as in SQLite.
+  Query& Bind(int i, std::int64_t v);
+  Query& Bind(int i, std::string_view v);
+  Query& Bind(int i, std::span<const std::uint8_t> v);
+  Query& Bind(int i, std::optional<std::int64_t> v);
+  Query& BindNull(int i);
+
+  // True if a row is available, false when done; an error Status on failure
+  // (kConflict for constraint violations, kUnavailable for busy/IO errors).
+  Result<bool> Step();
+  // Steps to completion, for statements that return no rows.
+  Status Run();
+
+  std::int64_t Int(int col) const;
+  std::optional<std::int64_t> OptInt(int col) const;
+  std::string Text(int col) const;
+  std::string Blob(int col) const;
+  template <size_t N>
+  std::array<std::uint8_t, N> FixedBlob(int col) const {
+    std::array<std::uint8_t, N> out{};
+    const void* p = sqlite3_column_blob(stmt_, col);
+    int n = sqlite3_column_bytes(stmt_, col);
+    if (p != nullptr && n == static_cast<int>(N)) {
+      std::memcpy(out.data(), p, N);
+    }
+    return out;
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+class Connection {
+ public:
+  // Opens `path`; read_only connections never write. kUnavailable on failure.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                  bool read_only);
+
+  // Runs one or more statements without results (DDL, PRAGMA, BEGIN...).
+  Status Exec(std::string_view sql);
+  // A cached prepared statement for `sql`. `sql` must be a string literal
+  // (its address keys the cache). kInternal if it does not prepare.
+  Result<Query> Prepare(const char* sql);
+  std::int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+  sqlite3* raw() { return db_.get(); }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  std::unique_ptr<sqlite3, SqliteCloser> db_;
+  std::unordered_map<const char*,
+                     std::unique_ptr<sqlite3_stmt, StatementFinalizer>>
+      statements_;
+};
+
+// Maps a SQLite result code to a Status (kOk for SQLITE_OK/ROW/DONE).
+Status FromSqlite(int rc, sqlite3* db, std::string_view what);
+
+}  // namespace licentia::store::sqlite
+
+#endif  // LICENTIA_STORE_SQLITE_SQLITE_HANDLE_H_

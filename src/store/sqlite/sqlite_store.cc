@@ -1,0 +1,589 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_migrations.h"
+
+namespace licentia::store::sqlite {
+namespace {
+
+std::string JoinLines(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += '\n';
+    out += items[i];
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLines(const std::string& s) {
+  std::vector<std::string> out;
+  if (s.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find('\n', start);
+    out.push_back(s.substr(start, pos - start));
+    if (pos == std::string::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+constexpr const char* kCodeColumns =
+    "id, code_hash, code_tail, batch_id, product_id, edition, features, "
+    "max_devices, license_type, term_days, activate_by, compatible_versions, "
+    "requires_account, created_at, first_activated_at, blocked, "
+    "blocked_reason, (SELECT COUNT(*) FROM activations a WHERE a.code_id = "
+    "codes.id AND a.deactivated_at IS NULL)";
+
+CodeRow ReadCode(const Query& q) {
+  CodeRow c;
+  c.id = q.Int(0);
+  c.code_hash = q.FixedBlob<crypto::kHashBytes>(1);
+  c.code_tail = q.Text(2);
+  c.batch_id = q.Int(3);
+  c.terms.product = q.Text(4);
+  c.terms.edition = q.Text(5);
+  c.terms.features = SplitLines(q.Text(6));
+  c.terms.max_devices = static_cast<int>(q.Int(7));
+  c.terms.type =
+      LicenseTypeFromName(q.Text(8)).value_or(LicenseType::kTerm);
+  c.terms.term_days = static_cast<int>(q.Int(9));
+  c.terms.activate_by = q.OptInt(10);
+  c.terms.compatible_versions = q.Text(11);
+  c.terms.requires_account = q.Int(12) != 0;
+  c.created_at = q.Int(13);
+  c.first_activated_at = q.OptInt(14);
+  c.blocked = q.Int(15) != 0;
+  c.blocked_reason = q.Text(16);
+  c.seats_used = static_cast<int>(q.Int(17));
+  return c;
+}
+
+constexpr const char* kActivationColumns =
+    "id, code_id, device_hash, device_name, os, app_version, token_hash, "
+    "activated_at, last_seen_at, deactivated_at, key_serial";
+
+ActivationRow ReadActivation(const Query& q) {
+  ActivationRow a;
+  a.id = q.Int(0);
+  a.code_id = q.Int(1);
+  a.device_hash = q.FixedBlob<crypto::kHashBytes>(2);
+  a.device_name = q.Text(3);
+  a.os = q.Text(4);
+  a.app_version = q.Text(5);
+  a.token_hash = q.FixedBlob<crypto::kHashBytes>(6);
+  a.activated_at = q.Int(7);
+  a.last_seen_at = q.Int(8);
+  a.deactivated_at = q.OptInt(9);
+  a.key_serial = static_cast<std::uint64_t>(q.Int(10));
+  return a;
+}
+
+// Statements whose text is assembled once from the column lists above; the
+// cache in Connection is keyed by address, so these must be stable strings.
+const std::string kFindCodeByHash =
+    fmt::format("SELECT {} FROM codes WHERE code_hash = ?1", kCodeColumns);
+const std::string kFindCodeById =
+    fmt::format("SELECT {} FROM codes WHERE id = ?1", kCodeColumns);
+const std::string kListCodes = fmt::format(
+    "SELECT {} FROM codes WHERE id > ?1 AND (?2 = '' OR product_id = ?2) "
+    "AND (?3 IS NULL OR blocked = ?3) AND (?4 IS NULL OR batch_id = ?4) "
+    "AND (?5 = '' OR code_tail LIKE '%' || ?5) ORDER BY id LIMIT ?6",
+    kCodeColumns);
+const std::string kFindActiveActivation = fmt::format(
+    "SELECT {} FROM activations WHERE code_id = ?1 AND device_hash = ?2 AND "
+    "deactivated_at IS NULL",
+    kActivationColumns);
+const std::string kListActivations = fmt::format(
+    "SELECT {} FROM activations WHERE code_id = ?1 ORDER BY id",
+    kActivationColumns);
+
+class SqliteTransaction final : public Transaction {
+ public:
+  explicit SqliteTransaction(Connection& conn) : conn_(conn) {}
+
+  Result<std::optional<ProductRow>> FindProduct(std::string_view id) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q,
+        conn_.Prepare("SELECT id, name, created_at FROM products WHERE id = ?1"));
+    q.Bind(1, id);
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return std::optional<ProductRow>();
+    ProductRow p{q.Text(0), q.Text(1), q.Int(2), {}};
+    LICENTIA_RETURN_IF_ERROR(LoadVersions(p));
+    return std::optional<ProductRow>(std::move(p));
+  }
+
+  Result<std::vector<ProductRow>> ListProducts() override {
+    std::vector<ProductRow> out;
+    {
+      LICENTIA_ASSIGN_OR_RETURN(
+          Query q,
+          conn_.Prepare("SELECT id, name, created_at FROM products ORDER BY id"));
+      while (true) {
+        LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) break;
+        out.push_back({q.Text(0), q.Text(1), q.Int(2), {}});
+      }
+    }
+    for (auto& p : out) LICENTIA_RETURN_IF_ERROR(LoadVersions(p));
+    return out;
+  }
+
+  Status InsertProduct(const ProductRow& row) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("INSERT INTO products(id, name, created_at) "
+                               "VALUES (?1, ?2, ?3)"));
+    q.Bind(1, row.id).Bind(2, row.name).Bind(3, row.created_at);
+    return q.Run();
+  }
+
+  Status InsertProductVersion(std::string_view product_id,
+                              std::string_view version,
+                              UnixSeconds at) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("INSERT INTO product_versions(product_id, "
+                               "version, created_at) VALUES (?1, ?2, ?3)"));
+    q.Bind(1, product_id).Bind(2, version).Bind(3, at);
+    return q.Run();
+  }
+
+  Result<std::int64_t> InsertBatch(const BatchRow& row) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("INSERT INTO batches(product_id, count, note, "
+                               "created_at) VALUES (?1, ?2, ?3, ?4)"));
+    q.Bind(1, row.product_id).Bind(2, row.count).Bind(3, row.note);
+    q.Bind(4, row.created_at);
+    LICENTIA_RETURN_IF_ERROR(q.Run());
+    return conn_.LastInsertId();
+  }
+
+  Result<std::int64_t> InsertCode(const CodeRow& c) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q,
+        conn_.Prepare(
+            "INSERT INTO codes(code_hash, code_tail, batch_id, product_id, "
+            "edition, features, max_devices, license_type, term_days, "
+            "activate_by, compatible_versions, requires_account, created_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+    q.Bind(1, c.code_hash).Bind(2, c.code_tail).Bind(3, c.batch_id);
+    q.Bind(4, c.terms.product).Bind(5, c.terms.edition);
+    q.Bind(6, JoinLines(c.terms.features));
+    q.Bind(7, std::int64_t{c.terms.max_devices});
+    q.Bind(8, LicenseTypeName(c.terms.type));
+    q.Bind(9, std::int64_t{c.terms.term_days}).Bind(10, c.terms.activate_by);
+    q.Bind(11, c.terms.compatible_versions);
+    q.Bind(12, std::int64_t{c.terms.requires_account ? 1 : 0});
+    q.Bind(13, c.created_at);
+    LICENTIA_RETURN_IF_ERROR(q.Run());
+    return conn_.LastInsertId();
+  }
+
+  Result<std::optional<CodeRow>> FindCodeByHash(
+      const crypto::Hash& code_hash) override {
+    LICENTIA_ASSIGN_OR_RETURN(Query q, conn_.Prepare(kFindCodeByHash.c_str()));
+    q.Bind(1, code_hash);
+    return OneCode(q);
+  }
+
+  Result<std::optional<CodeRow>> FindCodeById(std::int64_t id) override {
+    LICENTIA_ASSIGN_OR_RETURN(Query q, conn_.Prepare(kFindCodeById.c_str()));
+    q.Bind(1, id);
+    return OneCode(q);
+  }
+
+  Result<std::vector<CodeRow>> ListCodes(const CodeFilter& f) override {
+    LICENTIA_ASSIGN_OR_RETURN(Query q, conn_.Prepare(kListCodes.c_str()));
+    q.Bind(1, f.after_id).Bind(2, f.product_id);
+    if (f.blocked) {
+      q.Bind(3, std::int64_t{*f.blocked ? 1 : 0});
+    } else {
+      q.BindNull(3);
+    }
+    q.Bind(4, f.batch_id).Bind(5, f.tail).Bind(6, std::int64_t{f.limit});
+    std::vector<CodeRow> out;
+    while (true) {
+      LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      out.push_back(ReadCode(q));
+    }
+    return out;
+  }
+
+  Status SetFirstActivation(std::int64_t code_id, UnixSeconds at) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("UPDATE codes SET first_activated_at = ?2 "
+                               "WHERE id = ?1 AND first_activated_at IS NULL"));
+    q.Bind(1, code_id).Bind(2, at);
+    return q.Run();
+  }
+
+  Status SetBlocked(std::int64_t code_id, bool blocked,
+                    std::string_view reason) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("UPDATE codes SET blocked = ?2, "
+                               "blocked_reason = ?3 WHERE id = ?1"));
+    q.Bind(1, code_id).Bind(2, std::int64_t{blocked ? 1 : 0}).Bind(3, reason);
+    return q.Run();
+  }
+
+  Result<std::optional<ActivationRow>> FindActiveActivation(
+      std::int64_t code_id, const crypto::Hash& device_hash) override {
+    LICENTIA_ASSIGN_OR_RETURN(Query q,
+                              conn_.Prepare(kFindActiveActivation.c_str()));
+    q.Bind(1, code_id).Bind(2, device_hash);
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return std::optional<ActivationRow>();
+    return std::optional<ActivationRow>(ReadActivation(q));
+  }
+
+  Result<std::vector<ActivationRow>> ListActivations(
+      std::int64_t code_id) override {
+    LICENTIA_ASSIGN_OR_RETURN(Query q, conn_.Prepare(kListActivations.c_str()));
+    q.Bind(1, code_id);
+    std::vector<ActivationRow> out;
+    while (true) {
+      LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      out.push_back(ReadActivation(q));
+    }
+    return out;
+  }
+
+  Result<int> CountActiveSeats(std::int64_t code_id) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("SELECT COUNT(*) FROM activations WHERE "
+                               "code_id = ?1 AND deactivated_at IS NULL"));
+    q.Bind(1, code_id);
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    return row ? static_cast<int>(q.Int(0)) : 0;
+  }
+
+  Result<std::int64_t> InsertActivation(const ActivationRow& a) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q,
+        conn_.Prepare("INSERT INTO activations(code_id, device_hash, "
+                      "device_name, os, app_version, token_hash, activated_at, "
+                      "last_seen_at, key_serial) VALUES (?1, ?2, ?3, ?4, ?5, "
+                      "?6, ?7, ?8, ?9)"));
+    q.Bind(1, a.code_id).Bind(2, a.device_hash).Bind(3, a.device_name);
+    q.Bind(4, a.os).Bind(5, a.app_version).Bind(6, a.token_hash);
+    q.Bind(7, a.activated_at).Bind(8, a.last_seen_at);
+    q.Bind(9, static_cast<std::int64_t>(a.key_serial));
+    LICENTIA_RETURN_IF_ERROR(q.Run());
+    return conn_.LastInsertId();
+  }
+
+  Status RefreshActivation(const ActivationRow& a) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q,
+        conn_.Prepare("UPDATE activations SET device_name = ?2, os = ?3, "
+                      "app_version = ?4, token_hash = ?5, last_seen_at = ?6, "
+                      "key_serial = ?7 WHERE id = ?1"));
+    q.Bind(1, a.id).Bind(2, a.device_name).Bind(3, a.os);
+    q.Bind(4, a.app_version).Bind(5, a.token_hash).Bind(6, a.last_seen_at);
+    q.Bind(7, static_cast<std::int64_t>(a.key_serial));
+    return q.Run();
+  }
+
+  Status Deactivate(std::int64_t activation_id, UnixSeconds at) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("UPDATE activations SET deactivated_at = ?2 "
+                               "WHERE id = ?1 AND deactivated_at IS NULL"));
+    q.Bind(1, activation_id).Bind(2, at);
+    return q.Run();
+  }
+
+  Result<std::uint64_t> NextKeySerial() override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("UPDATE counters SET value = value + 1 WHERE "
+                               "name = 'key_serial' RETURNING value"));
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Status(ErrorCode::kInternal, "key_serial counter missing");
+    std::uint64_t value = static_cast<std::uint64_t>(q.Int(0));
+    LICENTIA_RETURN_IF_ERROR(q.Run());
+    return value;
+  }
+
+  Result<std::optional<ReserveRow>> FindReserve(
+      const crypto::Hash& device_hash, std::string_view product_id) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("SELECT code_id, added_at FROM reserves WHERE "
+                               "device_hash = ?1 AND product_id = ?2"));
+    q.Bind(1, device_hash).Bind(2, product_id);
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return std::optional<ReserveRow>();
+    return std::optional<ReserveRow>(ReserveRow{
+        device_hash, std::string(product_id), q.Int(0), q.Int(1)});
+  }
+
+  Status PutReserve(const ReserveRow& r) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("INSERT INTO reserves(device_hash, product_id, "
+                               "code_id, added_at) VALUES (?1, ?2, ?3, ?4)"));
+    q.Bind(1, r.device_hash).Bind(2, r.product_id).Bind(3, r.code_id);
+    q.Bind(4, r.added_at);
+    return q.Run();
+  }
+
+  Status DeleteReserve(const crypto::Hash& device_hash,
+                       std::string_view product_id) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("DELETE FROM reserves WHERE device_hash = ?1 "
+                               "AND product_id = ?2"));
+    q.Bind(1, device_hash).Bind(2, product_id);
+    return q.Run();
+  }
+
+  Status AppendEvent(const EventRow& e) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("INSERT INTO events(at, type, code_id, "
+                               "product_id, device, actor, details) VALUES "
+                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    q.Bind(1, e.at).Bind(2, e.type).Bind(3, e.code_id).Bind(4, e.product_id);
+    q.Bind(5, e.device).Bind(6, e.actor).Bind(7, e.details_json);
+    return q.Run();
+  }
+
+  Result<std::vector<EventRow>> ListEvents(const EventFilter& f) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q,
+        conn_.Prepare("SELECT id, at, type, code_id, product_id, device, "
+                      "actor, details FROM events WHERE id > ?1 AND (?2 IS "
+                      "NULL OR code_id = ?2) AND (?3 = '' OR product_id = ?3) "
+                      "AND (?4 = '' OR type = ?4) ORDER BY id LIMIT ?5"));
+    q.Bind(1, f.after_id).Bind(2, f.code_id).Bind(3, f.product_id);
+    q.Bind(4, f.type).Bind(5, std::int64_t{f.limit});
+    std::vector<EventRow> out;
+    while (true) {
+      LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      out.push_back({q.Int(0), q.Int(1), q.Text(2), q.OptInt(3), q.Text(4),
+                     q.Text(5), q.Text(6), q.Text(7)});
+    }
+    return out;
+  }
+
+  Status InsertAdminToken(const crypto::Hash& token_hash,
+                          std::string_view name, UnixSeconds at) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("INSERT INTO admin_tokens(token_hash, name, "
+                               "created_at) VALUES (?1, ?2, ?3)"));
+    q.Bind(1, token_hash).Bind(2, name).Bind(3, at);
+    return q.Run();
+  }
+
+  Result<bool> AdminTokenExists(const crypto::Hash& token_hash) override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q,
+        conn_.Prepare("SELECT 1 FROM admin_tokens WHERE token_hash = ?1"));
+    q.Bind(1, token_hash);
+    return q.Step();
+  }
+
+  Result<std::int64_t> CountAdminTokens() override {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("SELECT COUNT(*) FROM admin_tokens"));
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    return row ? q.Int(0) : 0;
+  }
+
+ private:
+  Status LoadVersions(ProductRow& p) {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, conn_.Prepare("SELECT version FROM product_versions WHERE "
+                               "product_id = ?1 ORDER BY created_at, version"));
+    q.Bind(1, p.id);
+    while (true) {
+      LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      p.versions.push_back(q.Text(0));
+    }
+    return Status::Ok();
+  }
+
+  static Result<std::optional<CodeRow>> OneCode(Query& q) {
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return std::optional<CodeRow>();
+    return std::optional<CodeRow>(ReadCode(q));
+  }
+
+  Connection& conn_;
+};
+
+// A write waiting for the writer thread.
+struct PendingWrite {
+  const TransactionFn* fn;
+  std::promise<Status> done;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  Status Init() {
+    LICENTIA_ASSIGN_OR_RETURN(writer_conn_,
+                              Connection::Open(options_.path, false));
+    // WAL lets readers run beside the writer; synchronous=FULL makes every
+    // commit durable (the WAL is fsync'd before COMMIT returns).
+    LICENTIA_RETURN_IF_ERROR(writer_conn_->Exec(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+        "PRAGMA foreign_keys=ON;"));
+    LICENTIA_RETURN_IF_ERROR(Migrate(*writer_conn_));
+    writer_ = std::thread([this] { WriterLoop(); });
+    return Status::Ok();
+  }
+
+  Status Write(const TransactionFn& fn) override {
+    PendingWrite pending{&fn, {}};
+    std::future<Status> result = pending.done.get_future();
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) {
+        return Status(ErrorCode::kUnavailable, "The store is shutting down.");
+      }
+      queue_.push_back(&pending);
+    }
+    cv_.notify_one();
+    return result.get();
+  }
+
+  Status Read(const TransactionFn& fn) override {
+    LICENTIA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+                              AcquireReader());
+    Status st = conn->Exec("BEGIN");
+    if (st.ok()) {
+      SqliteTransaction txn(*conn);
+      st = fn(txn);
+      Status end = conn->Exec("COMMIT");
+      if (st.ok()) st = end;
+    }
+    ReleaseReader(std::move(conn));
+    return st;
+  }
+
+  Stats GetStats() const override {
+    std::lock_guard lock(mu_);
+    return stats_;
+  }
+
+ private:
+  Result<std::unique_ptr<Connection>> AcquireReader() {
+    {
+      std::lock_guard lock(mu_);
+      if (!readers_.empty()) {
+        auto conn = std::move(readers_.back());
+        readers_.pop_back();
+        return conn;
+      }
+    }
+    LICENTIA_ASSIGN_OR_RETURN(auto conn, Connection::Open(options_.path, true));
+    return conn;
+  }
+
+  void ReleaseReader(std::unique_ptr<Connection> conn) {
+    std::lock_guard lock(mu_);
+    if (static_cast<int>(readers_.size()) < options_.read_connections) {
+      readers_.push_back(std::move(conn));
+    }
+  }
+
+  void WriterLoop() {
+    std::vector<PendingWrite*> batch;
+    while (true) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) return;
+        while (!queue_.empty() &&
+               static_cast<int>(batch.size()) < options_.max_batch) {
+          batch.push_back(queue_.front());
+          queue_.pop_front();
+        }
+      }
+      RunBatch(batch);
+      batch.clear();
+    }
+  }
+
+  // One BEGIN IMMEDIATE ... COMMIT around every write in `batch`, each in a
+  // savepoint: a write whose function fails is rolled back alone.
+  void RunBatch(const std::vector<PendingWrite*>& batch) {
+    Connection& conn = *writer_conn_;
+    std::vector<Status> results(batch.size());
+    Status begin = conn.Exec("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (auto* w : batch) w->done.set_value(begin);
+      return;
+    }
+    size_t committed = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Status st = conn.Exec("SAVEPOINT w");
+      if (st.ok()) {
+        SqliteTransaction txn(conn);
+        st = (*batch[i]->fn)(txn);
+        if (st.ok()) {
+          st = conn.Exec("RELEASE w");
+          if (st.ok()) ++committed;
+        }
+        if (!st.ok()) {
+          (void)conn.Exec("ROLLBACK TO w");
+          (void)conn.Exec("RELEASE w");
+        }
+      }
+      results[i] = std::move(st);
+    }
+    Status commit = conn.Exec("COMMIT");
+    if (!commit.ok()) {
+      (void)conn.Exec("ROLLBACK");
+      for (auto* w : batch) w->done.set_value(commit);
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      stats_.commits += 1;
+      stats_.transactions += committed;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->done.set_value(std::move(results[i]));
+    }
+  }
+
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> writer_conn_;  // used only by writer_
+  std::thread writer_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<PendingWrite*> queue_;                  // guarded by mu_
+  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by mu_
+  bool stopping_ = false;                             // guarded by mu_
+  Stats stats_;                                       // guarded by mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  auto store = std::make_unique<SqliteStore>(options);
+  LICENTIA_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace licentia::store::sqlite

@@ -1,0 +1,31 @@
+// The embedded SQLite backend.
+//
+// Writes go through one writer thread that groups the transactions waiting
+// at that moment into a single database transaction (each inside its own
+// SAVEPOINT, so one failing transaction does not disturb the others) and one
+// durable commit: WAL with synchronous=FULL, so every acknowledged write
+// survives a crash or power loss, while many writes share one fsync.
+// Reads run on a pool of read-only connections, concurrently with writes.
+#ifndef LICENTIA_STORE_SQLITE_SQLITE_STORE_H_
+#define LICENTIA_STORE_SQLITE_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace licentia::store::sqlite {
+
+struct SqliteOptions {
+  std::string path;
+  int max_batch = 256;     // transactions grouped into one commit, at most
+  int read_connections = 8;
+};
+
+// Opens (creating if needed) and migrates the database. kUnavailable if the
+// file cannot be opened, kCorruption if it is not a database.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+}  // namespace licentia::store::sqlite
+
+#endif  // LICENTIA_STORE_SQLITE_SQLITE_STORE_H_

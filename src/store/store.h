@@ -1,0 +1,194 @@
+// The storage contract. The server's domain logic is written once against
+// Transaction; each backend (sqlite/, postgres/) implements it. The same
+// contract test suite (store_contract_test.cc) runs against every backend.
+//
+// Thread safety: a Store is safe to use from any number of threads. A
+// Transaction is used only by the thread running the function it was given
+// to, and only during that call.
+#ifndef LICENTIA_STORE_STORE_H_
+#define LICENTIA_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/license_terms.h"
+#include "core/status.h"
+
+namespace licentia::store {
+
+struct ProductRow {
+  std::string id;  // slug chosen by the vendor, e.g. "photo-studio"
+  std::string name;
+  UnixSeconds created_at = 0;
+  std::vector<std::string> versions;  // filled by FindProduct/ListProducts
+};
+
+struct BatchRow {
+  std::int64_t id = 0;
+  std::string product_id;
+  std::int64_t count = 0;
+  std::string note;
+  UnixSeconds created_at = 0;
+};
+
+struct CodeRow {
+  std::int64_t id = 0;
+  crypto::Hash code_hash{};  // keyed hash of the canonical code
+  std::string code_tail;     // last five symbols, for the masked display
+  std::int64_t batch_id = 0;
+  CodeTerms terms;
+  UnixSeconds created_at = 0;
+  std::optional<UnixSeconds> first_activated_at;
+  bool blocked = false;
+  std::string blocked_reason;
+  int seats_used = 0;  // derived: active activations, filled on read
+};
+
+struct ActivationRow {
+  std::int64_t id = 0;
+  std::int64_t code_id = 0;
+  crypto::Hash device_hash{};  // DeviceBinding(fingerprint)
+  std::string device_name;
+  std::string os;
+  std::string app_version;
+  crypto::Hash token_hash{};  // hash of the device's activation token
+  UnixSeconds activated_at = 0;
+  UnixSeconds last_seen_at = 0;
+  std::optional<UnixSeconds> deactivated_at;
+  std::uint64_t key_serial = 0;
+};
+
+struct ReserveRow {
+  crypto::Hash device_hash{};
+  std::string product_id;
+  std::int64_t code_id = 0;
+  UnixSeconds added_at = 0;
+};
+
+struct EventRow {
+  std::int64_t id = 0;
+  UnixSeconds at = 0;
+  std::string type;  // "code.issued", "code.activated", ...
+  std::optional<std::int64_t> code_id;
+  std::string product_id;
+  std::string device;  // hex of the device hash, or ""
+  std::string actor;   // "admin", "device", "system"
+  std::string details_json = "{}";
+};
+
+struct CodeFilter {
+  std::string product_id;            // "" = any
+  std::optional<bool> blocked;       // unset = any
+  std::optional<std::int64_t> batch_id;
+  std::string tail;                  // masked-code search: last symbols
+  std::int64_t after_id = 0;         // keyset pagination
+  int limit = 100;
+};
+
+struct EventFilter {
+  std::optional<std::int64_t> code_id;
+  std::string product_id;
+  std::string type;
+  std::int64_t after_id = 0;
+  int limit = 100;
+};
+
+// One unit of work. Every method returns kUnavailable when the database
+// cannot be reached and kInternal for unexpected database errors; other
+// errors are documented per method. Write methods fail in a read transaction.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Products.
+  virtual Result<std::optional<ProductRow>> FindProduct(std::string_view id) = 0;
+  virtual Result<std::vector<ProductRow>> ListProducts() = 0;
+  // kConflict if the id exists.
+  virtual Status InsertProduct(const ProductRow& row) = 0;
+  // kConflict if the version exists.
+  virtual Status InsertProductVersion(std::string_view product_id,
+                                      std::string_view version,
+                                      UnixSeconds at) = 0;
+
+  // Codes. InsertCode returns the new id; kConflict on a duplicate hash.
+  virtual Result<std::int64_t> InsertBatch(const BatchRow& row) = 0;
+  virtual Result<std::int64_t> InsertCode(const CodeRow& row) = 0;
+  virtual Result<std::optional<CodeRow>> FindCodeByHash(
+      const crypto::Hash& code_hash) = 0;
+  virtual Result<std::optional<CodeRow>> FindCodeById(std::int64_t id) = 0;
+  virtual Result<std::vector<CodeRow>> ListCodes(const CodeFilter& filter) = 0;
+  // Sets the first activation only if none is recorded yet (rule 3).
+  virtual Status SetFirstActivation(std::int64_t code_id, UnixSeconds at) = 0;
+  virtual Status SetBlocked(std::int64_t code_id, bool blocked,
+                            std::string_view reason) = 0;
+
+  // Activations (seats).
+  virtual Result<std::optional<ActivationRow>> FindActiveActivation(
+      std::int64_t code_id, const crypto::Hash& device_hash) = 0;
+  virtual Result<std::vector<ActivationRow>> ListActivations(
+      std::int64_t code_id) = 0;
+  virtual Result<int> CountActiveSeats(std::int64_t code_id) = 0;
+  virtual Result<std::int64_t> InsertActivation(const ActivationRow& row) = 0;
+  // Refreshes a seat on idempotent re-activation.
+  virtual Status RefreshActivation(const ActivationRow& row) = 0;
+  virtual Status Deactivate(std::int64_t activation_id, UnixSeconds at) = 0;
+  virtual Result<std::uint64_t> NextKeySerial() = 0;
+
+  // Reserve codes: at most one per device and product.
+  virtual Result<std::optional<ReserveRow>> FindReserve(
+      const crypto::Hash& device_hash, std::string_view product_id) = 0;
+  virtual Status PutReserve(const ReserveRow& row) = 0;
+  virtual Status DeleteReserve(const crypto::Hash& device_hash,
+                               std::string_view product_id) = 0;
+
+  // The append-only event log.
+  virtual Status AppendEvent(const EventRow& row) = 0;
+  virtual Result<std::vector<EventRow>> ListEvents(
+      const EventFilter& filter) = 0;
+
+  // Admin API tokens, stored as hashes.
+  virtual Status InsertAdminToken(const crypto::Hash& token_hash,
+                                  std::string_view name, UnixSeconds at) = 0;
+  virtual Result<bool> AdminTokenExists(const crypto::Hash& token_hash) = 0;
+  virtual Result<std::int64_t> CountAdminTokens() = 0;
+};
+
+using TransactionFn = std::function<Status(Transaction&)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` in a read-write transaction and commits if it returns OK; if it
+  // returns an error nothing it did is kept, and that error is returned.
+  // Returns only after the commit is durable. `fn` may run more than once
+  // (a backend may retry on a serialization failure), so it must have no
+  // effects outside the transaction. Blocks the calling thread.
+  virtual Status Write(const TransactionFn& fn) = 0;
+
+  // Runs `fn` on a consistent read-only snapshot. Blocks the calling thread.
+  virtual Status Read(const TransactionFn& fn) = 0;
+
+  // Statistics for /metrics.
+  struct Stats {
+    std::uint64_t commits = 0;        // durable commits (fsyncs)
+    std::uint64_t transactions = 0;   // write transactions committed
+  };
+  virtual Stats GetStats() const = 0;
+};
+
+// Opens the backend named by `url`: "sqlite:///abs/path.db" or a plain path
+// for SQLite. Runs pending migrations. kInvalidRequest for an unknown scheme,
+// kUnavailable when the database cannot be opened.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+}  // namespace licentia::store
+
+#endif  // LICENTIA_STORE_STORE_H_
