@@ -1,0 +1,448 @@
+#include "cli/admin_commands.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "cli/exit_codes.h"
+#include "client/api_client.h"
+#include "core/clock.h"
+
+namespace licentia::cli {
+namespace json = boost::json;
+namespace {
+
+constexpr std::int64_t kIssueChunk = 10000;
+
+std::string Str(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "-";
+  return json::serialize(v);
+}
+
+std::string When(const json::value& v) {
+  if (!v.is_int64()) return "-";
+  return FormatTimestamp(v.as_int64());
+}
+
+std::string Percent(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+int Report(const Status& st, bool as_json) {
+  if (as_json) {
+    std::cout << json::serialize(json::object{
+                     {"error", json::object{{"code", ErrorCodeName(st.code())},
+                                            {"message", st.message()}}}})
+              << "\n";
+  } else {
+    std::cerr << "error: " << st.message() << " [" << ErrorCodeName(st.code())
+              << "]\n";
+  }
+  return ExitCodeFor(st);
+}
+
+class Admin {
+ public:
+  explicit Admin(GlobalOptions& g) : g_(g) {}
+
+  Result<json::value> Call(std::string_view method, std::string_view path,
+                           const json::value& body = nullptr) {
+    if (g_.token.empty()) {
+      return Status(ErrorCode::kUnauthorized,
+                    "No admin token: pass --token or set LICENTIA_ADMIN_TOKEN.");
+    }
+    if (!api_) api_ = std::make_unique<client::ApiClient>(g_.server, g_.token);
+    return api_->Call(method, path, body);
+  }
+
+  // Prints `v` as JSON when --json, otherwise calls `human`.
+  template <typename F>
+  int Print(const Result<json::value>& v, F human) {
+    if (!v.ok()) return Report(v.status(), g_.json);
+    if (g_.json) {
+      std::cout << json::serialize(*v) << "\n";
+    } else {
+      human(*v);
+    }
+    return kExitOk;
+  }
+
+  GlobalOptions& g_;
+
+ private:
+  std::unique_ptr<client::ApiClient> api_;
+};
+
+void PrintCodeRow(const json::object& c) {
+  fmt::print("{:>8}  {}  {:<12} {:<12} {:>2}/{:<3} {:<10} {}\n",
+             c.at("id").as_int64(), Str(c.at("masked_code")),
+             Str(c.at("product")), Str(c.at("license_type")),
+             c.at("seats_used").as_int64(), c.at("max_devices").as_int64(),
+             c.at("blocked").as_bool() ? "BLOCKED" : "ok",
+             When(c.at("expires_at")));
+}
+
+void PrintCodeDetail(const json::value& v) {
+  const auto& c = v.as_object();
+  fmt::print("Code {}  {}\n", c.at("id").as_int64(), Str(c.at("masked_code")));
+  fmt::print("  product           {} (edition {})\n", Str(c.at("product")),
+             Str(c.at("edition")));
+  fmt::print("  type              {}, {} days from first activation\n",
+             Str(c.at("license_type")), c.at("term_days").as_int64());
+  fmt::print("  devices           {} of {} in use\n", c.at("seats_used").as_int64(),
+             c.at("max_devices").as_int64());
+  fmt::print("  versions          {}\n",
+             c.at("compatible_versions").as_string().empty()
+                 ? std::string("any")
+                 : Str(c.at("compatible_versions")));
+  fmt::print("  activate by       {}\n", When(c.at("activate_by")));
+  fmt::print("  first activated   {}\n", When(c.at("first_activated_at")));
+  fmt::print("  expires           {}\n", When(c.at("expires_at")));
+  fmt::print("  account required  {}\n",
+             c.at("requires_account").as_bool() ? "yes" : "no");
+  fmt::print("  status            {}\n",
+             c.at("blocked").as_bool()
+                 ? "BLOCKED " + Str(c.at("blocked_reason"))
+                 : std::string("ok"));
+  if (const auto* acts = c.if_contains("activations")) {
+    fmt::print("  activations:\n");
+    for (const auto& a : acts->as_array()) {
+      const auto& o = a.as_object();
+      fmt::print("    #{:<6} {} {:<20} v{:<8} {} {}\n", o.at("id").as_int64(),
+                 Str(o.at("device")), Str(o.at("device_name")),
+                 Str(o.at("app_version")), When(o.at("activated_at")),
+                 o.at("deactivated_at").is_null()
+                     ? std::string("active")
+                     : "released " + When(o.at("deactivated_at")));
+    }
+  }
+}
+
+}  // namespace
+
+std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
+  auto admin = std::make_shared<Admin>(global);
+  auto run = std::make_shared<std::function<int()>>();
+  CLI::App* cmd = app.add_subcommand("admin", "Vendor commands (needs an admin token)");
+  cmd->require_subcommand(1);
+
+  // --- products
+  CLI::App* product = cmd->add_subcommand("product", "Products and their versions");
+  product->require_subcommand(1);
+  {
+    auto* create = product->add_subcommand("create", "Create a product");
+    auto id = std::make_shared<std::string>();
+    auto name = std::make_shared<std::string>();
+    auto versions = std::make_shared<std::vector<std::string>>();
+    create->add_option("id", *id, "Product id (lower-case, digits, - _ .)")->required();
+    create->add_option("--name", *name, "Display name")->required();
+    create->add_option("--version", *versions, "A released version (repeatable)");
+    create->callback([=] {
+      *run = [=] {
+        json::array vs;
+        for (const auto& v : *versions) vs.emplace_back(v);
+        auto r = admin->Call("POST", "/v1/admin/products",
+                             json::object{{"id", *id}, {"name", *name},
+                                          {"versions", vs}});
+        return admin->Print(r, [](const json::value& v) {
+          fmt::print("Created product {}\n", Str(v.at("id")));
+        });
+      };
+    });
+    auto* list = product->add_subcommand("list", "List products");
+    list->callback([=] {
+      *run = [=] {
+        auto r = admin->Call("GET", "/v1/admin/products");
+        return admin->Print(r, [](const json::value& v) {
+          for (const auto& p : v.at("products").as_array()) {
+            std::string versions;
+            for (const auto& ver : p.at("versions").as_array()) {
+              versions += (versions.empty() ? "" : ", ") + Str(ver);
+            }
+            fmt::print("{:<20} {:<30} {}\n", Str(p.at("id")), Str(p.at("name")),
+                       versions);
+          }
+        });
+      };
+    });
+    auto* add_version = product->add_subcommand("add-version", "Add a released version");
+    auto pid = std::make_shared<std::string>();
+    auto version = std::make_shared<std::string>();
+    add_version->add_option("id", *pid, "Product id")->required();
+    add_version->add_option("version", *version, "Version, e.g. 22.1")->required();
+    add_version->callback([=] {
+      *run = [=] {
+        auto r = admin->Call("POST",
+                             "/v1/admin/products/" + Percent(*pid) + "/versions",
+                             json::object{{"version", *version}});
+        return admin->Print(r, [&](const json::value&) {
+          fmt::print("Added version {} to {}\n", *version, *pid);
+        });
+      };
+    });
+  }
+
+  // --- codes
+  CLI::App* codes = cmd->add_subcommand("codes", "Activation codes");
+  codes->require_subcommand(1);
+  {
+    struct IssueOpts {
+      std::string product, edition, type = "term", activate_by, versions, note,
+          format = "csv", output;
+      std::vector<std::string> features;
+      std::int64_t count = 1, max_devices = 1;
+      std::optional<std::int64_t> term_days;
+      bool requires_account = false, quiet = false;
+    };
+    auto o = std::make_shared<IssueOpts>();
+    auto* issue = codes->add_subcommand("issue", "Issue a batch of codes");
+    issue->add_option("--product", o->product, "Product id")->required();
+    issue->add_option("--count", o->count, "How many codes")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{10000000}));
+    issue->add_option("--edition", o->edition, "Edition (default standard)");
+    issue->add_option("--feature", o->features, "A feature flag (repeatable)");
+    issue->add_option("--max-devices", o->max_devices, "Devices per code");
+    issue->add_option("--type", o->type, "term, subscription or trial")
+        ->check(CLI::IsMember({"term", "subscription", "trial"}));
+    issue->add_option("--term-days", o->term_days,
+                      "Days from first activation (default 365; trial 30)");
+    issue->add_option("--activate-by", o->activate_by,
+                      "Last day to activate, YYYY-MM-DD");
+    issue->add_option("--versions", o->versions,
+                      "Compatible versions, e.g. \">=21.0 <23\"");
+    issue->add_flag("--requires-account", o->requires_account,
+                    "Devices must be connected to a console account");
+    issue->add_option("--note", o->note, "A note kept with the batch");
+    issue->add_option("--format", o->format, "csv or json")
+        ->check(CLI::IsMember({"csv", "json"}));
+    issue->add_option("--output,-o", o->output, "Write the codes to this file");
+    issue->add_flag("--quiet,-q", o->quiet, "No progress bar");
+    issue->callback([=] {
+      *run = [=]() -> int {
+        std::ofstream file;
+        if (!o->output.empty()) {
+          file.open(o->output, std::ios::trunc);
+          if (!file) {
+            return Report(Status(ErrorCode::kIoError,
+                                 "Cannot write " + o->output),
+                          admin->g_.json);
+          }
+        }
+        std::ostream& out = o->output.empty() ? std::cout : file;
+        bool json_out = o->format == "json" || admin->g_.json;
+        bool progress = !o->quiet && o->count > kIssueChunk && isatty(2);
+        if (!json_out) out << "id,code,product,batch_id\n";
+        json::array all;
+        std::int64_t done = 0;
+        std::vector<std::int64_t> batches;
+        while (done < o->count) {
+          std::int64_t n = std::min(kIssueChunk, o->count - done);
+          json::object req{{"product", o->product},
+                           {"count", n},
+                           {"max_devices", o->max_devices},
+                           {"license_type", o->type},
+                           {"requires_account", o->requires_account}};
+          if (!o->edition.empty()) req["edition"] = o->edition;
+          if (o->term_days) req["term_days"] = *o->term_days;
+          if (!o->activate_by.empty()) req["activate_by"] = o->activate_by;
+          if (!o->versions.empty()) req["compatible_versions"] = o->versions;
+          if (!o->note.empty()) req["note"] = o->note;
+          if (!o->features.empty()) {
+            json::array f;
+            for (const auto& x : o->features) f.emplace_back(x);
+            req["features"] = f;
+          }
+          auto r = admin->Call("POST", "/v1/admin/codes", req);
+          if (!r.ok()) {
+            if (progress) std::cerr << "\n";
+            if (done > 0) {
+              std::cerr << fmt::format("{} codes were issued before the "
+                                       "failure and are in the output.\n",
+                                       done);
+            }
+            return Report(r.status(), admin->g_.json);
+          }
+          std::int64_t batch = r->at("batch_id").as_int64();
+          batches.push_back(batch);
+          for (const auto& c : r->at("codes").as_array()) {
+            if (json_out) {
+              all.push_back(json::object{{"id", c.at("id")},
+                                         {"code", c.at("code")},
+                                         {"product", o->product},
+                                         {"batch_id", batch}});
+            } else {
+              out << c.at("id").as_int64() << "," << Str(c.at("code")) << ","
+                  << o->product << "," << batch << "\n";
+            }
+          }
+          done += n;
+          if (progress) {
+            int width = 40;
+            int filled = static_cast<int>(width * done / o->count);
+            std::cerr << fmt::format("\r[{}{}] {}/{} codes", std::string(filled, '#'),
+                                     std::string(width - filled, '.'), done,
+                                     o->count)
+                      << std::flush;
+          }
+        }
+        if (progress) std::cerr << "\n";
+        if (json_out) {
+          out << json::serialize(json::object{{"count", done},
+                                              {"codes", std::move(all)}})
+              << "\n";
+        }
+        if (!o->output.empty()) {
+          std::cerr << fmt::format("Issued {} codes to {}\n", done, o->output);
+        }
+        return kExitOk;
+      };
+    });
+
+    struct ListOpts {
+      std::string product, status, q;
+      std::int64_t limit = 50, after = 0;
+    };
+    auto l = std::make_shared<ListOpts>();
+    auto* list = codes->add_subcommand("list", "List codes (masked)");
+    list->add_option("--product", l->product, "Only this product");
+    list->add_option("--status", l->status, "blocked or unblocked")
+        ->check(CLI::IsMember({"blocked", "unblocked"}));
+    list->add_option("--search,-s", l->q, "Last symbols of the code");
+    list->add_option("--limit", l->limit, "Page size (max 1000)");
+    list->add_option("--after", l->after, "Show codes after this id");
+    list->callback([=] {
+      *run = [=] {
+        std::string path = fmt::format("/v1/admin/codes?limit={}&after={}",
+                                       l->limit, l->after);
+        if (!l->product.empty()) path += "&product=" + Percent(l->product);
+        if (!l->status.empty()) path += "&status=" + Percent(l->status);
+        if (!l->q.empty()) path += "&q=" + Percent(l->q);
+        auto r = admin->Call("GET", path);
+        return admin->Print(r, [](const json::value& v) {
+          fmt::print("{:>8}  {:<23}  {:<12} {:<12} {:<6} {:<10} {}\n", "ID",
+                     "CODE", "PRODUCT", "TYPE", "SEATS", "STATUS", "EXPIRES");
+          for (const auto& c : v.at("codes").as_array()) {
+            PrintCodeRow(c.as_object());
+          }
+          if (!v.at("next_after").is_null()) {
+            fmt::print("(more: --after {})\n", v.at("next_after").as_int64());
+          }
+        });
+      };
+    });
+
+    auto show_id = std::make_shared<std::string>();
+    auto show_code = std::make_shared<std::string>();
+    auto* show = codes->add_subcommand("show", "Show one code with its activations");
+    show->add_option("id", *show_id, "Code id");
+    show->add_option("--code", *show_code, "Find the code by its full text instead");
+    show->callback([=] {
+      *run = [=] {
+        Result<json::value> r =
+            !show_code->empty()
+                ? admin->Call("POST", "/v1/admin/codes/lookup",
+                              json::object{{"code", *show_code}})
+                : admin->Call("GET", "/v1/admin/codes/" + Percent(*show_id));
+        return admin->Print(r, PrintCodeDetail);
+      };
+    });
+
+    for (bool block : {true, false}) {
+      auto id = std::make_shared<std::string>();
+      auto reason = std::make_shared<std::string>();
+      auto* sub = codes->add_subcommand(
+          block ? "block" : "unblock",
+          block ? "Block a code: its devices learn it at their next sync"
+                : "Unblock a code");
+      sub->add_option("id", *id, "Code id")->required();
+      if (block) sub->add_option("--reason", *reason, "Why (kept in the event log)");
+      sub->callback([=] {
+        *run = [=] {
+          json::object body;
+          if (!reason->empty()) body["reason"] = *reason;
+          auto r = admin->Call(
+              "POST",
+              "/v1/admin/codes/" + Percent(*id) + (block ? "/block" : "/unblock"),
+              body);
+          return admin->Print(r, [&](const json::value& v) {
+            fmt::print("Code {} is {}{}\n", *id,
+                       block ? "blocked" : "unblocked",
+                       v.at("changed").as_bool() ? "" : " (it already was)");
+          });
+        };
+      });
+    }
+  }
+
+  // --- events
+  {
+    struct EventOpts {
+      std::int64_t code = 0, limit = 100, after = 0;
+      std::string product, type;
+    };
+    auto e = std::make_shared<EventOpts>();
+    auto* events = cmd->add_subcommand("events", "The event log");
+    events->add_option("--code", e->code, "Only events of this code id");
+    events->add_option("--product", e->product, "Only this product");
+    events->add_option("--type", e->type, "Only this type, e.g. code.blocked");
+    events->add_option("--limit", e->limit, "Page size (max 1000)");
+    events->add_option("--after", e->after, "Events after this id");
+    events->callback([=] {
+      *run = [=] {
+        std::string path = fmt::format("/v1/admin/events?limit={}&after={}",
+                                       e->limit, e->after);
+        if (e->code) path += fmt::format("&code={}", e->code);
+        if (!e->product.empty()) path += "&product=" + Percent(e->product);
+        if (!e->type.empty()) path += "&type=" + Percent(e->type);
+        auto r = admin->Call("GET", path);
+        return admin->Print(r, [](const json::value& v) {
+          for (const auto& ev : v.at("events").as_array()) {
+            fmt::print("{:>6}  {}  {:<18} code={:<6} {:<8} {}\n",
+                       ev.at("id").as_int64(), When(ev.at("at")),
+                       Str(ev.at("type")), Str(ev.at("code_id")),
+                       Str(ev.at("actor")), json::serialize(ev.at("details")));
+          }
+        });
+      };
+    });
+  }
+
+  // --- test clock
+  {
+    auto days = std::make_shared<std::int64_t>(0);
+    auto set = std::make_shared<std::string>();
+    auto* clock = cmd->add_subcommand(
+        "test-clock", "Move a --test-clock server's time (tests and demos)");
+    clock->add_option("--advance-days", *days, "Days to move forward");
+    clock->add_option("--set", *set, "Set to a date, YYYY-MM-DD");
+    clock->callback([=] {
+      *run = [=] {
+        json::object body;
+        if (*days) body["advance_days"] = *days;
+        if (!set->empty()) body["now"] = *set;
+        auto r = admin->Call("POST", "/v1/admin/test/clock", body);
+        return admin->Print(r, [](const json::value& v) {
+          fmt::print("Server time is now {}\n", Str(v.at("now_text")));
+        });
+      };
+    });
+  }
+
+  return [run] { return *run ? (*run)() : static_cast<int>(kExitUsage); };
+}
+
+}  // namespace licentia::cli

@@ -1,0 +1,45 @@
+#include "cli/exit_codes.h"
+
+namespace licentia::cli {
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case ErrorCode::kOk:
+      return kExitOk;
+    case ErrorCode::kUnavailable:
+      return kExitUnavailable;
+    case ErrorCode::kUnauthorized:
+      return kExitUnauthorized;
+    case ErrorCode::kNotFound:
+    case ErrorCode::kCodeNotFound:
+    case ErrorCode::kNotActivated:
+    case ErrorCode::kNoReserve:
+      return kExitNotFound;
+    case ErrorCode::kInvalidRequest:
+    case ErrorCode::kInvalidCodeFormat:
+    case ErrorCode::kPayloadTooLarge:
+      return kExitInvalidInput;
+    case ErrorCode::kRateLimited:
+      return kExitRateLimited;
+    case ErrorCode::kCodeBlocked:
+    case ErrorCode::kCodeExpired:
+    case ErrorCode::kActivationDeadlinePassed:
+    case ErrorCode::kDeviceLimitReached:
+    case ErrorCode::kIncompatibleVersion:
+    case ErrorCode::kWrongProduct:
+    case ErrorCode::kAccountRequired:
+    case ErrorCode::kNoCurrentLicense:
+    case ErrorCode::kCurrentIsSubscription:
+    case ErrorCode::kReserveIsSubscription:
+    case ErrorCode::kReserveIsTrial:
+    case ErrorCode::kReserveIsCurrentCode:
+    case ErrorCode::kReserveNotLater:
+    case ErrorCode::kReserveAlreadySet:
+    case ErrorCode::kConflict:
+      return kExitRefused;
+    default:
+      return kExitError;
+  }
+}
+
+}  // namespace licentia::cli

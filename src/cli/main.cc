@@ -1,0 +1,30 @@
+// licentia: the Licentia command-line tool.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "cli/admin_commands.h"
+#include "cli/exit_codes.h"
+
+int main(int argc, char** argv) {
+  using licentia::cli::GlobalOptions;
+  GlobalOptions global;
+  if (const char* s = std::getenv("LICENTIA_SERVER")) global.server = s;
+  if (const char* t = std::getenv("LICENTIA_ADMIN_TOKEN")) global.token = t;
+  if (global.server.empty()) global.server = "http://127.0.0.1:8470";
+
+  CLI::App app{"licentia - Licentia licensing from the command line"};
+  app.require_subcommand(1);
+  app.add_option("--server", global.server,
+                 "Server URL (env LICENTIA_SERVER)")
+      ->capture_default_str();
+  app.add_option("--token", global.token, "Admin token (env LICENTIA_ADMIN_TOKEN)");
+  app.add_flag("--json", global.json, "Print JSON for scripts");
+  auto run_admin = licentia::cli::AddAdminCommands(app, global);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : licentia::cli::kExitUsage;
+  }
+  return run_admin();
+}

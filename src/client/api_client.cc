@@ -1,0 +1,48 @@
+#include "client/api_client.h"
+
+#include <fmt/format.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace licentia::client {
+namespace json = boost::json;
+
+Result<json::value> ApiClient::Call(std::string_view method,
+                                    std::string_view path,
+                                    const json::value& body) {
+  std::string text = body.is_null() ? std::string() : json::serialize(body);
+  LICENTIA_ASSIGN_OR_RETURN(HttpReply reply,
+                            http_.Send(method, path, text, token_));
+  boost::system::error_code ec;
+  json::value v = json::parse(reply.body, ec);
+  if (reply.status >= 200 && reply.status < 300) {
+    if (ec) {
+      return Status(ErrorCode::kInternal,
+                    "The server's reply is not valid JSON.");
+    }
+    return v;
+  }
+  if (!ec && v.is_object()) {
+    const auto* err = v.as_object().if_contains("error");
+    if (err && err->is_object()) {
+      const auto* code = err->as_object().if_contains("code");
+      const auto* msg = err->as_object().if_contains("message");
+      if (code && code->is_string() && msg && msg->is_string()) {
+        auto parsed = ErrorCodeFromName(code->as_string());
+        return Status(parsed.value_or(ErrorCode::kInternal),
+                      std::string(msg->as_string()));
+      }
+    }
+  }
+  if (reply.status >= 500) {
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("The license server answered HTTP {}.",
+                              reply.status));
+  }
+  return Status(ErrorCode::kInternal,
+                fmt::format("Unexpected HTTP {} from the server.",
+                            reply.status));
+}
+
+}  // namespace licentia::client

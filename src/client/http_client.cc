@@ -1,0 +1,108 @@
+#include "client/http_client.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <mutex>
+
+namespace licentia::client {
+namespace {
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  std::string_view line(data, size * n);
+  constexpr std::string_view kRetry = "retry-after:";
+  if (line.size() > kRetry.size()) {
+    std::string lower(line.substr(0, kRetry.size()));
+    for (char& c : lower) c = static_cast<char>(std::tolower(c));
+    if (lower == kRetry) {
+      std::string v(line.substr(kRetry.size()));
+      while (!v.empty() && (v.front() == ' ')) v.erase(0, 1);
+      while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
+      *static_cast<std::string*>(user) = v;
+    }
+  }
+  return size * n;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  std::unique_ptr<CURL, CurlDeleter> curl;
+};
+
+HttpClient::HttpClient(std::string base_url, HttpClientOptions options)
+    : base_url_(std::move(base_url)),
+      options_(options),
+      impl_(std::make_unique<Impl>()) {
+  GlobalInit();
+  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+  impl_->curl.reset(curl_easy_init());
+}
+
+HttpClient::~HttpClient() = default;
+
+Result<HttpReply> HttpClient::Send(std::string_view method,
+                                   std::string_view path,
+                                   std::string_view body,
+                                   std::string_view bearer_token) {
+  CURL* c = impl_->curl.get();
+  if (c == nullptr) {
+    return Status(ErrorCode::kInternal, "libcurl could not be initialised.");
+  }
+  curl_easy_reset(c);
+  std::string url = base_url_ + std::string(path);
+  std::string m(method);
+  HttpReply reply;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  auto add_header = [&](const std::string& h) {
+    headers.reset(curl_slist_append(headers.release(), h.c_str()));
+  };
+  add_header("Content-Type: application/json");
+  add_header("Accept: application/json");
+  if (!bearer_token.empty()) {
+    add_header("Authorization: Bearer " + std::string(bearer_token));
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m.c_str());
+  if (m != "GET") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.retry_after);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, options_.total_timeout_ms);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) {
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("Cannot reach the license server at {} ({}).",
+                              base_url_, curl_easy_strerror(rc)));
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply.status);
+  return reply;
+}
+
+}  // namespace licentia::client

@@ -1,0 +1,51 @@
+// A small blocking HTTP client over libcurl, for the SDK and the CLI.
+// One HttpClient owns one CURL easy handle (connections are reused between
+// requests); it is not thread-safe: use one per thread.
+#ifndef LICENTIA_CLIENT_HTTP_CLIENT_H_
+#define LICENTIA_CLIENT_HTTP_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace licentia::client {
+
+struct HttpClientOptions {
+  long connect_timeout_ms = 5000;
+  long total_timeout_ms = 30000;
+};
+
+struct HttpReply {
+  long status = 0;
+  std::string body;
+  std::string retry_after;  // the Retry-After header, if any
+};
+
+class HttpClient {
+ public:
+  // `base_url` like "http://127.0.0.1:8470"; paths are appended to it.
+  explicit HttpClient(std::string base_url, HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Any HTTP status is a successful exchange. kUnavailable when the server
+  // cannot be reached or does not answer in time (a network-type failure).
+  Result<HttpReply> Send(std::string_view method, std::string_view path,
+                         std::string_view body = {},
+                         std::string_view bearer_token = {});
+
+  const std::string& base_url() const { return base_url_; }
+
+ private:
+  struct Impl;
+  std::string base_url_;
+  HttpClientOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace licentia::client
+
+#endif  // LICENTIA_CLIENT_HTTP_CLIENT_H_
