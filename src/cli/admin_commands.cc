@@ -62,8 +62,9 @@ class Admin {
   Result<json::value> Call(std::string_view method, std::string_view path,
                            const json::value& body = nullptr) {
     if (g_.token.empty()) {
-      return Status(ErrorCode::kUnauthorized,
-                    "No admin token: pass --token or set LICENTIA_ADMIN_TOKEN.");
+      return Status(
+          ErrorCode::kUnauthorized,
+          "No admin token: pass --token or set LICENTIA_ADMIN_TOKEN.");
     }
     if (!api_) api_ = std::make_unique<client::ApiClient>(g_.server, g_.token);
     return api_->Call(method, path, body);
@@ -88,12 +89,11 @@ class Admin {
 };
 
 void PrintCodeRow(const json::object& c) {
-  fmt::print("{:>8}  {}  {:<12} {:<12} {:>2}/{:<3} {:<10} {}\n",
-             c.at("id").as_int64(), Str(c.at("masked_code")),
-             Str(c.at("product")), Str(c.at("license_type")),
-             c.at("seats_used").as_int64(), c.at("max_devices").as_int64(),
-             c.at("blocked").as_bool() ? "BLOCKED" : "ok",
-             When(c.at("expires_at")));
+  fmt::print(
+      "{:>8}  {}  {:<12} {:<12} {:>2}/{:<3} {:<10} {}\n", c.at("id").as_int64(),
+      Str(c.at("masked_code")), Str(c.at("product")), Str(c.at("license_type")),
+      c.at("seats_used").as_int64(), c.at("max_devices").as_int64(),
+      c.at("blocked").as_bool() ? "BLOCKED" : "ok", When(c.at("expires_at")));
 }
 
 void PrintCodeDetail(const json::value& v) {
@@ -103,8 +103,8 @@ void PrintCodeDetail(const json::value& v) {
              Str(c.at("edition")));
   fmt::print("  type              {}, {} days from first activation\n",
              Str(c.at("license_type")), c.at("term_days").as_int64());
-  fmt::print("  devices           {} of {} in use\n", c.at("seats_used").as_int64(),
-             c.at("max_devices").as_int64());
+  fmt::print("  devices           {} of {} in use\n",
+             c.at("seats_used").as_int64(), c.at("max_devices").as_int64());
   fmt::print("  versions          {}\n",
              c.at("compatible_versions").as_string().empty()
                  ? std::string("any")
@@ -137,27 +137,31 @@ void PrintCodeDetail(const json::value& v) {
 std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
   auto admin = std::make_shared<Admin>(global);
   auto run = std::make_shared<std::function<int()>>();
-  CLI::App* cmd = app.add_subcommand("admin", "Vendor commands (needs an admin token)");
+  CLI::App* cmd =
+      app.add_subcommand("admin", "Vendor commands (needs an admin token)");
   cmd->require_subcommand(1);
 
   // --- products
-  CLI::App* product = cmd->add_subcommand("product", "Products and their versions");
+  CLI::App* product =
+      cmd->add_subcommand("product", "Products and their versions");
   product->require_subcommand(1);
   {
     auto* create = product->add_subcommand("create", "Create a product");
     auto id = std::make_shared<std::string>();
     auto name = std::make_shared<std::string>();
     auto versions = std::make_shared<std::vector<std::string>>();
-    create->add_option("id", *id, "Product id (lower-case, digits, - _ .)")->required();
+    create->add_option("id", *id, "Product id (lower-case, digits, - _ .)")
+        ->required();
     create->add_option("--name", *name, "Display name")->required();
-    create->add_option("--version", *versions, "A released version (repeatable)");
+    create->add_option("--version", *versions,
+                       "A released version (repeatable)");
     create->callback([=] {
       *run = [=] {
         json::array vs;
         for (const auto& v : *versions) vs.emplace_back(v);
-        auto r = admin->Call("POST", "/v1/admin/products",
-                             json::object{{"id", *id}, {"name", *name},
-                                          {"versions", vs}});
+        auto r = admin->Call(
+            "POST", "/v1/admin/products",
+            json::object{{"id", *id}, {"name", *name}, {"versions", vs}});
         return admin->Print(r, [](const json::value& v) {
           fmt::print("Created product {}\n", Str(v.at("id")));
         });
@@ -179,16 +183,18 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
         });
       };
     });
-    auto* add_version = product->add_subcommand("add-version", "Add a released version");
+    auto* add_version =
+        product->add_subcommand("add-version", "Add a released version");
     auto pid = std::make_shared<std::string>();
     auto version = std::make_shared<std::string>();
     add_version->add_option("id", *pid, "Product id")->required();
-    add_version->add_option("version", *version, "Version, e.g. 22.1")->required();
+    add_version->add_option("version", *version, "Version, e.g. 22.1")
+        ->required();
     add_version->callback([=] {
       *run = [=] {
-        auto r = admin->Call("POST",
-                             "/v1/admin/products/" + Percent(*pid) + "/versions",
-                             json::object{{"version", *version}});
+        auto r = admin->Call(
+            "POST", "/v1/admin/products/" + Percent(*pid) + "/versions",
+            json::object{{"version", *version}});
         return admin->Print(r, [&](const json::value&) {
           fmt::print("Added version {} to {}\n", *version, *pid);
         });
@@ -202,7 +208,7 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
   {
     struct IssueOpts {
       std::string product, edition, type = "term", activate_by, versions, note,
-          format = "csv", output;
+                                    format = "csv", output;
       std::vector<std::string> features;
       std::int64_t count = 1, max_devices = 1;
       std::optional<std::int64_t> term_days;
@@ -237,9 +243,9 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
         if (!o->output.empty()) {
           file.open(o->output, std::ios::trunc);
           if (!file) {
-            return Report(Status(ErrorCode::kIoError,
-                                 "Cannot write " + o->output),
-                          admin->g_.json);
+            return Report(
+                Status(ErrorCode::kIoError, "Cannot write " + o->output),
+                admin->g_.json);
           }
         }
         std::ostream& out = o->output.empty() ? std::cout : file;
@@ -270,9 +276,10 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
           if (!r.ok()) {
             if (progress) std::cerr << "\n";
             if (done > 0) {
-              std::cerr << fmt::format("{} codes were issued before the "
-                                       "failure and are in the output.\n",
-                                       done);
+              std::cerr << fmt::format(
+                  "{} codes were issued before the "
+                  "failure and are in the output.\n",
+                  done);
             }
             return Report(r.status(), admin->g_.json);
           }
@@ -293,16 +300,16 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
           if (progress) {
             int width = 40;
             int filled = static_cast<int>(width * done / o->count);
-            std::cerr << fmt::format("\r[{}{}] {}/{} codes", std::string(filled, '#'),
-                                     std::string(width - filled, '.'), done,
-                                     o->count)
+            std::cerr << fmt::format(
+                             "\r[{}{}] {}/{} codes", std::string(filled, '#'),
+                             std::string(width - filled, '.'), done, o->count)
                       << std::flush;
           }
         }
         if (progress) std::cerr << "\n";
         if (json_out) {
-          out << json::serialize(json::object{{"count", done},
-                                              {"codes", std::move(all)}})
+          out << json::serialize(
+                     json::object{{"count", done}, {"codes", std::move(all)}})
               << "\n";
         }
         if (!o->output.empty()) {
@@ -347,9 +354,11 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
 
     auto show_id = std::make_shared<std::string>();
     auto show_code = std::make_shared<std::string>();
-    auto* show = codes->add_subcommand("show", "Show one code with its activations");
+    auto* show =
+        codes->add_subcommand("show", "Show one code with its activations");
     show->add_option("id", *show_id, "Code id");
-    show->add_option("--code", *show_code, "Find the code by its full text instead");
+    show->add_option("--code", *show_code,
+                     "Find the code by its full text instead");
     show->callback([=] {
       *run = [=] {
         Result<json::value> r =
@@ -369,15 +378,16 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
           block ? "Block a code: its devices learn it at their next sync"
                 : "Unblock a code");
       sub->add_option("id", *id, "Code id")->required();
-      if (block) sub->add_option("--reason", *reason, "Why (kept in the event log)");
+      if (block)
+        sub->add_option("--reason", *reason, "Why (kept in the event log)");
       sub->callback([=] {
         *run = [=] {
           json::object body;
           if (!reason->empty()) body["reason"] = *reason;
-          auto r = admin->Call(
-              "POST",
-              "/v1/admin/codes/" + Percent(*id) + (block ? "/block" : "/unblock"),
-              body);
+          auto r = admin->Call("POST",
+                               "/v1/admin/codes/" + Percent(*id) +
+                                   (block ? "/block" : "/unblock"),
+                               body);
           return admin->Print(r, [&](const json::value& v) {
             fmt::print("Code {} is {}{}\n", *id,
                        block ? "blocked" : "unblocked",

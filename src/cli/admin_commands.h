@@ -3,7 +3,6 @@
 #define LICENTIA_CLI_ADMIN_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 

@@ -9,9 +9,9 @@ namespace licentia::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitError = 1,        // anything not listed below
-  kExitUsage = 2,        // wrong command-line usage
-  kExitUnavailable = 3,  // server unreachable or unavailable; retry later
+  kExitError = 1,         // anything not listed below
+  kExitUsage = 2,         // wrong command-line usage
+  kExitUnavailable = 3,   // server unreachable or unavailable; retry later
   kExitUnauthorized = 4,  // missing or wrong admin token
   kExitNotFound = 5,      // no such code, product or endpoint
   kExitRefused = 6,       // the server refused by a licensing rule

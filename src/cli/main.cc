@@ -14,10 +14,10 @@ int main(int argc, char** argv) {
 
   CLI::App app{"licentia - Licentia licensing from the command line"};
   app.require_subcommand(1);
-  app.add_option("--server", global.server,
-                 "Server URL (env LICENTIA_SERVER)")
+  app.add_option("--server", global.server, "Server URL (env LICENTIA_SERVER)")
       ->capture_default_str();
-  app.add_option("--token", global.token, "Admin token (env LICENTIA_ADMIN_TOKEN)");
+  app.add_option("--token", global.token,
+                 "Admin token (env LICENTIA_ADMIN_TOKEN)");
   app.add_flag("--json", global.json, "Print JSON for scripts");
   auto run_admin = licentia::cli::AddAdminCommands(app, global);
   try {

@@ -36,13 +36,13 @@ Result<json::value> ApiClient::Call(std::string_view method,
     }
   }
   if (reply.status >= 500) {
-    return Status(ErrorCode::kUnavailable,
-                  fmt::format("The license server answered HTTP {}.",
-                              reply.status));
+    return Status(
+        ErrorCode::kUnavailable,
+        fmt::format("The license server answered HTTP {}.", reply.status));
   }
-  return Status(ErrorCode::kInternal,
-                fmt::format("Unexpected HTTP {} from the server.",
-                            reply.status));
+  return Status(
+      ErrorCode::kInternal,
+      fmt::format("Unexpected HTTP {} from the server.", reply.status));
 }
 
 }  // namespace licentia::client

@@ -5,7 +5,6 @@
 #define LICENTIA_CLIENT_API_CLIENT_H_
 
 #include <boost/json/value.hpp>
-
 #include <string>
 #include <string_view>
 

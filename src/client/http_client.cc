@@ -59,8 +59,7 @@ HttpClient::HttpClient(std::string base_url, HttpClientOptions options)
 HttpClient::~HttpClient() = default;
 
 Result<HttpReply> HttpClient::Send(std::string_view method,
-                                   std::string_view path,
-                                   std::string_view body,
+                                   std::string_view path, std::string_view body,
                                    std::string_view bearer_token) {
   CURL* c = impl_->curl.get();
   if (c == nullptr) {

@@ -17,8 +17,8 @@ int SymbolValue(char c) {
 int CheckValue(std::string_view data) {
   int sum = 0;
   for (size_t i = 0; i < data.size(); ++i) {
-    sum = (sum + static_cast<int>(i + 1) * SymbolValue(data[i])) %
-          kCheckModulus;
+    sum =
+        (sum + static_cast<int>(i + 1) * SymbolValue(data[i])) % kCheckModulus;
   }
   return sum;
 }
@@ -110,9 +110,9 @@ std::string ActivationCode::Formatted() const {
 std::string ActivationCode::Masked() const { return MaskCode(symbols_); }
 
 std::string MaskCode(std::string_view canonical) {
-  std::string tail(canonical.substr(
-      canonical.size() >= kCodeGroupSize ? canonical.size() - kCodeGroupSize
-                                         : 0));
+  std::string tail(canonical.substr(canonical.size() >= kCodeGroupSize
+                                        ? canonical.size() - kCodeGroupSize
+                                        : 0));
   return "*****-*****-*****-" + tail;
 }
 

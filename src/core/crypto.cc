@@ -32,6 +32,15 @@ SigningKeyPair GenerateSigningKeyPair() {
   return pair;
 }
 
+SigningKeyPair SigningKeyPairFromSeed(
+    const std::array<std::uint8_t, kSeedBytes>& seed) {
+  EnsureInitialized();
+  SigningKeyPair pair;
+  crypto_sign_ed25519_seed_keypair(pair.public_key.data(),
+                                   pair.secret_key.data(), seed.data());
+  return pair;
+}
+
 KeyId KeyIdOf(const PublicKey& public_key) {
   Hash h = Blake2b(std::string_view(
       reinterpret_cast<const char*>(public_key.data()), public_key.size()));

@@ -45,6 +45,10 @@ struct SigningKeyPair {
   SecretKey secret_key;
 };
 SigningKeyPair GenerateSigningKeyPair();
+constexpr size_t kSeedBytes = 32;
+// Deterministic key pair from a 32-byte seed (golden test vectors).
+SigningKeyPair SigningKeyPairFromSeed(
+    const std::array<std::uint8_t, kSeedBytes>& seed);
 // The signing-key id: the first kKeyIdBytes of BLAKE2b-256(public key).
 KeyId KeyIdOf(const PublicKey& public_key);
 

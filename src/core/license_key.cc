@@ -137,9 +137,9 @@ crypto::Hash DeviceBinding(std::string_view fingerprint) {
 }
 
 Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p) {
-  for (std::string_view s : {std::string_view(p.product),
-                             std::string_view(p.edition),
-                             std::string_view(p.code_id)}) {
+  for (std::string_view s :
+       {std::string_view(p.product), std::string_view(p.edition),
+        std::string_view(p.code_id)}) {
     if (s.size() > kMaxKeyStringBytes) {
       return Status(ErrorCode::kInvalidRequest,
                     "A license key field is longer than 255 bytes.");

@@ -26,13 +26,14 @@ constexpr std::uint8_t kLicenseKeyFormatVersion = 1;
 constexpr std::string_view kLicenseKeyMagic = "LCNS";
 constexpr std::string_view kLicenseKeyBegin =
     "-----BEGIN LICENTIA LICENSE KEY-----";
-constexpr std::string_view kLicenseKeyEnd = "-----END LICENTIA LICENSE KEY-----";
+constexpr std::string_view kLicenseKeyEnd =
+    "-----END LICENTIA LICENSE KEY-----";
 constexpr size_t kMaxLicenseKeyBytes = 8192;
 constexpr size_t kMaxKeyStringBytes = 255;
 constexpr size_t kMaxKeyFeatures = 64;
 
 struct LicenseKeyPayload {
-  crypto::KeyId key_id{};  // which signing key signed it
+  crypto::KeyId key_id{};    // which signing key signed it
   std::uint64_t serial = 0;  // unique per issued key
   UnixSeconds issued_at = 0;
   UnixSeconds valid_from = 0;

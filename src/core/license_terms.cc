@@ -27,9 +27,9 @@ std::optional<LicenseType> LicenseTypeFromName(std::string_view name) {
 
 Status CodeTerms::Validate() const {
   if (max_devices < 1 || max_devices > kMaxDevicesLimit) {
-    return Status(ErrorCode::kInvalidRequest,
-                  fmt::format("max_devices must be between 1 and {}.",
-                              kMaxDevicesLimit));
+    return Status(
+        ErrorCode::kInvalidRequest,
+        fmt::format("max_devices must be between 1 and {}.", kMaxDevicesLimit));
   }
   if (term_days < 1 || term_days > kMaxTermDays) {
     return Status(
@@ -55,7 +55,8 @@ Status CodeTerms::Validate() const {
 }
 
 UnixSeconds ExpiryFrom(UnixSeconds first_activation, int term_days) {
-  return first_activation + static_cast<UnixSeconds>(term_days) * kSecondsPerDay;
+  return first_activation +
+         static_cast<UnixSeconds>(term_days) * kSecondsPerDay;
 }
 
 Status CheckActivatable(const CodeTerms& terms, UnixSeconds now,

@@ -118,6 +118,7 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
 
  private:
   std::variant<T, Status> v_;
@@ -126,10 +127,10 @@ class [[nodiscard]] Result {
 }  // namespace licentia
 
 // Propagates a non-OK Status from an expression returning Status.
-#define LICENTIA_RETURN_IF_ERROR(expr)         \
-  do {                                         \
-    ::licentia::Status _st = (expr);           \
-    if (!_st.ok()) return _st;                 \
+#define LICENTIA_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::licentia::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
   } while (0)
 
 #define LICENTIA_CONCAT_INNER(a, b) a##b

@@ -44,7 +44,10 @@ Result<Version> Version::Parse(std::string_view text) {
   };
   if (text.empty()) return bad();
   for (std::string_view part : Split(text, ".")) {
-    if (part.empty() || v.count_ == 4 || part.size() > 9) return bad();
+    if (part.empty() || v.count_ == 4 || part.size() > 9 ||
+        part.find_first_not_of("0123456789") != std::string_view::npos) {
+      return bad();
+    }
     long value = 0;
     auto [ptr, ec] =
         std::from_chars(part.data(), part.data() + part.size(), value);

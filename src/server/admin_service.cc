@@ -65,7 +65,8 @@ std::string QueryString(const QueryParams& q, std::string_view name) {
 Result<store::CodeRow> LoadCode(store::Transaction& txn, std::int64_t id) {
   LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeById(id));
   if (!code) {
-    return Status(ErrorCode::kNotFound, fmt::format("There is no code {}.", id));
+    return Status(ErrorCode::kNotFound,
+                  fmt::format("There is no code {}.", id));
   }
   return std::move(*code);
 }
@@ -76,8 +77,8 @@ Result<std::int64_t> ParseId(std::string_view text, std::string_view what) {
   std::int64_t v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || ptr != text.data() + text.size() || v <= 0) {
-    return Status(ErrorCode::kNotFound,
-                  fmt::format("There is no {} '{}'.", what, text.substr(0, 32)));
+    return Status(ErrorCode::kNotFound, fmt::format("There is no {} '{}'.",
+                                                    what, text.substr(0, 32)));
   }
   return v;
 }
@@ -163,14 +164,14 @@ Result<json::object> AdminService::AddVersion(std::string_view id,
     if (!p) return ProductNotFound(id);
     Status vs = txn.InsertProductVersion(id, version, now);
     if (vs.code() == ErrorCode::kConflict) {
-      return Status(ErrorCode::kConflict,
-                    fmt::format("Product '{}' already has version {}.", id,
-                                version));
+      return Status(
+          ErrorCode::kConflict,
+          fmt::format("Product '{}' already has version {}.", id, version));
     }
     LICENTIA_RETURN_IF_ERROR(vs);
-    LICENTIA_RETURN_IF_ERROR(RecordEvent(
-        txn, now, "product.version_added", nullptr, "", "admin",
-        {{"product", std::string(id)}, {"version", version}}));
+    LICENTIA_RETURN_IF_ERROR(
+        RecordEvent(txn, now, "product.version_added", nullptr, "", "admin",
+                    {{"product", std::string(id)}, {"version", version}}));
     p->versions.push_back(version);
     response = ProductJson(*p);
     return Status::Ok();
@@ -182,10 +183,10 @@ Result<json::object> AdminService::AddVersion(std::string_view id,
 Result<json::object> AdminService::IssueCodes(std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
-      JsonFields::Parse(body, {"product", "count", "edition", "features",
-                               "max_devices", "license_type", "term_days",
-                               "activate_by", "compatible_versions",
-                               "requires_account", "note"}));
+      JsonFields::Parse(
+          body, {"product", "count", "edition", "features", "max_devices",
+                 "license_type", "term_days", "activate_by",
+                 "compatible_versions", "requires_account", "note"}));
   CodeTerms terms;
   LICENTIA_ASSIGN_OR_RETURN(terms.product, f.String("product", 64));
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t count,
@@ -209,7 +210,8 @@ Result<json::object> AdminService::IssueCodes(std::string_view body) {
             terms.type == LicenseType::kTrial ? 30 : 365));
   terms.term_days = static_cast<int>(term_days);
   LICENTIA_ASSIGN_OR_RETURN(terms.activate_by, f.OptDate("activate_by"));
-  LICENTIA_ASSIGN_OR_RETURN(auto range, f.OptString("compatible_versions", 256));
+  LICENTIA_ASSIGN_OR_RETURN(auto range,
+                            f.OptString("compatible_versions", 256));
   if (range) {
     LICENTIA_ASSIGN_OR_RETURN(VersionRange parsed, VersionRange::Parse(*range));
     terms.compatible_versions = parsed.ToString();
@@ -223,7 +225,8 @@ Result<json::object> AdminService::IssueCodes(std::string_view body) {
   // hashed under the server's key: the plaintext is never stored.
   std::vector<ActivationCode> codes;
   codes.reserve(count);
-  for (std::int64_t i = 0; i < count; ++i) codes.push_back(ActivationCode::Generate());
+  for (std::int64_t i = 0; i < count; ++i)
+    codes.push_back(ActivationCode::Generate());
   std::vector<crypto::Hash> hashes;
   hashes.reserve(count);
   for (const auto& c : codes) hashes.push_back(ctx_.HashCode(c));
@@ -242,7 +245,8 @@ Result<json::object> AdminService::IssueCodes(std::string_view body) {
     for (size_t i = 0; i < codes.size(); ++i) {
       store::CodeRow row;
       row.code_hash = hashes[i];
-      row.code_tail = codes[i].Canonical().substr(kCodeSymbols - kCodeGroupSize);
+      row.code_tail =
+          codes[i].Canonical().substr(kCodeSymbols - kCodeGroupSize);
       row.batch_id = batch_id;
       row.terms = terms;
       row.created_at = now;
@@ -251,16 +255,16 @@ Result<json::object> AdminService::IssueCodes(std::string_view body) {
       last_id = id;
       out.push_back(json::object{{"id", id}, {"code", codes[i].Formatted()}});
     }
-    LICENTIA_RETURN_IF_ERROR(RecordEvent(
-        txn, now, "codes.issued", nullptr, "", "admin",
-        {{"product", terms.product},
-         {"batch_id", batch_id},
-         {"count", count},
-         {"first_code_id", first_id},
-         {"last_code_id", last_id},
-         {"license_type", LicenseTypeName(terms.type)},
-         {"max_devices", terms.max_devices},
-         {"term_days", terms.term_days}}));
+    LICENTIA_RETURN_IF_ERROR(
+        RecordEvent(txn, now, "codes.issued", nullptr, "", "admin",
+                    {{"product", terms.product},
+                     {"batch_id", batch_id},
+                     {"count", count},
+                     {"first_code_id", first_id},
+                     {"last_code_id", last_id},
+                     {"license_type", LicenseTypeName(terms.type)},
+                     {"max_devices", terms.max_devices},
+                     {"term_days", terms.term_days}}));
     store::CodeRow sample;
     sample.id = first_id;
     sample.code_tail = "";
@@ -306,7 +310,8 @@ Result<json::object> AdminService::ListCodes(const QueryParams& query) {
   std::string tail = QueryString(query, "q");
   std::erase_if(tail, [](char c) { return c == '-' || c == '*' || c == ' '; });
   for (char& c : tail) c = static_cast<char>(std::toupper(c));
-  if (tail.size() > kCodeGroupSize) tail = tail.substr(tail.size() - kCodeGroupSize);
+  if (tail.size() > kCodeGroupSize)
+    tail = tail.substr(tail.size() - kCodeGroupSize);
   filter.tail = tail;
   json::array codes;
   std::int64_t next = 0;
@@ -350,7 +355,8 @@ Result<json::object> AdminService::LookupCode(std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ActivationCode::Parse(raw));
   json::object response;
   Status st = ctx_.store.Read([&](store::Transaction& txn) -> Status {
-    LICENTIA_ASSIGN_OR_RETURN(auto row, txn.FindCodeByHash(ctx_.HashCode(code)));
+    LICENTIA_ASSIGN_OR_RETURN(auto row,
+                              txn.FindCodeByHash(ctx_.HashCode(code)));
     if (!row) {
       return Status(ErrorCode::kCodeNotFound, "No code matches this text.");
     }
@@ -367,7 +373,8 @@ Result<json::object> AdminService::SetBlocked(std::string_view id_text,
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
   std::string reason;
   if (!body.empty()) {
-    LICENTIA_ASSIGN_OR_RETURN(JsonFields f, JsonFields::Parse(body, {"reason"}));
+    LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
+                              JsonFields::Parse(body, {"reason"}));
     LICENTIA_ASSIGN_OR_RETURN(auto r, f.OptString("reason", 500));
     reason = r.value_or("");
   }
@@ -379,9 +386,9 @@ Result<json::object> AdminService::SetBlocked(std::string_view id_text,
     if (changed) {
       LICENTIA_RETURN_IF_ERROR(
           txn.SetBlocked(id, blocked, blocked ? reason : ""));
-      LICENTIA_RETURN_IF_ERROR(RecordEvent(
-          txn, now, blocked ? "code.blocked" : "code.unblocked", &code, "",
-          "admin", {{"reason", reason}}));
+      LICENTIA_RETURN_IF_ERROR(
+          RecordEvent(txn, now, blocked ? "code.blocked" : "code.unblocked",
+                      &code, "", "admin", {{"reason", reason}}));
       code.blocked = blocked;
       code.blocked_reason = blocked ? reason : "";
     }

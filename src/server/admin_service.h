@@ -6,7 +6,6 @@
 #define LICENTIA_SERVER_ADMIN_SERVICE_H_
 
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <map>
 #include <string>

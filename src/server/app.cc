@@ -59,7 +59,8 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-bool Match(std::string_view pattern, std::string_view path, PathParams& params) {
+bool Match(std::string_view pattern, std::string_view path,
+           PathParams& params) {
   auto p = Segments(pattern);
   auto s = Segments(path);
   if (p.size() != s.size()) return false;
@@ -120,10 +121,10 @@ class App {
       ServerSecrets secrets)
       : config_(config),
         store_(std::move(store)),
-        clock_(config.test_clock ? std::optional<UnixSeconds>(
-                                       config.test_clock_start.value_or(
-                                           SystemClock().Now()))
-                                 : std::nullopt),
+        clock_(config.test_clock
+                   ? std::optional<UnixSeconds>(
+                         config.test_clock_start.value_or(SystemClock().Now()))
+                   : std::nullopt),
         ctx_{*store_, clock_, secrets.signer, secrets.code_pepper},
         per_ip_(config.rate_limit_per_ip, config.rate_limit_per_ip / 6 + 10),
         per_code_(config.rate_limit_per_code,
@@ -176,16 +177,18 @@ class App {
   void OnComplete(const HttpRequest& req, const HttpResponse& res, double ms) {
     metrics_.Observe(res.route, res.status, ms / 1000.0);
     if (res.route == "/v1/activate") {
-      metrics_.Count("activate", res.error_code.empty() ? "OK" : res.error_code);
+      metrics_.Count("activate",
+                     res.error_code.empty() ? "OK" : res.error_code);
     }
     if (!config_.log_requests) return;
-    json::object line{{"ts", FormatTimestamp(SystemClock().Now())},
-                      {"method", req.method},
-                      {"path", req.path},
-                      {"route", res.route},
-                      {"status", res.status},
-                      {"ms", static_cast<double>(static_cast<int>(ms * 1000)) / 1000},
-                      {"remote", req.remote_address}};
+    json::object line{
+        {"ts", FormatTimestamp(SystemClock().Now())},
+        {"method", req.method},
+        {"path", req.path},
+        {"route", res.route},
+        {"status", res.status},
+        {"ms", static_cast<double>(static_cast<int>(ms * 1000)) / 1000},
+        {"remote", req.remote_address}};
     if (!res.error_code.empty()) line["error"] = res.error_code;
     log_->info(json::serialize(line));
   }
@@ -197,10 +200,10 @@ class App {
       if (Status st = Authenticate(req); !st.ok()) return ErrorResponse(st);
     } else if (route.access == Access::kDevice) {
       if (per_ip_.Acquire(req.remote_address) != 0) {
-        return ErrorResponse(Status(
-            ErrorCode::kRateLimited,
-            "Too many requests from this address; wait a minute and try "
-            "again."));
+        return ErrorResponse(
+            Status(ErrorCode::kRateLimited,
+                   "Too many requests from this address; wait a minute and try "
+                   "again."));
       }
     }
     Result<json::object> result = route.fn(req, params);
@@ -262,7 +265,9 @@ class App {
     Add("POST", "/v1/reserve/check", Access::kDevice, false,
         body([this](std::string_view b) { return devices_.CheckReserve(b); }));
     Add("POST", "/v1/reserve/register", Access::kDevice, false,
-        body([this](std::string_view b) { return devices_.RegisterReserve(b); }));
+        body([this](std::string_view b) {
+          return devices_.RegisterReserve(b);
+        }));
     Add("POST", "/v1/reserve/unregister", Access::kDevice, false,
         body([this](std::string_view b) {
           return devices_.UnregisterReserve(b);
@@ -279,7 +284,8 @@ class App {
         [this](const HttpRequest&, const PathParams& p) {
           return admin_.GetProduct(p[0]);
         });
-    Add("POST", "/v1/admin/products/{}/versions", Access::kAdmin, false,
+    Add(
+        "POST", "/v1/admin/products/{}/versions", Access::kAdmin, false,
         [this](const HttpRequest& r, const PathParams& p) {
           return admin_.AddVersion(p[0], r.body);
         },
@@ -316,12 +322,13 @@ class App {
 
   Result<json::object> SetTestClock(std::string_view body) {
     LICENTIA_ASSIGN_OR_RETURN(
-        JsonFields f, JsonFields::Parse(body, {"now", "advance_seconds",
-                                               "advance_days"}));
+        JsonFields f,
+        JsonFields::Parse(body, {"now", "advance_seconds", "advance_days"}));
     LICENTIA_ASSIGN_OR_RETURN(auto now, f.OptDate("now"));
-    LICENTIA_ASSIGN_OR_RETURN(auto secs,
-                              f.OptInt("advance_seconds", 0, 100LL * 365 * 86400));
-    LICENTIA_ASSIGN_OR_RETURN(auto days, f.OptInt("advance_days", 0, 100 * 365));
+    LICENTIA_ASSIGN_OR_RETURN(
+        auto secs, f.OptInt("advance_seconds", 0, 100LL * 365 * 86400));
+    LICENTIA_ASSIGN_OR_RETURN(auto days,
+                              f.OptInt("advance_days", 0, 100 * 365));
     ManualClock& clock = *clock_.manual();
     if (now) clock.Set(*now);
     if (secs) clock.Advance(*secs);
@@ -379,8 +386,7 @@ Result<std::pair<std::string, std::uint16_t>> ParseListen(std::string_view s) {
 
 std::string DatabaseUrl(const ServerConfig& config) {
   if (!config.database.empty()) return config.database;
-  return "sqlite://" +
-         (fs::absolute(config.data_dir) / "licentia.db").string();
+  return "sqlite://" + (fs::absolute(config.data_dir) / "licentia.db").string();
 }
 
 // Creates an admin token, stores its hash and returns the plaintext.
@@ -490,7 +496,8 @@ int RunServer(const ServerConfig& config) {
 int CreateAdminToken(const ServerConfig& config) {
   auto prepared = Prepare(config);
   if (!prepared.ok()) return Fail(prepared.status());
-  auto token = NewAdminToken(*prepared->store, "created by --create-admin-token");
+  auto token =
+      NewAdminToken(*prepared->store, "created by --create-admin-token");
   if (!token.ok()) return Fail(token.status());
   if (Status a = AnnounceToken(config, *token); !a.ok()) return Fail(a);
   return 0;

@@ -88,14 +88,13 @@ struct HeldLicense {
   store::ActivationRow activation;
 };
 
-Result<HeldLicense> LoadHeld(store::Transaction& txn,
-                             const ServiceContext& ctx,
+Result<HeldLicense> LoadHeld(store::Transaction& txn, const ServiceContext& ctx,
                              const DeviceCredentials& cred) {
   LICENTIA_ASSIGN_OR_RETURN(auto code,
                             txn.FindCodeByHash(ctx.HashCode(cred.code)));
   if (!code) return CodeNotFound();
-  LICENTIA_ASSIGN_OR_RETURN(auto act,
-                            txn.FindActiveActivation(code->id, cred.device_hash));
+  LICENTIA_ASSIGN_OR_RETURN(
+      auto act, txn.FindActiveActivation(code->id, cred.device_hash));
   if (!act) {
     return Status(ErrorCode::kNotActivated,
                   "This device holds no activation of this code.");
@@ -134,7 +133,8 @@ Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
                   "The current license is a subscription, which renews "
                   "itself; a reserve code cannot be added to it.");
   }
-  LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeByHash(ctx.HashCode(reserve)));
+  LICENTIA_ASSIGN_OR_RETURN(auto code,
+                            txn.FindCodeByHash(ctx.HashCode(reserve)));
   if (!code) return CodeNotFound();
   if (code->terms.type == LicenseType::kSubscription) {
     return Status(ErrorCode::kReserveIsSubscription,
@@ -170,8 +170,8 @@ Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
                               FormatTimestamp(*current_expiry)));
   }
   LICENTIA_ASSIGN_OR_RETURN(
-      auto existing, txn.FindReserve(held.activation.device_hash,
-                                     held.code.terms.product));
+      auto existing,
+      txn.FindReserve(held.activation.device_hash, held.code.terms.product));
   if (existing) {
     return Status(ErrorCode::kReserveAlreadySet,
                   "This device already has a reserve code; remove it before "
@@ -214,110 +214,111 @@ Result<json::object> DeviceService::Activate(std::string_view body) {
   std::string device_hex = crypto::ToHex(cred.device_hash);
 
   json::object response;
-  Status st = ctx_.store.Write([&](store::Transaction& txn) -> licentia::Status {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(auto code,
-                              txn.FindCodeByHash(ctx_.HashCode(cred.code)));
-    if (!code) return CodeNotFound();
-    if (product && *product != code->terms.product) {
-      return licentia::Status(
-          ErrorCode::kWrongProduct,
-          fmt::format("This code is for the product '{}', not '{}'.",
-                      code->terms.product, *product));
-    }
-    if (code->blocked) return Blocked(*code);
-    if (code->terms.requires_account) {
-      return licentia::Status(
-          ErrorCode::kAccountRequired,
-          "This code requires the device to be connected to a management "
-          "console account before it can be activated.");
-    }
-    LICENTIA_ASSIGN_OR_RETURN(
-        auto existing, txn.FindActiveActivation(code->id, cred.device_hash));
-    LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
-    store::ActivationRow act;
-    bool reactivation = existing.has_value();
-    if (reactivation) {
-      // Rule 4: same seat, same expiry. The token is rotated so that only
-      // the latest holder of the seat can release it.
-      if (auto expiry = CodeExpiry(*code); expiry && now >= *expiry) {
-        return licentia::Status(
-            ErrorCode::kCodeExpired,
-            fmt::format("This code's term ended on {}.",
-                        FormatTimestamp(*expiry)));
-      }
-      LICENTIA_RETURN_IF_ERROR(
-          CheckVersionCompatible(code->terms, app_version));
-      act = std::move(*existing);
-    } else {
-      LICENTIA_RETURN_IF_ERROR(CheckActivatable(
-          code->terms, now, code->first_activated_at, app_version));
-      if (code->seats_used >= code->terms.max_devices) {
-        return licentia::Status(
-            ErrorCode::kDeviceLimitReached,
-            fmt::format("All {} devices allowed for this code are in use; "
-                        "deactivate one of them first.",
-                        code->terms.max_devices));
-      }
-      if (!code->first_activated_at) {
-        // Rule 3: the term starts now, for every device.
-        LICENTIA_RETURN_IF_ERROR(txn.SetFirstActivation(code->id, now));
-        code->first_activated_at = now;
-      }
-      act.code_id = code->id;
-      act.device_hash = cred.device_hash;
-      act.activated_at = now;
-      code->seats_used += 1;
-    }
-    act.device_name = name.value_or("");
-    act.os = os.value_or("");
-    act.app_version = app_version;
-    act.token_hash = token_hash;
-    act.last_seen_at = now;
-    act.key_serial = serial;
-    if (reactivation) {
-      LICENTIA_RETURN_IF_ERROR(txn.RefreshActivation(act));
-    } else {
-      LICENTIA_ASSIGN_OR_RETURN(act.id, txn.InsertActivation(act));
-      // Activating the device's registered reserve is the rollover (rule 8).
-      LICENTIA_ASSIGN_OR_RETURN(
-          auto reserve, txn.FindReserve(cred.device_hash, code->terms.product));
-      bool is_reserve = reserve && reserve->code_id == code->id;
-      if (is_reserve) {
-        LICENTIA_RETURN_IF_ERROR(
-            txn.DeleteReserve(cred.device_hash, code->terms.product));
-      }
-      LICENTIA_RETURN_IF_ERROR(RecordEvent(
-          txn, now, is_reserve ? "reserve.activated" : "code.activated",
-          &*code, device_hex, "device",
-          {{"activation_id", act.id},
-           {"device_name", act.device_name},
-           {"app_version", app_version},
-           {"seats_used", code->seats_used}}));
-    }
-    LicenseKeyPayload key;
-    key.serial = serial;
-    key.issued_at = now;
-    key.valid_from = now;
-    key.valid_until = *CodeExpiry(*code);
-    key.type = code->terms.type;
-    key.max_devices = static_cast<std::uint16_t>(code->terms.max_devices);
-    key.device_binding = cred.device_hash;
-    key.product = code->terms.product;
-    key.edition = code->terms.edition;
-    key.code_id = std::to_string(code->id);
-    key.features = code->terms.features;
-    LICENTIA_ASSIGN_OR_RETURN(std::string armoured,
-                              IssueLicenseKey(key, ctx_.signer));
-    response = json::object{
-        {"license_key", armoured},
-        {"activation_token", token},
-        {"reactivated", reactivation},
-        {"license", LicenseJson(*code, act)},
-        {"server_time", now},
-    };
-    return licentia::Status::Ok();
-  });
+  Status st =
+      ctx_.store.Write([&](store::Transaction& txn) -> licentia::Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(auto code,
+                                  txn.FindCodeByHash(ctx_.HashCode(cred.code)));
+        if (!code) return CodeNotFound();
+        if (product && *product != code->terms.product) {
+          return licentia::Status(
+              ErrorCode::kWrongProduct,
+              fmt::format("This code is for the product '{}', not '{}'.",
+                          code->terms.product, *product));
+        }
+        if (code->blocked) return Blocked(*code);
+        if (code->terms.requires_account) {
+          return licentia::Status(
+              ErrorCode::kAccountRequired,
+              "This code requires the device to be connected to a management "
+              "console account before it can be activated.");
+        }
+        LICENTIA_ASSIGN_OR_RETURN(
+            auto existing,
+            txn.FindActiveActivation(code->id, cred.device_hash));
+        LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
+        store::ActivationRow act;
+        bool reactivation = existing.has_value();
+        if (reactivation) {
+          // Rule 4: same seat, same expiry. The token is rotated so that only
+          // the latest holder of the seat can release it.
+          if (auto expiry = CodeExpiry(*code); expiry && now >= *expiry) {
+            return licentia::Status(ErrorCode::kCodeExpired,
+                                    fmt::format("This code's term ended on {}.",
+                                                FormatTimestamp(*expiry)));
+          }
+          LICENTIA_RETURN_IF_ERROR(
+              CheckVersionCompatible(code->terms, app_version));
+          act = std::move(*existing);
+        } else {
+          LICENTIA_RETURN_IF_ERROR(CheckActivatable(
+              code->terms, now, code->first_activated_at, app_version));
+          if (code->seats_used >= code->terms.max_devices) {
+            return licentia::Status(
+                ErrorCode::kDeviceLimitReached,
+                fmt::format("All {} devices allowed for this code are in use; "
+                            "deactivate one of them first.",
+                            code->terms.max_devices));
+          }
+          if (!code->first_activated_at) {
+            // Rule 3: the term starts now, for every device.
+            LICENTIA_RETURN_IF_ERROR(txn.SetFirstActivation(code->id, now));
+            code->first_activated_at = now;
+          }
+          act.code_id = code->id;
+          act.device_hash = cred.device_hash;
+          act.activated_at = now;
+          code->seats_used += 1;
+        }
+        act.device_name = name.value_or("");
+        act.os = os.value_or("");
+        act.app_version = app_version;
+        act.token_hash = token_hash;
+        act.last_seen_at = now;
+        act.key_serial = serial;
+        if (reactivation) {
+          LICENTIA_RETURN_IF_ERROR(txn.RefreshActivation(act));
+        } else {
+          LICENTIA_ASSIGN_OR_RETURN(act.id, txn.InsertActivation(act));
+          // Activating the device's registered reserve is the rollover (rule
+          // 8).
+          LICENTIA_ASSIGN_OR_RETURN(
+              auto reserve,
+              txn.FindReserve(cred.device_hash, code->terms.product));
+          bool is_reserve = reserve && reserve->code_id == code->id;
+          if (is_reserve) {
+            LICENTIA_RETURN_IF_ERROR(
+                txn.DeleteReserve(cred.device_hash, code->terms.product));
+          }
+          LICENTIA_RETURN_IF_ERROR(RecordEvent(
+              txn, now, is_reserve ? "reserve.activated" : "code.activated",
+              &*code, device_hex, "device",
+              {{"activation_id", act.id},
+               {"device_name", act.device_name},
+               {"app_version", app_version},
+               {"seats_used", code->seats_used}}));
+        }
+        LicenseKeyPayload key;
+        key.serial = serial;
+        key.issued_at = now;
+        key.valid_from = now;
+        key.valid_until = *CodeExpiry(*code);
+        key.type = code->terms.type;
+        key.max_devices = static_cast<std::uint16_t>(code->terms.max_devices);
+        key.device_binding = cred.device_hash;
+        key.product = code->terms.product;
+        key.edition = code->terms.edition;
+        key.code_id = std::to_string(code->id);
+        key.features = code->terms.features;
+        LICENTIA_ASSIGN_OR_RETURN(std::string armoured,
+                                  IssueLicenseKey(key, ctx_.signer));
+        response = json::object{
+            {"license_key", armoured},     {"activation_token", token},
+            {"reactivated", reactivation}, {"license", LicenseJson(*code, act)},
+            {"server_time", now},
+        };
+        return licentia::Status::Ok();
+      });
   if (!st.ok()) return st;
   return response;
 }
@@ -329,21 +330,22 @@ Result<json::object> DeviceService::Deactivate(std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
   json::object response;
-  Status st = ctx_.store.Write([&](store::Transaction& txn) -> licentia::Status {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
-    LICENTIA_RETURN_IF_ERROR(txn.Deactivate(held.activation.id, now));
-    LICENTIA_RETURN_IF_ERROR(RecordEvent(
-        txn, now, "code.deactivated", &held.code,
-        crypto::ToHex(cred.device_hash), "device",
-        {{"activation_id", held.activation.id},
-         {"seats_used", held.code.seats_used - 1}}));
-    response = json::object{{"deactivated", true},
-                            {"seats_used", held.code.seats_used - 1},
-                            {"max_devices", held.code.terms.max_devices},
-                            {"server_time", now}};
-    return licentia::Status::Ok();
-  });
+  Status st =
+      ctx_.store.Write([&](store::Transaction& txn) -> licentia::Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        LICENTIA_RETURN_IF_ERROR(txn.Deactivate(held.activation.id, now));
+        LICENTIA_RETURN_IF_ERROR(
+            RecordEvent(txn, now, "code.deactivated", &held.code,
+                        crypto::ToHex(cred.device_hash), "device",
+                        {{"activation_id", held.activation.id},
+                         {"seats_used", held.code.seats_used - 1}}));
+        response = json::object{{"deactivated", true},
+                                {"seats_used", held.code.seats_used - 1},
+                                {"max_devices", held.code.terms.max_devices},
+                                {"server_time", now}};
+        return licentia::Status::Ok();
+      });
   if (!st.ok()) return st;
   return response;
 }
@@ -359,7 +361,7 @@ Result<json::object> DeviceService::LicenseStatus(std::string_view body) {
     UnixSeconds now = ctx_.clock.Now();
     LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
     auto expiry = CodeExpiry(held.code);
-    std::string_view state = held.code.blocked ? "blocked"
+    std::string_view state = held.code.blocked            ? "blocked"
                              : (expiry && now >= *expiry) ? "expired"
                                                           : "active";
     json::value reserve = nullptr;
@@ -369,10 +371,11 @@ Result<json::object> DeviceService::LicenseStatus(std::string_view body) {
       LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
       if (rc) reserve = ReserveJson(*rc, r->added_at);
     }
-    response = json::object{{"state", state},
-                            {"license", LicenseJson(held.code, held.activation)},
-                            {"reserve", std::move(reserve)},
-                            {"server_time", now}};
+    response =
+        json::object{{"state", state},
+                     {"license", LicenseJson(held.code, held.activation)},
+                     {"reserve", std::move(reserve)},
+                     {"server_time", now}};
     return licentia::Status::Ok();
   });
   if (!st.ok()) return st;
@@ -396,9 +399,8 @@ Result<json::object> DeviceService::CheckReserve(std::string_view body) {
     LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
     LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code,
                               CheckReserveRules(txn, ctx_, held, reserve, now));
-    response = json::object{{"eligible", true},
-                            {"reserve", CodeJson(code)},
-                            {"server_time", now}};
+    response = json::object{
+        {"eligible", true}, {"reserve", CodeJson(code)}, {"server_time", now}};
     return licentia::Status::Ok();
   });
   if (!st.ok()) return st;
@@ -424,12 +426,11 @@ Result<json::object> DeviceService::RegisterReserve(std::string_view body) {
                               CheckReserveRules(txn, ctx_, held, reserve, now));
     LICENTIA_RETURN_IF_ERROR(txn.PutReserve(
         {cred.device_hash, held.code.terms.product, code.id, now}));
-    LICENTIA_RETURN_IF_ERROR(
-        RecordEvent(txn, now, "reserve.added", &code,
-                    crypto::ToHex(cred.device_hash), "device",
-                    {{"current_code_id", held.code.id}}));
-    response = json::object{{"reserve", ReserveJson(code, now)},
-                            {"server_time", now}};
+    LICENTIA_RETURN_IF_ERROR(RecordEvent(
+        txn, now, "reserve.added", &code, crypto::ToHex(cred.device_hash),
+        "device", {{"current_code_id", held.code.id}}));
+    response =
+        json::object{{"reserve", ReserveJson(code, now)}, {"server_time", now}};
     return licentia::Status::Ok();
   });
   if (!st.ok()) return st;
@@ -447,17 +448,17 @@ Result<json::object> DeviceService::UnregisterReserve(std::string_view body) {
     UnixSeconds now = ctx_.clock.Now();
     LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
     const std::string& product = held.code.terms.product;
-    LICENTIA_ASSIGN_OR_RETURN(auto r, txn.FindReserve(cred.device_hash, product));
+    LICENTIA_ASSIGN_OR_RETURN(auto r,
+                              txn.FindReserve(cred.device_hash, product));
     if (!r) {
       return licentia::Status(ErrorCode::kNoReserve,
                               "This device has no reserve code.");
     }
     LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
     LICENTIA_RETURN_IF_ERROR(txn.DeleteReserve(cred.device_hash, product));
-    LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "reserve.removed",
-                                         rc ? &*rc : nullptr,
-                                         crypto::ToHex(cred.device_hash),
-                                         "device", {{"product", product}}));
+    LICENTIA_RETURN_IF_ERROR(RecordEvent(
+        txn, now, "reserve.removed", rc ? &*rc : nullptr,
+        crypto::ToHex(cred.device_hash), "device", {{"product", product}}));
     response = json::object{{"removed", true}, {"server_time", now}};
     return licentia::Status::Ok();
   });

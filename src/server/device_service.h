@@ -6,7 +6,6 @@
 #define LICENTIA_SERVER_DEVICE_SERVICE_H_
 
 #include <boost/json/object.hpp>
-
 #include <string_view>
 
 #include "core/status.h"

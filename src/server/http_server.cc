@@ -124,14 +124,13 @@ struct HttpServer::Impl {
           HttpRequest req;
           req.method = req.path = "?";
           req.remote_address = remote;
-          HttpResponse r = ErrorResponse(
-              ErrorCode::kPayloadTooLarge,
-              fmt::format("The request is larger than {} bytes.",
-                          options.max_body_bytes));
+          HttpResponse r =
+              ErrorResponse(ErrorCode::kPayloadTooLarge,
+                            fmt::format("The request is larger than {} bytes.",
+                                        options.max_body_bytes));
           co_await Write(stream, r, 11, false);
           if (on_complete) on_complete(req, r, 0);
-        } else if (ec != http::error::end_of_stream &&
-                   ec != asio::error::eof &&
+        } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
                    ec != beast::error::timeout &&
                    ec != asio::error::connection_reset &&
                    ec != asio::error::operation_aborted) {
@@ -191,7 +190,8 @@ struct HttpServer::Impl {
   asio::awaitable<void> Drain() {
     asio::steady_timer timer(ioc);
     auto deadline = std::chrono::steady_clock::now() + kDrainLimit;
-    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (in_flight.load() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(10));
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -233,10 +233,10 @@ Result<std::uint16_t> HttpServer::Listen() {
   if (!ec) acc.bind(endpoint, ec);
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status(ErrorCode::kUnavailable,
-                  fmt::format("Cannot listen on {}:{}: {}.",
-                              impl_->options.host, impl_->options.port,
-                              ec.message()));
+    return Status(
+        ErrorCode::kUnavailable,
+        fmt::format("Cannot listen on {}:{}: {}.", impl_->options.host,
+                    impl_->options.port, ec.message()));
   }
   return acc.local_endpoint().port();
 }

@@ -37,8 +37,8 @@ using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
 // worker pool (health checks, metrics, the no-op endpoint).
 using InlinePredicate = std::function<bool(const HttpRequest&)>;
 // Called once per response, for the request log and metrics.
-using CompletionHook = std::function<void(const HttpRequest&,
-                                          const HttpResponse&, double millis)>;
+using CompletionHook =
+    std::function<void(const HttpRequest&, const HttpResponse&, double millis)>;
 
 }  // namespace licentia::server
 

@@ -29,8 +29,8 @@ Result<JsonFields> JsonFields::Parse(
   opts.max_depth = 8;
   boost::json::value v = boost::json::parse(body, ec, {}, opts);
   if (ec) {
-    return Bad(fmt::format("The request body is not valid JSON ({}).",
-                           ec.message()));
+    return Bad(
+        fmt::format("The request body is not valid JSON ({}).", ec.message()));
   }
   if (!v.is_object()) return Bad("The request body must be a JSON object.");
   for (const auto& kv : v.as_object()) {
@@ -55,8 +55,8 @@ Result<std::optional<std::string>> JsonFields::OptString(std::string_view name,
   }
   std::string_view s = it->value().as_string();
   if (s.size() > max_len) {
-    return Bad(fmt::format("'{}' is longer than {} characters.", name,
-                           max_len));
+    return Bad(
+        fmt::format("'{}' is longer than {} characters.", name, max_len));
   }
   if (!ValidUtf8Text(s)) {
     return Bad(fmt::format("'{}' contains control characters.", name));
@@ -111,8 +111,9 @@ Result<bool> JsonFields::Bool(std::string_view name, bool fallback) const {
   return it->value().as_bool();
 }
 
-Result<std::vector<std::string>> JsonFields::StringList(
-    std::string_view name, size_t max_items, size_t max_len) const {
+Result<std::vector<std::string>> JsonFields::StringList(std::string_view name,
+                                                        size_t max_items,
+                                                        size_t max_len) const {
   std::vector<std::string> out;
   auto it = obj_.find(name);
   if (it == obj_.end() || it->value().is_null()) return out;
@@ -125,11 +126,11 @@ Result<std::vector<std::string>> JsonFields::StringList(
   }
   for (const auto& item : arr) {
     if (!item.is_string() || item.as_string().empty() ||
-        item.as_string().size() > max_len ||
-        !ValidUtf8Text(item.as_string())) {
-      return Bad(fmt::format("Each item of '{}' must be a string of 1 to {} "
-                             "printable characters.",
-                             name, max_len));
+        item.as_string().size() > max_len || !ValidUtf8Text(item.as_string())) {
+      return Bad(
+          fmt::format("Each item of '{}' must be a string of 1 to {} "
+                      "printable characters.",
+                      name, max_len));
     }
     out.emplace_back(item.as_string());
   }
@@ -183,9 +184,10 @@ Result<std::optional<std::int64_t>> JsonFields::OptDate(
   } else if (it->value().is_int64() && it->value().as_int64() >= 0) {
     return std::optional<std::int64_t>(it->value().as_int64());
   }
-  return Bad(fmt::format("'{}' must be a date like 2027-03-31 or "
-                         "2027-03-31T12:00:00Z, or Unix seconds.",
-                         name));
+  return Bad(
+      fmt::format("'{}' must be a date like 2027-03-31 or "
+                  "2027-03-31T12:00:00Z, or Unix seconds.",
+                  name));
 }
 
 }  // namespace licentia::server

@@ -5,7 +5,6 @@
 #define LICENTIA_SERVER_JSON_FIELDS_H_
 
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -20,8 +19,8 @@ namespace licentia::server {
 class JsonFields {
  public:
   // The body must be one JSON object with only the `allowed` keys.
-  static Result<JsonFields> Parse(std::string_view body,
-                                  std::initializer_list<std::string_view> allowed);
+  static Result<JsonFields> Parse(
+      std::string_view body, std::initializer_list<std::string_view> allowed);
 
   Result<std::string> String(std::string_view name, size_t max_len) const;
   Result<std::optional<std::string>> OptString(std::string_view name,

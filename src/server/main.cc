@@ -10,9 +10,11 @@ int main(int argc, char** argv) {
       "With no arguments it serves on 127.0.0.1:8470 with its data (SQLite "
       "database, signing key) in ./licentia-data."};
   cli.set_config("--config", "", "Read these settings from a TOML/INI file");
-  cli.add_option("--listen", config.listen, "HOST:PORT to listen on (port 0 picks a free one)")
+  cli.add_option("--listen", config.listen,
+                 "HOST:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
-  cli.add_option("--data-dir", config.data_dir, "Directory for the database and keys")
+  cli.add_option("--data-dir", config.data_dir,
+                 "Directory for the database and keys")
       ->capture_default_str();
   cli.add_option("--database", config.database,
                  "Database URL (default sqlite://DATA_DIR/licentia.db)");
@@ -24,7 +26,8 @@ int main(int argc, char** argv) {
                  "a commit)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
-  cli.add_option("--max-body-bytes", config.max_body_bytes, "Largest request body accepted")
+  cli.add_option("--max-body-bytes", config.max_body_bytes,
+                 "Largest request body accepted")
       ->capture_default_str()
       ->check(CLI::Range(1024, 64 * 1024 * 1024));
   cli.add_option("--rate-limit-ip", config.rate_limit_per_ip,
@@ -40,9 +43,11 @@ int main(int argc, char** argv) {
                "it via POST /v1/admin/test/clock");
   cli.add_option("--test-clock-start", config.test_clock_start,
                  "Start time of the test clock (Unix seconds)");
-  cli.add_option("--port-file", config.port_file, "Write the bound port to this file");
-  cli.add_option("--admin-token-file", config.admin_token_file,
-                 "Also write a newly created admin token to this file (mode 0600)");
+  cli.add_option("--port-file", config.port_file,
+                 "Write the bound port to this file");
+  cli.add_option(
+      "--admin-token-file", config.admin_token_file,
+      "Also write a newly created admin token to this file (mode 0600)");
   bool no_log = false;
   cli.add_flag("--no-request-log", no_log, "Do not log one line per request");
   bool create_token = false;

@@ -27,16 +27,18 @@ void Metrics::Count(std::string_view name, std::string_view outcome) {
 std::string Metrics::Render(std::string_view extra) const {
   std::lock_guard lock(mu_);
   std::string out;
-  out += "# HELP licentia_http_requests_total HTTP requests by route and "
-         "status.\n# TYPE licentia_http_requests_total counter\n";
+  out +=
+      "# HELP licentia_http_requests_total HTTP requests by route and "
+      "status.\n# TYPE licentia_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     out += fmt::format(
         "licentia_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
         key.first, key.second, n);
   }
-  out += "# HELP licentia_http_request_duration_seconds Time to handle a "
-         "request.\n# TYPE licentia_http_request_duration_seconds "
-         "histogram\n";
+  out +=
+      "# HELP licentia_http_request_duration_seconds Time to handle a "
+      "request.\n# TYPE licentia_http_request_duration_seconds "
+      "histogram\n";
   for (const auto& [route, h] : durations_) {
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       out += fmt::format(
@@ -55,8 +57,9 @@ std::string Metrics::Render(std::string_view extra) const {
         "licentia_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
         route, h.count);
   }
-  out += "# HELP licentia_outcomes_total Domain outcomes (activations by "
-         "result code).\n# TYPE licentia_outcomes_total counter\n";
+  out +=
+      "# HELP licentia_outcomes_total Domain outcomes (activations by "
+      "result code).\n# TYPE licentia_outcomes_total counter\n";
   for (const auto& [key, n] : outcomes_) {
     out += fmt::format(
         "licentia_outcomes_total{{operation=\"{}\",outcome=\"{}\"}} {}\n",

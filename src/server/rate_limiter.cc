@@ -6,7 +6,9 @@
 namespace licentia::server {
 
 RateLimiter::RateLimiter(double per_minute, double burst, TimeSource now)
-    : per_minute_(per_minute), burst_(std::max(1.0, burst)), now_(std::move(now)) {}
+    : per_minute_(per_minute),
+      burst_(std::max(1.0, burst)),
+      now_(std::move(now)) {}
 
 int RateLimiter::Acquire(std::string_view key) {
   if (!enabled()) return 0;

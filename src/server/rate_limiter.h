@@ -41,7 +41,7 @@ class RateLimiter {
   const double burst_;
   const TimeSource now_;
   std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
+  std::unordered_map<std::string, Bucket> buckets_;        // guarded by mu_
   std::chrono::steady_clock::time_point last_eviction_{};  // guarded by mu_
 };
 

@@ -15,9 +15,9 @@ namespace fs = std::filesystem;
 namespace {
 
 Status IoError(const fs::path& path, std::string_view what) {
-  return Status(ErrorCode::kIoError,
-                fmt::format("{} {}: {}", what, path.string(),
-                            std::strerror(errno)));
+  return Status(
+      ErrorCode::kIoError,
+      fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
 }
 
 Result<std::string> ReadPrivateFile(const fs::path& path) {
@@ -43,9 +43,9 @@ Result<std::array<std::uint8_t, N>> LoadHexKey(const fs::path& path) {
   LICENTIA_ASSIGN_OR_RETURN(std::string text, ReadPrivateFile(path));
   auto bytes = crypto::FromHex(text);
   if (!bytes || bytes->size() != N) {
-    return Status(ErrorCode::kCorruption,
-                  fmt::format("{} does not hold a {}-byte hex key.",
-                              path.string(), N));
+    return Status(
+        ErrorCode::kCorruption,
+        fmt::format("{} does not hold a {}-byte hex key.", path.string(), N));
   }
   std::array<std::uint8_t, N> out;
   std::copy(bytes->begin(), bytes->end(), out.begin());
@@ -62,9 +62,12 @@ Status WritePrivateFile(const fs::path& path, std::string_view contents) {
   bool ok = ::fchmod(fd, 0600) == 0;
   size_t written = 0;
   while (ok && written < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n <= 0) ok = false;
-    else written += static_cast<size_t>(n);
+    ssize_t n =
+        ::write(fd, contents.data() + written, contents.size() - written);
+    if (n <= 0)
+      ok = false;
+    else
+      written += static_cast<size_t>(n);
   }
   ok = ok && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;
@@ -90,8 +93,8 @@ Result<ServerSecrets> LoadOrCreateSecrets(const fs::path& data_dir) {
   fs::path key_path = data_dir / kSigningKeyFile;
   if (!fs::exists(key_path, ec)) {
     secrets.signer = crypto::GenerateSigningKeyPair();
-    LICENTIA_RETURN_IF_ERROR(
-        WritePrivateFile(key_path, crypto::ToHex(secrets.signer.secret_key) + "\n"));
+    LICENTIA_RETURN_IF_ERROR(WritePrivateFile(
+        key_path, crypto::ToHex(secrets.signer.secret_key) + "\n"));
   } else {
     LICENTIA_ASSIGN_OR_RETURN(secrets.signer.secret_key,
                               LoadHexKey<crypto::kSecretKeyBytes>(key_path));
@@ -107,8 +110,8 @@ Result<ServerSecrets> LoadOrCreateSecrets(const fs::path& data_dir) {
   fs::path pepper_path = data_dir / kCodePepperFile;
   if (!fs::exists(pepper_path, ec)) {
     crypto::RandomBytes(secrets.code_pepper);
-    LICENTIA_RETURN_IF_ERROR(
-        WritePrivateFile(pepper_path, crypto::ToHex(secrets.code_pepper) + "\n"));
+    LICENTIA_RETURN_IF_ERROR(WritePrivateFile(
+        pepper_path, crypto::ToHex(secrets.code_pepper) + "\n"));
   } else {
     LICENTIA_ASSIGN_OR_RETURN(secrets.code_pepper,
                               LoadHexKey<crypto::kHmacKeyBytes>(pepper_path));

@@ -24,7 +24,8 @@ struct ServerSecrets {
 // Loads the secrets from `data_dir`, creating the directory and any missing
 // key. kIoError (naming the path) if a file cannot be read or written or is
 // readable by group or others; kCorruption if a key file is damaged.
-Result<ServerSecrets> LoadOrCreateSecrets(const std::filesystem::path& data_dir);
+Result<ServerSecrets> LoadOrCreateSecrets(
+    const std::filesystem::path& data_dir);
 
 // Writes `contents` to `path` atomically with mode 0600 (temporary file,
 // fsync, rename).

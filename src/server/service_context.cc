@@ -70,8 +70,8 @@ Status RecordEvent(store::Transaction& txn, UnixSeconds at,
   if (code) {
     e.code_id = code->id;
     e.product_id = code->terms.product;
-  } else if (auto it = details.find("product"); it != details.end() &&
-                                                 it->value().is_string()) {
+  } else if (auto it = details.find("product");
+             it != details.end() && it->value().is_string()) {
     e.product_id = std::string(it->value().as_string());
   }
   e.device = std::string(device_hex);

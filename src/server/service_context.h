@@ -4,7 +4,6 @@
 #define LICENTIA_SERVER_SERVICE_CONTEXT_H_
 
 #include <boost/json/object.hpp>
-
 #include <string_view>
 
 #include "core/activation_code.h"

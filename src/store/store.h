@@ -84,11 +84,11 @@ struct EventRow {
 };
 
 struct CodeFilter {
-  std::string product_id;            // "" = any
-  std::optional<bool> blocked;       // unset = any
+  std::string product_id;       // "" = any
+  std::optional<bool> blocked;  // unset = any
   std::optional<std::int64_t> batch_id;
-  std::string tail;                  // masked-code search: last symbols
-  std::int64_t after_id = 0;         // keyset pagination
+  std::string tail;           // masked-code search: last symbols
+  std::int64_t after_id = 0;  // keyset pagination
   int limit = 100;
 };
 
@@ -108,7 +108,8 @@ class Transaction {
   virtual ~Transaction() = default;
 
   // Products.
-  virtual Result<std::optional<ProductRow>> FindProduct(std::string_view id) = 0;
+  virtual Result<std::optional<ProductRow>> FindProduct(
+      std::string_view id) = 0;
   virtual Result<std::vector<ProductRow>> ListProducts() = 0;
   // kConflict if the id exists.
   virtual Status InsertProduct(const ProductRow& row) = 0;
@@ -178,8 +179,8 @@ class Store {
 
   // Statistics for /metrics.
   struct Stats {
-    std::uint64_t commits = 0;        // durable commits (fsyncs)
-    std::uint64_t transactions = 0;   // write transactions committed
+    std::uint64_t commits = 0;       // durable commits (fsyncs)
+    std::uint64_t transactions = 0;  // write transactions committed
   };
   virtual Stats GetStats() const = 0;
 };

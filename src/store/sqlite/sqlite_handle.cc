@@ -11,21 +11,20 @@ Status FromSqlite(int rc, sqlite3* db, std::string_view what) {
   std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
-      return Status(ErrorCode::kConflict,
-                    fmt::format("{}: {}", what, detail));
+      return Status(ErrorCode::kConflict, fmt::format("{}: {}", what, detail));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
-      return Status(ErrorCode::kUnavailable,
-                    fmt::format("The database is unavailable ({}: {}).", what,
-                                detail));
+      return Status(
+          ErrorCode::kUnavailable,
+          fmt::format("The database is unavailable ({}: {}).", what, detail));
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return Status(ErrorCode::kCorruption,
-                    fmt::format("The database file is damaged ({}: {}).", what,
-                                detail));
+      return Status(
+          ErrorCode::kCorruption,
+          fmt::format("The database file is damaged ({}: {}).", what, detail));
     default:
       return Status(ErrorCode::kInternal,
                     fmt::format("Database error ({}: {}).", what, detail));

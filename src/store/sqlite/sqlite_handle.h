@@ -85,7 +85,9 @@ class Connection {
   // A cached prepared statement for `sql`. `sql` must be a string literal
   // (its address keys the cache). kInternal if it does not prepare.
   Result<Query> Prepare(const char* sql);
-  std::int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
+  std::int64_t LastInsertId() const {
+    return sqlite3_last_insert_rowid(db_.get());
+  }
   sqlite3* raw() { return db_.get(); }
 
  private:

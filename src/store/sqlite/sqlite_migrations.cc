@@ -109,9 +109,9 @@ CREATE TABLE admin_tokens (
 }  // namespace
 
 Status Migrate(Connection& conn) {
-  LICENTIA_RETURN_IF_ERROR(conn.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
+  LICENTIA_RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
   std::int64_t current = 0;
   {
     LICENTIA_ASSIGN_OR_RETURN(
@@ -130,9 +130,10 @@ Status Migrate(Connection& conn) {
     LICENTIA_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
     Status st = conn.Exec(kMigrations[v - 1]);
     if (st.ok()) {
-      st = conn.Exec(fmt::format("INSERT INTO schema_migrations VALUES ({}, "
-                                 "strftime('%s','now'))",
-                                 v));
+      st =
+          conn.Exec(fmt::format("INSERT INTO schema_migrations VALUES ({}, "
+                                "strftime('%s','now'))",
+                                v));
     }
     if (!st.ok()) {
       (void)conn.Exec("ROLLBACK");

@@ -53,8 +53,7 @@ CodeRow ReadCode(const Query& q) {
   c.terms.edition = q.Text(5);
   c.terms.features = SplitLines(q.Text(6));
   c.terms.max_devices = static_cast<int>(q.Int(7));
-  c.terms.type =
-      LicenseTypeFromName(q.Text(8)).value_or(LicenseType::kTerm);
+  c.terms.type = LicenseTypeFromName(q.Text(8)).value_or(LicenseType::kTerm);
   c.terms.term_days = static_cast<int>(q.Int(9));
   c.terms.activate_by = q.OptInt(10);
   c.terms.compatible_versions = q.Text(11);
@@ -102,9 +101,9 @@ const std::string kFindActiveActivation = fmt::format(
     "SELECT {} FROM activations WHERE code_id = ?1 AND device_hash = ?2 AND "
     "deactivated_at IS NULL",
     kActivationColumns);
-const std::string kListActivations = fmt::format(
-    "SELECT {} FROM activations WHERE code_id = ?1 ORDER BY id",
-    kActivationColumns);
+const std::string kListActivations =
+    fmt::format("SELECT {} FROM activations WHERE code_id = ?1 ORDER BY id",
+                kActivationColumns);
 
 class SqliteTransaction final : public Transaction {
  public:
@@ -113,7 +112,8 @@ class SqliteTransaction final : public Transaction {
   Result<std::optional<ProductRow>> FindProduct(std::string_view id) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Query q,
-        conn_.Prepare("SELECT id, name, created_at FROM products WHERE id = ?1"));
+        conn_.Prepare(
+            "SELECT id, name, created_at FROM products WHERE id = ?1"));
     q.Bind(1, id);
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return std::optional<ProductRow>();
@@ -127,7 +127,8 @@ class SqliteTransaction final : public Transaction {
     {
       LICENTIA_ASSIGN_OR_RETURN(
           Query q,
-          conn_.Prepare("SELECT id, name, created_at FROM products ORDER BY id"));
+          conn_.Prepare(
+              "SELECT id, name, created_at FROM products ORDER BY id"));
       while (true) {
         LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
         if (!row) break;
@@ -321,8 +322,8 @@ class SqliteTransaction final : public Transaction {
     q.Bind(1, device_hash).Bind(2, product_id);
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return std::optional<ReserveRow>();
-    return std::optional<ReserveRow>(ReserveRow{
-        device_hash, std::string(product_id), q.Int(0), q.Int(1)});
+    return std::optional<ReserveRow>(
+        ReserveRow{device_hash, std::string(product_id), q.Int(0), q.Int(1)});
   }
 
   Status PutReserve(const ReserveRow& r) override {
@@ -372,8 +373,8 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
-  Status InsertAdminToken(const crypto::Hash& token_hash,
-                          std::string_view name, UnixSeconds at) override {
+  Status InsertAdminToken(const crypto::Hash& token_hash, std::string_view name,
+                          UnixSeconds at) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Query q, conn_.Prepare("INSERT INTO admin_tokens(token_hash, name, "
                                "created_at) VALUES (?1, ?2, ?3)"));
@@ -443,9 +444,9 @@ class SqliteStore final : public Store {
                               Connection::Open(options_.path, false));
     // WAL lets readers run beside the writer; synchronous=FULL makes every
     // commit durable (the WAL is fsync'd before COMMIT returns).
-    LICENTIA_RETURN_IF_ERROR(writer_conn_->Exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-        "PRAGMA foreign_keys=ON;"));
+    LICENTIA_RETURN_IF_ERROR(
+        writer_conn_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                           "PRAGMA foreign_keys=ON;"));
     LICENTIA_RETURN_IF_ERROR(Migrate(*writer_conn_));
     writer_ = std::thread([this] { WriterLoop(); });
     return Status::Ok();
@@ -572,7 +573,7 @@ class SqliteStore final : public Store {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<PendingWrite*> queue_;                  // guarded by mu_
+  std::deque<PendingWrite*> queue_;                   // guarded by mu_
   std::vector<std::unique_ptr<Connection>> readers_;  // guarded by mu_
   bool stopping_ = false;                             // guarded by mu_
   Stats stats_;                                       // guarded by mu_

@@ -18,7 +18,7 @@ namespace licentia::store::sqlite {
 
 struct SqliteOptions {
   std::string path;
-  int max_batch = 256;     // transactions grouped into one commit, at most
+  int max_batch = 256;  // transactions grouped into one commit, at most
   int read_connections = 8;
 };
 

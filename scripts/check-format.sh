@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Fails if any C/C++ file is not clang-formatted (.clang-format, Google-based).
+# With --fix, formats them in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mapfile -t files < <(git ls-files '*.cc' '*.h' '*.c')
+if [ "${1:-}" = "--fix" ]; then
+  clang-format -i "${files[@]}"
+  exit 0
+fi
+clang-format --dry-run -Werror "${files[@]}"
+echo "clang-format: ${#files[@]} files formatted"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what Licentia needs, builds it and runs every test: formatting,
+# the optimised build's unit and integration tests, then the same tests
+# under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+echo "== clang-format"
+scripts/check-format.sh
+
+echo "== release build and tests"
+cmake --preset release >/dev/null
+cmake --build --preset release
+ctest --preset release
+
+echo "== ASan/UBSan build and tests"
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --preset asan

@@ -1,0 +1,65 @@
+#include "core/license_terms.h"
+
+#include <gtest/gtest.h>
+
+namespace licentia {
+namespace {
+
+constexpr UnixSeconds kT0 = 1'800'000'000;
+
+TEST(LicenseTermsTest, TermCountsFromFirstActivation) {
+  EXPECT_EQ(ExpiryFrom(kT0, 365), kT0 + 365 * kSecondsPerDay);
+}
+
+TEST(LicenseTermsTest, TypeNamesRoundTrip) {
+  for (auto t :
+       {LicenseType::kTerm, LicenseType::kSubscription, LicenseType::kTrial}) {
+    EXPECT_EQ(LicenseTypeFromName(LicenseTypeName(t)), t);
+  }
+  EXPECT_EQ(LicenseTypeFromName("perpetual"), std::nullopt);
+}
+
+TEST(LicenseTermsTest, ValidateNamesTheBadField) {
+  CodeTerms t;
+  EXPECT_TRUE(t.Validate().ok());
+  t.max_devices = 0;
+  EXPECT_NE(t.Validate().message().find("max_devices"), std::string::npos);
+  t.max_devices = 1;
+  t.term_days = 0;
+  EXPECT_NE(t.Validate().message().find("term_days"), std::string::npos);
+  t.term_days = 30;
+  t.compatible_versions = ">=x";
+  EXPECT_EQ(t.Validate().code(), ErrorCode::kInvalidRequest);
+}
+
+TEST(LicenseTermsTest, ActivateByIsADeadlineForNewSeats) {
+  CodeTerms t;
+  t.activate_by = kT0;
+  EXPECT_TRUE(CheckActivatable(t, kT0, std::nullopt, "1.0").ok());
+  EXPECT_EQ(CheckActivatable(t, kT0 + 1, std::nullopt, "1.0").code(),
+            ErrorCode::kActivationDeadlinePassed);
+  EXPECT_EQ(CheckActivatable(t, kT0 + 1, kT0 - 10, "1.0").code(),
+            ErrorCode::kActivationDeadlinePassed);
+}
+
+TEST(LicenseTermsTest, ExpiredOnceTheTermFromFirstActivationEnds) {
+  CodeTerms t;
+  t.term_days = 10;
+  EXPECT_TRUE(
+      CheckActivatable(t, kT0 + 10 * kSecondsPerDay - 1, kT0, "1").ok());
+  EXPECT_EQ(CheckActivatable(t, kT0 + 10 * kSecondsPerDay, kT0, "1").code(),
+            ErrorCode::kCodeExpired);
+}
+
+TEST(LicenseTermsTest, VersionCompatibility) {
+  CodeTerms t;
+  t.compatible_versions = ">=21.0 <23";
+  EXPECT_TRUE(CheckActivatable(t, kT0, std::nullopt, "22.4").ok());
+  EXPECT_EQ(CheckActivatable(t, kT0, std::nullopt, "23.0").code(),
+            ErrorCode::kIncompatibleVersion);
+  EXPECT_EQ(CheckVersionCompatible(t, "not-a-version").code(),
+            ErrorCode::kInvalidRequest);
+}
+
+}  // namespace
+}  // namespace licentia

@@ -1,0 +1,88 @@
+// SQLite-specific behaviour beyond the contract: group commit, the
+// append-only event log, refusing a database from a newer version.
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "store/sqlite/sqlite_handle.h"
+
+namespace licentia::store::sqlite {
+namespace {
+
+std::string TempDb(const char* name) {
+  auto p = std::filesystem::temp_directory_path() /
+           (std::string(name) + std::to_string(::getpid()) + ".db");
+  for (auto suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(p.string() + suffix);
+  }
+  return p.string();
+}
+
+TEST(SqliteStoreTest, ConcurrentWritesShareCommits) {
+  auto store = *OpenSqliteStore({.path = TempDb("group")});
+  constexpr int kThreads = 64;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < 10; ++j) {
+        Status st = store->Write(
+            [](Transaction& t) { return t.NextKeySerial().status(); });
+        ASSERT_TRUE(st.ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto stats = store->GetStats();
+  EXPECT_EQ(stats.transactions, kThreads * 10u);
+  // With 64 writers waiting at once, commits are shared.
+  EXPECT_LT(stats.commits, stats.transactions);
+}
+
+TEST(SqliteStoreTest, EventLogIsAppendOnly) {
+  std::string path = TempDb("events");
+  {
+    auto store = *OpenSqliteStore({.path = path});
+    ASSERT_TRUE(store
+                    ->Write([](Transaction& t) {
+                      EventRow e;
+                      e.type = "x";
+                      e.actor = "a";
+                      return t.AppendEvent(e);
+                    })
+                    .ok());
+  }
+  auto conn = *Connection::Open(path, false);
+  EXPECT_FALSE(conn->Exec("UPDATE events SET type = 'y'").ok());
+  EXPECT_FALSE(conn->Exec("DELETE FROM events").ok());
+}
+
+TEST(SqliteStoreTest, RefusesANewerSchema) {
+  std::string path = TempDb("newer");
+  { ASSERT_TRUE(OpenSqliteStore({.path = path}).ok()); }
+  {
+    auto conn = *Connection::Open(path, false);
+    ASSERT_TRUE(
+        conn->Exec("INSERT INTO schema_migrations VALUES (999, 0)").ok());
+  }
+  auto again = OpenSqliteStore({.path = path});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), ErrorCode::kCorruption);
+}
+
+TEST(SqliteStoreTest, NotADatabaseIsReported) {
+  std::string path = TempDb("garbage");
+  {
+    FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("this is not a database, just text that is long enough....", f);
+    std::fclose(f);
+  }
+  auto s = OpenSqliteStore({.path = path});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), ErrorCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace licentia::store::sqlite

@@ -1,0 +1,304 @@
+// The storage contract, run against every backend. A backend is correct when
+// it passes this suite unchanged.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+
+namespace licentia::store {
+namespace {
+
+struct Backend {
+  std::string name;
+  // Opens a fresh, empty store at `dir`; opening twice reopens the same data.
+  std::function<Result<std::unique_ptr<Store>>(const std::string& dir)> open;
+};
+
+std::vector<Backend> Backends() {
+  return {{"sqlite", [](const std::string& dir) {
+             return sqlite::OpenSqliteStore({.path = dir + "/test.db"});
+           }}};
+}
+
+class StoreContractTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("licentia-store-" + std::to_string(::getpid()) + "-" +
+            std::to_string(counter_++));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto s = GetParam().open(dir_.string());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+  }
+
+  // Runs `fn` in a write transaction and asserts success.
+  void W(const std::function<void(Transaction&)>& fn) {
+    Status st = store_->Write([&](Transaction& t) {
+      fn(t);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+  void R(const std::function<void(Transaction&)>& fn) {
+    Status st = store_->Read([&](Transaction& t) {
+      fn(t);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+
+  std::int64_t MakeCode(Transaction& t, std::uint8_t tag, int max_devices = 3) {
+    std::int64_t batch = *t.InsertBatch({0, "p", 1, "", 100});
+    CodeRow c;
+    c.code_hash[0] = tag;
+    c.code_tail = "ABCDE";
+    c.batch_id = batch;
+    c.terms.product = "p";
+    c.terms.max_devices = max_devices;
+    c.terms.features = {"a", "b"};
+    c.terms.activate_by = 5000;
+    c.created_at = 100;
+    return *t.InsertCode(c);
+  }
+
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContractTest, Products) {
+  W([](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "Product", 1, {}}).ok());
+    ASSERT_TRUE(t.InsertProductVersion("p", "1.0", 2).ok());
+    ASSERT_TRUE(t.InsertProductVersion("p", "2.0", 3).ok());
+  });
+  R([](Transaction& t) {
+    auto p = *t.FindProduct("p");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->name, "Product");
+    EXPECT_EQ(p->versions, (std::vector<std::string>{"1.0", "2.0"}));
+    EXPECT_FALSE(t.FindProduct("q")->has_value());
+    EXPECT_EQ(t.ListProducts()->size(), 1u);
+  });
+  Status dup = store_->Write([](Transaction& t) {
+    return t.InsertProduct({"p", "Again", 1, {}});
+  });
+  EXPECT_EQ(dup.code(), ErrorCode::kConflict);
+}
+
+TEST_P(StoreContractTest, CodesRoundTripEveryField) {
+  std::int64_t id = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    id = MakeCode(t, 7);
+  });
+  R([&](Transaction& t) {
+    crypto::Hash h{};
+    h[0] = 7;
+    auto c = *t.FindCodeByHash(h);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->id, id);
+    EXPECT_EQ(c->terms.features, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(c->terms.activate_by, 5000);
+    EXPECT_EQ(c->terms.max_devices, 3);
+    EXPECT_FALSE(c->first_activated_at.has_value());
+    EXPECT_EQ(c->seats_used, 0);
+    EXPECT_TRUE(t.FindCodeById(id)->has_value());
+    EXPECT_FALSE(t.FindCodeById(id + 100)->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, FirstActivationIsSetOnce) {
+  std::int64_t id = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    id = MakeCode(t, 1);
+    ASSERT_TRUE(t.SetFirstActivation(id, 1000).ok());
+    ASSERT_TRUE(t.SetFirstActivation(id, 2000).ok());
+  });
+  R([&](Transaction& t) {
+    EXPECT_EQ((*t.FindCodeById(id))->first_activated_at, 1000);
+  });
+}
+
+TEST_P(StoreContractTest, SeatsAndOneActiveSeatPerDevice) {
+  std::int64_t id = 0;
+  ActivationRow a;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    id = MakeCode(t, 1);
+    a.code_id = id;
+    a.device_hash[0] = 9;
+    a.activated_at = a.last_seen_at = 10;
+    a.key_serial = *t.NextKeySerial();
+    a.id = *t.InsertActivation(a);
+  });
+  Status dup = store_->Write(
+      [&](Transaction& t) { return t.InsertActivation(a).status(); });
+  EXPECT_EQ(dup.code(), ErrorCode::kConflict);
+  R([&](Transaction& t) {
+    EXPECT_EQ(*t.CountActiveSeats(id), 1);
+    EXPECT_EQ((*t.FindCodeById(id))->seats_used, 1);
+    EXPECT_TRUE(t.FindActiveActivation(id, a.device_hash)->has_value());
+  });
+  W([&](Transaction& t) { ASSERT_TRUE(t.Deactivate(a.id, 20).ok()); });
+  R([&](Transaction& t) {
+    EXPECT_EQ(*t.CountActiveSeats(id), 0);
+    EXPECT_FALSE(t.FindActiveActivation(id, a.device_hash)->has_value());
+    auto all = *t.ListActivations(id);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].deactivated_at, 20);
+  });
+  // The device can take a new seat after releasing the old one.
+  W([&](Transaction& t) { ASSERT_TRUE(t.InsertActivation(a).ok()); });
+}
+
+TEST_P(StoreContractTest, KeySerialsAreUnique) {
+  std::uint64_t a = 0, b = 0;
+  W([&](Transaction& t) {
+    a = *t.NextKeySerial();
+    b = *t.NextKeySerial();
+  });
+  EXPECT_LT(a, b);
+}
+
+TEST_P(StoreContractTest, ReservesOnePerDeviceAndProduct) {
+  crypto::Hash dev{};
+  dev[0] = 3;
+  std::int64_t id = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    id = MakeCode(t, 1);
+    ASSERT_TRUE(t.PutReserve({dev, "p", id, 50}).ok());
+  });
+  Status dup = store_->Write([&](Transaction& t) {
+    return t.PutReserve({dev, "p", id, 60});
+  });
+  EXPECT_EQ(dup.code(), ErrorCode::kConflict);
+  R([&](Transaction& t) {
+    auto r = *t.FindReserve(dev, "p");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->code_id, id);
+    EXPECT_EQ(r->added_at, 50);
+  });
+  W([&](Transaction& t) { ASSERT_TRUE(t.DeleteReserve(dev, "p").ok()); });
+  R([&](Transaction& t) {
+    EXPECT_FALSE(t.FindReserve(dev, "p")->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, EventsAndFilters) {
+  W([&](Transaction& t) {
+    for (int i = 0; i < 5; ++i) {
+      EventRow e;
+      e.at = i;
+      e.type = i % 2 ? "code.blocked" : "code.activated";
+      e.code_id = i;
+      e.product_id = "p";
+      e.actor = "admin";
+      ASSERT_TRUE(t.AppendEvent(e).ok());
+    }
+  });
+  R([&](Transaction& t) {
+    EXPECT_EQ(t.ListEvents({})->size(), 5u);
+    EXPECT_EQ(t.ListEvents({.type = "code.blocked"})->size(), 2u);
+    EXPECT_EQ(t.ListEvents({.code_id = 3})->size(), 1u);
+    auto page = *t.ListEvents({.limit = 2});
+    ASSERT_EQ(page.size(), 2u);
+    EXPECT_EQ(t.ListEvents({.after_id = page[1].id})->size(), 3u);
+  });
+}
+
+TEST_P(StoreContractTest, ListCodesFiltersAndPages) {
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    for (std::uint8_t i = 1; i <= 5; ++i) MakeCode(t, i);
+    ASSERT_TRUE(t.SetBlocked(2, true, "fraud").ok());
+  });
+  R([&](Transaction& t) {
+    EXPECT_EQ(t.ListCodes({.limit = 100})->size(), 5u);
+    auto blocked = *t.ListCodes({.blocked = true, .limit = 100});
+    ASSERT_EQ(blocked.size(), 1u);
+    EXPECT_EQ(blocked[0].blocked_reason, "fraud");
+    EXPECT_EQ(t.ListCodes({.after_id = 3, .limit = 100})->size(), 2u);
+    EXPECT_EQ(t.ListCodes({.product_id = "other", .limit = 100})->size(), 0u);
+    EXPECT_EQ(t.ListCodes({.tail = "CDE", .limit = 100})->size(), 5u);
+  });
+}
+
+TEST_P(StoreContractTest, AFailedTransactionLeavesNothing) {
+  Status st = store_->Write([](Transaction& t) {
+    EXPECT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    return Status(ErrorCode::kDeviceLimitReached, "refused");
+  });
+  EXPECT_EQ(st.code(), ErrorCode::kDeviceLimitReached);
+  R([](Transaction& t) { EXPECT_FALSE(t.FindProduct("p")->has_value()); });
+}
+
+TEST_P(StoreContractTest, ConcurrentWritesAllCommitAndFailuresStayIsolated) {
+  W([](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+  });
+  constexpr int kThreads = 48;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0}, refused{0};
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Status st = store_->Write([&](Transaction& t) -> Status {
+        EventRow e;
+        e.type = "test";
+        e.product_id = "p";
+        e.actor = "t";
+        e.at = i;
+        LICENTIA_RETURN_IF_ERROR(t.AppendEvent(e));
+        if (i % 3 == 0) return Status(ErrorCode::kConflict, "odd one out");
+        return Status::Ok();
+      });
+      (st.ok() ? ok : refused).fetch_add(1);
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads - kThreads / 3);
+  EXPECT_EQ(refused.load(), kThreads / 3);
+  R([&](Transaction& t) {
+    auto events = *t.ListEvents({.type = "test", .limit = 1000});
+    EXPECT_EQ(static_cast<int>(events.size()), kThreads - kThreads / 3);
+    for (const auto& e : events) EXPECT_NE(e.at % 3, 0);
+  });
+}
+
+TEST_P(StoreContractTest, DataSurvivesReopening) {
+  W([](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    ASSERT_TRUE(t.InsertAdminToken(crypto::Hash{1}, "t", 1).ok());
+  });
+  Reopen();
+  R([](Transaction& t) {
+    EXPECT_TRUE(t.FindProduct("p")->has_value());
+    EXPECT_TRUE(*t.AdminTokenExists(crypto::Hash{1}));
+    EXPECT_FALSE(*t.AdminTokenExists(crypto::Hash{2}));
+    EXPECT_EQ(*t.CountAdminTokens(), 1);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContractTest,
+                         ::testing::ValuesIn(Backends()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace licentia::store

@@ -1,0 +1,319 @@
+// Activation over HTTP against the real licentiad: rules 2-5 and 10.
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "core/crypto.h"
+#include "core/license_key.h"
+#include "integration/api_test_base.h"
+
+namespace licentia::testing {
+namespace {
+
+class ActivationTest : public ApiTestBase {
+ protected:
+  void SetUp() override {
+    ApiTestBase::SetUp();
+    CreateProduct("photo");
+  }
+  json::object Terms(int max_devices = 3, int term_days = 365) {
+    return {{"product", "photo"},
+            {"max_devices", max_devices},
+            {"term_days", term_days},
+            {"compatible_versions", ">=21.0 <23"}};
+  }
+};
+
+TEST_F(ActivationTest, TermCountsFromFirstActivationOnAnyDevice) {
+  IssuedCode c = Issue(Terms());
+  // The code waits 40 days before its first use: the term has not started.
+  AdvanceDays(40);
+  auto first = Activate(c.code, "device-a");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::int64_t expires = first->at("license").at("expires_at").as_int64();
+  std::int64_t activated = first->at("server_time").as_int64();
+  EXPECT_EQ(expires, activated + 365 * 86400);
+  // 100 days later a second device gets the same expiration date.
+  AdvanceDays(100);
+  auto second = Activate(c.code, "device-b");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->at("license").at("expires_at").as_int64(), expires);
+  EXPECT_EQ(second->at("license").at("first_activated_at").as_int64(),
+            activated);
+  EXPECT_EQ(second->at("license").at("seats_used").as_int64(), 2);
+}
+
+TEST_F(ActivationTest, ReactivationIsIdempotent) {
+  IssuedCode c = Issue(Terms(2));
+  auto a = Activate(c.code, "device-a");
+  ASSERT_TRUE(a.ok());
+  AdvanceDays(3);
+  auto again = Activate(c.code, "device-a");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->at("reactivated").as_bool());
+  EXPECT_EQ(again->at("license").at("expires_at"),
+            a->at("license").at("expires_at"));
+  EXPECT_EQ(again->at("license").at("seats_used").as_int64(), 1);
+  EXPECT_EQ(Code(c.id).at("seats_used").as_int64(), 1);
+  // The second seat is still free for another device.
+  EXPECT_TRUE(Activate(c.code, "device-b").ok());
+}
+
+TEST_F(ActivationTest, LicenseKeyVerifiesOfflineWithTheServersPublicKey) {
+  IssuedCode c = Issue(Terms());
+  auto a = Activate(c.code, "device-a");
+  ASSERT_TRUE(a.ok());
+  std::ifstream pub(server_->data_dir() / "signing.pub");
+  std::string hex;
+  pub >> hex;
+  auto bytes = crypto::FromHex(hex);
+  ASSERT_TRUE(bytes && bytes->size() == crypto::kPublicKeyBytes);
+  crypto::PublicKey pk;
+  std::copy(bytes->begin(), bytes->end(), pk.begin());
+  auto key =
+      VerifyLicenseKey(a->at("license_key").as_string(), std::span(&pk, 1));
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(key->product, "photo");
+  EXPECT_EQ(key->code_id, std::to_string(c.id));
+  EXPECT_EQ(key->valid_until, a->at("license").at("expires_at").as_int64());
+  EXPECT_EQ(key->max_devices, 3);
+  EXPECT_TRUE(CheckLicenseKeyValidity(*key, "device-a", key->valid_from).ok());
+  EXPECT_EQ(CheckLicenseKeyValidity(*key, "device-b", key->valid_from).code(),
+            ErrorCode::kKeyWrongDevice);
+}
+
+// Rule 4 under concurrency: 32 devices race for 3 seats, several rounds.
+TEST_F(ActivationTest, ConcurrentActivationsNeverExceedTheSeats) {
+  constexpr int kRounds = 5;
+  constexpr int kDevices = 32;
+  for (int round = 0; round < kRounds; ++round) {
+    IssuedCode c = Issue(Terms(3));
+    std::atomic<int> ok{0}, full{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int d = 0; d < kDevices; ++d) {
+      threads.emplace_back([&, d] {
+        auto r = server_->Device().Call(
+            "POST", "/v1/activate",
+            json::object{{"code", c.code},
+                         {"fingerprint", "race-" + std::to_string(round) + "-" +
+                                             std::to_string(d)},
+                         {"app_version", "22.0"}});
+        if (r.ok()) {
+          ok++;
+        } else if (r.status().code() == ErrorCode::kDeviceLimitReached) {
+          full++;
+        } else {
+          other++;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(ok.load(), 3) << "round " << round;
+    EXPECT_EQ(full.load(), kDevices - 3) << "round " << round;
+    EXPECT_EQ(other.load(), 0) << "round " << round;
+    json::object detail = Code(c.id);
+    EXPECT_EQ(detail.at("seats_used").as_int64(), 3);
+    EXPECT_EQ(detail.at("activations").as_array().size(), 3u);
+  }
+}
+
+TEST_F(ActivationTest, BlockedCodeIsRefusedAndUnblockRestoresIt) {
+  IssuedCode c = Issue(Terms());
+  ASSERT_TRUE(Activate(c.code, "device-a").ok());
+  auto blocked =
+      AdminCall("POST", "/v1/admin/codes/" + std::to_string(c.id) + "/block",
+                json::object{{"reason", "refund"}});
+  ASSERT_TRUE(blocked.ok());
+  EXPECT_TRUE(blocked->at("blocked").as_bool());
+  auto refused = Activate(c.code, "device-b");
+  EXPECT_API_ERROR(refused, "CODE_BLOCKED");
+  EXPECT_NE(refused.status().message().find("refund"), std::string::npos);
+  // Re-activating on a device that already holds it is refused too.
+  EXPECT_API_ERROR(Activate(c.code, "device-a"), "CODE_BLOCKED");
+  ASSERT_TRUE(
+      AdminCall("POST", "/v1/admin/codes/" + std::to_string(c.id) + "/unblock")
+          .ok());
+  EXPECT_TRUE(Activate(c.code, "device-b").ok());
+  auto events =
+      AdminCall("GET", "/v1/admin/events?code=" + std::to_string(c.id));
+  ASSERT_TRUE(events.ok());
+  std::vector<std::string> types;
+  for (const auto& e : events->at("events").as_array()) {
+    types.emplace_back(e.at("type").as_string());
+  }
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"code.activated", "code.blocked",
+                                      "code.unblocked", "code.activated"}));
+}
+
+TEST_F(ActivationTest, EachRefusalHasItsOwnCode) {
+  EXPECT_API_ERROR(Activate("AAAAA-AAAAA-AAAAA-AAAAA", "d"),
+                   "INVALID_CODE_FORMAT");
+  // A well-formed code that was never issued.
+  std::string unknown;
+  {
+    IssuedCode probe = Issue(Terms());
+    unknown = probe.code;
+    ASSERT_TRUE(AdminCall("POST", "/v1/admin/codes/" +
+                                      std::to_string(probe.id) + "/block")
+                    .ok());
+  }
+  EXPECT_API_ERROR(Activate(unknown, "d"), "CODE_BLOCKED");
+  EXPECT_API_ERROR(Activate("00000-00000-00000-00000", "d"), "CODE_NOT_FOUND");
+
+  IssuedCode one_seat = Issue(Terms(1));
+  ASSERT_TRUE(Activate(one_seat.code, "d1").ok());
+  EXPECT_API_ERROR(Activate(one_seat.code, "d2"), "DEVICE_LIMIT_REACHED");
+
+  IssuedCode versioned = Issue(Terms());
+  EXPECT_API_ERROR(Activate(versioned.code, "d", "23.0"),
+                   "INCOMPATIBLE_VERSION");
+  EXPECT_API_ERROR(Activate(versioned.code, "d", "20.9"),
+                   "INCOMPATIBLE_VERSION");
+
+  auto wrong_product =
+      DeviceCall("/v1/activate", json::object{{"code", versioned.code},
+                                              {"fingerprint", "d"},
+                                              {"app_version", "22.0"},
+                                              {"product", "video"}});
+  EXPECT_API_ERROR(wrong_product, "WRONG_PRODUCT");
+
+  json::object account = Terms();
+  account["requires_account"] = true;
+  EXPECT_API_ERROR(Activate(Issue(account).code, "d"), "ACCOUNT_REQUIRED");
+
+  json::object deadline = Terms();
+  deadline["activate_by"] = 1800000000 + 5 * 86400;
+  IssuedCode late = Issue(deadline);
+  IssuedCode short_term = Issue(Terms(3, 10));
+  ASSERT_TRUE(Activate(short_term.code, "d1").ok());
+  AdvanceDays(11);
+  EXPECT_API_ERROR(Activate(late.code, "d"), "ACTIVATION_DEADLINE_PASSED");
+  EXPECT_API_ERROR(Activate(short_term.code, "d2"), "CODE_EXPIRED");
+  EXPECT_API_ERROR(Activate(short_term.code, "d1"), "CODE_EXPIRED");
+
+  EXPECT_API_ERROR(
+      server_->Device().Call("POST", "/v1/deactivate",
+                             json::object{{"code", one_seat.code},
+                                          {"fingerprint", "d1"},
+                                          {"activation_token", "lat_wrong"}}),
+      "UNAUTHORIZED");
+  EXPECT_API_ERROR(client::ApiClient(server_->url(), "lta_wrong")
+                       .Call("GET", "/v1/admin/codes"),
+                   "UNAUTHORIZED");
+  EXPECT_API_ERROR(server_->Device().Call("GET", "/v1/admin/codes"),
+                   "UNAUTHORIZED");
+}
+
+TEST_F(ActivationTest, DeactivateFreesTheSeatOnlyForTheHolder) {
+  IssuedCode c = Issue(Terms(1));
+  auto a = Activate(c.code, "device-a");
+  ASSERT_TRUE(a.ok());
+  std::string token(a->at("activation_token").as_string());
+  // Another device cannot release device-a's seat.
+  EXPECT_API_ERROR(DeviceCall("/v1/deactivate", {{"code", c.code},
+                                                 {"fingerprint", "device-b"},
+                                                 {"activation_token", token}}),
+                   "NOT_ACTIVATED");
+  EXPECT_API_ERROR(Activate(c.code, "device-b"), "DEVICE_LIMIT_REACHED");
+  auto d = DeviceCall("/v1/deactivate", {{"code", c.code},
+                                         {"fingerprint", "device-a"},
+                                         {"activation_token", token}});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->at("seats_used").as_int64(), 0);
+  // The token is spent with the seat.
+  EXPECT_API_ERROR(DeviceCall("/v1/deactivate", {{"code", c.code},
+                                                 {"fingerprint", "device-a"},
+                                                 {"activation_token", token}}),
+                   "NOT_ACTIVATED");
+  auto b = Activate(c.code, "device-b");
+  ASSERT_TRUE(b.ok());
+  // Expiry still counts from the first activation (rule 3).
+  EXPECT_EQ(b->at("license").at("expires_at"),
+            a->at("license").at("expires_at"));
+}
+
+TEST_F(ActivationTest, ReactivationRotatesTheActivationToken) {
+  IssuedCode c = Issue(Terms());
+  auto first = Activate(c.code, "device-a");
+  auto second = Activate(c.code, "device-a");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_API_ERROR(
+      DeviceCall("/v1/deactivate",
+                 {{"code", c.code},
+                  {"fingerprint", "device-a"},
+                  {"activation_token", first->at("activation_token")}}),
+      "UNAUTHORIZED");
+  EXPECT_TRUE(DeviceCall("/v1/deactivate",
+                         {{"code", c.code},
+                          {"fingerprint", "device-a"},
+                          {"activation_token", second->at("activation_token")}})
+                  .ok());
+}
+
+TEST_F(ActivationTest, StatusReportsBlockAndExpiry) {
+  IssuedCode c = Issue(Terms(3, 30));
+  auto a = Activate(c.code, "device-a");
+  ASSERT_TRUE(a.ok());
+  json::object cred{{"code", c.code},
+                    {"fingerprint", "device-a"},
+                    {"activation_token", a->at("activation_token")}};
+  auto s = DeviceCall("/v1/status", cred);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->at("state").as_string(), "active");
+  EXPECT_TRUE(s->at("reserve").is_null());
+  ASSERT_TRUE(
+      AdminCall("POST", "/v1/admin/codes/" + std::to_string(c.id) + "/block")
+          .ok());
+  EXPECT_EQ(DeviceCall("/v1/status", cred)->at("state").as_string(), "blocked");
+  ASSERT_TRUE(
+      AdminCall("POST", "/v1/admin/codes/" + std::to_string(c.id) + "/unblock")
+          .ok());
+  AdvanceDays(31);
+  auto later = DeviceCall("/v1/status", cred);
+  EXPECT_EQ(later->at("state").as_string(), "expired");
+  EXPECT_GT(later->at("server_time").as_int64(),
+            later->at("license").at("expires_at").as_int64());
+}
+
+TEST_F(ActivationTest, CodesAreStoredOnlyAsKeyedHashes) {
+  IssuedCode c = Issue(Terms());
+  // Only the masked form comes back from the admin API.
+  json::object detail = Code(c.id);
+  EXPECT_EQ(detail.at("masked_code").as_string(),
+            "*****-*****-*****-" + c.code.substr(18));
+  auto list = AdminCall("GET", "/v1/admin/codes");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(json::serialize(*list).find(c.code.substr(0, 5)),
+            std::string::npos);
+  // And the database file never contains the plaintext.
+  ASSERT_EQ(server_->Stop(), 0);
+  std::string db;
+  for (auto suffix : {"licentia.db", "licentia.db-wal"}) {
+    std::ifstream in(server_->data_dir() / suffix, std::ios::binary);
+    db += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_FALSE(db.empty());
+  std::string canonical = c.code;
+  std::erase(canonical, '-');
+  EXPECT_EQ(db.find(canonical), std::string::npos);
+  EXPECT_EQ(db.find(c.code), std::string::npos);
+}
+
+TEST_F(ActivationTest, LookupByPlaintextAndSearchByTail) {
+  IssuedCode c = Issue(Terms());
+  auto found = AdminCall("POST", "/v1/admin/codes/lookup",
+                         json::object{{"code", c.code}});
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->at("id").as_int64(), c.id);
+  auto search = AdminCall("GET", "/v1/admin/codes?q=" + c.code.substr(18));
+  ASSERT_TRUE(search.ok());
+  bool seen = false;
+  for (const auto& row : search->at("codes").as_array()) {
+    seen = seen || row.at("id").as_int64() == c.id;
+  }
+  EXPECT_TRUE(seen);
+}
+
+}  // namespace
+}  // namespace licentia::testing

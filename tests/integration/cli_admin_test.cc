@@ -1,0 +1,113 @@
+// `licentia admin ...` against the real server, as a vendor would use it.
+#include <fstream>
+
+#include "cli/exit_codes.h"
+#include "integration/api_test_base.h"
+
+namespace licentia::testing {
+namespace {
+
+class CliAdminTest : public ApiTestBase {
+ protected:
+  CommandResult Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {LicentiaCliPath(), "--server", server_->url(),
+                               "--token", server_->admin_token()});
+    return RunCommand(args);
+  }
+};
+
+TEST_F(CliAdminTest, IssueListShowBlockAndEvents) {
+  ASSERT_EQ(Cli({"admin", "product", "create", "photo", "--name", "Photo",
+                 "--version", "21.0"})
+                .exit_code,
+            0);
+  auto list = Cli({"--json", "admin", "product", "list"});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_EQ(json::parse(list.out).at("products").at(0).at("id").as_string(),
+            "photo");
+
+  auto csv = Cli({"admin", "codes", "issue", "--product", "photo", "--count",
+                  "25", "--max-devices", "3", "--versions", ">=21 <23",
+                  "--activate-by", "2030-01-01"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.out;
+  std::istringstream lines(csv.out);
+  std::string header, row;
+  std::getline(lines, header);
+  EXPECT_EQ(header, "id,code,product,batch_id");
+  int rows = 0;
+  std::string first_code;
+  while (std::getline(lines, row)) {
+    if (rows == 0) first_code = row.substr(row.find(',') + 1, 23);
+    ++rows;
+  }
+  EXPECT_EQ(rows, 25);
+  EXPECT_TRUE(Activate(first_code, "dev").ok());
+
+  auto shown = Cli({"--json", "admin", "codes", "show", "--code", first_code});
+  ASSERT_EQ(shown.exit_code, 0);
+  auto detail = json::parse(shown.out);
+  EXPECT_EQ(detail.at("seats_used").as_int64(), 1);
+  EXPECT_EQ(detail.at("compatible_versions").as_string(), ">=21 <23");
+  std::string id = std::to_string(detail.at("id").as_int64());
+
+  auto human = Cli({"admin", "codes", "show", id});
+  EXPECT_NE(human.out.find("1 of 3 in use"), std::string::npos) << human.out;
+
+  ASSERT_EQ(
+      Cli({"admin", "codes", "block", id, "--reason", "chargeback"}).exit_code,
+      0);
+  EXPECT_API_ERROR(Activate(first_code, "dev2"), "CODE_BLOCKED");
+  auto blocked =
+      Cli({"--json", "admin", "codes", "list", "--status", "blocked"});
+  EXPECT_EQ(json::parse(blocked.out).at("codes").as_array().size(), 1u);
+
+  auto events = Cli({"--json", "admin", "events", "--type", "code.blocked"});
+  ASSERT_EQ(events.exit_code, 0);
+  EXPECT_EQ(json::parse(events.out)
+                .at("events")
+                .at(0)
+                .at("details")
+                .at("reason")
+                .as_string(),
+            "chargeback");
+}
+
+TEST_F(CliAdminTest, JsonOutputToAFile) {
+  CreateProduct("p");
+  std::string file = server_->data_dir().string() + "/codes.json";
+  auto r = Cli({"admin", "codes", "issue", "--product", "p", "--count", "3",
+                "--format", "json", "-o", file});
+  ASSERT_EQ(r.exit_code, 0);
+  std::ifstream in(file);
+  auto v = json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+  EXPECT_EQ(v.at("count").as_int64(), 3);
+  EXPECT_EQ(v.at("codes").as_array().size(), 3u);
+}
+
+TEST_F(CliAdminTest, ExitCodesAreStable) {
+  EXPECT_EQ(Cli({"admin", "codes", "show", "12345"}).exit_code,
+            cli::kExitNotFound);
+  auto bad_token =
+      RunCommand({LicentiaCliPath(), "--server", server_->url(), "--token",
+                  "lta_nope", "admin", "product", "list"});
+  EXPECT_EQ(bad_token.exit_code, cli::kExitUnauthorized);
+  auto unreachable =
+      RunCommand({LicentiaCliPath(), "--server", "http://127.0.0.1:1",
+                  "--token", "x", "admin", "product", "list"});
+  EXPECT_EQ(unreachable.exit_code, cli::kExitUnavailable);
+  EXPECT_EQ(Cli({"admin", "codes", "issue", "--product", "none"}).exit_code,
+            cli::kExitNotFound);
+  EXPECT_EQ(Cli({"admin", "nonsense"}).exit_code, cli::kExitUsage);
+  auto json_error = Cli({"--json", "admin", "codes", "show", "777"});
+  EXPECT_EQ(json::parse(json_error.out).at("error").at("code").as_string(),
+            "NOT_FOUND");
+}
+
+TEST_F(CliAdminTest, TestClockCommand) {
+  auto r = Cli({"--json", "admin", "test-clock", "--advance-days", "10"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(json::parse(r.out).at("now").as_int64(), 1800000000 + 10 * 86400);
+}
+
+}  // namespace
+}  // namespace licentia::testing

@@ -1,0 +1,227 @@
+// licentiad as a process: first start, restart, durability across kill -9,
+// clean shutdown, health and metrics, configuration file.
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <thread>
+
+#include "client/http_client.h"
+#include "integration/api_test_base.h"
+
+namespace licentia::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(ServerLifecycleTest, FirstStartCreatesDataDirKeysAndOneAdminToken) {
+  ServerProcess server;
+  server.Start();
+  ASSERT_FALSE(server.admin_token().empty());
+  for (const char* f : {"signing.key", "code-hash.key"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((server.data_dir() / f).c_str(), &st), 0) << f;
+    EXPECT_EQ(st.st_mode & 0777, 0600) << f;
+  }
+  EXPECT_TRUE(fs::exists(server.data_dir() / "licentia.db"));
+  EXPECT_TRUE(fs::exists(server.data_dir() / "signing.pub"));
+  std::string token = server.admin_token();
+  EXPECT_EQ(server.Stop(), 0);
+
+  // A restart keeps the token and shows no new one.
+  fs::remove(server.data_dir().parent_path() / "admin-token");
+  server.Start();
+  EXPECT_TRUE(server.admin_token().empty());
+  auto r =
+      client::ApiClient(server.url(), token).Call("GET", "/v1/admin/products");
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+}
+
+TEST(ServerLifecycleTest, HealthAndMetrics) {
+  ServerProcess server;
+  server.Start();
+  client::HttpClient http(server.url());
+  auto health = http.Send("GET", "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, R"({"status":"ok"})");
+  ASSERT_TRUE(http.Send("POST", "/v1/activate", "{}").ok());
+  auto metrics = http.Send("GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("# TYPE licentia_http_requests_total counter"),
+            std::string::npos);
+  EXPECT_NE(
+      metrics->body.find(
+          R"(licentia_http_requests_total{route="/v1/activate",status="400"} 1)"),
+      std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("licentia_store_commits_total"),
+            std::string::npos);
+  EXPECT_EQ(server.Stop(), 0);
+  // One structured line per request in the log.
+  std::ifstream log(server.log_path());
+  std::string line;
+  int request_lines = 0;
+  while (std::getline(log, line)) {
+    if (line.starts_with("{\"ts\"") &&
+        line.find("\"route\":\"/v1/activate\"") != std::string::npos &&
+        line.find("\"error\":\"INVALID_REQUEST\"") != std::string::npos) {
+      ++request_lines;
+    }
+  }
+  EXPECT_EQ(request_lines, 1);
+}
+
+TEST(ServerLifecycleTest, AcknowledgedActivationsSurviveKill9) {
+  ServerProcess server({"--rate-limit-ip", "0", "--rate-limit-code", "0"});
+  server.Start();
+  auto admin = server.Admin();
+  ASSERT_TRUE(admin
+                  .Call("POST", "/v1/admin/products",
+                        json::object{{"id", "p"}, {"name", "P"}})
+                  .ok());
+  auto issued = admin.Call(
+      "POST", "/v1/admin/codes",
+      json::object{{"product", "p"}, {"count", 1}, {"max_devices", 100}});
+  ASSERT_TRUE(issued.ok());
+  std::string code(issued->at("codes").at(0).at("code").as_string());
+  std::int64_t id = issued->at("codes").at(0).at("id").as_int64();
+  // Acknowledged activations from several threads, then a crash.
+  std::atomic<int> acknowledged{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto device = server.Device();
+      for (int i = 0; i < 5; ++i) {
+        auto r = device.Call(
+            "POST", "/v1/activate",
+            json::object{{"code", code},
+                         {"fingerprint", fmt::format("d{}-{}", t, i)},
+                         {"app_version", "1.0"}});
+        if (r.ok()) acknowledged++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(acknowledged.load(), 40);
+  server.Kill();
+  server.Start();
+  auto detail =
+      server.Admin().Call("GET", "/v1/admin/codes/" + std::to_string(id));
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->at("seats_used").as_int64(), 40);
+}
+
+TEST(ServerLifecycleTest, SigtermShutsDownCleanly) {
+  ServerProcess server;
+  server.Start();
+  ASSERT_TRUE(server.Device().Call("GET", "/v1/ping").ok());
+  EXPECT_EQ(server.Stop(), 0);
+  std::ifstream log(server.log_path());
+  std::string all((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(all.find("licentiad stopped"), std::string::npos);
+}
+
+TEST(ServerLifecycleTest, ConfigFileSetsTheSameOptions) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("licentia-config-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::path config = dir / "licentiad.toml";
+  std::ofstream(config) << "max-body-bytes = 2048\n";
+  ServerProcess server({"--config", config.string()});
+  server.Start();
+  client::HttpClient http(server.url());
+  auto r = http.Send("POST", "/v1/activate", std::string(4096, ' '));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(server.Stop(), 0);
+  fs::remove_all(dir);
+}
+
+TEST(ServerLifecycleTest, UnusableDatabaseIsAClearStartupError) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("licentia-baddb-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "data");
+  std::ofstream(dir / "data" / "licentia.db")
+      << std::string(4096, 'x');  // not a database
+  auto r = RunCommand({LicentiadPath(), "--data-dir", (dir / "data").string(),
+                       "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(r.exit_code, 1);
+  auto bad_url =
+      RunCommand({LicentiadPath(), "--data-dir", (dir / "data2").string(),
+                  "--database", "mysql://x", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(bad_url.exit_code, 1);
+  fs::remove_all(dir);
+}
+
+TEST(ServerLifecycleTest, CreateAdminTokenAddsAWorkingToken) {
+  ServerProcess server;
+  server.Start();
+  fs::path data = server.data_dir();
+  EXPECT_EQ(server.Stop(), 0);
+  auto r = RunCommand(
+      {LicentiadPath(), "--data-dir", data.string(), "--create-admin-token"});
+  ASSERT_EQ(r.exit_code, 0);
+  auto pos = r.out.find("lta_");
+  ASSERT_NE(pos, std::string::npos);
+  std::string token = r.out.substr(pos, 47);
+  server.Start();
+  EXPECT_TRUE(client::ApiClient(server.url(), token)
+                  .Call("GET", "/v1/admin/products")
+                  .ok());
+}
+
+class RateLimitTest : public ApiTestBase {
+ protected:
+  std::vector<std::string> ServerArgs() override {
+    return {"--rate-limit-ip", "6", "--rate-limit-code", "600"};
+  }
+};
+
+TEST_F(RateLimitTest, GuessingCodesFromOneAddressIsThrottled) {
+  client::HttpClient http(server_->url());
+  int limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 40; ++i) {
+    auto r = http.Send("POST", "/v1/activate",
+                       R"({"code":"00000-00000-00000-00000","fingerprint":"d",)"
+                       R"("app_version":"1.0"})");
+    ASSERT_TRUE(r.ok());
+    if (r->status == 429) {
+      ++limited;
+      retry_after = r->retry_after;
+      EXPECT_NE(r->body.find("RATE_LIMITED"), std::string::npos);
+    }
+  }
+  EXPECT_GT(limited, 20);
+  EXPECT_FALSE(retry_after.empty());
+  // Admin endpoints are authenticated, not throttled by address.
+  EXPECT_TRUE(AdminCall("GET", "/v1/admin/products").ok());
+}
+
+class CodeRateLimitTest : public ApiTestBase {
+ protected:
+  std::vector<std::string> ServerArgs() override {
+    return {"--rate-limit-ip", "0", "--rate-limit-code", "6"};
+  }
+};
+
+TEST_F(CodeRateLimitTest, OneCodeCannotBeHammered) {
+  CreateProduct("p");
+  IssuedCode c = Issue({{"product", "p"}, {"max_devices", 1}});
+  int limited = 0;
+  for (int i = 0; i < 30; ++i) {
+    auto r = Activate(c.code, "d" + std::to_string(i), "1.0");
+    if (!r.ok() && r.status().code() == ErrorCode::kRateLimited) ++limited;
+  }
+  EXPECT_GT(limited, 15);
+  // Another code is unaffected.
+  IssuedCode other = Issue({{"product", "p"}});
+  EXPECT_TRUE(Activate(other.code, "x", "1.0").ok());
+}
+
+}  // namespace
+}  // namespace licentia::testing

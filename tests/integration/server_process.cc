@@ -1,0 +1,136 @@
+#include "integration/server_process.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace licentia::testing {
+namespace fs = std::filesystem;
+
+std::string LicentiadPath() { return LICENTIAD_PATH; }
+std::string LicentiaCliPath() { return LICENTIA_CLI_PATH; }
+
+namespace {
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+int counter = 0;
+}  // namespace
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args,
+                             fs::path data_dir)
+    : extra_args_(std::move(extra_args)) {
+  root_ =
+      fs::temp_directory_path() / ("licentia-it-" + std::to_string(::getpid()) +
+                                   "-" + std::to_string(counter++));
+  fs::remove_all(root_);
+  fs::create_directories(root_);
+  owns_root_ = true;
+  data_dir_ = data_dir.empty() ? root_ / "data" : data_dir;
+  log_ = root_ / "licentiad.log";
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop();
+  if (owns_root_ && !::testing::Test::HasFailure()) fs::remove_all(root_);
+}
+
+void ServerProcess::Start() {
+  fs::path port_file = root_ / "port";
+  fs::path token_file = root_ / "admin-token";
+  fs::remove(port_file);
+  std::vector<std::string> args = {
+      LicentiadPath(),    "--listen",           "127.0.0.1:0",
+      "--data-dir",       data_dir_.string(),   "--port-file",
+      port_file.string(), "--admin-token-file", token_file.string(),
+      "--test-clock",     "--test-clock-start", "1800000000"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  pid_ = ::fork();
+  ASSERT_GE(pid_, 0);
+  if (pid_ == 0) {
+    int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  // Wait for the port file (written once the server listens).
+  for (int i = 0; i < 1000; ++i) {
+    if (fs::exists(port_file)) break;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      FAIL() << "licentiad exited during start:\n" << ReadFile(log_);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(fs::exists(port_file)) << "licentiad did not start:\n"
+                                     << ReadFile(log_);
+  port_ = std::stoi(ReadFile(port_file));
+  admin_token_.clear();
+  if (fs::exists(token_file)) {
+    admin_token_ = ReadFile(token_file);
+    while (!admin_token_.empty() && admin_token_.back() == '\n') {
+      admin_token_.pop_back();
+    }
+  }
+}
+
+int ServerProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env) {
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) return {-1, ""};
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, n);
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace licentia::testing

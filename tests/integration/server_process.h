@@ -1,0 +1,70 @@
+// Starts the real licentiad on a free loopback port with a fresh data
+// directory and the test clock, and stops it (SIGTERM) when destroyed.
+#ifndef LICENTIA_TESTS_INTEGRATION_SERVER_PROCESS_H_
+#define LICENTIA_TESTS_INTEGRATION_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "client/api_client.h"
+
+namespace licentia::testing {
+
+class ServerProcess {
+ public:
+  // `extra_args` are appended to licentiad's command line.
+  explicit ServerProcess(std::vector<std::string> extra_args = {},
+                         std::filesystem::path data_dir = {});
+  ~ServerProcess();
+
+  // Starts licentiad and waits until it serves. Aborts the test on failure.
+  void Start();
+  // SIGTERM, then waits; returns the exit status (0 on a clean shutdown).
+  int Stop();
+  // SIGKILL, as a crash or power loss would.
+  void Kill();
+
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+  const std::string& admin_token() const { return admin_token_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  const std::filesystem::path& log_path() const { return log_; }
+  bool running() const { return pid_ > 0; }
+
+  // An admin API client / a device (unauthenticated) client.
+  client::ApiClient Admin() const {
+    return client::ApiClient(url(), admin_token_);
+  }
+  client::ApiClient Device() const { return client::ApiClient(url()); }
+
+ private:
+  std::vector<std::string> extra_args_;
+  std::filesystem::path root_;
+  std::filesystem::path data_dir_;
+  std::filesystem::path log_;
+  bool owns_root_ = false;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string admin_token_;
+};
+
+// Paths of the built binaries (set by CMake).
+std::string LicentiadPath();
+std::string LicentiaCliPath();
+
+// Runs a command, returns {exit code, stdout}.
+struct CommandResult {
+  int exit_code;
+  std::string out;
+};
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& env = {});
+
+}  // namespace licentia::testing
+
+#endif  // LICENTIA_TESTS_INTEGRATION_SERVER_PROCESS_H_
