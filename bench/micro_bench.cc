@@ -44,8 +44,10 @@ void BM_ParseActivationCode(benchmark::State& state) {
 BENCHMARK(BM_ParseActivationCode);
 
 void BM_SqliteDurableCommit(benchmark::State& state) {
-  auto path = std::filesystem::temp_directory_path() / "licentia-bench-commit.db";
-  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + s);
+  auto path =
+      std::filesystem::temp_directory_path() / "licentia-bench-commit.db";
+  for (auto s : {"", "-wal", "-shm"})
+    std::filesystem::remove(path.string() + s);
   auto conn = *store::sqlite::Connection::Open(path.string(), false);
   (void)conn->Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "

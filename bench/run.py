@@ -64,7 +64,7 @@ def micro():
     rates = {}
     for b in json.loads(out)["benchmarks"]:
         unit = {"ns": 1e9, "us": 1e6, "ms": 1e3}[b["time_unit"]]
-        rates[b["name"]] = unit / b["real_time"]
+        rates[b["name"].split("/")[0]] = unit / b["real_time"]
     return rates
 
 

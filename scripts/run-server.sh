@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake --preset release -DLICENTIA_BUILD_TESTS=OFF -DLICENTIA_BUILD_BENCH=OFF >/dev/null
+cmake --preset release >/dev/null
 cmake --build --preset release --target licentiad licentia
 echo "Starting licentiad (Ctrl-C stops it). The admin CLI is build/release/src/cli/licentia."
 exec build/release/src/server/licentiad "$@"

@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <charconv>
+#include <memory>
 
 #include "core/activation_code.h"
 #include "core/license_terms.h"
@@ -83,7 +84,8 @@ Result<std::int64_t> ParseId(std::string_view text, std::string_view what) {
   return v;
 }
 
-Result<json::object> AdminService::CreateProduct(std::string_view body) {
+Result<AdminService::PreparedWrite> AdminService::PrepareCreateProduct(
+    std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f, JsonFields::Parse(body, {"id", "name", "versions"}));
   LICENTIA_ASSIGN_OR_RETURN(std::string id, f.String("id", 64));
@@ -98,32 +100,36 @@ Result<json::object> AdminService::CreateProduct(std::string_view body) {
     auto parsed = Version::Parse(v);
     if (!parsed.ok()) return parsed.status();
   }
-  json::object response;
-  Status st = ctx_.store.Write([&](store::Transaction& txn) -> Status {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(auto existing, txn.FindProduct(id));
-    if (existing) {
-      return Status(ErrorCode::kConflict,
-                    fmt::format("A product '{}' already exists.", id));
-    }
-    store::ProductRow row{id, name, now, versions};
-    LICENTIA_RETURN_IF_ERROR(txn.InsertProduct(row));
-    for (const auto& v : versions) {
-      Status vs = txn.InsertProductVersion(id, v, now);
-      if (vs.code() == ErrorCode::kConflict) {
-        return Status(ErrorCode::kInvalidRequest,
-                      fmt::format("Version {} is listed twice.", v));
-      }
-      LICENTIA_RETURN_IF_ERROR(vs);
-    }
-    LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "product.created", nullptr,
-                                         "", "admin",
-                                         {{"product", id}, {"name", name}}));
-    response = ProductJson(row);
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return response;
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(auto existing, txn.FindProduct(id));
+        if (existing) {
+          return Status(ErrorCode::kConflict,
+                        fmt::format("A product '{}' already exists.", id));
+        }
+        store::ProductRow row{id, name, now, versions};
+        LICENTIA_RETURN_IF_ERROR(txn.InsertProduct(row));
+        for (const auto& v : versions) {
+          Status vs = txn.InsertProductVersion(id, v, now);
+          if (vs.code() == ErrorCode::kConflict) {
+            return Status(ErrorCode::kInvalidRequest,
+                          fmt::format("Version {} is listed twice.", v));
+          }
+          LICENTIA_RETURN_IF_ERROR(vs);
+        }
+        LICENTIA_RETURN_IF_ERROR(
+            RecordEvent(txn, now, "product.created", nullptr, "", "admin",
+                        {{"product", id}, {"name", name}}));
+        *out = ProductJson(row);
+        return Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
+}
+
+void AdminService::CreateProduct(std::string_view body, Reply reply) {
+  Submit(PrepareCreateProduct(body), std::move(reply));
 }
 
 Result<json::object> AdminService::ListProducts() {
@@ -149,38 +155,44 @@ Result<json::object> AdminService::GetProduct(std::string_view id) {
   return response;
 }
 
-Result<json::object> AdminService::AddVersion(std::string_view id,
-                                              std::string_view body) {
+Result<AdminService::PreparedWrite> AdminService::PrepareAddVersion(
+    std::string_view id, std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(JsonFields f, JsonFields::Parse(body, {"version"}));
   LICENTIA_ASSIGN_OR_RETURN(std::string version, f.String("version", 32));
   {
     auto parsed = Version::Parse(version);
     if (!parsed.ok()) return parsed.status();
   }
-  json::object response;
-  Status st = ctx_.store.Write([&](store::Transaction& txn) -> Status {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(auto p, txn.FindProduct(id));
-    if (!p) return ProductNotFound(id);
-    Status vs = txn.InsertProductVersion(id, version, now);
-    if (vs.code() == ErrorCode::kConflict) {
-      return Status(
-          ErrorCode::kConflict,
-          fmt::format("Product '{}' already has version {}.", id, version));
-    }
-    LICENTIA_RETURN_IF_ERROR(vs);
-    LICENTIA_RETURN_IF_ERROR(
-        RecordEvent(txn, now, "product.version_added", nullptr, "", "admin",
-                    {{"product", std::string(id)}, {"version", version}}));
-    p->versions.push_back(version);
-    response = ProductJson(*p);
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return response;
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(auto p, txn.FindProduct(id));
+        if (!p) return ProductNotFound(id);
+        Status vs = txn.InsertProductVersion(id, version, now);
+        if (vs.code() == ErrorCode::kConflict) {
+          return Status(
+              ErrorCode::kConflict,
+              fmt::format("Product '{}' already has version {}.", id, version));
+        }
+        LICENTIA_RETURN_IF_ERROR(vs);
+        LICENTIA_RETURN_IF_ERROR(
+            RecordEvent(txn, now, "product.version_added", nullptr, "", "admin",
+                        {{"product", std::string(id)}, {"version", version}}));
+        p->versions.push_back(version);
+        *out = ProductJson(*p);
+        return Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
 }
 
-Result<json::object> AdminService::IssueCodes(std::string_view body) {
+void AdminService::AddVersion(std::string_view id, std::string_view body,
+                              Reply reply) {
+  Submit(PrepareAddVersion(id, body), std::move(reply));
+}
+
+Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
+    std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
       JsonFields::Parse(
@@ -223,67 +235,74 @@ Result<json::object> AdminService::IssueCodes(std::string_view body) {
 
   // Codes are generated outside the transaction (it may be re-run) and
   // hashed under the server's key: the plaintext is never stored.
-  std::vector<ActivationCode> codes;
-  codes.reserve(count);
-  for (std::int64_t i = 0; i < count; ++i)
-    codes.push_back(ActivationCode::Generate());
-  std::vector<crypto::Hash> hashes;
-  hashes.reserve(count);
-  for (const auto& c : codes) hashes.push_back(ctx_.HashCode(c));
+  auto codes = std::make_shared<std::vector<ActivationCode>>();
+  auto hashes = std::make_shared<std::vector<crypto::Hash>>();
+  codes->reserve(count);
+  hashes->reserve(count);
+  for (std::int64_t i = 0; i < count; ++i) {
+    codes->push_back(ActivationCode::Generate());
+    hashes->push_back(ctx_.HashCode(codes->back()));
+  }
 
-  json::object response;
-  Status st = ctx_.store.Write([&](store::Transaction& txn) -> Status {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(auto product, txn.FindProduct(terms.product));
-    if (!product) return ProductNotFound(terms.product);
-    LICENTIA_ASSIGN_OR_RETURN(
-        std::int64_t batch_id,
-        txn.InsertBatch({0, terms.product, count, note.value_or(""), now}));
-    json::array out;
-    out.reserve(codes.size());
-    std::int64_t first_id = 0, last_id = 0;
-    for (size_t i = 0; i < codes.size(); ++i) {
-      store::CodeRow row;
-      row.code_hash = hashes[i];
-      row.code_tail =
-          codes[i].Canonical().substr(kCodeSymbols - kCodeGroupSize);
-      row.batch_id = batch_id;
-      row.terms = terms;
-      row.created_at = now;
-      LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, txn.InsertCode(row));
-      if (i == 0) first_id = id;
-      last_id = id;
-      out.push_back(json::object{{"id", id}, {"code", codes[i].Formatted()}});
-    }
-    LICENTIA_RETURN_IF_ERROR(
-        RecordEvent(txn, now, "codes.issued", nullptr, "", "admin",
-                    {{"product", terms.product},
-                     {"batch_id", batch_id},
-                     {"count", count},
-                     {"first_code_id", first_id},
-                     {"last_code_id", last_id},
-                     {"license_type", LicenseTypeName(terms.type)},
-                     {"max_devices", terms.max_devices},
-                     {"term_days", terms.term_days}}));
-    store::CodeRow sample;
-    sample.id = first_id;
-    sample.code_tail = "";
-    sample.batch_id = batch_id;
-    sample.terms = terms;
-    sample.created_at = now;
-    json::object terms_json = CodeJson(sample);
-    for (auto key : {"id", "masked_code", "seats_used", "first_activated_at",
-                     "expires_at", "blocked", "blocked_reason"}) {
-      terms_json.erase(key);
-    }
-    response = json::object{{"batch_id", batch_id},
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(auto product, txn.FindProduct(terms.product));
+        if (!product) return ProductNotFound(terms.product);
+        LICENTIA_ASSIGN_OR_RETURN(
+            std::int64_t batch_id,
+            txn.InsertBatch({0, terms.product, count, note.value_or(""), now}));
+        json::array issued;
+        issued.reserve(codes->size());
+        std::int64_t first_id = 0, last_id = 0;
+        for (size_t i = 0; i < codes->size(); ++i) {
+          store::CodeRow row;
+          row.code_hash = (*hashes)[i];
+          row.code_tail =
+              (*codes)[i].Canonical().substr(kCodeSymbols - kCodeGroupSize);
+          row.batch_id = batch_id;
+          row.terms = terms;
+          row.created_at = now;
+          LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, txn.InsertCode(row));
+          if (i == 0) first_id = id;
+          last_id = id;
+          issued.push_back(
+              json::object{{"id", id}, {"code", (*codes)[i].Formatted()}});
+        }
+        LICENTIA_RETURN_IF_ERROR(
+            RecordEvent(txn, now, "codes.issued", nullptr, "", "admin",
+                        {{"product", terms.product},
+                         {"batch_id", batch_id},
+                         {"count", count},
+                         {"first_code_id", first_id},
+                         {"last_code_id", last_id},
+                         {"license_type", LicenseTypeName(terms.type)},
+                         {"max_devices", terms.max_devices},
+                         {"term_days", terms.term_days}}));
+        store::CodeRow sample;
+        sample.id = first_id;
+        sample.code_tail = "";
+        sample.batch_id = batch_id;
+        sample.terms = terms;
+        sample.created_at = now;
+        json::object terms_json = CodeJson(sample);
+        for (auto key :
+             {"id", "masked_code", "seats_used", "first_activated_at",
+              "expires_at", "blocked", "blocked_reason"}) {
+          terms_json.erase(key);
+        }
+        *out = json::object{{"batch_id", batch_id},
                             {"count", count},
                             {"terms", std::move(terms_json)},
-                            {"codes", std::move(out)}};
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return response;
+                            {"codes", std::move(issued)}};
+        return Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
+}
+
+void AdminService::IssueCodes(std::string_view body, Reply reply) {
+  Submit(PrepareIssueCodes(body), std::move(reply));
 }
 
 Result<json::object> AdminService::ListCodes(const QueryParams& query) {
@@ -367,9 +386,8 @@ Result<json::object> AdminService::LookupCode(std::string_view body) {
   return response;
 }
 
-Result<json::object> AdminService::SetBlocked(std::string_view id_text,
-                                              std::string_view body,
-                                              bool blocked) {
+Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
+    std::string_view id_text, std::string_view body, bool blocked) {
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
   std::string reason;
   if (!body.empty()) {
@@ -378,26 +396,31 @@ Result<json::object> AdminService::SetBlocked(std::string_view id_text,
     LICENTIA_ASSIGN_OR_RETURN(auto r, f.OptString("reason", 500));
     reason = r.value_or("");
   }
-  json::object response;
-  Status st = ctx_.store.Write([&](store::Transaction& txn) -> Status {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code, LoadCode(txn, id));
-    bool changed = code.blocked != blocked;
-    if (changed) {
-      LICENTIA_RETURN_IF_ERROR(
-          txn.SetBlocked(id, blocked, blocked ? reason : ""));
-      LICENTIA_RETURN_IF_ERROR(
-          RecordEvent(txn, now, blocked ? "code.blocked" : "code.unblocked",
-                      &code, "", "admin", {{"reason", reason}}));
-      code.blocked = blocked;
-      code.blocked_reason = blocked ? reason : "";
-    }
-    response = CodeJson(code);
-    response["changed"] = changed;
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return response;
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code, LoadCode(txn, id));
+        bool changed = code.blocked != blocked;
+        if (changed) {
+          LICENTIA_RETURN_IF_ERROR(
+              txn.SetBlocked(id, blocked, blocked ? reason : ""));
+          LICENTIA_RETURN_IF_ERROR(
+              RecordEvent(txn, now, blocked ? "code.blocked" : "code.unblocked",
+                          &code, "", "admin", {{"reason", reason}}));
+          code.blocked = blocked;
+          code.blocked_reason = blocked ? reason : "";
+        }
+        *out = CodeJson(code);
+        (*out)["changed"] = changed;
+        return Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
+}
+
+void AdminService::SetBlocked(std::string_view id_text, std::string_view body,
+                              bool blocked, Reply reply) {
+  Submit(PrepareSetBlocked(id_text, body, blocked), std::move(reply));
 }
 
 Result<json::object> AdminService::ListEvents(const QueryParams& query) {
@@ -437,6 +460,12 @@ Result<json::object> AdminService::ListEvents(const QueryParams& query) {
   json::object response{{"events", std::move(events)}};
   response["next_after"] = next > 0 ? json::value(next) : json::value(nullptr);
   return response;
+}
+
+void AdminService::Submit(Result<PreparedWrite> write, Reply reply) {
+  if (!write.ok()) return ReplyNow(reply, write.status());
+  WriteAndReply(ctx_.store, std::move(write->fn), std::move(write->finish),
+                std::move(reply));
 }
 
 }  // namespace licentia::server

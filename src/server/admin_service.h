@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "server/reply.h"
 #include "server/service_context.h"
 
 namespace licentia::server {
@@ -24,23 +25,34 @@ class AdminService {
  public:
   explicit AdminService(ServiceContext& ctx) : ctx_(ctx) {}
 
-  Result<boost::json::object> CreateProduct(std::string_view body);
+  // Reads return their response; writes reply once durable.
+  void CreateProduct(std::string_view body, Reply reply);
   Result<boost::json::object> ListProducts();
   Result<boost::json::object> GetProduct(std::string_view id);
-  Result<boost::json::object> AddVersion(std::string_view id,
-                                         std::string_view body);
+  void AddVersion(std::string_view id, std::string_view body, Reply reply);
 
   // Issues a batch; the plaintext codes appear only in this response.
-  Result<boost::json::object> IssueCodes(std::string_view body);
+  void IssueCodes(std::string_view body, Reply reply);
   Result<boost::json::object> ListCodes(const QueryParams& query);
   Result<boost::json::object> GetCode(std::string_view id);
   // Finds a code by its plaintext (body {"code": ...}).
   Result<boost::json::object> LookupCode(std::string_view body);
-  Result<boost::json::object> SetBlocked(std::string_view id,
-                                         std::string_view body, bool blocked);
+  void SetBlocked(std::string_view id, std::string_view body, bool blocked,
+                  Reply reply);
   Result<boost::json::object> ListEvents(const QueryParams& query);
 
  private:
+  struct PreparedWrite {
+    store::TransactionFn fn;
+    ResultMaker finish;
+  };
+  Result<PreparedWrite> PrepareCreateProduct(std::string_view body);
+  Result<PreparedWrite> PrepareAddVersion(std::string_view id,
+                                          std::string_view body);
+  Result<PreparedWrite> PrepareIssueCodes(std::string_view body);
+  Result<PreparedWrite> PrepareSetBlocked(std::string_view id,
+                                          std::string_view body, bool blocked);
+  void Submit(Result<PreparedWrite> write, Reply reply);
   Result<boost::json::object> CodeDetail(store::Transaction& txn,
                                          const store::CodeRow& code);
   ServiceContext& ctx_;

@@ -20,6 +20,7 @@
 #include "server/json_fields.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
+#include "server/reply.h"
 #include "server/secrets.h"
 #include "store/store.h"
 
@@ -32,16 +33,23 @@ enum class Access { kPublic, kDevice, kAdmin };
 
 using PathParams = std::vector<std::string>;
 using RouteFn =
+    std::function<void(const HttpRequest&, const PathParams&, Reply)>;
+using SyncRouteFn =
     std::function<Result<json::object>(const HttpRequest&, const PathParams&)>;
 
 struct Route {
   std::string method;
   std::string pattern;  // "/v1/admin/codes/{}/block": {} captures a segment
   Access access;
-  bool runs_inline;
   RouteFn fn;
   int success_status = 200;
 };
+
+// A route answered on the spot (reads: SQLite reads take microseconds).
+RouteFn Sync(SyncRouteFn fn) {
+  return [fn = std::move(fn)](const HttpRequest& r, const PathParams& p,
+                              Reply reply) { ReplyNow(reply, fn(r, p)); };
+}
 
 std::vector<std::string_view> Segments(std::string_view path) {
   std::vector<std::string_view> out;
@@ -136,7 +144,7 @@ class App {
     BuildRoutes();
   }
 
-  HttpResponse Handle(const HttpRequest& req) {
+  void Handle(const HttpRequest& req, const Responder& respond) {
     PathParams params;
     const Route* found = nullptr;
     bool path_known = false;
@@ -157,22 +165,28 @@ class App {
                      : Status(ErrorCode::kNotFound,
                               "There is no such endpoint; see docs/api.md."));
       res.route = "(unmatched)";
-      return res;
+      respond([res] { return res; });
+      return;
     }
-    HttpResponse res = Dispatch(*found, req, params);
-    res.route = found->pattern;
-    return res;
+    Reply reply = [respond, status = found->success_status,
+                   route = found->pattern](ResultMaker make) {
+      respond([make = std::move(make), status, route] {
+        Result<json::object> result = make();
+        HttpResponse res = result.ok() ? JsonResponse(status, *result)
+                                       : ErrorResponse(result.status());
+        res.route = route;
+        return res;
+      });
+    };
+    if (Status st = Admit(*found, req); !st.ok()) {
+      ReplyNow(reply, st);
+      return;
+    }
+    found->fn(req, params, std::move(reply));
   }
 
-  bool RunsInline(const HttpRequest& req) {
-    PathParams params;
-    for (const auto& r : routes_) {
-      if (r.method == req.method && Match(r.pattern, req.path, params)) {
-        return r.runs_inline;
-      }
-    }
-    return true;  // 404/405 are cheap
-  }
+  // Joins the store's threads; pending writes are answered first.
+  void Shutdown() { store_.reset(); }
 
   void OnComplete(const HttpRequest& req, const HttpResponse& res, double ms) {
     metrics_.Observe(res.route, res.status, ms / 1000.0);
@@ -194,21 +208,15 @@ class App {
   }
 
  private:
-  HttpResponse Dispatch(const Route& route, const HttpRequest& req,
-                        const PathParams& params) {
-    if (route.access == Access::kAdmin) {
-      if (Status st = Authenticate(req); !st.ok()) return ErrorResponse(st);
-    } else if (route.access == Access::kDevice) {
-      if (per_ip_.Acquire(req.remote_address) != 0) {
-        return ErrorResponse(
-            Status(ErrorCode::kRateLimited,
-                   "Too many requests from this address; wait a minute and try "
-                   "again."));
-      }
+  Status Admit(const Route& route, const HttpRequest& req) {
+    if (route.access == Access::kAdmin) return Authenticate(req);
+    if (route.access == Access::kDevice &&
+        per_ip_.Acquire(req.remote_address) != 0) {
+      return Status(ErrorCode::kRateLimited,
+                    "Too many requests from this address; wait a minute and "
+                    "try again.");
     }
-    Result<json::object> result = route.fn(req, params);
-    if (!result.ok()) return ErrorResponse(result.status());
-    return JsonResponse(route.success_status, *result);
+    return Status::Ok();
   }
 
   Status Authenticate(const HttpRequest& req) {
@@ -232,91 +240,109 @@ class App {
     return Status::Ok();
   }
 
-  void Add(std::string method, std::string pattern, Access access,
-           bool runs_inline, RouteFn fn, int success = 200) {
+  void Add(std::string method, std::string pattern, Access access, RouteFn fn,
+           int success = 200) {
     routes_.push_back({std::move(method), std::move(pattern), access,
-                       runs_inline, std::move(fn), success});
+                       std::move(fn), success});
   }
 
   void BuildRoutes() {
-    auto body = [](auto method) {
-      return [method](const HttpRequest& r, const PathParams&) {
+    // Adapters from a service method taking the body to a route.
+    auto read = [](auto method) {
+      return Sync([method](const HttpRequest& r, const PathParams&) {
         return method(r.body);
+      });
+    };
+    auto write = [](auto method) -> RouteFn {
+      return [method](const HttpRequest& r, const PathParams&, Reply reply) {
+        method(r.body, std::move(reply));
       };
     };
-    Add("GET", "/healthz", Access::kPublic, true,
-        [this](const HttpRequest&, const PathParams&) -> Result<json::object> {
+    Add("GET", "/healthz", Access::kPublic,
+        Sync([this](const HttpRequest&,
+                    const PathParams&) -> Result<json::object> {
           Status st = store_->Read([](store::Transaction& txn) {
             return txn.CountAdminTokens().status();
           });
           if (!st.ok()) return st;
           return json::object{{"status", "ok"}};
-        });
-    Add("GET", "/v1/ping", Access::kPublic, true,
-        [this](const HttpRequest&, const PathParams&) -> Result<json::object> {
-          return json::object{{"server_time", clock_.Now()}};
-        });
-    Add("POST", "/v1/activate", Access::kDevice, false,
-        body([this](std::string_view b) { return devices_.Activate(b); }));
-    Add("POST", "/v1/deactivate", Access::kDevice, false,
-        body([this](std::string_view b) { return devices_.Deactivate(b); }));
-    Add("POST", "/v1/status", Access::kDevice, false,
-        body([this](std::string_view b) { return devices_.LicenseStatus(b); }));
-    Add("POST", "/v1/reserve/check", Access::kDevice, false,
-        body([this](std::string_view b) { return devices_.CheckReserve(b); }));
-    Add("POST", "/v1/reserve/register", Access::kDevice, false,
-        body([this](std::string_view b) {
-          return devices_.RegisterReserve(b);
         }));
-    Add("POST", "/v1/reserve/unregister", Access::kDevice, false,
-        body([this](std::string_view b) {
-          return devices_.UnregisterReserve(b);
+    Add("GET", "/v1/ping", Access::kPublic,
+        Sync([this](const HttpRequest&,
+                    const PathParams&) -> Result<json::object> {
+          return json::object{{"server_time", clock_.Now()}};
+        }));
+    Add("POST", "/v1/activate", Access::kDevice,
+        write([this](std::string_view b, Reply r) {
+          devices_.Activate(b, std::move(r));
+        }));
+    Add("POST", "/v1/deactivate", Access::kDevice,
+        write([this](std::string_view b, Reply r) {
+          devices_.Deactivate(b, std::move(r));
+        }));
+    Add("POST", "/v1/status", Access::kDevice,
+        read([this](std::string_view b) { return devices_.LicenseStatus(b); }));
+    Add("POST", "/v1/reserve/check", Access::kDevice,
+        read([this](std::string_view b) { return devices_.CheckReserve(b); }));
+    Add("POST", "/v1/reserve/register", Access::kDevice,
+        write([this](std::string_view b, Reply r) {
+          devices_.RegisterReserve(b, std::move(r));
+        }));
+    Add("POST", "/v1/reserve/unregister", Access::kDevice,
+        write([this](std::string_view b, Reply r) {
+          devices_.UnregisterReserve(b, std::move(r));
         }));
 
-    Add("POST", "/v1/admin/products", Access::kAdmin, false,
-        body([this](std::string_view b) { return admin_.CreateProduct(b); }),
+    Add("POST", "/v1/admin/products", Access::kAdmin,
+        write([this](std::string_view b, Reply r) {
+          admin_.CreateProduct(b, std::move(r));
+        }),
         201);
-    Add("GET", "/v1/admin/products", Access::kAdmin, false,
-        [this](const HttpRequest&, const PathParams&) {
+    Add("GET", "/v1/admin/products", Access::kAdmin,
+        Sync([this](const HttpRequest&, const PathParams&) {
           return admin_.ListProducts();
-        });
-    Add("GET", "/v1/admin/products/{}", Access::kAdmin, false,
-        [this](const HttpRequest&, const PathParams& p) {
+        }));
+    Add("GET", "/v1/admin/products/{}", Access::kAdmin,
+        Sync([this](const HttpRequest&, const PathParams& p) {
           return admin_.GetProduct(p[0]);
-        });
+        }));
     Add(
-        "POST", "/v1/admin/products/{}/versions", Access::kAdmin, false,
-        [this](const HttpRequest& r, const PathParams& p) {
-          return admin_.AddVersion(p[0], r.body);
+        "POST", "/v1/admin/products/{}/versions", Access::kAdmin,
+        [this](const HttpRequest& r, const PathParams& p, Reply reply) {
+          admin_.AddVersion(p[0], r.body, std::move(reply));
         },
         201);
-    Add("POST", "/v1/admin/codes", Access::kAdmin, false,
-        body([this](std::string_view b) { return admin_.IssueCodes(b); }), 201);
-    Add("GET", "/v1/admin/codes", Access::kAdmin, false,
-        [this](const HttpRequest& r, const PathParams&) {
+    Add("POST", "/v1/admin/codes", Access::kAdmin,
+        write([this](std::string_view b, Reply r) {
+          admin_.IssueCodes(b, std::move(r));
+        }),
+        201);
+    Add("GET", "/v1/admin/codes", Access::kAdmin,
+        Sync([this](const HttpRequest& r, const PathParams&) {
           return admin_.ListCodes(r.query);
-        });
-    Add("POST", "/v1/admin/codes/lookup", Access::kAdmin, false,
-        body([this](std::string_view b) { return admin_.LookupCode(b); }));
-    Add("GET", "/v1/admin/codes/{}", Access::kAdmin, false,
-        [this](const HttpRequest&, const PathParams& p) {
+        }));
+    Add("POST", "/v1/admin/codes/lookup", Access::kAdmin,
+        read([this](std::string_view b) { return admin_.LookupCode(b); }));
+    Add("GET", "/v1/admin/codes/{}", Access::kAdmin,
+        Sync([this](const HttpRequest&, const PathParams& p) {
           return admin_.GetCode(p[0]);
-        });
-    Add("POST", "/v1/admin/codes/{}/block", Access::kAdmin, false,
-        [this](const HttpRequest& r, const PathParams& p) {
-          return admin_.SetBlocked(p[0], r.body, true);
-        });
-    Add("POST", "/v1/admin/codes/{}/unblock", Access::kAdmin, false,
-        [this](const HttpRequest& r, const PathParams& p) {
-          return admin_.SetBlocked(p[0], r.body, false);
-        });
-    Add("GET", "/v1/admin/events", Access::kAdmin, false,
-        [this](const HttpRequest& r, const PathParams&) {
+        }));
+    for (bool block : {true, false}) {
+      Add("POST",
+          block ? "/v1/admin/codes/{}/block" : "/v1/admin/codes/{}/unblock",
+          Access::kAdmin,
+          [this, block](const HttpRequest& r, const PathParams& p,
+                        Reply reply) {
+            admin_.SetBlocked(p[0], r.body, block, std::move(reply));
+          });
+    }
+    Add("GET", "/v1/admin/events", Access::kAdmin,
+        Sync([this](const HttpRequest& r, const PathParams&) {
           return admin_.ListEvents(r.query);
-        });
+        }));
     if (clock_.manual()) {
-      Add("POST", "/v1/admin/test/clock", Access::kAdmin, false,
-          body([this](std::string_view b) { return SetTestClock(b); }));
+      Add("POST", "/v1/admin/test/clock", Access::kAdmin,
+          read([this](std::string_view b) { return SetTestClock(b); }));
     }
   }
 
@@ -456,23 +482,20 @@ int RunServer(const ServerConfig& config) {
   options.host = listen->first;
   options.port = listen->second;
   options.io_threads = std::max(1, config.io_threads);
-  options.worker_threads = std::max(1, config.worker_threads);
   options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
   // /metrics needs the App, so it is served here rather than as a route.
   HttpServer server(
       options,
-      [&app](const HttpRequest& req) {
+      [&app](const HttpRequest& req, Responder respond) {
         if (req.method == "GET" && req.path == "/metrics") {
           HttpResponse r;
           r.body = app.MetricsText();
           r.content_type = "text/plain; version=0.0.4";
           r.route = "/metrics";
-          return r;
+          respond([r] { return r; });
+          return;
         }
-        return app.Handle(req);
-      },
-      [&app](const HttpRequest& req) {
-        return req.path == "/metrics" || app.RunsInline(req);
+        app.Handle(req, respond);
       },
       [&app](const HttpRequest& req, const HttpResponse& res, double ms) {
         app.OnComplete(req, res, ms);
@@ -489,6 +512,8 @@ int RunServer(const ServerConfig& config) {
                options.host, *port, DatabaseUrl(config), config.data_dir,
                config.test_clock ? ", TEST CLOCK ENABLED" : "");
   server.Run();
+  // Answers writes still queued while the network threads' context exists.
+  app.Shutdown();
   spdlog::info("licentiad stopped");
   return 0;
 }

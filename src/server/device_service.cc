@@ -191,7 +191,8 @@ json::object ReserveJson(const store::CodeRow& code, UnixSeconds added_at) {
 
 }  // namespace
 
-Result<json::object> DeviceService::Activate(std::string_view body) {
+Result<DeviceService::PreparedWrite> DeviceService::PrepareActivate(
+    std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
       JsonFields::Parse(body, {"code", "fingerprint", "device_name", "os",
@@ -213,9 +214,10 @@ Result<json::object> DeviceService::Activate(std::string_view body) {
   crypto::Hash token_hash = TokenHash(token);
   std::string device_hex = crypto::ToHex(cred.device_hash);
 
-  json::object response;
-  Status st =
-      ctx_.store.Write([&](store::Transaction& txn) -> licentia::Status {
+  auto out = std::make_shared<json::object>();
+  auto key_out = std::make_shared<LicenseKeyPayload>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
         LICENTIA_ASSIGN_OR_RETURN(auto code,
                                   txn.FindCodeByHash(ctx_.HashCode(cred.code)));
@@ -310,28 +312,39 @@ Result<json::object> DeviceService::Activate(std::string_view body) {
         key.edition = code->terms.edition;
         key.code_id = std::to_string(code->id);
         key.features = code->terms.features;
-        LICENTIA_ASSIGN_OR_RETURN(std::string armoured,
-                                  IssueLicenseKey(key, ctx_.signer));
-        response = json::object{
-            {"license_key", armoured},     {"activation_token", token},
-            {"reactivated", reactivation}, {"license", LicenseJson(*code, act)},
+        *key_out = key;
+        *out = json::object{
+            {"activation_token", token},
+            {"reactivated", reactivation},
+            {"license", LicenseJson(*code, act)},
             {"server_time", now},
         };
         return licentia::Status::Ok();
-      });
-  if (!st.ok()) return st;
-  return response;
+      },
+      // Signing is the costliest step; it runs after the commit, on a network
+      // thread, not on the store's single writer thread.
+      [this, out, key_out]() -> Result<json::object> {
+        LICENTIA_ASSIGN_OR_RETURN(std::string armoured,
+                                  IssueLicenseKey(*key_out, ctx_.signer));
+        (*out)["license_key"] = std::move(armoured);
+        return std::move(*out);
+      }};
 }
 
-Result<json::object> DeviceService::Deactivate(std::string_view body) {
+void DeviceService::Activate(std::string_view body, Reply reply) {
+  Submit(PrepareActivate(body), std::move(reply));
+}
+
+Result<DeviceService::PreparedWrite> DeviceService::PrepareDeactivate(
+    std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
       JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
-  json::object response;
-  Status st =
-      ctx_.store.Write([&](store::Transaction& txn) -> licentia::Status {
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
         LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
         LICENTIA_RETURN_IF_ERROR(txn.Deactivate(held.activation.id, now));
@@ -340,14 +353,17 @@ Result<json::object> DeviceService::Deactivate(std::string_view body) {
                         crypto::ToHex(cred.device_hash), "device",
                         {{"activation_id", held.activation.id},
                          {"seats_used", held.code.seats_used - 1}}));
-        response = json::object{{"deactivated", true},
-                                {"seats_used", held.code.seats_used - 1},
-                                {"max_devices", held.code.terms.max_devices},
-                                {"server_time", now}};
+        *out = json::object{{"deactivated", true},
+                            {"seats_used", held.code.seats_used - 1},
+                            {"max_devices", held.code.terms.max_devices},
+                            {"server_time", now}};
         return licentia::Status::Ok();
-      });
-  if (!st.ok()) return st;
-  return response;
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
+}
+
+void DeviceService::Deactivate(std::string_view body, Reply reply) {
+  Submit(PrepareDeactivate(body), std::move(reply));
 }
 
 Result<json::object> DeviceService::LicenseStatus(std::string_view body) {
@@ -407,7 +423,8 @@ Result<json::object> DeviceService::CheckReserve(std::string_view body) {
   return response;
 }
 
-Result<json::object> DeviceService::RegisterReserve(std::string_view body) {
+Result<DeviceService::PreparedWrite> DeviceService::PrepareRegisterReserve(
+    std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
                             JsonFields::Parse(body, LICENTIA_RESERVE_FIELDS));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
@@ -418,52 +435,68 @@ Result<json::object> DeviceService::RegisterReserve(std::string_view body) {
     return licentia::Status(ErrorCode::kRateLimited,
                             "Too many attempts with this reserve code.");
   }
-  json::object response;
-  licentia::Status st = ctx_.store.Write([&](store::Transaction& txn) {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
-    LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code,
-                              CheckReserveRules(txn, ctx_, held, reserve, now));
-    LICENTIA_RETURN_IF_ERROR(txn.PutReserve(
-        {cred.device_hash, held.code.terms.product, code.id, now}));
-    LICENTIA_RETURN_IF_ERROR(RecordEvent(
-        txn, now, "reserve.added", &code, crypto::ToHex(cred.device_hash),
-        "device", {{"current_code_id", held.code.id}}));
-    response =
-        json::object{{"reserve", ReserveJson(code, now)}, {"server_time", now}};
-    return licentia::Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return response;
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> licentia::Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        LICENTIA_ASSIGN_OR_RETURN(
+            store::CodeRow code,
+            CheckReserveRules(txn, ctx_, held, reserve, now));
+        LICENTIA_RETURN_IF_ERROR(txn.PutReserve(
+            {cred.device_hash, held.code.terms.product, code.id, now}));
+        LICENTIA_RETURN_IF_ERROR(RecordEvent(
+            txn, now, "reserve.added", &code, crypto::ToHex(cred.device_hash),
+            "device", {{"current_code_id", held.code.id}}));
+        *out = json::object{{"reserve", ReserveJson(code, now)},
+                            {"server_time", now}};
+        return licentia::Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
 }
 
-Result<json::object> DeviceService::UnregisterReserve(std::string_view body) {
+void DeviceService::RegisterReserve(std::string_view body, Reply reply) {
+  Submit(PrepareRegisterReserve(body), std::move(reply));
+}
+
+Result<DeviceService::PreparedWrite> DeviceService::PrepareUnregisterReserve(
+    std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
       JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
-  json::object response;
-  licentia::Status st = ctx_.store.Write([&](store::Transaction& txn) {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
-    const std::string& product = held.code.terms.product;
-    LICENTIA_ASSIGN_OR_RETURN(auto r,
-                              txn.FindReserve(cred.device_hash, product));
-    if (!r) {
-      return licentia::Status(ErrorCode::kNoReserve,
-                              "This device has no reserve code.");
-    }
-    LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
-    LICENTIA_RETURN_IF_ERROR(txn.DeleteReserve(cred.device_hash, product));
-    LICENTIA_RETURN_IF_ERROR(RecordEvent(
-        txn, now, "reserve.removed", rc ? &*rc : nullptr,
-        crypto::ToHex(cred.device_hash), "device", {{"product", product}}));
-    response = json::object{{"removed", true}, {"server_time", now}};
-    return licentia::Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return response;
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> licentia::Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        const std::string& product = held.code.terms.product;
+        LICENTIA_ASSIGN_OR_RETURN(auto r,
+                                  txn.FindReserve(cred.device_hash, product));
+        if (!r) {
+          return licentia::Status(ErrorCode::kNoReserve,
+                                  "This device has no reserve code.");
+        }
+        LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
+        LICENTIA_RETURN_IF_ERROR(txn.DeleteReserve(cred.device_hash, product));
+        LICENTIA_RETURN_IF_ERROR(RecordEvent(
+            txn, now, "reserve.removed", rc ? &*rc : nullptr,
+            crypto::ToHex(cred.device_hash), "device", {{"product", product}}));
+        *out = json::object{{"removed", true}, {"server_time", now}};
+        return licentia::Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
+}
+
+void DeviceService::UnregisterReserve(std::string_view body, Reply reply) {
+  Submit(PrepareUnregisterReserve(body), std::move(reply));
+}
+
+void DeviceService::Submit(Result<PreparedWrite> write, Reply reply) {
+  if (!write.ok()) return ReplyNow(reply, write.status());
+  WriteAndReply(ctx_.store, std::move(write->fn), std::move(write->finish),
+                std::move(reply));
 }
 
 }  // namespace licentia::server

@@ -1,7 +1,8 @@
 // The device-facing API: activate, deactivate, status, and the reserve code
 // (pre-check, register, unregister). Each method takes the JSON request body
-// and returns the JSON response object, or an error with a stable code.
-// Nothing changes when an error is returned. Thread-safe.
+// and answers with the JSON response object, or an error with a stable code:
+// reads return it, writes reply through `reply` once durable. Nothing
+// changes when an error is returned. Thread-safe.
 #ifndef LICENTIA_SERVER_DEVICE_SERVICE_H_
 #define LICENTIA_SERVER_DEVICE_SERVICE_H_
 
@@ -10,6 +11,7 @@
 
 #include "core/status.h"
 #include "server/rate_limiter.h"
+#include "server/reply.h"
 #include "server/service_context.h"
 
 namespace licentia::server {
@@ -22,18 +24,29 @@ class DeviceService {
 
   // Rules 2-5: takes a seat (or returns the device's existing seat with the
   // same expiry) and returns a signed license key.
-  Result<boost::json::object> Activate(std::string_view body);
+  void Activate(std::string_view body, Reply reply);
   // Frees the seat. Only the device holding it (fingerprint + activation
   // token) can.
-  Result<boost::json::object> Deactivate(std::string_view body);
+  void Deactivate(std::string_view body, Reply reply);
   // Blocked? expiry? reserve state? server time. Reads only.
   Result<boost::json::object> LicenseStatus(std::string_view body);
   // Rule 6 without consuming anything.
   Result<boost::json::object> CheckReserve(std::string_view body);
-  Result<boost::json::object> RegisterReserve(std::string_view body);
-  Result<boost::json::object> UnregisterReserve(std::string_view body);
+  void RegisterReserve(std::string_view body, Reply reply);
+  void UnregisterReserve(std::string_view body, Reply reply);
 
  private:
+  // A write ready to run: the transaction and what makes the response.
+  struct PreparedWrite {
+    store::TransactionFn fn;
+    ResultMaker finish;
+  };
+  Result<PreparedWrite> PrepareActivate(std::string_view body);
+  Result<PreparedWrite> PrepareDeactivate(std::string_view body);
+  Result<PreparedWrite> PrepareRegisterReserve(std::string_view body);
+  Result<PreparedWrite> PrepareUnregisterReserve(std::string_view body);
+  void Submit(Result<PreparedWrite> write, Reply reply);
+
   ServiceContext& ctx_;
   RateLimiter& per_code_;
 };

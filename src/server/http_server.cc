@@ -12,6 +12,8 @@
 #include <chrono>
 #include <csignal>
 #include <exception>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -42,35 +44,110 @@ HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
 struct HttpServer::Impl {
   HttpServerOptions options;
   RequestHandler handler;
-  InlinePredicate runs_inline;
   CompletionHook on_complete;
 
   asio::io_context ioc;
-  asio::thread_pool workers;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
 
-  Impl(HttpServerOptions o, RequestHandler h, InlinePredicate i,
-       CompletionHook c)
+  Impl(HttpServerOptions o, RequestHandler h, CompletionHook c)
       : options(std::move(o)),
         handler(std::move(h)),
-        runs_inline(std::move(i)),
         on_complete(std::move(c)),
-        ioc(options.io_threads),
-        workers(static_cast<size_t>(options.worker_threads)) {}
+        ioc(options.io_threads) {}
 
-  HttpResponse SafeHandle(const HttpRequest& req) {
+  static HttpResponse Internal() {
+    return ErrorResponse(ErrorCode::kInternal,
+                         "The server failed to handle this request.");
+  }
+
+  static HttpResponse SafeMake(const ResponseMaker& make) {
     try {
-      return handler(req);
-    } catch (const std::exception& e) {
-      return ErrorResponse(ErrorCode::kInternal,
-                           "The server failed to handle this request.");
+      return make();
     } catch (...) {
-      return ErrorResponse(ErrorCode::kInternal,
-                           "The server failed to handle this request.");
+      return Internal();
     }
+  }
+
+  // Where a handler's response meets the coroutine waiting for it. Most
+  // handlers respond before they return (reads); those responses are used
+  // at once, without a trip through the scheduler. Later responses (writes
+  // waiting for a commit) resume the coroutine on its own executor.
+  class ResponseSlot {
+   public:
+    // Receives the ResponseMaker: it must run on a network thread.
+    using Completion = std::function<void(ResponseMaker)>;
+
+    void Deliver(ResponseMaker make) {
+      std::unique_lock lock(mu_);
+      if (!waiter_) {
+        ready_ = std::move(make);
+        return;
+      }
+      Completion waiter = std::move(waiter_);
+      lock.unlock();
+      waiter(std::move(make));
+    }
+    // The response delivered so far, if any; afterwards waiting is needed.
+    std::optional<ResponseMaker> TakeReady() {
+      std::lock_guard lock(mu_);
+      return std::exchange(ready_, std::nullopt);
+    }
+    // Calls `waiter` with the response once delivered (now, if it was).
+    void Await(Completion waiter) {
+      std::unique_lock lock(mu_);
+      if (ready_) {
+        ResponseMaker make = std::move(*ready_);
+        ready_.reset();
+        lock.unlock();
+        waiter(std::move(make));
+        return;
+      }
+      waiter_ = std::move(waiter);
+    }
+
+   private:
+    std::mutex mu_;
+    std::optional<ResponseMaker> ready_;  // guarded by mu_
+    Completion waiter_;                   // guarded by mu_
+  };
+
+  // The initiation of the wait for a late response. A named function object
+  // rather than a lambda inside the co_await expression: GCC 12 destroys
+  // such lambdas' captures too early.
+  struct AwaitResponse {
+    std::shared_ptr<ResponseSlot> slot;
+    template <typename Completion>
+    void operator()(Completion completion) const {
+      auto shared = std::make_shared<Completion>(std::move(completion));
+      auto ex = asio::get_associated_executor(*shared);
+      slot->Await([shared, ex](ResponseMaker make) {
+        asio::post(ex, [shared, make = std::move(make)]() {
+          (*shared)(SafeMake(make));
+        });
+      });
+    }
+  };
+
+  static auto LateResponse(std::shared_ptr<ResponseSlot> slot) {
+    return asio::async_initiate<decltype(asio::use_awaitable),
+                                void(HttpResponse)>(
+        AwaitResponse{std::move(slot)}, asio::use_awaitable);
+  }
+
+  asio::awaitable<HttpResponse> Handle(const HttpRequest& req) {
+    auto slot = std::make_shared<ResponseSlot>();
+    try {
+      handler(req,
+              [slot](ResponseMaker make) { slot->Deliver(std::move(make)); });
+    } catch (...) {
+      slot->Deliver([] { return Internal(); });
+    }
+    if (auto ready = slot->TakeReady()) co_return SafeMake(*ready);
+    HttpResponse res = co_await LateResponse(slot);
+    co_return res;
   }
 
   static bool ToRequest(const http::request<http::string_body>& in,
@@ -153,15 +230,8 @@ struct HttpServer::Impl {
       if (!ToRequest(in, remote, req)) {
         res = ErrorResponse(ErrorCode::kInvalidRequest,
                             "The request target is not a valid path.");
-      } else if (runs_inline && runs_inline(req)) {
-        res = SafeHandle(req);
       } else {
-        res = co_await asio::co_spawn(
-            workers,
-            [this, &req]() -> asio::awaitable<HttpResponse> {
-              co_return SafeHandle(req);
-            },
-            asio::use_awaitable);
+        res = co_await Handle(req);
       }
       in_flight.fetch_sub(1);
       double ms = std::chrono::duration<double, std::milli>(
@@ -208,15 +278,11 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, RequestHandler handler,
-                       InlinePredicate runs_inline, CompletionHook on_complete)
+                       CompletionHook on_complete)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler),
-                                   std::move(runs_inline),
                                    std::move(on_complete))) {}
 
-HttpServer::~HttpServer() {
-  impl_->ioc.stop();
-  impl_->workers.join();
-}
+HttpServer::~HttpServer() { impl_->ioc.stop(); }
 
 Result<std::uint16_t> HttpServer::Listen() {
   boost::system::error_code ec;
@@ -253,7 +319,6 @@ void HttpServer::Run() {
   }
   s.ioc.run();
   for (auto& t : threads) t.join();
-  s.workers.join();
 }
 
 void HttpServer::Stop() {

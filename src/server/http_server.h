@@ -1,7 +1,7 @@
-// The HTTP/1.1 transport: Boost.Beast on Asio with C++20 coroutines. Network
-// I/O runs on a few threads; handlers that may block (database work) run on
-// a worker pool so that a slow commit never stalls other connections, and so
-// that many writes can wait on one group commit at once.
+// The HTTP/1.1 transport: Boost.Beast on Asio with C++20 coroutines, on a
+// few network threads. Handlers answer asynchronously: a request waiting for
+// a durable commit holds no thread, so many writes can wait on one group
+// commit while the network threads keep serving.
 //
 // Requests with a body larger than max_body_bytes are answered 413
 // PAYLOAD_TOO_LARGE and the connection is closed; unparsable requests get
@@ -22,7 +22,6 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8470;  // 0 picks a free port
   int io_threads = 2;
-  int worker_threads = 64;
   std::size_t max_body_bytes = 64 * 1024;
   int idle_timeout_seconds = 60;
 };
@@ -30,7 +29,7 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, RequestHandler handler,
-             InlinePredicate runs_inline, CompletionHook on_complete);
+             CompletionHook on_complete);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -31,11 +31,15 @@ struct HttpResponse {
   std::string error_code;  // the stable error code of an error response
 };
 
-// Must not throw; HttpServer turns an escaping exception into a 500 anyway.
-using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
-// True for cheap requests that may run on the network threads instead of the
-// worker pool (health checks, metrics, the no-op endpoint).
-using InlinePredicate = std::function<bool(const HttpRequest&)>;
+// Builds the response; runs on a network thread.
+using ResponseMaker = std::function<HttpResponse()>;
+// Delivers the response for one request. Thread-safe; call exactly once.
+using Responder = std::function<void(ResponseMaker)>;
+// Handles a request, answering through the Responder now or later (from any
+// thread). `request` stays valid until the Responder is called. Must not
+// throw; HttpServer turns an escaping exception into a 500 anyway.
+using RequestHandler =
+    std::function<void(const HttpRequest& request, Responder respond)>;
 // Called once per response, for the request log and metrics.
 using CompletionHook =
     std::function<void(const HttpRequest&, const HttpResponse&, double millis)>;

@@ -1,9 +1,19 @@
 #include <fmt/format.h>
 
+#include <future>
+
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace licentia::store {
+
+Status Store::Write(const TransactionFn& fn) {
+  std::promise<Status> result;
+  std::future<Status> future = result.get_future();
+  WriteAsync([&fn](Transaction& txn) { return fn(txn); },
+             [&result](Status st) { result.set_value(std::move(st)); });
+  return future.get();
+}
 
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
   std::string_view path = url;

@@ -162,19 +162,24 @@ class Transaction {
 };
 
 using TransactionFn = std::function<Status(Transaction&)>;
+using DoneFn = std::function<void(Status)>;
 
 class Store {
  public:
   virtual ~Store() = default;
 
   // Runs `fn` in a read-write transaction and commits if it returns OK; if it
-  // returns an error nothing it did is kept, and that error is returned.
-  // Returns only after the commit is durable. `fn` may run more than once
-  // (a backend may retry on a serialization failure), so it must have no
-  // effects outside the transaction. Blocks the calling thread.
-  virtual Status Write(const TransactionFn& fn) = 0;
+  // returns an error nothing it did is kept. `done` is called exactly once,
+  // on a store thread, after the commit is durable (or with the error). It
+  // must be quick: post real work elsewhere. `fn` may run more than once (a
+  // backend may retry on a serialization failure), so it must have no
+  // effects outside the transaction. Never blocks the caller.
+  virtual void WriteAsync(TransactionFn fn, DoneFn done) = 0;
 
-  // Runs `fn` on a consistent read-only snapshot. Blocks the calling thread.
+  // WriteAsync, waiting for the outcome. Blocks the calling thread.
+  Status Write(const TransactionFn& fn);
+
+  // Runs `fn` on a consistent read-only snapshot, on the calling thread.
   virtual Status Read(const TransactionFn& fn) = 0;
 
   // Statistics for /metrics.

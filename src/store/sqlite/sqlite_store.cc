@@ -4,7 +4,6 @@
 
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -422,8 +421,8 @@ class SqliteTransaction final : public Transaction {
 
 // A write waiting for the writer thread.
 struct PendingWrite {
-  const TransactionFn* fn;
-  std::promise<Status> done;
+  TransactionFn fn;
+  DoneFn done;
 };
 
 class SqliteStore final : public Store {
@@ -452,28 +451,26 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
 
-  Status Write(const TransactionFn& fn) override {
-    PendingWrite pending{&fn, {}};
-    std::future<Status> result = pending.done.get_future();
+  void WriteAsync(TransactionFn fn, DoneFn done) override {
     {
       std::lock_guard lock(mu_);
-      if (stopping_) {
-        return Status(ErrorCode::kUnavailable, "The store is shutting down.");
+      if (!stopping_) {
+        queue_.push_back({std::move(fn), std::move(done)});
+        if (queue_.size() == 1) cv_.notify_one();
+        return;
       }
-      queue_.push_back(&pending);
     }
-    cv_.notify_one();
-    return result.get();
+    done(Status(ErrorCode::kUnavailable, "The store is shutting down."));
   }
 
   Status Read(const TransactionFn& fn) override {
     LICENTIA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
                               AcquireReader());
-    Status st = conn->Exec("BEGIN");
+    Status st = Control(*conn, "BEGIN");
     if (st.ok()) {
       SqliteTransaction txn(*conn);
       st = fn(txn);
-      Status end = conn->Exec("COMMIT");
+      Status end = Control(*conn, "COMMIT");
       if (st.ok()) st = end;
     }
     ReleaseReader(std::move(conn));
@@ -506,8 +503,15 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Transaction control through cached prepared statements: these run for
+  // every request, and re-parsing them each time is measurable.
+  static Status Control(Connection& conn, const char* sql) {
+    LICENTIA_ASSIGN_OR_RETURN(Query q, conn.Prepare(sql));
+    return q.Run();
+  }
+
   void WriterLoop() {
-    std::vector<PendingWrite*> batch;
+    std::vector<PendingWrite> batch;
     while (true) {
       {
         std::unique_lock lock(mu_);
@@ -515,7 +519,7 @@ class SqliteStore final : public Store {
         if (queue_.empty() && stopping_) return;
         while (!queue_.empty() &&
                static_cast<int>(batch.size()) < options_.max_batch) {
-          batch.push_back(queue_.front());
+          batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
@@ -526,35 +530,35 @@ class SqliteStore final : public Store {
 
   // One BEGIN IMMEDIATE ... COMMIT around every write in `batch`, each in a
   // savepoint: a write whose function fails is rolled back alone.
-  void RunBatch(const std::vector<PendingWrite*>& batch) {
+  void RunBatch(std::vector<PendingWrite>& batch) {
     Connection& conn = *writer_conn_;
     std::vector<Status> results(batch.size());
-    Status begin = conn.Exec("BEGIN IMMEDIATE");
+    Status begin = Control(conn, "BEGIN IMMEDIATE");
     if (!begin.ok()) {
-      for (auto* w : batch) w->done.set_value(begin);
+      for (auto& w : batch) w.done(begin);
       return;
     }
     size_t committed = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
-      Status st = conn.Exec("SAVEPOINT w");
+      Status st = Control(conn, "SAVEPOINT w");
       if (st.ok()) {
         SqliteTransaction txn(conn);
-        st = (*batch[i]->fn)(txn);
+        st = batch[i].fn(txn);
         if (st.ok()) {
-          st = conn.Exec("RELEASE w");
+          st = Control(conn, "RELEASE w");
           if (st.ok()) ++committed;
         }
         if (!st.ok()) {
-          (void)conn.Exec("ROLLBACK TO w");
-          (void)conn.Exec("RELEASE w");
+          (void)Control(conn, "ROLLBACK TO w");
+          (void)Control(conn, "RELEASE w");
         }
       }
       results[i] = std::move(st);
     }
-    Status commit = conn.Exec("COMMIT");
+    Status commit = Control(conn, "COMMIT");
     if (!commit.ok()) {
       (void)conn.Exec("ROLLBACK");
-      for (auto* w : batch) w->done.set_value(commit);
+      for (auto& w : batch) w.done(commit);
       return;
     }
     {
@@ -563,7 +567,7 @@ class SqliteStore final : public Store {
       stats_.transactions += committed;
     }
     for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->done.set_value(std::move(results[i]));
+      batch[i].done(std::move(results[i]));
     }
   }
 
@@ -573,7 +577,7 @@ class SqliteStore final : public Store {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<PendingWrite*> queue_;                   // guarded by mu_
+  std::deque<PendingWrite> queue_;                    // guarded by mu_
   std::vector<std::unique_ptr<Connection>> readers_;  // guarded by mu_
   bool stopping_ = false;                             // guarded by mu_
   Stats stats_;                                       // guarded by mu_
