@@ -6,17 +6,15 @@ namespace licentia::server {
 
 void Metrics::Observe(std::string_view route, int status, double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{std::string(route), status}];
-  auto it = durations_.find(route);
-  if (it == durations_.end()) {
-    it = durations_.emplace(std::string(route), Histogram{}).first;
-  }
-  Histogram& h = it->second;
+  auto it = routes_.find(route);  // no allocation for a route seen before
+  if (it == routes_.end()) it = routes_.emplace(route, RouteStats{}).first;
+  RouteStats& r = it->second;
+  ++r.by_status[status];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++h.buckets[i];
+    if (seconds <= kBuckets[i]) ++r.buckets[i];
   }
-  ++h.count;
-  h.sum += seconds;
+  ++r.count;
+  r.sum += seconds;
 }
 
 void Metrics::Count(std::string_view name, std::string_view outcome) {
@@ -30,16 +28,18 @@ std::string Metrics::Render(std::string_view extra) const {
   out +=
       "# HELP licentia_http_requests_total HTTP requests by route and "
       "status.\n# TYPE licentia_http_requests_total counter\n";
-  for (const auto& [key, n] : requests_) {
-    out += fmt::format(
-        "licentia_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
-        key.first, key.second, n);
+  for (const auto& [route, r] : routes_) {
+    for (const auto& [status, n] : r.by_status) {
+      out += fmt::format(
+          "licentia_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
+          route, status, n);
+    }
   }
   out +=
       "# HELP licentia_http_request_duration_seconds Time to handle a "
       "request.\n# TYPE licentia_http_request_duration_seconds "
       "histogram\n";
-  for (const auto& [route, h] : durations_) {
+  for (const auto& [route, h] : routes_) {
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       out += fmt::format(
           "licentia_http_request_duration_seconds_bucket{{route=\"{}\",le=\""

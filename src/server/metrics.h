@@ -28,14 +28,14 @@ class Metrics {
   std::string Render(std::string_view extra) const;
 
  private:
-  struct Histogram {
+  struct RouteStats {
     std::array<std::uint64_t, kBuckets.size()> buckets{};
     std::uint64_t count = 0;
     double sum = 0;
+    std::map<int, std::uint64_t> by_status;
   };
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // guarded
-  std::map<std::string, Histogram, std::less<>> durations_;        // guarded
+  std::map<std::string, RouteStats, std::less<>> routes_;  // guarded by mu_
   std::map<std::pair<std::string, std::string>, std::uint64_t>
       outcomes_;  // guarded by mu_
 };

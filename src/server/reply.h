@@ -6,7 +6,6 @@
 #define LICENTIA_SERVER_REPLY_H_
 
 #include <boost/json/object.hpp>
-
 #include <functional>
 #include <memory>
 
