@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Paths relative to the checkout let ccache reuse objects across clones.
+export CCACHE_BASEDIR="$PWD"
 
 echo "== clang-format"
 scripts/check-format.sh
