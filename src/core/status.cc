@@ -49,6 +49,8 @@ constexpr std::array kCodes = {
     CodeInfo{ErrorCode::kInternal, "INTERNAL", 500},
     CodeInfo{ErrorCode::kIoError, "IO_ERROR", 500},
     CodeInfo{ErrorCode::kCorruption, "CORRUPTION", 500},
+    CodeInfo{ErrorCode::kStateTampered, "STATE_TAMPERED", 500},
+    CodeInfo{ErrorCode::kClockRolledBack, "CLOCK_ROLLED_BACK", 400},
 };
 
 const CodeInfo& Info(ErrorCode code) {

@@ -1,0 +1,162 @@
+// The Licentia client SDK: what an application embeds to activate, hold a
+// reserve activation code, renew itself with no gap, and verify its license
+// offline.
+//
+// One LicenseManager per application (product) on a device. Its state lives
+// in one file under ClientConfig::state_dir, written atomically and guarded
+// by an integrity check. Methods that talk to the server block the calling
+// thread (at most ClientConfig::timeout_ms per request).
+//
+// Thread safety: a LicenseManager is internally synchronised; any thread may
+// call any method. Errors are values (Status/Result), never exceptions.
+#ifndef LICENTIA_LICENSE_MANAGER_H_
+#define LICENTIA_LICENSE_MANAGER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "licentia/clock.h"
+#include "licentia/status.h"
+
+namespace licentia {
+
+struct RetryPolicy {
+  // Network-type failures of a rollover are retried after initial, then
+  // doubling up to max, each delay varied by +/- jitter (a fraction).
+  UnixSeconds initial_delay = 30;
+  UnixSeconds max_delay = 3600;
+  double jitter = 0.2;
+};
+
+struct ClientConfig {
+  std::string server_url;  // e.g. "https://licensing.example.com"
+  // The server's Ed25519 public keys (64 hex characters each), as in its
+  // signing.pub; keys signed by any of them are accepted.
+  std::vector<std::string> trusted_public_keys;
+  std::string product;      // the product id the codes are issued for
+  std::string app_version;  // the installed application version, e.g. "22.1"
+  std::string state_dir;    // where the state file is kept
+  // The device fingerprint. Empty: derived from /etc/machine-id hashed with
+  // the product id. Set explicitly only in tests or special deployments.
+  std::string fingerprint;
+  std::string device_name;  // shown to the vendor; default: the host name
+  const Clock* clock = nullptr;  // default: the system clock
+  long timeout_ms = 15000;
+  UnixSeconds sync_interval = 3600;  // how often Tick() syncs
+  RetryPolicy retry;
+};
+
+enum class LicenseState {
+  kNone,     // no license on this device
+  kActive,   // valid now
+  kExpired,  // its term has ended (by trusted time)
+  kBlocked,  // the vendor blocked the code
+};
+
+enum class ReserveState {
+  kNone,
+  kWaiting,        // registered; activates when the current license ends
+  kRetrying,       // a rollover failed for a network reason; retries itself
+  kFailed,         // a rollover failed for a reason a retry cannot fix
+};
+
+struct ProblemReport {
+  ErrorCode code = ErrorCode::kOk;
+  std::string message;     // what happened
+  std::string what_to_do;  // what the user can do about it
+  UnixSeconds at = 0;
+};
+
+struct ReserveDetails {
+  ReserveState state = ReserveState::kNone;
+  std::string masked_code;
+  std::string license_type;
+  int term_days = 0;
+  int max_devices = 0;
+  std::optional<UnixSeconds> expires_at;  // known once first activated
+  std::optional<UnixSeconds> next_retry_at;
+  int failed_attempts = 0;
+  std::optional<ProblemReport> last_error;
+};
+
+// What the application's "License details" window shows.
+struct LicenseDetails {
+  LicenseState state = LicenseState::kNone;
+  std::string masked_code;
+  std::string product;
+  std::string edition;
+  std::vector<std::string> features;
+  std::string license_type;
+  std::optional<UnixSeconds> expires_at;
+  std::optional<long> days_left;  // whole days until expiry, >= 0
+  int seats_used = 0;
+  int max_devices = 0;
+  ReserveDetails reserve;
+  std::optional<ProblemReport> last_error;
+  std::optional<UnixSeconds> last_sync;
+  UnixSeconds trusted_time = 0;  // the time all checks use
+  bool clock_rolled_back = false;
+};
+
+std::string_view LicenseStateName(LicenseState s);  // "active", ...
+std::string_view ReserveStateName(ReserveState s);  // "waiting", ...
+
+class LicenseManager {
+ public:
+  // Loads (or starts) the state for config.product. kInvalidRequest for a
+  // bad configuration; kStateTampered if the state file fails its
+  // integrity check (the file is then kept aside as *.corrupt and the
+  // device starts without a license).
+  static Result<std::unique_ptr<LicenseManager>> Open(ClientConfig config);
+  ~LicenseManager();
+
+  // Activates `code` as the current license. The code's format and check
+  // symbols are verified before any network call (kInvalidCodeFormat).
+  Status Activate(std::string_view code);
+
+  // The license as the user should see it. No network.
+  LicenseDetails Details();
+
+  // Adds `code` as the reserve (rule 6): local format check, then the
+  // server's pre-check and registration. Each refusal has its own code.
+  Status AddReserve(std::string_view code);
+  Status RemoveReserve();
+
+  // Removes the license key from the device (the seat is released on the
+  // server) and, if a reserve is set, activates it (rule 8).
+  Status RemoveLicenseKey();
+
+  // Asks the server for the license's state (blocked, expiry) and its time,
+  // then does anything now due (a rollover).
+  Status Sync();
+
+  // The fast offline check an application makes often: the key's
+  // signature, device binding and expiry against trusted time. OK means the
+  // application may run licensed.
+  Status Check();
+
+  // Retries a failed rollover now (the "Try again" button).
+  Status TryAgain();
+
+  // Switches to the reserve now, e.g. when the current code was blocked
+  // (the "Activate now" button).
+  Status ActivateNow();
+
+  // Does what is due at this moment: a sync when the interval has passed,
+  // a rollover when the license has ended, a retry when its time has come.
+  // An agent calls it periodically. Returns the outcome of what it did.
+  Status Tick();
+
+ private:
+  struct Impl;
+  explicit LicenseManager(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace licentia
+
+#endif  // LICENTIA_LICENSE_MANAGER_H_

@@ -1,0 +1,149 @@
+// Errors as values. Every fallible operation in Licentia returns a Status or a
+// Result<T>: a stable machine-readable error code plus a sentence a person can
+// act on. Codes are part of the public contract (HTTP API, CLI --json, C API)
+// and are never renumbered or renamed; new ones are only appended.
+#ifndef LICENTIA_STATUS_H_
+#define LICENTIA_STATUS_H_
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace licentia {
+
+enum class ErrorCode {
+  kOk = 0,
+  // Input problems (HTTP 400 family).
+  kInvalidRequest,     // malformed JSON, wrong types, missing fields
+  kInvalidCodeFormat,  // activation code fails format or check symbols
+  kPayloadTooLarge,
+  kNotFound,  // route or admin object not found
+  kMethodNotAllowed,
+  kConflict,  // e.g. product id already exists
+  // Authentication and throttling.
+  kUnauthorized,
+  kRateLimited,
+  // Activation refusals (domain rules 2-4, 10).
+  kCodeNotFound,
+  kCodeBlocked,
+  kCodeExpired,
+  kActivationDeadlinePassed,
+  kDeviceLimitReached,
+  kIncompatibleVersion,
+  kWrongProduct,
+  kAccountRequired,
+  kNotActivated,  // device holds no activation for this code
+  // Reserve refusals (domain rule 6).
+  kNoCurrentLicense,
+  kCurrentIsSubscription,
+  kReserveIsSubscription,
+  kReserveIsTrial,
+  kReserveIsCurrentCode,
+  kReserveNotLater,
+  kReserveAlreadySet,
+  kNoReserve,
+  // License key verification (domain rule 5).
+  kKeyMalformed,
+  kKeySignatureInvalid,
+  kKeyUnknownSigner,
+  kKeyWrongDevice,
+  kKeyExpired,
+  kKeyNotYetValid,
+  // Infrastructure.
+  kUnavailable,  // database or network temporarily unavailable
+  kInternal,
+  kIoError,
+  kCorruption,
+  // Device side (the SDK).
+  kStateTampered,    // the local state file failed its integrity check
+  kClockRolledBack,  // the device clock is behind the last trusted time
+};
+
+// Stable upper-case name, e.g. "CODE_BLOCKED". Never changes for a code.
+std::string_view ErrorCodeName(ErrorCode code);
+// Inverse of ErrorCodeName. Returns std::nullopt for an unknown name.
+std::optional<ErrorCode> ErrorCodeFromName(std::string_view name);
+// The HTTP status the server answers with for this code.
+int HttpStatusFor(ErrorCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // OK
+  Status(ErrorCode code, std::string message)
+      : code_(code), message_(std::move(message)) {}
+
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return code_ == ErrorCode::kOk; }
+  ErrorCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // "CODE_NAME: message", for logs.
+  std::string ToString() const;
+
+ private:
+  ErrorCode code_ = ErrorCode::kOk;
+  std::string message_;
+};
+
+// Either a value or a non-OK Status. Accessing value() of an error is a
+// programming error (asserts in debug builds).
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {
+    assert(!std::get<Status>(v_).ok());
+  }
+  Result(ErrorCode code, std::string message)
+      : v_(Status(code, std::move(message))) {}
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(v_));
+  }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace licentia
+
+// Propagates a non-OK Status from an expression returning Status.
+#define LICENTIA_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::licentia::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
+  } while (0)
+
+#define LICENTIA_CONCAT_INNER(a, b) a##b
+#define LICENTIA_CONCAT(a, b) LICENTIA_CONCAT_INNER(a, b)
+// `LICENTIA_ASSIGN_OR_RETURN(auto x, Fallible());`
+#define LICENTIA_ASSIGN_OR_RETURN(lhs, expr) \
+  LICENTIA_ASSIGN_OR_RETURN_IMPL(LICENTIA_CONCAT(_res_, __LINE__), lhs, expr)
+#define LICENTIA_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                   \
+  if (!tmp.ok()) return tmp.status();                  \
+  lhs = std::move(tmp).value()
+
+#endif  // LICENTIA_STATUS_H_

@@ -1,0 +1,88 @@
+// The SDK's state on the device for one application: the current license,
+// the reserve code and its rollover state, and the last trusted time.
+//
+// On disk it is one JSON file written atomically (temporary file, fsync,
+// rename, fsync of the directory) and sealed with a keyed BLAKE2b MAC whose
+// key is derived from the device fingerprint and the product. A damaged or
+// edited file fails the check and is never trusted. (Someone with full
+// control of the device can recompute the MAC; what they cannot forge is the
+// license key inside, which the server signed.)
+#ifndef LICENTIA_CLIENT_DEVICE_STATE_H_
+#define LICENTIA_CLIENT_DEVICE_STATE_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "licentia/clock.h"
+#include "licentia/license_manager.h"
+#include "licentia/status.h"
+
+namespace licentia::client {
+
+constexpr int kStateFormatVersion = 1;
+
+// What the device knows about a code (from the server's answers).
+struct CodeInfo {
+  std::string code;  // canonical plaintext: the device needs it to activate
+  std::string masked_code;
+  std::string product;
+  std::string edition;
+  std::vector<std::string> features;
+  std::string license_type;
+  int term_days = 0;
+  int max_devices = 0;
+  int seats_used = 0;
+  std::optional<UnixSeconds> expires_at;
+};
+
+struct DeviceState {
+  // The current license; empty code means none.
+  CodeInfo current;
+  std::string activation_token;
+  std::string license_key;  // armoured, as the server signed it
+  bool blocked = false;
+  std::string blocked_reason;
+
+  // The reserve; empty code means none.
+  CodeInfo reserve;
+  ReserveState reserve_state = ReserveState::kNone;
+  int failed_attempts = 0;
+  std::optional<UnixSeconds> next_retry_at;
+  std::optional<ProblemReport> reserve_error;
+
+  std::optional<ProblemReport> last_error;
+  std::optional<UnixSeconds> last_sync;
+  UnixSeconds trusted_time = 0;  // never decreases
+  bool activate_now_requested = false;
+
+  bool has_license() const { return !current.code.empty(); }
+  bool has_reserve() const { return !reserve.code.empty(); }
+};
+
+class StateFile {
+ public:
+  // `mac_key_material`: device fingerprint and product, from which the MAC
+  // key is derived.
+  StateFile(std::filesystem::path path, std::string mac_key_material);
+
+  // kNotFound if there is no file yet; kStateTampered if it fails the
+  // integrity check or does not parse; kIoError if it cannot be read.
+  Result<DeviceState> Load() const;
+  // Atomic replace. kIoError on failure (the old file stays intact).
+  Status Save(const DeviceState& state) const;
+  // Moves a file that failed its check aside (path + ".corrupt").
+  void QuarantineCorrupt() const;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  std::string mac_key_material_;
+};
+
+}  // namespace licentia::client
+
+#endif  // LICENTIA_CLIENT_DEVICE_STATE_H_

@@ -1,0 +1,616 @@
+#include "licentia/license_manager.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <mutex>
+
+#include "client/api_client.h"
+#include "client/backoff.h"
+#include "client/device_identity.h"
+#include "client/device_state.h"
+#include "core/activation_code.h"
+#include "core/crypto.h"
+#include "core/license_key.h"
+#include "core/version_range.h"
+
+namespace licentia {
+namespace json = boost::json;
+using client::CodeInfo;
+using client::DeviceState;
+
+namespace {
+
+// A device clock this far behind the last trusted time counts as set back.
+constexpr UnixSeconds kClockTolerance = 300;
+
+std::string_view Str(const json::value& v, const char* key) {
+  const auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
+  return f && f->is_string() ? std::string_view(f->as_string())
+                             : std::string_view();
+}
+
+std::int64_t Int(const json::value& v, const char* key) {
+  const auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
+  return f && f->is_int64() ? f->as_int64() : 0;
+}
+
+std::optional<UnixSeconds> OptInt(const json::value& v, const char* key) {
+  const auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
+  if (f && f->is_int64()) return f->as_int64();
+  return std::nullopt;
+}
+
+// Fills what the server said about a code (a "license" or "reserve" object).
+void ReadCodeInfo(const json::value& v, CodeInfo& c) {
+  c.masked_code = std::string(Str(v, "masked_code"));
+  c.product = std::string(Str(v, "product"));
+  c.edition = std::string(Str(v, "edition"));
+  c.features.clear();
+  if (const auto* f = v.as_object().if_contains("features");
+      f && f->is_array()) {
+    for (const auto& x : f->as_array()) {
+      if (x.is_string()) c.features.emplace_back(x.as_string());
+    }
+  }
+  c.license_type = std::string(Str(v, "license_type"));
+  c.term_days = static_cast<int>(Int(v, "term_days"));
+  c.max_devices = static_cast<int>(Int(v, "max_devices"));
+  c.seats_used = static_cast<int>(Int(v, "seats_used"));
+  c.expires_at = OptInt(v, "expires_at");
+}
+
+// Network-type failures are retried by themselves; the rest need a person.
+bool IsTransient(ErrorCode code) {
+  return code == ErrorCode::kUnavailable || code == ErrorCode::kRateLimited ||
+         code == ErrorCode::kInternal;
+}
+
+std::string WhatToDo(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kInternal:
+      return "Check the internet connection; it is retried automatically, "
+             "or press Try again.";
+    case ErrorCode::kRateLimited:
+      return "Wait a minute; it is retried automatically.";
+    case ErrorCode::kCodeBlocked:
+      return "This code was blocked by the vendor; contact them, or enter "
+             "another code.";
+    case ErrorCode::kCodeExpired:
+      return "This code's term has ended; buy a renewal and enter its code.";
+    case ErrorCode::kActivationDeadlinePassed:
+      return "The code had to be activated earlier; contact the vendor.";
+    case ErrorCode::kDeviceLimitReached:
+      return "All devices allowed for the code are in use: remove the "
+             "license from another device, then press Try again.";
+    case ErrorCode::kIncompatibleVersion:
+      return "The code is not valid for this version of the application: "
+             "install a supported version, then press Try again.";
+    case ErrorCode::kWrongProduct:
+      return "The code is for another product; enter a code for this one.";
+    case ErrorCode::kAccountRequired:
+      return "Connect this device to your management console account, then "
+             "press Try again.";
+    case ErrorCode::kInvalidCodeFormat:
+      return "Compare the code symbol by symbol with the one you received.";
+    case ErrorCode::kCodeNotFound:
+      return "Check that the code was typed exactly as received.";
+    case ErrorCode::kClockRolledBack:
+      return "Set this device's date and time correctly.";
+    case ErrorCode::kStateTampered:
+      return "Activate the license again with its code.";
+    default:
+      return "Try again; if it persists, contact the vendor.";
+  }
+}
+
+ProblemReport Report(const Status& st, UnixSeconds at) {
+  return ProblemReport{st.code(), st.message(), WhatToDo(st.code()), at};
+}
+
+}  // namespace
+
+std::string_view LicenseStateName(LicenseState s) {
+  switch (s) {
+    case LicenseState::kNone:
+      return "none";
+    case LicenseState::kActive:
+      return "active";
+    case LicenseState::kExpired:
+      return "expired";
+    case LicenseState::kBlocked:
+      return "blocked";
+  }
+  return "none";
+}
+
+std::string_view ReserveStateName(ReserveState s) {
+  switch (s) {
+    case ReserveState::kNone:
+      return "none";
+    case ReserveState::kWaiting:
+      return "waiting";
+    case ReserveState::kRetrying:
+      return "retrying";
+    case ReserveState::kFailed:
+      return "failed";
+  }
+  return "none";
+}
+
+struct LicenseManager::Impl {
+  ClientConfig config;
+  SystemClock system_clock;
+  const Clock* clock;
+  std::vector<crypto::PublicKey> trusted;
+  std::string fingerprint;
+  std::string os;
+  client::StateFile file;
+  std::mutex mu;
+  DeviceState state;  // guarded by mu
+  bool clock_rolled_back = false;  // guarded by mu
+  client::ApiClient api;           // guarded by mu
+
+  Impl(ClientConfig c, std::vector<crypto::PublicKey> keys, std::string fp)
+      : config(std::move(c)),
+        clock(config.clock ? config.clock : &system_clock),
+        trusted(std::move(keys)),
+        fingerprint(std::move(fp)),
+        os(client::OperatingSystem()),
+        file(std::filesystem::path(config.state_dir) /
+                 (config.product + ".license"),
+             fingerprint + "\n" + config.product),
+        api(config.server_url, "",
+            client::HttpClientOptions{.connect_timeout_ms = config.timeout_ms,
+                                      .total_timeout_ms = config.timeout_ms}) {}
+
+  // The time every decision uses: the device clock, but never earlier than
+  // the latest time already trusted, so setting the clock back cannot
+  // extend a license. REQUIRES: mu held.
+  UnixSeconds Now() {
+    UnixSeconds local = clock->Now();
+    clock_rolled_back = local + kClockTolerance < state.trusted_time;
+    if (local > state.trusted_time) state.trusted_time = local;
+    return state.trusted_time;
+  }
+
+  Status Save() { return file.Save(state); }
+
+  LicenseState CurrentState(UnixSeconds now) const {
+    if (!state.has_license()) return LicenseState::kNone;
+    if (state.blocked) return LicenseState::kBlocked;
+    if (state.current.expires_at && now >= *state.current.expires_at) {
+      return LicenseState::kExpired;
+    }
+    return LicenseState::kActive;
+  }
+
+  // Verifies a key the server returned before anything is stored: the
+  // device never keeps a key it could not verify itself.
+  Result<LicenseKeyPayload> VerifyKey(std::string_view armoured,
+                                      UnixSeconds now) {
+    LICENTIA_ASSIGN_OR_RETURN(LicenseKeyPayload key,
+                              VerifyLicenseKey(armoured, trusted));
+    if (key.product != config.product) {
+      return Status(ErrorCode::kWrongProduct,
+                    fmt::format("The license key is for the product '{}', "
+                                "not '{}'.",
+                                key.product, config.product));
+    }
+    LICENTIA_RETURN_IF_ERROR(CheckLicenseKeyValidity(key, fingerprint, now));
+    return key;
+  }
+
+  json::object DeviceBody(const std::string& code) {
+    return {{"code", code},
+            {"fingerprint", fingerprint},
+            {"device_name", config.device_name},
+            {"os", os},
+            {"app_version", config.app_version},
+            {"product", config.product}};
+  }
+
+  json::object Credentials() {
+    return {{"code", state.current.code},
+            {"fingerprint", fingerprint},
+            {"activation_token", state.activation_token}};
+  }
+
+  void LearnServerTime(const json::value& reply) {
+    if (auto t = OptInt(reply, "server_time"); t && *t > state.trusted_time) {
+      state.trusted_time = *t;
+    }
+  }
+
+  // Activates `code` on the server and makes it the current license.
+  Status ActivateCode(const std::string& code) {
+    UnixSeconds now = Now();
+    LICENTIA_ASSIGN_OR_RETURN(json::value reply,
+                              api.Call("POST", "/v1/activate", DeviceBody(code)));
+    LearnServerTime(reply);
+    now = Now();
+    std::string_view key = Str(reply, "license_key");
+    LICENTIA_ASSIGN_OR_RETURN(LicenseKeyPayload payload, VerifyKey(key, now));
+    const auto* lic = reply.as_object().if_contains("license");
+    if (!lic || !lic->is_object()) {
+      return Status(ErrorCode::kInternal, "The server's answer lacks the license.");
+    }
+    CodeInfo info;
+    info.code = code;
+    ReadCodeInfo(*lic, info);
+    info.expires_at = payload.valid_until;  // the signed value is authoritative
+    state.current = std::move(info);
+    state.activation_token = std::string(Str(reply, "activation_token"));
+    state.license_key = std::string(key);
+    state.blocked = false;
+    state.blocked_reason.clear();
+    state.last_sync = now;
+    state.last_error.reset();
+    return Status::Ok();
+  }
+
+  bool RolloverDue(UnixSeconds now) const {
+    if (!state.has_reserve()) return false;
+    if (state.reserve_state == ReserveState::kFailed) return false;
+    if (state.reserve_state == ReserveState::kRetrying &&
+        state.next_retry_at && now < *state.next_retry_at) {
+      return false;
+    }
+    LicenseState cur = CurrentState(now);
+    return cur == LicenseState::kNone || cur == LicenseState::kExpired ||
+           (cur == LicenseState::kBlocked && state.activate_now_requested);
+  }
+
+  // Rule 8: activate the reserve with full verification (the server checks
+  // blocked, activate-by, expiry, seats, version and account; the device
+  // verifies the key). Rule 9 on failure. REQUIRES: mu held.
+  Status Rollover() {
+    UnixSeconds now = Now();
+    std::string code = state.reserve.code;
+    CodeInfo reserve = state.reserve;
+    Status st = ActivateCode(code);
+    if (st.ok()) {
+      state.reserve = CodeInfo{};
+      state.reserve_state = ReserveState::kNone;
+      state.failed_attempts = 0;
+      state.next_retry_at.reset();
+      state.reserve_error.reset();
+      state.activate_now_requested = false;
+      return Save();
+    }
+    state.failed_attempts += 1;
+    state.reserve_error = Report(st, now);
+    if (IsTransient(st.code())) {
+      state.reserve_state = ReserveState::kRetrying;
+      state.next_retry_at =
+          now + client::BackoffDelay(config.retry, state.failed_attempts, [] {
+            return static_cast<double>(crypto::RandomUniform(1u << 30)) /
+                   static_cast<double>(1u << 30);
+          });
+    } else {
+      state.reserve_state = ReserveState::kFailed;
+      state.next_retry_at.reset();
+    }
+    (void)Save();
+    return st;
+  }
+
+  // Whatever is due now. REQUIRES: mu held.
+  Status DoDueWork() {
+    UnixSeconds now = Now();
+    if (RolloverDue(now)) return Rollover();
+    return Save();
+  }
+
+  Status SyncLocked() {
+    if (!state.has_license()) return DoDueWork();
+    UnixSeconds now = Now();
+    auto reply = api.Call("POST", "/v1/status", Credentials());
+    if (!reply.ok()) {
+      ErrorCode code = reply.status().code();
+      if (code == ErrorCode::kNotActivated || code == ErrorCode::kUnauthorized ||
+          code == ErrorCode::kCodeNotFound) {
+        // The seat is gone (released elsewhere or by the vendor): the key
+        // no longer stands for a license on this device.
+        state.current = CodeInfo{};
+        state.license_key.clear();
+        state.activation_token.clear();
+        state.last_error = Report(reply.status(), now);
+        return DoDueWork();
+      }
+      state.last_error = Report(reply.status(), now);
+      (void)Save();
+      return reply.status();
+    }
+    LearnServerTime(*reply);
+    now = Now();
+    state.last_sync = now;
+    std::string_view server_state = Str(*reply, "state");
+    state.blocked = server_state == "blocked";
+    const auto* lic = reply->as_object().if_contains("license");
+    if (lic && lic->is_object()) {
+      std::string code = state.current.code;
+      ReadCodeInfo(*lic, state.current);
+      state.current.code = code;
+      state.blocked_reason = std::string(Str(*lic, "blocked_reason"));
+    }
+    state.last_error.reset();
+    return DoDueWork();
+  }
+};
+
+LicenseManager::LicenseManager(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+LicenseManager::~LicenseManager() = default;
+
+Result<std::unique_ptr<LicenseManager>> LicenseManager::Open(
+    ClientConfig config) {
+  auto bad = [](std::string m) {
+    return Status(ErrorCode::kInvalidRequest, std::move(m));
+  };
+  if (config.server_url.empty()) return bad("server_url is required.");
+  if (config.product.empty()) return bad("product is required.");
+  if (config.state_dir.empty()) return bad("state_dir is required.");
+  if (!Version::Parse(config.app_version).ok()) {
+    return bad("app_version must be a version like 22.1.");
+  }
+  if (config.trusted_public_keys.empty()) {
+    return bad("At least one trusted public key is required.");
+  }
+  std::vector<crypto::PublicKey> keys;
+  for (const auto& hex : config.trusted_public_keys) {
+    auto bytes = crypto::FromHex(hex);
+    if (!bytes || bytes->size() != crypto::kPublicKeyBytes) {
+      return bad(fmt::format("'{}' is not a 64-character hex public key.",
+                             hex.substr(0, 70)));
+    }
+    crypto::PublicKey pk;
+    std::copy(bytes->begin(), bytes->end(), pk.begin());
+    keys.push_back(pk);
+  }
+  std::string fp = config.fingerprint;
+  if (fp.empty()) {
+    LICENTIA_ASSIGN_OR_RETURN(fp, client::MachineFingerprint(config.product));
+  }
+  if (config.device_name.empty()) config.device_name = client::HostName();
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(keys), fp);
+  auto loaded = impl->file.Load();
+  if (loaded.ok()) {
+    impl->state = std::move(*loaded);
+  } else if (loaded.status().code() == ErrorCode::kStateTampered) {
+    impl->file.QuarantineCorrupt();
+    return loaded.status();
+  } else if (loaded.status().code() != ErrorCode::kNotFound) {
+    return loaded.status();
+  }
+  return std::unique_ptr<LicenseManager>(new LicenseManager(std::move(impl)));
+}
+
+Status LicenseManager::Activate(std::string_view code_text) {
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ActivationCode::Parse(code_text));
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  Status st = m.ActivateCode(code.Canonical());
+  if (!st.ok()) {
+    m.state.last_error = Report(st, m.Now());
+    (void)m.Save();
+    return st;
+  }
+  if (m.state.reserve.code == code.Canonical()) {
+    m.state.reserve = CodeInfo{};
+    m.state.reserve_state = ReserveState::kNone;
+  }
+  return m.Save();
+}
+
+LicenseDetails LicenseManager::Details() {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  UnixSeconds now = m.Now();
+  const DeviceState& s = m.state;
+  LicenseDetails d;
+  d.state = m.CurrentState(now);
+  d.masked_code = s.current.masked_code;
+  d.product = s.current.product;
+  d.edition = s.current.edition;
+  d.features = s.current.features;
+  d.license_type = s.current.license_type;
+  d.expires_at = s.current.expires_at;
+  if (d.expires_at && s.has_license()) {
+    d.days_left = *d.expires_at > now
+                      ? (*d.expires_at - now + kSecondsPerDay - 1) / kSecondsPerDay
+                      : 0;
+  }
+  d.seats_used = s.current.seats_used;
+  d.max_devices = s.current.max_devices;
+  if (s.has_reserve()) {
+    d.reserve.state = s.reserve_state;
+    d.reserve.masked_code = s.reserve.masked_code;
+    d.reserve.license_type = s.reserve.license_type;
+    d.reserve.term_days = s.reserve.term_days;
+    d.reserve.max_devices = s.reserve.max_devices;
+    d.reserve.expires_at = s.reserve.expires_at;
+    d.reserve.next_retry_at = s.next_retry_at;
+    d.reserve.failed_attempts = s.failed_attempts;
+    d.reserve.last_error = s.reserve_error;
+  }
+  d.last_error = s.last_error;
+  if (!d.last_error && d.state == LicenseState::kBlocked) {
+    d.last_error = Report(
+        Status(ErrorCode::kCodeBlocked,
+               s.blocked_reason.empty()
+                   ? std::string("The vendor blocked this license.")
+                   : "The vendor blocked this license: " + s.blocked_reason),
+        now);
+    if (s.has_reserve()) {
+      d.last_error->what_to_do =
+          "Press Activate now to switch to the reserve code.";
+    }
+  }
+  if (m.clock_rolled_back) {
+    d.clock_rolled_back = true;
+    d.last_error = Report(Status(ErrorCode::kClockRolledBack,
+                                 "The device clock is set earlier than the "
+                                 "last trusted time."),
+                          now);
+  }
+  d.last_sync = s.last_sync;
+  d.trusted_time = now;
+  return d;
+}
+
+Status LicenseManager::AddReserve(std::string_view code_text) {
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ActivationCode::Parse(code_text));
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  UnixSeconds now = m.Now();
+  if (m.CurrentState(now) != LicenseState::kActive) {
+    return Status(ErrorCode::kNoCurrentLicense,
+                  "A reserve code can only be added while this device has a "
+                  "current, valid license.");
+  }
+  if (m.state.has_reserve()) {
+    return Status(ErrorCode::kReserveAlreadySet,
+                  "This device already has a reserve code; remove it before "
+                  "adding another.");
+  }
+  if (code.Canonical() == m.state.current.code) {
+    return Status(ErrorCode::kReserveIsCurrentCode,
+                  "This is the code the device is already using; enter a "
+                  "different code as the reserve.");
+  }
+  json::object body = m.Credentials();
+  body["reserve_code"] = code.Canonical();
+  auto check = m.api.Call("POST", "/v1/reserve/check", body);
+  if (!check.ok()) return check.status();
+  LICENTIA_ASSIGN_OR_RETURN(json::value reply,
+                            m.api.Call("POST", "/v1/reserve/register", body));
+  m.LearnServerTime(reply);
+  CodeInfo info;
+  info.code = code.Canonical();
+  ReadCodeInfo(reply.at("reserve"), info);
+  m.state.reserve = std::move(info);
+  m.state.reserve_state = ReserveState::kWaiting;
+  m.state.failed_attempts = 0;
+  m.state.next_retry_at.reset();
+  m.state.reserve_error.reset();
+  return m.Save();
+}
+
+Status LicenseManager::RemoveReserve() {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  if (!m.state.has_reserve()) {
+    return Status(ErrorCode::kNoReserve, "This device has no reserve code.");
+  }
+  if (m.state.has_license()) {
+    auto r = m.api.Call("POST", "/v1/reserve/unregister", m.Credentials());
+    // NO_RESERVE: the server has none (already gone); the local one goes too.
+    if (!r.ok() && r.status().code() != ErrorCode::kNoReserve &&
+        r.status().code() != ErrorCode::kNotActivated) {
+      return r.status();
+    }
+  }
+  m.state.reserve = CodeInfo{};
+  m.state.reserve_state = ReserveState::kNone;
+  m.state.failed_attempts = 0;
+  m.state.next_retry_at.reset();
+  m.state.reserve_error.reset();
+  return m.Save();
+}
+
+Status LicenseManager::RemoveLicenseKey() {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  if (!m.state.has_license()) {
+    return Status(ErrorCode::kNoCurrentLicense,
+                  "There is no license key on this device.");
+  }
+  auto r = m.api.Call("POST", "/v1/deactivate", m.Credentials());
+  if (!r.ok() && r.status().code() != ErrorCode::kNotActivated) {
+    return r.status();  // the key stays until the seat is released
+  }
+  m.state.current = CodeInfo{};
+  m.state.license_key.clear();
+  m.state.activation_token.clear();
+  m.state.blocked = false;
+  m.state.last_error.reset();
+  return m.DoDueWork();  // rule 8: the reserve takes over
+}
+
+Status LicenseManager::Sync() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->SyncLocked();
+}
+
+Status LicenseManager::Check() {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  UnixSeconds now = m.Now();
+  if (m.clock_rolled_back) {
+    return Status(ErrorCode::kClockRolledBack,
+                  "The device clock is set earlier than the last trusted "
+                  "time; set it correctly.");
+  }
+  if (!m.state.has_license()) {
+    return Status(ErrorCode::kNoCurrentLicense,
+                  "There is no license on this device.");
+  }
+  if (m.state.blocked) {
+    return Status(ErrorCode::kCodeBlocked, "The vendor blocked this license.");
+  }
+  auto key = m.VerifyKey(m.state.license_key, now);
+  if (!key.ok()) return key.status();
+  return Status::Ok();
+}
+
+Status LicenseManager::TryAgain() {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  UnixSeconds now = m.Now();
+  if (!m.state.has_reserve() ||
+      (m.state.reserve_state != ReserveState::kFailed &&
+       m.state.reserve_state != ReserveState::kRetrying)) {
+    return Status(ErrorCode::kInvalidRequest, "There is nothing to retry.");
+  }
+  LicenseState cur = m.CurrentState(now);
+  if (cur == LicenseState::kActive) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "The current license is valid; the reserve activates when "
+                  "it ends.");
+  }
+  return m.Rollover();
+}
+
+Status LicenseManager::ActivateNow() {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  UnixSeconds now = m.Now();
+  if (!m.state.has_reserve()) {
+    return Status(ErrorCode::kNoReserve, "This device has no reserve code.");
+  }
+  if (m.CurrentState(now) == LicenseState::kActive) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "The current license is valid; the reserve activates by "
+                  "itself when it ends.");
+  }
+  m.state.activate_now_requested = true;
+  return m.Rollover();
+}
+
+Status LicenseManager::Tick() {
+  std::lock_guard lock(impl_->mu);
+  Impl& m = *impl_;
+  UnixSeconds now = m.Now();
+  bool sync_due = m.state.has_license() &&
+                  (!m.state.last_sync ||
+                   now >= *m.state.last_sync + m.config.sync_interval);
+  if (sync_due) {
+    Status st = m.SyncLocked();
+    if (!st.ok() && !m.RolloverDue(m.Now())) return st;
+  }
+  return m.DoDueWork();
+}
+
+}  // namespace licentia
