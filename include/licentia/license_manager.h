@@ -43,7 +43,7 @@ struct ClientConfig {
   // The device fingerprint. Empty: derived from /etc/machine-id hashed with
   // the product id. Set explicitly only in tests or special deployments.
   std::string fingerprint;
-  std::string device_name;  // shown to the vendor; default: the host name
+  std::string device_name;       // shown to the vendor; default: the host name
   const Clock* clock = nullptr;  // default: the system clock
   long timeout_ms = 15000;
   UnixSeconds sync_interval = 3600;  // how often Tick() syncs
@@ -59,9 +59,9 @@ enum class LicenseState {
 
 enum class ReserveState {
   kNone,
-  kWaiting,        // registered; activates when the current license ends
-  kRetrying,       // a rollover failed for a network reason; retries itself
-  kFailed,         // a rollover failed for a reason a retry cannot fix
+  kWaiting,   // registered; activates when the current license ends
+  kRetrying,  // a rollover failed for a network reason; retries itself
+  kFailed,    // a rollover failed for a reason a retry cannot fix
 };
 
 struct ProblemReport {
@@ -136,7 +136,9 @@ class LicenseManager {
 
   // The fast offline check an application makes often: the key's
   // signature, device binding and expiry against trusted time. OK means the
-  // application may run licensed.
+  // application may run licensed. If the license has just ended and a
+  // reserve is waiting, it first switches to the reserve (the one case in
+  // which it uses the network), so there is no gap.
   Status Check();
 
   // Retries a failed rollover now (the "Try again" button).

@@ -21,6 +21,16 @@ int ExitCodeFor(const Status& status) {
       return kExitInvalidInput;
     case ErrorCode::kRateLimited:
       return kExitRateLimited;
+    case ErrorCode::kNoCurrentLicense:
+    case ErrorCode::kKeyMalformed:
+    case ErrorCode::kKeySignatureInvalid:
+    case ErrorCode::kKeyUnknownSigner:
+    case ErrorCode::kKeyWrongDevice:
+    case ErrorCode::kKeyExpired:
+    case ErrorCode::kKeyNotYetValid:
+    case ErrorCode::kClockRolledBack:
+    case ErrorCode::kStateTampered:
+      return kExitNotLicensed;
     case ErrorCode::kCodeBlocked:
     case ErrorCode::kCodeExpired:
     case ErrorCode::kActivationDeadlinePassed:
@@ -28,7 +38,6 @@ int ExitCodeFor(const Status& status) {
     case ErrorCode::kIncompatibleVersion:
     case ErrorCode::kWrongProduct:
     case ErrorCode::kAccountRequired:
-    case ErrorCode::kNoCurrentLicense:
     case ErrorCode::kCurrentIsSubscription:
     case ErrorCode::kReserveIsSubscription:
     case ErrorCode::kReserveIsTrial:

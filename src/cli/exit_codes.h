@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitRefused = 6,       // the server refused by a licensing rule
   kExitInvalidInput = 7,  // malformed input (code format, field values)
   kExitRateLimited = 8,   // too many requests; retry after a pause
+  kExitNotLicensed = 9,   // no valid license on this device (check failed)
 };
 
 int ExitCodeFor(const Status& status);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "cli/admin_commands.h"
+#include "cli/device_commands.h"
 #include "cli/exit_codes.h"
 
 int main(int argc, char** argv) {
@@ -12,7 +13,10 @@ int main(int argc, char** argv) {
   if (const char* t = std::getenv("LICENTIA_ADMIN_TOKEN")) global.token = t;
   if (global.server.empty()) global.server = "http://127.0.0.1:8470";
 
-  CLI::App app{"licentia - Licentia licensing from the command line"};
+  CLI::App app{
+      "licentia - Licentia licensing from the command line.\nDevice commands "
+      "act for one application on this device; `licentia admin ...` is for the "
+      "vendor."};
   app.require_subcommand(1);
   app.add_option("--server", global.server, "Server URL (env LICENTIA_SERVER)")
       ->capture_default_str();
@@ -20,11 +24,13 @@ int main(int argc, char** argv) {
                  "Admin token (env LICENTIA_ADMIN_TOKEN)");
   app.add_flag("--json", global.json, "Print JSON for scripts");
   auto run_admin = licentia::cli::AddAdminCommands(app, global);
+  auto run_device = licentia::cli::AddDeviceCommands(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : licentia::cli::kExitUsage;
   }
-  return run_admin();
+  int rc = run_device();
+  return rc >= 0 ? rc : run_admin();
 }

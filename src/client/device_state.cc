@@ -83,7 +83,8 @@ std::optional<ProblemReport> ProblemFromJson(const json::value* v) {
   if (!v || !v->is_object()) return std::nullopt;
   const auto& o = v->as_object();
   ProblemReport p;
-  p.code = ErrorCodeFromName(GetString(o, "code")).value_or(ErrorCode::kInternal);
+  p.code =
+      ErrorCodeFromName(GetString(o, "code")).value_or(ErrorCode::kInternal);
   p.message = GetString(o, "message");
   p.what_to_do = GetString(o, "what_to_do");
   p.at = GetInt(o, "at");
@@ -195,10 +196,10 @@ Result<DeviceState> StateFile::Load() const {
 
 Status StateFile::Save(const DeviceState& state) const {
   std::string body = Serialize(state);
-  std::string text = json::serialize(json::object{
-      {"format", kStateFormatVersion},
-      {"state", body},
-      {"mac", crypto::ToHex(Mac(mac_key_material_, body))}});
+  std::string text = json::serialize(
+      json::object{{"format", kStateFormatVersion},
+                   {"state", body},
+                   {"mac", crypto::ToHex(Mac(mac_key_material_, body))}});
   std::error_code ec;
   fs::create_directories(path_.parent_path(), ec);
   fs::path tmp = path_;

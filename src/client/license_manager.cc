@@ -148,7 +148,7 @@ struct LicenseManager::Impl {
   std::string os;
   client::StateFile file;
   std::mutex mu;
-  DeviceState state;  // guarded by mu
+  DeviceState state;               // guarded by mu
   bool clock_rolled_back = false;  // guarded by mu
   client::ApiClient api;           // guarded by mu
 
@@ -226,15 +226,16 @@ struct LicenseManager::Impl {
   // Activates `code` on the server and makes it the current license.
   Status ActivateCode(const std::string& code) {
     UnixSeconds now = Now();
-    LICENTIA_ASSIGN_OR_RETURN(json::value reply,
-                              api.Call("POST", "/v1/activate", DeviceBody(code)));
+    LICENTIA_ASSIGN_OR_RETURN(
+        json::value reply, api.Call("POST", "/v1/activate", DeviceBody(code)));
     LearnServerTime(reply);
     now = Now();
     std::string_view key = Str(reply, "license_key");
     LICENTIA_ASSIGN_OR_RETURN(LicenseKeyPayload payload, VerifyKey(key, now));
     const auto* lic = reply.as_object().if_contains("license");
     if (!lic || !lic->is_object()) {
-      return Status(ErrorCode::kInternal, "The server's answer lacks the license.");
+      return Status(ErrorCode::kInternal,
+                    "The server's answer lacks the license.");
     }
     CodeInfo info;
     info.code = code;
@@ -253,8 +254,8 @@ struct LicenseManager::Impl {
   bool RolloverDue(UnixSeconds now) const {
     if (!state.has_reserve()) return false;
     if (state.reserve_state == ReserveState::kFailed) return false;
-    if (state.reserve_state == ReserveState::kRetrying &&
-        state.next_retry_at && now < *state.next_retry_at) {
+    if (state.reserve_state == ReserveState::kRetrying && state.next_retry_at &&
+        now < *state.next_retry_at) {
       return false;
     }
     LicenseState cur = CurrentState(now);
@@ -309,7 +310,8 @@ struct LicenseManager::Impl {
     auto reply = api.Call("POST", "/v1/status", Credentials());
     if (!reply.ok()) {
       ErrorCode code = reply.status().code();
-      if (code == ErrorCode::kNotActivated || code == ErrorCode::kUnauthorized ||
+      if (code == ErrorCode::kNotActivated ||
+          code == ErrorCode::kUnauthorized ||
           code == ErrorCode::kCodeNotFound) {
         // The seat is gone (released elsewhere or by the vendor): the key
         // no longer stands for a license on this device.
@@ -388,7 +390,8 @@ Result<std::unique_ptr<LicenseManager>> LicenseManager::Open(
 }
 
 Status LicenseManager::Activate(std::string_view code_text) {
-  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ActivationCode::Parse(code_text));
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
+                            ActivationCode::Parse(code_text));
   std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
   Status st = m.ActivateCode(code.Canonical());
@@ -418,9 +421,10 @@ LicenseDetails LicenseManager::Details() {
   d.license_type = s.current.license_type;
   d.expires_at = s.current.expires_at;
   if (d.expires_at && s.has_license()) {
-    d.days_left = *d.expires_at > now
-                      ? (*d.expires_at - now + kSecondsPerDay - 1) / kSecondsPerDay
-                      : 0;
+    d.days_left =
+        *d.expires_at > now
+            ? (*d.expires_at - now + kSecondsPerDay - 1) / kSecondsPerDay
+            : 0;
   }
   d.seats_used = s.current.seats_used;
   d.max_devices = s.current.max_devices;
@@ -461,7 +465,8 @@ LicenseDetails LicenseManager::Details() {
 }
 
 Status LicenseManager::AddReserve(std::string_view code_text) {
-  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ActivationCode::Parse(code_text));
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
+                            ActivationCode::Parse(code_text));
   std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
   UnixSeconds now = m.Now();
@@ -552,6 +557,12 @@ Status LicenseManager::Check() {
     return Status(ErrorCode::kClockRolledBack,
                   "The device clock is set earlier than the last trusted "
                   "time; set it correctly.");
+  }
+  // No gap: the moment the license ends with a reserve waiting, the check
+  // itself switches to the reserve. Only then does it use the network.
+  if (m.RolloverDue(now) && !m.state.activate_now_requested) {
+    (void)m.Rollover();
+    now = m.Now();
   }
   if (!m.state.has_license()) {
     return Status(ErrorCode::kNoCurrentLicense,

@@ -49,11 +49,19 @@ void ServerProcess::Start() {
   fs::path port_file = root_ / "port";
   fs::path token_file = root_ / "admin-token";
   fs::remove(port_file);
-  std::vector<std::string> args = {
-      LicentiadPath(),    "--listen",           "127.0.0.1:0",
-      "--data-dir",       data_dir_.string(),   "--port-file",
-      port_file.string(), "--admin-token-file", token_file.string(),
-      "--test-clock",     "--test-clock-start", "1800000000"};
+  // A restart keeps the port, so clients configured with the URL find it.
+  std::vector<std::string> args = {LicentiadPath(),
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port_),
+                                   "--data-dir",
+                                   data_dir_.string(),
+                                   "--port-file",
+                                   port_file.string(),
+                                   "--admin-token-file",
+                                   token_file.string(),
+                                   "--test-clock",
+                                   "--test-clock-start",
+                                   std::to_string(clock_start_)};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = ::fork();
   ASSERT_GE(pid_, 0);
@@ -87,6 +95,13 @@ void ServerProcess::Start() {
       admin_token_.pop_back();
     }
   }
+}
+
+std::string ServerProcess::public_key_hex() const {
+  std::string hex = ReadFile(data_dir_ / "signing.pub");
+  while (!hex.empty() && (hex.back() == '\n' || hex.back() == ' '))
+    hex.pop_back();
+  return hex;
 }
 
 int ServerProcess::Stop() {

@@ -27,6 +27,9 @@ class ServerProcess {
   int Stop();
   // SIGKILL, as a crash or power loss would.
   void Kill();
+  // The test clock's time at the next Start() (default 1800000000).
+  void set_clock_start(std::int64_t t) { clock_start_ = t; }
+  std::string public_key_hex() const;
 
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(port_);
@@ -50,6 +53,7 @@ class ServerProcess {
   bool owns_root_ = false;
   pid_t pid_ = -1;
   int port_ = 0;
+  std::int64_t clock_start_ = 1800000000;
   std::string admin_token_;
 };
 

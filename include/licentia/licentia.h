@@ -1,0 +1,95 @@
+/* The Licentia client SDK, C API.
+ *
+ * Conventions (they hold for every function here):
+ *  - Names start with licentia_. Handles are opaque pointers created by a
+ *    licentia_*_new/open function and released by the matching *_free/close
+ *    function; passing NULL to a release function is a no-op.
+ *  - Functions that can fail return an int: LICENTIA_OK (0) on success,
+ *    otherwise a stable error code (the values of licentia_error_name's
+ *    table never change; new codes are only appended). The sentence for a
+ *    person is licentia_last_error(), valid on the calling thread until its
+ *    next licentia_ call.
+ *  - Misuse (a NULL handle or argument) returns LICENTIA_ERR_INVALID_REQUEST
+ *    and changes nothing; it is distinguished from failures of the
+ *    operation itself.
+ *  - Strings are UTF-8, NUL-terminated. Strings returned through a char**
+ *    are owned by the caller and released with licentia_free_string.
+ *  - No C++ exception ever crosses this interface.
+ *  - A licentia_manager may be used from several threads at once.
+ */
+#ifndef LICENTIA_LICENTIA_H_
+#define LICENTIA_LICENTIA_H_
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+  LICENTIA_OK = 0,
+  LICENTIA_ERR_INVALID_REQUEST = 1,
+  LICENTIA_ERR_INVALID_CODE_FORMAT = 2,
+  LICENTIA_ERR_UNAUTHORIZED = 7,
+  LICENTIA_ERR_RATE_LIMITED = 8,
+  LICENTIA_ERR_CODE_NOT_FOUND = 9,
+  LICENTIA_ERR_CODE_BLOCKED = 10,
+  LICENTIA_ERR_CODE_EXPIRED = 11,
+  LICENTIA_ERR_ACTIVATION_DEADLINE_PASSED = 12,
+  LICENTIA_ERR_DEVICE_LIMIT_REACHED = 13,
+  LICENTIA_ERR_INCOMPATIBLE_VERSION = 14,
+  LICENTIA_ERR_WRONG_PRODUCT = 15,
+  LICENTIA_ERR_ACCOUNT_REQUIRED = 16,
+  LICENTIA_ERR_NO_CURRENT_LICENSE = 18,
+  LICENTIA_ERR_RESERVE_ALREADY_SET = 24,
+  LICENTIA_ERR_NO_RESERVE = 25,
+  LICENTIA_ERR_KEY_EXPIRED = 30,
+  LICENTIA_ERR_UNAVAILABLE = 32,
+  LICENTIA_ERR_STATE_TAMPERED = 36,
+  LICENTIA_ERR_CLOCK_ROLLED_BACK = 37
+  /* Every other code of licentia_error_name may be returned as well. */
+};
+
+typedef struct licentia_config licentia_config;
+typedef struct licentia_manager licentia_manager;
+
+/* The stable name of an error code, e.g. "CODE_BLOCKED"; "UNKNOWN" for a
+ * value that is not a code. Never NULL; static storage. */
+const char* licentia_error_name(int code);
+/* The sentence describing the last failure on this thread ("" if none). */
+const char* licentia_last_error(void);
+
+licentia_config* licentia_config_new(void);
+void licentia_config_free(licentia_config* config);
+/* Sets one setting by name: "server_url", "product", "app_version",
+ * "state_dir", "fingerprint", "device_name", "public_key" (repeatable: each
+ * call adds a trusted key), "timeout_ms", "sync_interval_seconds".
+ * LICENTIA_ERR_INVALID_REQUEST for an unknown name or a bad number. */
+int licentia_config_set(licentia_config* config, const char* name,
+                        const char* value);
+
+/* Opens the license manager; *out is set only on success. */
+int licentia_open(const licentia_config* config, licentia_manager** out);
+void licentia_close(licentia_manager* manager);
+
+int licentia_activate(licentia_manager* manager, const char* code);
+int licentia_add_reserve(licentia_manager* manager, const char* code);
+int licentia_remove_reserve(licentia_manager* manager);
+int licentia_remove_license_key(licentia_manager* manager);
+int licentia_sync(licentia_manager* manager);
+/* The fast offline check: LICENTIA_OK means the application may run
+ * licensed. */
+int licentia_check(licentia_manager* manager);
+int licentia_try_again(licentia_manager* manager);
+int licentia_activate_now(licentia_manager* manager);
+/* Does what is due now (sync, rollover, retries); call it periodically. */
+int licentia_tick(licentia_manager* manager);
+
+/* The license details as a JSON object (the same fields as
+ * `licentia details --json`). */
+int licentia_details_json(licentia_manager* manager, char** json_out);
+void licentia_free_string(char* s);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+#endif /* LICENTIA_LICENTIA_H_ */

@@ -1,0 +1,324 @@
+#include "cli/device_commands.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/exit_codes.h"
+#include "client/details_json.h"
+#include "licentia/license_manager.h"
+
+namespace licentia::cli {
+namespace json = boost::json;
+namespace {
+
+struct DeviceOptions {
+  std::string product;
+  std::string app_version;
+  std::string state_dir;
+  std::vector<std::string> public_keys;
+  std::string public_key_file;
+  std::string fingerprint;
+};
+
+std::string Env(const char* name, std::string fallback = {}) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+// A device clock fixed by LICENTIA_DEVICE_TIME (Unix seconds): for tests and
+// the demo, which move time without waiting. Unset, the real clock is used.
+const Clock* DeviceClock() {
+  static std::unique_ptr<ManualClock> fixed;
+  std::string t = Env("LICENTIA_DEVICE_TIME");
+  if (t.empty()) return nullptr;
+  fixed = std::make_unique<ManualClock>(std::strtoll(t.c_str(), nullptr, 10));
+  return fixed.get();
+}
+
+std::string When(std::optional<UnixSeconds> t) {
+  return t ? FormatTimestamp(*t).substr(0, 10) : std::string("-");
+}
+
+void PrintDetails(const LicenseDetails& d) {
+  std::string status;
+  switch (d.state) {
+    case LicenseState::kNone:
+      status = "No license";
+      break;
+    case LicenseState::kActive:
+      status = "Active";
+      break;
+    case LicenseState::kExpired:
+      status = "Expired";
+      break;
+    case LicenseState::kBlocked:
+      status = "BLOCKED";
+      break;
+  }
+  fmt::print("License details\n");
+  fmt::print("  Activation code   {}\n", d.masked_code.empty() ? "-" : d.masked_code);
+  fmt::print("  Status            {}\n", status);
+  if (d.state != LicenseState::kNone) {
+    fmt::print("  Product           {} ({}, {})\n", d.product, d.edition,
+               d.license_type);
+    fmt::print("  Expires           {}{}\n", When(d.expires_at),
+               d.days_left ? fmt::format(" ({} days left)", *d.days_left) : "");
+    fmt::print("  Devices           {} of {} in use\n", d.seats_used,
+               d.max_devices);
+  }
+  if (d.reserve.state == ReserveState::kNone) {
+    fmt::print("  Reserve code      none\n");
+  } else {
+    std::string rs;
+    switch (d.reserve.state) {
+      case ReserveState::kWaiting:
+        rs = "waiting: activates when the current license ends";
+        break;
+      case ReserveState::kRetrying:
+        rs = fmt::format("activation failed, retrying automatically at {}",
+                         d.reserve.next_retry_at
+                             ? FormatTimestamp(*d.reserve.next_retry_at)
+                             : std::string("-"));
+        break;
+      case ReserveState::kFailed:
+        rs = "activation failed";
+        break;
+      default:
+        break;
+    }
+    fmt::print("  Reserve code      {} ({}, {} days, {} devices)\n",
+               d.reserve.masked_code, d.reserve.license_type,
+               d.reserve.term_days, d.reserve.max_devices);
+    fmt::print("                    {}\n", rs);
+    if (d.reserve.last_error) {
+      fmt::print("                    why: {}\n", d.reserve.last_error->message);
+      fmt::print("                    what to do: {}\n",
+                 d.reserve.last_error->what_to_do);
+    }
+  }
+  if (d.last_error) {
+    fmt::print("  Last error        {} [{}]\n", d.last_error->message,
+               ErrorCodeName(d.last_error->code));
+    fmt::print("  What to do        {}\n", d.last_error->what_to_do);
+  }
+  fmt::print("  Last sync         {}\n",
+             d.last_sync ? FormatTimestamp(*d.last_sync) : std::string("never"));
+}
+
+class Device {
+ public:
+  Device(GlobalOptions& g, DeviceOptions& o) : g_(g), o_(o) {}
+
+  Result<LicenseManager*> Manager() {
+    if (manager_) return manager_.get();
+    ClientConfig c;
+    c.server_url = g_.server;
+    c.product = o_.product.empty() ? Env("LICENTIA_PRODUCT") : o_.product;
+    c.app_version =
+        o_.app_version.empty() ? Env("LICENTIA_APP_VERSION") : o_.app_version;
+    c.state_dir = o_.state_dir.empty()
+                      ? Env("LICENTIA_STATE_DIR",
+                            Env("HOME", ".") + "/.local/share/licentia")
+                      : o_.state_dir;
+    c.fingerprint =
+        o_.fingerprint.empty() ? Env("LICENTIA_FINGERPRINT") : o_.fingerprint;
+    c.trusted_public_keys = o_.public_keys;
+    if (std::string k = Env("LICENTIA_PUBLIC_KEY"); !k.empty()) {
+      c.trusted_public_keys.push_back(k);
+    }
+    if (!o_.public_key_file.empty()) {
+      std::ifstream in(o_.public_key_file);
+      std::string k;
+      if (!(in >> k)) {
+        return Status(ErrorCode::kInvalidRequest,
+                      "Cannot read the public key file " + o_.public_key_file);
+      }
+      c.trusted_public_keys.push_back(k);
+    }
+    c.clock = DeviceClock();
+    c.timeout_ms = 10000;
+    LICENTIA_ASSIGN_OR_RETURN(manager_, LicenseManager::Open(std::move(c)));
+    return manager_.get();
+  }
+
+  // Runs `op`, then prints the outcome and (for humans) the details.
+  int Run(const std::function<Status(LicenseManager&)>& op,
+          std::string_view done_message, bool show_details = true) {
+    auto m = Manager();
+    if (!m.ok()) return Report(m.status(), nullptr);
+    Status st = op(**m);
+    if (!st.ok()) return Report(st, *m);
+    if (g_.json) {
+      json::object out = client::DetailsToJson((*m)->Details());
+      std::cout << json::serialize(json::object{{"ok", true},
+                                                {"details", std::move(out)}})
+                << "\n";
+    } else {
+      if (!done_message.empty()) fmt::print("{}\n", done_message);
+      if (show_details) PrintDetails((*m)->Details());
+    }
+    return kExitOk;
+  }
+
+  int Report(const Status& st, LicenseManager* m) {
+    if (g_.json) {
+      json::object out{{"ok", false},
+                       {"error", json::object{{"code", ErrorCodeName(st.code())},
+                                              {"message", st.message()}}}};
+      if (m) out["details"] = client::DetailsToJson(m->Details());
+      std::cout << json::serialize(out) << "\n";
+    } else {
+      std::cerr << "error: " << st.message() << " [" << ErrorCodeName(st.code())
+                << "]\n";
+      if (m) PrintDetails(m->Details());
+    }
+    return ExitCodeFor(st);
+  }
+
+  GlobalOptions& g_;
+  DeviceOptions& o_;
+
+ private:
+  std::unique_ptr<LicenseManager> manager_;
+};
+
+volatile std::sig_atomic_t stop_agent = 0;
+
+}  // namespace
+
+std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
+  auto opts = std::make_shared<DeviceOptions>();
+  auto device = std::make_shared<Device>(global, *opts);
+  auto run = std::make_shared<std::function<int()>>();
+
+  auto add_device_options = [opts](CLI::App* cmd) {
+    cmd->add_option("--product", opts->product, "Product id (env LICENTIA_PRODUCT)");
+    cmd->add_option("--app-version", opts->app_version,
+                    "Installed application version (env LICENTIA_APP_VERSION)");
+    cmd->add_option("--state-dir", opts->state_dir,
+                    "Where the license state is kept (env LICENTIA_STATE_DIR)");
+    cmd->add_option("--public-key", opts->public_keys,
+                    "Trusted server public key, hex (env LICENTIA_PUBLIC_KEY)");
+    cmd->add_option("--public-key-file", opts->public_key_file,
+                    "File holding the server's public key (signing.pub)");
+    cmd->add_option("--fingerprint", opts->fingerprint,
+                    "Override the device fingerprint (env LICENTIA_FINGERPRINT)");
+  };
+  auto simple = [&](const char* name, const char* help,
+                    std::function<Status(LicenseManager&)> op,
+                    std::string done) {
+    CLI::App* cmd = app.add_subcommand(name, help);
+    add_device_options(cmd);
+    cmd->callback([=] {
+      *run = [=] { return device->Run(op, done); };
+    });
+    return cmd;
+  };
+
+  simple("details", "Show the license details", [](LicenseManager&) {
+    return Status::Ok();
+  }, "");
+  simple("sync", "Ask the server for the license's state now",
+         [](LicenseManager& m) { return m.Sync(); }, "Synchronised.");
+  simple("try-again", "Retry a failed switch to the reserve code",
+         [](LicenseManager& m) { return m.TryAgain(); },
+         "The reserve code is now the current license.");
+  simple("activate-now", "Switch to the reserve code now (e.g. when blocked)",
+         [](LicenseManager& m) { return m.ActivateNow(); },
+         "The reserve code is now the current license.");
+  simple("remove-key",
+         "Remove the license key from this device (the reserve takes over)",
+         [](LicenseManager& m) { return m.RemoveLicenseKey(); },
+         "The license key was removed from this device.");
+
+  {
+    auto code = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand("activate", "Activate a code on this device");
+    add_device_options(cmd);
+    cmd->add_option("code", *code, "XXXXX-XXXXX-XXXXX-XXXXX")->required();
+    cmd->callback([=] {
+      *run = [=] {
+        return device->Run([code](LicenseManager& m) { return m.Activate(*code); },
+                           "Activated.");
+      };
+    });
+  }
+  {
+    CLI::App* reserve = app.add_subcommand("reserve", "The reserve activation code");
+    reserve->require_subcommand(1);
+    auto code = std::make_shared<std::string>();
+    CLI::App* add = reserve->add_subcommand("add", "Add a reserve code");
+    add_device_options(add);
+    add->add_option("code", *code, "XXXXX-XXXXX-XXXXX-XXXXX")->required();
+    add->callback([=] {
+      *run = [=] {
+        return device->Run(
+            [code](LicenseManager& m) { return m.AddReserve(*code); },
+            "The reserve code was added.");
+      };
+    });
+    CLI::App* remove = reserve->add_subcommand("remove", "Remove the reserve code");
+    add_device_options(remove);
+    remove->callback([=] {
+      *run = [=] {
+        return device->Run([](LicenseManager& m) { return m.RemoveReserve(); },
+                           "The reserve code was removed.");
+      };
+    });
+  }
+  {
+    CLI::App* check = app.add_subcommand(
+        "check", "Verify the license offline (exit 0: licensed)");
+    add_device_options(check);
+    check->callback([=] {
+      *run = [=] {
+        return device->Run([](LicenseManager& m) { return m.Check(); },
+                           "Licensed.", false);
+      };
+    });
+  }
+  {
+    auto interval = std::make_shared<int>(60);
+    auto ticks = std::make_shared<int>(0);
+    CLI::App* agent = app.add_subcommand(
+        "agent", "Stay running: sync on an interval and roll over when due");
+    add_device_options(agent);
+    agent->add_option("--interval", *interval, "Seconds between checks")
+        ->check(CLI::Range(1, 86400));
+    agent->add_option("--ticks", *ticks, "Stop after this many checks (0: never)");
+    agent->callback([=] {
+      *run = [=]() -> int {
+        auto m = device->Manager();
+        if (!m.ok()) return device->Report(m.status(), nullptr);
+        std::signal(SIGTERM, [](int) { stop_agent = 1; });
+        std::signal(SIGINT, [](int) { stop_agent = 1; });
+        for (int i = 0; !stop_agent && (*ticks == 0 || i < *ticks); ++i) {
+          Status st = (*m)->Tick();
+          LicenseDetails d = (*m)->Details();
+          json::object line{{"at", FormatTimestamp(d.trusted_time)},
+                            {"state", LicenseStateName(d.state)},
+                            {"reserve", ReserveStateName(d.reserve.state)},
+                            {"result", ErrorCodeName(st.code())}};
+          if (!st.ok()) line["message"] = st.message();
+          std::cout << json::serialize(line) << std::endl;
+          if (*ticks != 0 && i + 1 >= *ticks) break;
+          for (int s = 0; s < *interval && !stop_agent; ++s) {
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+          }
+        }
+        return kExitOk;
+      };
+    });
+  }
+  return [run] { return *run ? (*run)() : -1; };
+}
+
+}  // namespace licentia::cli

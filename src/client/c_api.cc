@@ -1,0 +1,234 @@
+// The C API over LicenseManager. Every entry point catches everything: no
+// C++ exception may cross into C.
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "client/details_json.h"
+#include "licentia/licentia.h"
+#include "licentia/license_manager.h"
+
+struct licentia_config {
+  licentia::ClientConfig config;
+};
+
+struct licentia_manager {
+  std::unique_ptr<licentia::LicenseManager> manager;
+};
+
+namespace {
+
+// The C codes are the ErrorCode values; these pin the correspondence.
+using licentia::ErrorCode;
+static_assert(LICENTIA_ERR_INVALID_REQUEST ==
+              static_cast<int>(ErrorCode::kInvalidRequest));
+static_assert(LICENTIA_ERR_INVALID_CODE_FORMAT ==
+              static_cast<int>(ErrorCode::kInvalidCodeFormat));
+static_assert(LICENTIA_ERR_UNAUTHORIZED ==
+              static_cast<int>(ErrorCode::kUnauthorized));
+static_assert(LICENTIA_ERR_RATE_LIMITED ==
+              static_cast<int>(ErrorCode::kRateLimited));
+static_assert(LICENTIA_ERR_CODE_NOT_FOUND ==
+              static_cast<int>(ErrorCode::kCodeNotFound));
+static_assert(LICENTIA_ERR_CODE_BLOCKED ==
+              static_cast<int>(ErrorCode::kCodeBlocked));
+static_assert(LICENTIA_ERR_CODE_EXPIRED ==
+              static_cast<int>(ErrorCode::kCodeExpired));
+static_assert(LICENTIA_ERR_ACTIVATION_DEADLINE_PASSED ==
+              static_cast<int>(ErrorCode::kActivationDeadlinePassed));
+static_assert(LICENTIA_ERR_DEVICE_LIMIT_REACHED ==
+              static_cast<int>(ErrorCode::kDeviceLimitReached));
+static_assert(LICENTIA_ERR_INCOMPATIBLE_VERSION ==
+              static_cast<int>(ErrorCode::kIncompatibleVersion));
+static_assert(LICENTIA_ERR_WRONG_PRODUCT ==
+              static_cast<int>(ErrorCode::kWrongProduct));
+static_assert(LICENTIA_ERR_ACCOUNT_REQUIRED ==
+              static_cast<int>(ErrorCode::kAccountRequired));
+static_assert(LICENTIA_ERR_NO_CURRENT_LICENSE ==
+              static_cast<int>(ErrorCode::kNoCurrentLicense));
+static_assert(LICENTIA_ERR_RESERVE_ALREADY_SET ==
+              static_cast<int>(ErrorCode::kReserveAlreadySet));
+static_assert(LICENTIA_ERR_NO_RESERVE == static_cast<int>(ErrorCode::kNoReserve));
+static_assert(LICENTIA_ERR_KEY_EXPIRED == static_cast<int>(ErrorCode::kKeyExpired));
+static_assert(LICENTIA_ERR_UNAVAILABLE ==
+              static_cast<int>(ErrorCode::kUnavailable));
+static_assert(LICENTIA_ERR_STATE_TAMPERED ==
+              static_cast<int>(ErrorCode::kStateTampered));
+static_assert(LICENTIA_ERR_CLOCK_ROLLED_BACK ==
+              static_cast<int>(ErrorCode::kClockRolledBack));
+
+thread_local std::string last_error;
+
+int Fail(const licentia::Status& st) {
+  last_error = st.message();
+  return static_cast<int>(st.code());
+}
+
+int Misuse(const char* what) {
+  last_error = what;
+  return LICENTIA_ERR_INVALID_REQUEST;
+}
+
+template <typename F>
+int Guard(F f) {
+  try {
+    last_error.clear();
+    return f();
+  } catch (const std::exception& e) {
+    last_error = e.what();
+    return static_cast<int>(licentia::ErrorCode::kInternal);
+  } catch (...) {
+    last_error = "unexpected failure";
+    return static_cast<int>(licentia::ErrorCode::kInternal);
+  }
+}
+
+template <typename Method>
+int Call(licentia_manager* m, Method method) {
+  if (m == nullptr || !m->manager) return Misuse("The manager handle is NULL.");
+  return Guard([&]() -> int {
+    licentia::Status st = method(*m->manager);
+    return st.ok() ? LICENTIA_OK : Fail(st);
+  });
+}
+
+bool ParseLong(const char* s, long& out) {
+  std::string_view v(s);
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && ptr == v.data() + v.size();
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* licentia_error_name(int code) {
+  if (code < 0 || code > static_cast<int>(licentia::ErrorCode::kClockRolledBack)) {
+    return "UNKNOWN";
+  }
+  // Names are string literals, so their data outlives every call.
+  return licentia::ErrorCodeName(static_cast<licentia::ErrorCode>(code)).data();
+}
+
+const char* licentia_last_error(void) { return last_error.c_str(); }
+
+licentia_config* licentia_config_new(void) {
+  try {
+    return new licentia_config();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void licentia_config_free(licentia_config* config) { delete config; }
+
+int licentia_config_set(licentia_config* c, const char* name,
+                        const char* value) {
+  if (c == nullptr || name == nullptr || value == nullptr) {
+    return Misuse("config, name and value must not be NULL.");
+  }
+  return Guard([&]() -> int {
+    std::string_view n(name);
+    licentia::ClientConfig& cfg = c->config;
+    long number = 0;
+    if (n == "server_url") {
+      cfg.server_url = value;
+    } else if (n == "product") {
+      cfg.product = value;
+    } else if (n == "app_version") {
+      cfg.app_version = value;
+    } else if (n == "state_dir") {
+      cfg.state_dir = value;
+    } else if (n == "fingerprint") {
+      cfg.fingerprint = value;
+    } else if (n == "device_name") {
+      cfg.device_name = value;
+    } else if (n == "public_key") {
+      cfg.trusted_public_keys.emplace_back(value);
+    } else if (n == "timeout_ms" && ParseLong(value, number) && number > 0) {
+      cfg.timeout_ms = number;
+    } else if (n == "sync_interval_seconds" && ParseLong(value, number) &&
+               number > 0) {
+      cfg.sync_interval = number;
+    } else {
+      return Misuse("Unknown setting, or not a positive number.");
+    }
+    return LICENTIA_OK;
+  });
+}
+
+int licentia_open(const licentia_config* c, licentia_manager** out) {
+  if (c == nullptr || out == nullptr) {
+    return Misuse("config and out must not be NULL.");
+  }
+  return Guard([&]() -> int {
+    auto m = licentia::LicenseManager::Open(c->config);
+    if (!m.ok()) return Fail(m.status());
+    *out = new licentia_manager{std::move(*m)};
+    return LICENTIA_OK;
+  });
+}
+
+void licentia_close(licentia_manager* m) { delete m; }
+
+int licentia_activate(licentia_manager* m, const char* code) {
+  if (code == nullptr) return Misuse("code must not be NULL.");
+  return Call(m, [&](licentia::LicenseManager& lm) { return lm.Activate(code); });
+}
+
+int licentia_add_reserve(licentia_manager* m, const char* code) {
+  if (code == nullptr) return Misuse("code must not be NULL.");
+  return Call(m,
+              [&](licentia::LicenseManager& lm) { return lm.AddReserve(code); });
+}
+
+int licentia_remove_reserve(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) { return lm.RemoveReserve(); });
+}
+
+int licentia_remove_license_key(licentia_manager* m) {
+  return Call(m,
+              [](licentia::LicenseManager& lm) { return lm.RemoveLicenseKey(); });
+}
+
+int licentia_sync(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) { return lm.Sync(); });
+}
+
+int licentia_check(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) { return lm.Check(); });
+}
+
+int licentia_try_again(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) { return lm.TryAgain(); });
+}
+
+int licentia_activate_now(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) { return lm.ActivateNow(); });
+}
+
+int licentia_tick(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) { return lm.Tick(); });
+}
+
+int licentia_details_json(licentia_manager* m, char** json_out) {
+  if (json_out == nullptr) return Misuse("json_out must not be NULL.");
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    std::string text =
+        boost::json::serialize(licentia::client::DetailsToJson(lm.Details()));
+    char* copy = static_cast<char*>(std::malloc(text.size() + 1));
+    if (copy == nullptr) {
+      return licentia::Status(licentia::ErrorCode::kInternal, "Out of memory.");
+    }
+    std::memcpy(copy, text.c_str(), text.size() + 1);
+    *json_out = copy;
+    return licentia::Status::Ok();
+  });
+}
+
+void licentia_free_string(char* s) { std::free(s); }
+
+}  // extern "C"
