@@ -106,6 +106,8 @@ std::string Serialize(const DeviceState& s) {
       {"last_error", ProblemToJson(s.last_error)},
       {"last_sync", OptTime(s.last_sync)},
       {"trusted_time", s.trusted_time},
+      {"clock_offset", s.clock_offset},
+      {"last_local_time", s.last_local_time},
       {"activate_now_requested", s.activate_now_requested},
   };
   return json::serialize(o);
@@ -140,6 +142,8 @@ std::optional<DeviceState> Deserialize(std::string_view text) {
   s.last_error = ProblemFromJson(o.if_contains("last_error"));
   s.last_sync = GetOptTime(o, "last_sync");
   s.trusted_time = GetInt(o, "trusted_time");
+  s.clock_offset = GetInt(o, "clock_offset");
+  s.last_local_time = GetInt(o, "last_local_time");
   s.activate_now_requested = o.if_contains("activate_now_requested") &&
                              o.at("activate_now_requested").is_bool() &&
                              o.at("activate_now_requested").as_bool();

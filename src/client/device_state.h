@@ -56,6 +56,11 @@ struct DeviceState {
   std::optional<ProblemReport> last_error;
   std::optional<UnixSeconds> last_sync;
   UnixSeconds trusted_time = 0;  // never decreases
+  // Server time minus device time at the last answer from the server: a
+  // device whose clock runs slow or fast still judges expiry by the
+  // server's time.
+  UnixSeconds clock_offset = 0;
+  UnixSeconds last_local_time = 0;  // the latest device clock reading seen
   bool activate_now_requested = false;
 
   bool has_license() const { return !current.code.empty(); }

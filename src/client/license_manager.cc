@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <mutex>
 
 #include "client/api_client.h"
@@ -165,13 +166,16 @@ struct LicenseManager::Impl {
             client::HttpClientOptions{.connect_timeout_ms = config.timeout_ms,
                                       .total_timeout_ms = config.timeout_ms}) {}
 
-  // The time every decision uses: the device clock, but never earlier than
-  // the latest time already trusted, so setting the clock back cannot
-  // extend a license. REQUIRES: mu held.
+  // The time every decision uses: the device clock corrected by the offset
+  // to the server's clock, and never earlier than the latest time already
+  // trusted, so setting the clock back cannot extend a license. A device
+  // clock reading earlier than one already seen means it was set back.
+  // REQUIRES: mu held.
   UnixSeconds Now() {
     UnixSeconds local = clock->Now();
-    clock_rolled_back = local + kClockTolerance < state.trusted_time;
-    if (local > state.trusted_time) state.trusted_time = local;
+    clock_rolled_back = local + kClockTolerance < state.last_local_time;
+    state.last_local_time = std::max(state.last_local_time, local);
+    state.trusted_time = std::max(state.trusted_time, local + state.clock_offset);
     return state.trusted_time;
   }
 
@@ -218,9 +222,15 @@ struct LicenseManager::Impl {
   }
 
   void LearnServerTime(const json::value& reply) {
-    if (auto t = OptInt(reply, "server_time"); t && *t > state.trusted_time) {
-      state.trusted_time = *t;
+    auto t = OptInt(reply, "server_time");
+    if (!t) return;
+    UnixSeconds local = clock->Now();
+    // The offset is learnt only from a clock that was not set back, so a
+    // user cannot launder a changed clock through a sync.
+    if (local + kClockTolerance >= state.last_local_time) {
+      state.clock_offset = *t - local;
     }
+    state.trusted_time = std::max(state.trusted_time, *t);
   }
 
   // Activates `code` on the server and makes it the current license.

@@ -309,3 +309,25 @@ TEST_F(ReserveRolloverTest, ClockSetBackIsCaughtAndCannotExtendTheLicense) {
 
 }  // namespace
 }  // namespace licentia::testing
+
+namespace licentia::testing {
+namespace {
+
+// Regression: a device whose clock runs a few minutes slow was reported as
+// having its clock set back once it learnt the server's time.
+TEST_F(ReserveRolloverTest, SlowDeviceClockIsNotMistakenForASetBackClock) {
+  IssuedCode current = NewCode(30);
+  device_clock_->Set(kStart - 600);  // ten minutes behind the server
+  LicenseManager& dev = Device("slow");
+  ASSERT_OK(dev.Activate(current.code));
+  ASSERT_OK(dev.Check());
+  LicenseDetails d = dev.Details();
+  EXPECT_FALSE(d.clock_rolled_back);
+  // Expiry is judged by the server's time, not the slow clock.
+  EXPECT_EQ(*d.expires_at - d.trusted_time, 30 * 86400);
+  device_clock_->Set(kStart - 600 + 30 * 86400 + 1);
+  EXPECT_CODE(dev.Check(), "KEY_EXPIRED");
+}
+
+}  // namespace
+}  // namespace licentia::testing
