@@ -89,7 +89,7 @@ int licentia_details_json(licentia_manager* manager, char** json_out);
 void licentia_free_string(char* s);
 
 #ifdef __cplusplus
-}  /* extern "C" */
+} /* extern "C" */
 #endif
 
 #endif /* LICENTIA_LICENTIA_H_ */

@@ -64,7 +64,8 @@ void PrintDetails(const LicenseDetails& d) {
       break;
   }
   fmt::print("License details\n");
-  fmt::print("  Activation code   {}\n", d.masked_code.empty() ? "-" : d.masked_code);
+  fmt::print("  Activation code   {}\n",
+             d.masked_code.empty() ? "-" : d.masked_code);
   fmt::print("  Status            {}\n", status);
   if (d.state != LicenseState::kNone) {
     fmt::print("  Product           {} ({}, {})\n", d.product, d.edition,
@@ -99,7 +100,8 @@ void PrintDetails(const LicenseDetails& d) {
                d.reserve.term_days, d.reserve.max_devices);
     fmt::print("                    {}\n", rs);
     if (d.reserve.last_error) {
-      fmt::print("                    why: {}\n", d.reserve.last_error->message);
+      fmt::print("                    why: {}\n",
+                 d.reserve.last_error->message);
       fmt::print("                    what to do: {}\n",
                  d.reserve.last_error->what_to_do);
     }
@@ -109,8 +111,9 @@ void PrintDetails(const LicenseDetails& d) {
                ErrorCodeName(d.last_error->code));
     fmt::print("  What to do        {}\n", d.last_error->what_to_do);
   }
-  fmt::print("  Last sync         {}\n",
-             d.last_sync ? FormatTimestamp(*d.last_sync) : std::string("never"));
+  fmt::print("  Last sync         {}\n", d.last_sync
+                                             ? FormatTimestamp(*d.last_sync)
+                                             : std::string("never"));
 }
 
 class Device {
@@ -158,8 +161,8 @@ class Device {
     if (!st.ok()) return Report(st, *m);
     if (g_.json) {
       json::object out = client::DetailsToJson((*m)->Details());
-      std::cout << json::serialize(json::object{{"ok", true},
-                                                {"details", std::move(out)}})
+      std::cout << json::serialize(
+                       json::object{{"ok", true}, {"details", std::move(out)}})
                 << "\n";
     } else {
       if (!done_message.empty()) fmt::print("{}\n", done_message);
@@ -170,9 +173,10 @@ class Device {
 
   int Report(const Status& st, LicenseManager* m) {
     if (g_.json) {
-      json::object out{{"ok", false},
-                       {"error", json::object{{"code", ErrorCodeName(st.code())},
-                                              {"message", st.message()}}}};
+      json::object out{
+          {"ok", false},
+          {"error", json::object{{"code", ErrorCodeName(st.code())},
+                                 {"message", st.message()}}}};
       if (m) out["details"] = client::DetailsToJson(m->Details());
       std::cout << json::serialize(out) << "\n";
     } else {
@@ -200,7 +204,8 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
   auto run = std::make_shared<std::function<int()>>();
 
   auto add_device_options = [opts](CLI::App* cmd) {
-    cmd->add_option("--product", opts->product, "Product id (env LICENTIA_PRODUCT)");
+    cmd->add_option("--product", opts->product,
+                    "Product id (env LICENTIA_PRODUCT)");
     cmd->add_option("--app-version", opts->app_version,
                     "Installed application version (env LICENTIA_APP_VERSION)");
     cmd->add_option("--state-dir", opts->state_dir,
@@ -209,50 +214,56 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
                     "Trusted server public key, hex (env LICENTIA_PUBLIC_KEY)");
     cmd->add_option("--public-key-file", opts->public_key_file,
                     "File holding the server's public key (signing.pub)");
-    cmd->add_option("--fingerprint", opts->fingerprint,
-                    "Override the device fingerprint (env LICENTIA_FINGERPRINT)");
+    cmd->add_option(
+        "--fingerprint", opts->fingerprint,
+        "Override the device fingerprint (env LICENTIA_FINGERPRINT)");
   };
   auto simple = [&](const char* name, const char* help,
                     std::function<Status(LicenseManager&)> op,
                     std::string done) {
     CLI::App* cmd = app.add_subcommand(name, help);
     add_device_options(cmd);
-    cmd->callback([=] {
-      *run = [=] { return device->Run(op, done); };
-    });
+    cmd->callback([=] { *run = [=] { return device->Run(op, done); }; });
     return cmd;
   };
 
-  simple("details", "Show the license details", [](LicenseManager&) {
-    return Status::Ok();
-  }, "");
-  simple("sync", "Ask the server for the license's state now",
-         [](LicenseManager& m) { return m.Sync(); }, "Synchronised.");
-  simple("try-again", "Retry a failed switch to the reserve code",
-         [](LicenseManager& m) { return m.TryAgain(); },
-         "The reserve code is now the current license.");
-  simple("activate-now", "Switch to the reserve code now (e.g. when blocked)",
-         [](LicenseManager& m) { return m.ActivateNow(); },
-         "The reserve code is now the current license.");
-  simple("remove-key",
-         "Remove the license key from this device (the reserve takes over)",
-         [](LicenseManager& m) { return m.RemoveLicenseKey(); },
-         "The license key was removed from this device.");
+  simple(
+      "details", "Show the license details",
+      [](LicenseManager&) { return Status::Ok(); }, "");
+  simple(
+      "sync", "Ask the server for the license's state now",
+      [](LicenseManager& m) { return m.Sync(); }, "Synchronised.");
+  simple(
+      "try-again", "Retry a failed switch to the reserve code",
+      [](LicenseManager& m) { return m.TryAgain(); },
+      "The reserve code is now the current license.");
+  simple(
+      "activate-now", "Switch to the reserve code now (e.g. when blocked)",
+      [](LicenseManager& m) { return m.ActivateNow(); },
+      "The reserve code is now the current license.");
+  simple(
+      "remove-key",
+      "Remove the license key from this device (the reserve takes over)",
+      [](LicenseManager& m) { return m.RemoveLicenseKey(); },
+      "The license key was removed from this device.");
 
   {
     auto code = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand("activate", "Activate a code on this device");
+    CLI::App* cmd =
+        app.add_subcommand("activate", "Activate a code on this device");
     add_device_options(cmd);
     cmd->add_option("code", *code, "XXXXX-XXXXX-XXXXX-XXXXX")->required();
     cmd->callback([=] {
       *run = [=] {
-        return device->Run([code](LicenseManager& m) { return m.Activate(*code); },
-                           "Activated.");
+        return device->Run(
+            [code](LicenseManager& m) { return m.Activate(*code); },
+            "Activated.");
       };
     });
   }
   {
-    CLI::App* reserve = app.add_subcommand("reserve", "The reserve activation code");
+    CLI::App* reserve =
+        app.add_subcommand("reserve", "The reserve activation code");
     reserve->require_subcommand(1);
     auto code = std::make_shared<std::string>();
     CLI::App* add = reserve->add_subcommand("add", "Add a reserve code");
@@ -265,7 +276,8 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
             "The reserve code was added.");
       };
     });
-    CLI::App* remove = reserve->add_subcommand("remove", "Remove the reserve code");
+    CLI::App* remove =
+        reserve->add_subcommand("remove", "Remove the reserve code");
     add_device_options(remove);
     remove->callback([=] {
       *run = [=] {
@@ -293,7 +305,8 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
     add_device_options(agent);
     agent->add_option("--interval", *interval, "Seconds between checks")
         ->check(CLI::Range(1, 86400));
-    agent->add_option("--ticks", *ticks, "Stop after this many checks (0: never)");
+    agent->add_option("--ticks", *ticks,
+                      "Stop after this many checks (0: never)");
     agent->callback([=] {
       *run = [=]() -> int {
         auto m = device->Manager();

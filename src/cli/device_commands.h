@@ -5,7 +5,6 @@
 #define LICENTIA_CLI_DEVICE_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 
 #include "cli/admin_commands.h"

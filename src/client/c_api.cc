@@ -8,8 +8,8 @@
 #include <string>
 
 #include "client/details_json.h"
-#include "licentia/licentia.h"
 #include "licentia/license_manager.h"
+#include "licentia/licentia.h"
 
 struct licentia_config {
   licentia::ClientConfig config;
@@ -51,8 +51,10 @@ static_assert(LICENTIA_ERR_NO_CURRENT_LICENSE ==
               static_cast<int>(ErrorCode::kNoCurrentLicense));
 static_assert(LICENTIA_ERR_RESERVE_ALREADY_SET ==
               static_cast<int>(ErrorCode::kReserveAlreadySet));
-static_assert(LICENTIA_ERR_NO_RESERVE == static_cast<int>(ErrorCode::kNoReserve));
-static_assert(LICENTIA_ERR_KEY_EXPIRED == static_cast<int>(ErrorCode::kKeyExpired));
+static_assert(LICENTIA_ERR_NO_RESERVE ==
+              static_cast<int>(ErrorCode::kNoReserve));
+static_assert(LICENTIA_ERR_KEY_EXPIRED ==
+              static_cast<int>(ErrorCode::kKeyExpired));
 static_assert(LICENTIA_ERR_UNAVAILABLE ==
               static_cast<int>(ErrorCode::kUnavailable));
 static_assert(LICENTIA_ERR_STATE_TAMPERED ==
@@ -106,7 +108,8 @@ bool ParseLong(const char* s, long& out) {
 extern "C" {
 
 const char* licentia_error_name(int code) {
-  if (code < 0 || code > static_cast<int>(licentia::ErrorCode::kClockRolledBack)) {
+  if (code < 0 ||
+      code > static_cast<int>(licentia::ErrorCode::kClockRolledBack)) {
     return "UNKNOWN";
   }
   // Names are string literals, so their data outlives every call.
@@ -176,22 +179,24 @@ void licentia_close(licentia_manager* m) { delete m; }
 
 int licentia_activate(licentia_manager* m, const char* code) {
   if (code == nullptr) return Misuse("code must not be NULL.");
-  return Call(m, [&](licentia::LicenseManager& lm) { return lm.Activate(code); });
+  return Call(m,
+              [&](licentia::LicenseManager& lm) { return lm.Activate(code); });
 }
 
 int licentia_add_reserve(licentia_manager* m, const char* code) {
   if (code == nullptr) return Misuse("code must not be NULL.");
-  return Call(m,
-              [&](licentia::LicenseManager& lm) { return lm.AddReserve(code); });
+  return Call(
+      m, [&](licentia::LicenseManager& lm) { return lm.AddReserve(code); });
 }
 
 int licentia_remove_reserve(licentia_manager* m) {
-  return Call(m, [](licentia::LicenseManager& lm) { return lm.RemoveReserve(); });
+  return Call(m,
+              [](licentia::LicenseManager& lm) { return lm.RemoveReserve(); });
 }
 
 int licentia_remove_license_key(licentia_manager* m) {
-  return Call(m,
-              [](licentia::LicenseManager& lm) { return lm.RemoveLicenseKey(); });
+  return Call(
+      m, [](licentia::LicenseManager& lm) { return lm.RemoveLicenseKey(); });
 }
 
 int licentia_sync(licentia_manager* m) {

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <mutex>
 
 #include "client/api_client.h"
@@ -175,7 +175,8 @@ struct LicenseManager::Impl {
     UnixSeconds local = clock->Now();
     clock_rolled_back = local + kClockTolerance < state.last_local_time;
     state.last_local_time = std::max(state.last_local_time, local);
-    state.trusted_time = std::max(state.trusted_time, local + state.clock_offset);
+    state.trusted_time =
+        std::max(state.trusted_time, local + state.clock_offset);
     return state.trusted_time;
   }
 

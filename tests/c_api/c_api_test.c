@@ -91,7 +91,8 @@ static void online_checks(const char* server, const char* key,
   EXPECT(licentia_check(m) == LICENTIA_OK);
   EXPECT(licentia_details_json(m, &json) == LICENTIA_OK);
   EXPECT(json != NULL && strstr(json, reserve + 18) != NULL);
-  EXPECT(json != NULL && strstr(json, "\"reserve\":{\"state\":\"none\"") != NULL);
+  EXPECT(json != NULL &&
+         strstr(json, "\"reserve\":{\"state\":\"none\"") != NULL);
   licentia_free_string(json);
   EXPECT(licentia_remove_reserve(m) == LICENTIA_ERR_NO_RESERVE);
   EXPECT(licentia_tick(m) == LICENTIA_OK);
@@ -102,9 +103,9 @@ int main(void) {
   const char* server = getenv("LICENTIA_TEST_SERVER");
   offline_checks();
   if (server != NULL) {
-    online_checks(server, getenv("LICENTIA_TEST_KEY"),
-                  getenv("LICENTIA_TEST_STATE_DIR"), getenv("LICENTIA_TEST_CODE"),
-                  getenv("LICENTIA_TEST_RESERVE"));
+    online_checks(
+        server, getenv("LICENTIA_TEST_KEY"), getenv("LICENTIA_TEST_STATE_DIR"),
+        getenv("LICENTIA_TEST_CODE"), getenv("LICENTIA_TEST_RESERVE"));
   }
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

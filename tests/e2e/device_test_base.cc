@@ -59,7 +59,8 @@ void DeviceTestBase::Advance(int days, std::int64_t seconds) {
 }
 
 IssuedCode DeviceTestBase::NewCode(int term_days, int max_devices,
-                                const std::string& type, json::object extra) {
+                                   const std::string& type,
+                                   json::object extra) {
   json::object terms{{"product", "photo"},
                      {"term_days", term_days},
                      {"max_devices", max_devices},
@@ -69,10 +70,10 @@ IssuedCode DeviceTestBase::NewCode(int term_days, int max_devices,
 }
 
 void DeviceTestBase::Block(const IssuedCode& c) {
-  ASSERT_TRUE(
-      AdminCall("POST", "/v1/admin/codes/" + std::to_string(c.id) + "/block",
-                json::object{{"reason", "refund"}})
-          .ok());
+  ASSERT_TRUE(AdminCall("POST",
+                        "/v1/admin/codes/" + std::to_string(c.id) + "/block",
+                        json::object{{"reason", "refund"}})
+                  .ok());
 }
 
 void DeviceTestBase::Unblock(const IssuedCode& c) {

@@ -35,8 +35,7 @@ class DeviceTestBase : public ApiTestBase {
   std::int64_t Now() const { return device_clock_->Now(); }
 
   IssuedCode NewCode(int term_days, int max_devices = 1,
-                  const std::string& type = "term",
-                  json::object extra = {});
+                     const std::string& type = "term", json::object extra = {});
   void Block(const IssuedCode& c);
   void Unblock(const IssuedCode& c);
 
@@ -49,10 +48,10 @@ class DeviceTestBase : public ApiTestBase {
   std::map<std::string, std::unique_ptr<LicenseManager>> devices_;
 };
 
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    ::licentia::Status _s = (expr);                         \
-    ASSERT_TRUE(_s.ok()) << _s.ToString();                  \
+#define ASSERT_OK(expr)                    \
+  do {                                     \
+    ::licentia::Status _s = (expr);        \
+    ASSERT_TRUE(_s.ok()) << _s.ToString(); \
   } while (0)
 
 #define EXPECT_CODE(expr, code_name)                                \

@@ -49,7 +49,8 @@ TEST_F(ReserveRolloverTest, CheckItselfSwitchesWithNoGap) {
   EXPECT_EQ(dev.Details().masked_code, Masked(reserve));
 }
 
-TEST_F(ReserveRolloverTest, ExpiryCountsFromTheReservesFirstActivationElsewhere) {
+TEST_F(ReserveRolloverTest,
+       ExpiryCountsFromTheReservesFirstActivationElsewhere) {
   IssuedCode current = NewCode(90);
   IssuedCode reserve = NewCode(365, 3);
   // Another device started the reserve code's term months earlier.
@@ -70,7 +71,8 @@ TEST_F(ReserveRolloverTest, ExpiryCountsFromTheReservesFirstActivationElsewhere)
 TEST_F(ReserveRolloverTest, OnlyDevicesThatAddedTheReserveRollOver) {
   IssuedCode current = NewCode(30, 3);
   IssuedCode reserve = NewCode(365, 3);
-  for (const char* d : {"a", "b", "c"}) ASSERT_OK(Device(d).Activate(current.code));
+  for (const char* d : {"a", "b", "c"})
+    ASSERT_OK(Device(d).Activate(current.code));
   ASSERT_OK(Device("a").AddReserve(reserve.code));
   ASSERT_OK(Device("b").AddReserve(reserve.code));
   Advance(31);
@@ -97,15 +99,15 @@ TEST_F(ReserveRolloverTest, EveryCannotAddCaseHasItsOwnError) {
   EXPECT_CODE(dev.AddReserve("AAAAA-AAAAA-AAAAA-AAAAA"), "INVALID_CODE_FORMAT");
   EXPECT_CODE(dev.AddReserve(NewCode(365, 1, "subscription").code),
               "RESERVE_IS_SUBSCRIPTION");
-  EXPECT_CODE(dev.AddReserve(NewCode(365, 1, "trial").code), "RESERVE_IS_TRIAL");
+  EXPECT_CODE(dev.AddReserve(NewCode(365, 1, "trial").code),
+              "RESERVE_IS_TRIAL");
   EXPECT_CODE(dev.AddReserve(current.code), "RESERVE_IS_CURRENT_CODE");
   IssuedCode blocked = NewCode(365);
   Block(blocked);
   EXPECT_CODE(dev.AddReserve(blocked.code), "CODE_BLOCKED");
   auto video = Issue({{"product", "video"}, {"term_days", 365}});
   EXPECT_CODE(dev.AddReserve(video.code), "WRONG_PRODUCT");
-  IssuedCode late = NewCode(365, 1, "term",
-                            {{"activate_by", kStart + 86400}});
+  IssuedCode late = NewCode(365, 1, "term", {{"activate_by", kStart + 86400}});
   IssuedCode earlier = NewCode(20, 2);
   ASSERT_OK(Device("other").Activate(earlier.code));
   Advance(2);
@@ -228,7 +230,8 @@ TEST_F(ReserveRolloverTest, ServerDownAtExpiryRetriesWithBackoffUntilItIsBack) {
   EXPECT_EQ(dev.Details().reserve.state, ReserveState::kNone);
 }
 
-TEST_F(ReserveRolloverTest, BlockedCurrentCodeShowsBlockedAndActivateNowSwitches) {
+TEST_F(ReserveRolloverTest,
+       BlockedCurrentCodeShowsBlockedAndActivateNowSwitches) {
   IssuedCode current = NewCode(365);
   IssuedCode reserve = NewCode(365);
   LicenseManager& dev = Device("laptop");
@@ -281,7 +284,8 @@ TEST_F(ReserveRolloverTest, TamperedStateFileIsCaughtAndNeverTrusted) {
   auto reopened = Reopen("laptop");
   ASSERT_FALSE(reopened.ok());
   EXPECT_EQ(reopened.status().code(), ErrorCode::kStateTampered);
-  EXPECT_TRUE(std::filesystem::exists(StateFile("laptop").string() + ".corrupt"));
+  EXPECT_TRUE(
+      std::filesystem::exists(StateFile("laptop").string() + ".corrupt"));
   // Afterwards the device starts without a license, and can activate again.
   auto fresh = Reopen("laptop");
   ASSERT_TRUE(fresh.ok());

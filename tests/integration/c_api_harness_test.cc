@@ -11,12 +11,12 @@ TEST_F(CApiTest, PlainCProgramPassesAgainstARealServer) {
   IssuedCode code = Issue({{"product", "photo"}, {"term_days", 30}});
   IssuedCode reserve = Issue({{"product", "photo"}, {"term_days", 365}});
   std::string state = (server_->data_dir().parent_path() / "c-state").string();
-  auto r = RunCommand({C_API_TEST_PATH},
-                      {"LICENTIA_TEST_SERVER=" + server_->url(),
-                       "LICENTIA_TEST_KEY=" + server_->public_key_hex(),
-                       "LICENTIA_TEST_STATE_DIR=" + state,
-                       "LICENTIA_TEST_CODE=" + code.code,
-                       "LICENTIA_TEST_RESERVE=" + reserve.code});
+  auto r = RunCommand(
+      {C_API_TEST_PATH},
+      {"LICENTIA_TEST_SERVER=" + server_->url(),
+       "LICENTIA_TEST_KEY=" + server_->public_key_hex(),
+       "LICENTIA_TEST_STATE_DIR=" + state, "LICENTIA_TEST_CODE=" + code.code,
+       "LICENTIA_TEST_RESERVE=" + reserve.code});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find(" 0 failed"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find(" 0 passed"), std::string::npos) << r.out;

@@ -1,0 +1,136 @@
+// The device commands of `licentia`, as an application's user or a script
+// would run them, against the real server.
+#include "cli/exit_codes.h"
+#include "integration/api_test_base.h"
+
+namespace licentia::testing {
+namespace {
+
+class CliDeviceTest : public ApiTestBase {
+ protected:
+  void SetUp() override {
+    ApiTestBase::SetUp();
+    CreateProduct("photo");
+  }
+  std::vector<std::string> Env(const std::string& device = "dev1") {
+    return {"LICENTIA_SERVER=" + server_->url(),
+            "LICENTIA_PRODUCT=photo",
+            "LICENTIA_APP_VERSION=22.0",
+            "LICENTIA_STATE_DIR=" +
+                (server_->data_dir().parent_path() / device).string(),
+            "LICENTIA_PUBLIC_KEY=" + server_->public_key_hex(),
+            "LICENTIA_FINGERPRINT=" + device,
+            "LICENTIA_DEVICE_TIME=" + std::to_string(device_now_)};
+  }
+  // Time passes on both sides: the server's test clock and the device's.
+  void Advance(int days) {
+    AdvanceDays(days);
+    device_now_ += days * std::int64_t{86400};
+  }
+  std::int64_t device_now_ = 1800000000;
+  CommandResult Cli(std::vector<std::string> args,
+                    const std::string& device = "dev1") {
+    args.insert(args.begin(), LicentiaCliPath());
+    return RunCommand(args, Env(device));
+  }
+  json::value Json(std::vector<std::string> args,
+                   const std::string& device = "dev1") {
+    args.insert(args.begin(), "--json");
+    auto r = Cli(args, device);
+    boost::system::error_code ec;
+    auto v = json::parse(r.out, ec);
+    EXPECT_FALSE(ec) << r.out;
+    return v;
+  }
+};
+
+TEST_F(CliDeviceTest, ActivateReserveDetailsAndRollover) {
+  IssuedCode current = Issue({{"product", "photo"}, {"term_days", 30}});
+  IssuedCode reserve = Issue({{"product", "photo"}, {"term_days", 365}});
+  EXPECT_EQ(Cli({"check"}).exit_code, cli::kExitNotLicensed);
+  auto activated = Json({"activate", current.code});
+  EXPECT_TRUE(activated.at("ok").as_bool());
+  EXPECT_EQ(activated.at("details").at("state").as_string(), "active");
+  EXPECT_EQ(activated.at("details").at("days_left").as_int64(), 30);
+  EXPECT_EQ(Cli({"reserve", "add", reserve.code}).exit_code, 0);
+
+  auto human = Cli({"details"});
+  EXPECT_NE(human.out.find("Status            Active"), std::string::npos)
+      << human.out;
+  EXPECT_NE(human.out.find("waiting: activates when the current license ends"),
+            std::string::npos)
+      << human.out;
+  EXPECT_EQ(human.out.find(current.code), std::string::npos)
+      << "the code must be shown masked";
+
+  Advance(31);
+  auto synced = Json({"sync"});
+  EXPECT_EQ(synced.at("details").at("masked_code").as_string(),
+            "*****-*****-*****-" + reserve.code.substr(18));
+  EXPECT_EQ(synced.at("details").at("reserve").at("state").as_string(), "none");
+  EXPECT_EQ(Cli({"check"}).exit_code, 0);
+}
+
+TEST_F(CliDeviceTest, RefusalsHaveCodesAndExitCodes) {
+  IssuedCode current = Issue({{"product", "photo"}, {"term_days", 30}});
+  auto bad = Json({"activate", "AAAAA-AAAAA-AAAAA-AAAAA"});
+  EXPECT_FALSE(bad.at("ok").as_bool());
+  EXPECT_EQ(bad.at("error").at("code").as_string(), "INVALID_CODE_FORMAT");
+  EXPECT_EQ(Cli({"activate", "AAAAA-AAAAA-AAAAA-AAAAA"}).exit_code,
+            cli::kExitInvalidInput);
+  EXPECT_EQ(Cli({"reserve", "add", current.code}).exit_code,
+            cli::kExitNotLicensed);  // no current license yet
+  EXPECT_EQ(Cli({"activate", current.code}).exit_code, 0);
+  EXPECT_EQ(Cli({"reserve", "add", current.code}).exit_code, cli::kExitRefused);
+  EXPECT_EQ(Cli({"reserve", "remove"}).exit_code, cli::kExitNotFound);
+  EXPECT_EQ(Cli({"try-again"}).exit_code, cli::kExitInvalidInput);
+  IssuedCode one_seat = Issue({{"product", "photo"}, {"max_devices", 1}});
+  EXPECT_EQ(Cli({"activate", one_seat.code}, "dev2").exit_code, 0);
+  EXPECT_EQ(Cli({"activate", one_seat.code}, "dev3").exit_code,
+            cli::kExitRefused);
+}
+
+TEST_F(CliDeviceTest, BlockedThenActivateNow) {
+  IssuedCode current = Issue({{"product", "photo"}});
+  IssuedCode reserve = Issue({{"product", "photo"}});
+  ASSERT_EQ(Cli({"activate", current.code}).exit_code, 0);
+  ASSERT_EQ(Cli({"reserve", "add", reserve.code}).exit_code, 0);
+  ASSERT_TRUE(AdminCall("POST", "/v1/admin/codes/" + std::to_string(current.id) +
+                                    "/block")
+                  .ok());
+  auto synced = Json({"sync"});
+  EXPECT_EQ(synced.at("details").at("state").as_string(), "blocked");
+  auto details = Cli({"details"});
+  EXPECT_NE(details.out.find("Activate now"), std::string::npos) << details.out;
+  EXPECT_EQ(Cli({"check"}).exit_code, cli::kExitRefused);
+  EXPECT_EQ(Cli({"activate-now"}).exit_code, 0);
+  EXPECT_EQ(Cli({"check"}).exit_code, 0);
+}
+
+TEST_F(CliDeviceTest, AgentRollsOverWhenDue) {
+  IssuedCode current = Issue({{"product", "photo"}, {"term_days", 10}});
+  IssuedCode reserve = Issue({{"product", "photo"}, {"term_days", 365}});
+  ASSERT_EQ(Cli({"activate", current.code}).exit_code, 0);
+  ASSERT_EQ(Cli({"reserve", "add", reserve.code}).exit_code, 0);
+  Advance(11);
+  auto agent = Cli({"agent", "--ticks", "1"});
+  EXPECT_EQ(agent.exit_code, 0);
+  auto line = json::parse(agent.out);
+  EXPECT_EQ(line.at("state").as_string(), "active");
+  EXPECT_EQ(line.at("result").as_string(), "OK");
+  EXPECT_EQ(Json({"details"}).at("details").at("masked_code").as_string(),
+            "*****-*****-*****-" + reserve.code.substr(18));
+}
+
+TEST(DemoTest, TellsTheWholeStory) {
+  auto r = RunCommand({"/bin/bash", DEMO_SCRIPT_PATH},
+                      {std::string("LICENTIAD=") + LicentiadPath(),
+                       std::string("LICENTIA=") + LicentiaCliPath()});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("The reserve code was added."), std::string::npos);
+  EXPECT_NE(r.out.find("Licensed."), std::string::npos);
+  EXPECT_NE(r.out.find("reserve.activated"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace licentia::testing
