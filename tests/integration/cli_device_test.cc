@@ -95,8 +95,8 @@ TEST_F(CliDeviceTest, BlockedThenActivateNow) {
   IssuedCode reserve = Issue({{"product", "photo"}});
   ASSERT_EQ(Cli({"activate", current.code}).exit_code, 0);
   ASSERT_EQ(Cli({"reserve", "add", reserve.code}).exit_code, 0);
-  ASSERT_TRUE(AdminCall("POST", "/v1/admin/codes/" + std::to_string(current.id) +
-                                    "/block")
+  ASSERT_TRUE(AdminCall("POST", "/v1/admin/codes/" +
+                                    std::to_string(current.id) + "/block")
                   .ok());
   auto synced = Json({"sync"});
   EXPECT_EQ(synced.at("details").at("state").as_string(), "blocked");
