@@ -342,7 +342,6 @@ struct LicenseManager::Impl {
     std::string_view server_state = Str(*reply, "state");
     state.blocked = server_state == "blocked";
     const auto* lic = reply->as_object().if_contains("license");
-    std::optional<UnixSeconds> key_until = state.current.expires_at;
     if (lic && lic->is_object()) {
       std::string code = state.current.code;
       ReadCodeInfo(*lic, state.current);
@@ -350,16 +349,6 @@ struct LicenseManager::Impl {
       state.blocked_reason = std::string(Str(*lic, "blocked_reason"));
     }
     state.last_error.reset();
-    // A later expiry on the server (a renewal) needs a key that says so:
-    // re-activating the same seat is idempotent and returns a fresh key.
-    if (!state.blocked && state.current.expires_at && key_until &&
-        *state.current.expires_at > *key_until) {
-      Status refreshed = ActivateCode(state.current.code);
-      if (!refreshed.ok()) {
-        state.current.expires_at = key_until;  // keep what the key proves
-        state.last_error = Report(refreshed, Now());
-      }
-    }
     return DoDueWork();
   }
 };

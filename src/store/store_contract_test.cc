@@ -25,6 +25,8 @@ std::vector<Backend> Backends() {
            }}};
 }
 
+void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
+
 class StoreContractTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
