@@ -42,18 +42,7 @@ std::string Percent(std::string_view s) {
   return out;
 }
 
-int Report(const Status& st, bool as_json) {
-  if (as_json) {
-    std::cout << json::serialize(json::object{
-                     {"error", json::object{{"code", ErrorCodeName(st.code())},
-                                            {"message", st.message()}}}})
-              << "\n";
-  } else {
-    std::cerr << "error: " << st.message() << " [" << ErrorCodeName(st.code())
-              << "]\n";
-  }
-  return ExitCodeFor(st);
-}
+int Report(const Status& st, bool as_json) { return ReportError(st, as_json); }
 
 class Admin {
  public:

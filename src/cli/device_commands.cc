@@ -172,19 +172,11 @@ class Device {
   }
 
   int Report(const Status& st, LicenseManager* m) {
-    if (g_.json) {
-      json::object out{
-          {"ok", false},
-          {"error", json::object{{"code", ErrorCodeName(st.code())},
-                                 {"message", st.message()}}}};
-      if (m) out["details"] = client::DetailsToJson(m->Details());
-      std::cout << json::serialize(out) << "\n";
-    } else {
-      std::cerr << "error: " << st.message() << " [" << ErrorCodeName(st.code())
-                << "]\n";
-      if (m) PrintDetails(m->Details());
-    }
-    return ExitCodeFor(st);
+    json::object extra{{"ok", false}};
+    if (m && g_.json) extra["details"] = client::DetailsToJson(m->Details());
+    int rc = ReportError(st, g_.json, std::move(extra));
+    if (m && !g_.json) PrintDetails(m->Details());
+    return rc;
   }
 
   GlobalOptions& g_;

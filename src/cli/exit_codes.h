@@ -3,6 +3,8 @@
 #ifndef LICENTIA_CLI_EXIT_CODES_H_
 #define LICENTIA_CLI_EXIT_CODES_H_
 
+#include <boost/json/object.hpp>
+
 #include "core/status.h"
 
 namespace licentia::cli {
@@ -21,6 +23,12 @@ enum ExitCode : int {
 };
 
 int ExitCodeFor(const Status& status);
+
+// Reports a failure: {"error":{"code","message"}} on stdout (merged into
+// `extra`) when `as_json`, otherwise "error: <sentence> [CODE]" on stderr.
+// Returns ExitCodeFor(status).
+int ReportError(const Status& status, bool as_json,
+                boost::json::object extra = {});
 
 }  // namespace licentia::cli
 
