@@ -118,7 +118,10 @@ void PrintDetails(const LicenseDetails& d) {
 
 class Device {
  public:
-  Device(GlobalOptions& g, DeviceOptions& o) : g_(g), o_(o) {}
+  // Shares ownership of the options: CLI11 writes into them while parsing
+  // and the command reads them afterwards.
+  Device(GlobalOptions& g, std::shared_ptr<DeviceOptions> o)
+      : g_(g), opts_(std::move(o)), o_(*opts_) {}
 
   Result<LicenseManager*> Manager() {
     if (manager_) return manager_.get();
@@ -180,6 +183,7 @@ class Device {
   }
 
   GlobalOptions& g_;
+  std::shared_ptr<DeviceOptions> opts_;
   DeviceOptions& o_;
 
  private:
@@ -192,7 +196,7 @@ volatile std::sig_atomic_t stop_agent = 0;
 
 std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
   auto opts = std::make_shared<DeviceOptions>();
-  auto device = std::make_shared<Device>(global, *opts);
+  auto device = std::make_shared<Device>(global, opts);
   auto run = std::make_shared<std::function<int()>>();
 
   auto add_device_options = [opts](CLI::App* cmd) {
