@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
   libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  libbenchmark-dev wrk curl python3 sqlite3 clang-format
+  libbenchmark-dev wrk curl python3 sqlite3 clang-format postgresql
 )
 
 missing=()

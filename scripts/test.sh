@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Licentia needs, builds it and runs every test: formatting,
-# the optimised build's unit and integration tests, then the same tests
-# under AddressSanitizer + UndefinedBehaviorSanitizer.
+# the optimised build's unit, integration and end-to-end tests (the server
+# suites on SQLite and on a throwaway PostgreSQL cluster), then the same
+# tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,6 +11,15 @@ export CCACHE_BASEDIR="$PWD"
 
 echo "== clang-format"
 scripts/check-format.sh
+
+# A throwaway PostgreSQL cluster for the suites that also run on PostgreSQL;
+# always stopped, whatever happens.
+pg_dir=$(mktemp -d /tmp/licentia-pg.XXXXXX)
+chmod 755 "$pg_dir"
+trap 'scripts/pg-cluster.sh stop "$pg_dir/cluster"; rm -rf "$pg_dir"' EXIT
+LICENTIA_TEST_POSTGRES_URL=$(scripts/pg-cluster.sh start "$pg_dir/cluster")
+export LICENTIA_TEST_POSTGRES_URL
+echo "== PostgreSQL test cluster at $LICENTIA_TEST_POSTGRES_URL"
 
 echo "== release build and tests"
 cmake --preset release >/dev/null

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -16,13 +17,19 @@ Status Store::Write(const TransactionFn& fn) {
 }
 
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    postgres::PgOptions options;
+    options.url = std::string(url);
+    return postgres::OpenPgStore(options);
+  }
   std::string_view path = url;
   if (url.starts_with("sqlite://")) {
     path = url.substr(std::string_view("sqlite://").size());
   } else if (url.find("://") != std::string_view::npos) {
     return Status(ErrorCode::kInvalidRequest,
                   fmt::format("Unsupported database URL '{}'; use "
-                              "sqlite:///path/to/file.db.",
+                              "sqlite:///path/to/file.db or "
+                              "postgresql://user@host/db.",
                               url.substr(0, url.find("://") + 3)));
   }
   if (path.empty()) {

@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -19,10 +23,34 @@ struct Backend {
   std::function<Result<std::unique_ptr<Store>>(const std::string& dir)> open;
 };
 
+// Each test gets a fresh store: a new SQLite file, or a new PostgreSQL
+// database in the cluster scripts/test.sh starts (LICENTIA_TEST_POSTGRES_URL).
 std::vector<Backend> Backends() {
-  return {{"sqlite", [](const std::string& dir) {
-             return sqlite::OpenSqliteStore({.path = dir + "/test.db"});
-           }}};
+  std::vector<Backend> out = {{"sqlite", [](const std::string& dir) {
+                                 return sqlite::OpenSqliteStore(
+                                     {.path = dir + "/test.db"});
+                               }}};
+  const char* pg = std::getenv("LICENTIA_TEST_POSTGRES_URL");
+  if (pg != nullptr && *pg != '\0') {
+    out.push_back({"postgres", [base = std::string(pg)](const std::string& dir) {
+                     // One database per test directory, created on first use.
+                     std::string name = "contract_" +
+                                        std::to_string(std::hash<std::string>{}(dir) % 1000000000);
+                     auto url = base + "/" + name;
+                     if (!std::filesystem::exists(dir + "/.pg")) {
+                       auto admin = postgres::PgConnection::Connect(base + "/postgres");
+                       if (!admin.ok()) {
+                         return Result<std::unique_ptr<Store>>(admin.status());
+                       }
+                       (void)(*admin)->Exec("DROP DATABASE IF EXISTS " + name);
+                       Status st = (*admin)->Exec("CREATE DATABASE " + name);
+                       if (!st.ok()) return Result<std::unique_ptr<Store>>(st);
+                       std::ofstream(dir + "/.pg") << name;
+                     }
+                     return postgres::OpenPgStore({.url = url, .pool_size = 4});
+                   }});
+  }
+  return out;
 }
 
 void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }

@@ -6,6 +6,7 @@
 #include "core/crypto.h"
 #include "core/license_key.h"
 #include "integration/api_test_base.h"
+#include "integration/test_database.h"
 
 namespace licentia::testing {
 namespace {
@@ -286,12 +287,16 @@ TEST_F(ActivationTest, CodesAreStoredOnlyAsKeyedHashes) {
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(json::serialize(*list).find(c.code.substr(0, 5)),
             std::string::npos);
-  // And the database file never contains the plaintext.
+  // And the database never contains the plaintext.
   ASSERT_EQ(server_->Stop(), 0);
   std::string db;
-  for (auto suffix : {"licentia.db", "licentia.db-wal"}) {
-    std::ifstream in(server_->data_dir() / suffix, std::ios::binary);
-    db += std::string(std::istreambuf_iterator<char>(in), {});
+  if (server_->database_url().empty()) {
+    for (auto suffix : {"licentia.db", "licentia.db-wal"}) {
+      std::ifstream in(server_->data_dir() / suffix, std::ios::binary);
+      db += std::string(std::istreambuf_iterator<char>(in), {});
+    }
+  } else {
+    db = RunCommand({PgDumpPath(), "--data-only", server_->database_url()}).out;
   }
   ASSERT_FALSE(db.empty());
   std::string canonical = c.code;

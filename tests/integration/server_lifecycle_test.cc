@@ -23,7 +23,8 @@ TEST(ServerLifecycleTest, FirstStartCreatesDataDirKeysAndOneAdminToken) {
     ASSERT_EQ(::stat((server.data_dir() / f).c_str(), &st), 0) << f;
     EXPECT_EQ(st.st_mode & 0777, 0600) << f;
   }
-  EXPECT_TRUE(fs::exists(server.data_dir() / "licentia.db"));
+  EXPECT_EQ(fs::exists(server.data_dir() / "licentia.db"),
+            server.database_url().empty());
   EXPECT_TRUE(fs::exists(server.data_dir() / "signing.pub"));
   std::string token = server.admin_token();
   EXPECT_EQ(server.Stop(), 0);
@@ -162,8 +163,12 @@ TEST(ServerLifecycleTest, CreateAdminTokenAddsAWorkingToken) {
   server.Start();
   fs::path data = server.data_dir();
   EXPECT_EQ(server.Stop(), 0);
-  auto r = RunCommand(
-      {LicentiadPath(), "--data-dir", data.string(), "--create-admin-token"});
+  std::vector<std::string> args = {LicentiadPath(), "--data-dir",
+                                   data.string(), "--create-admin-token"};
+  if (!server.database_url().empty()) {
+    args.insert(args.end(), {"--database", server.database_url()});
+  }
+  auto r = RunCommand(args);
   ASSERT_EQ(r.exit_code, 0);
   auto pos = r.out.find("lta_");
   ASSERT_NE(pos, std::string::npos);

@@ -1,5 +1,7 @@
 #include "integration/server_process.h"
 
+#include "integration/test_database.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -37,6 +39,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args,
   fs::create_directories(root_);
   owns_root_ = true;
   data_dir_ = data_dir.empty() ? root_ / "data" : data_dir;
+  if (UsePostgres()) database_url_ = NewPostgresDatabase();
   log_ = root_ / "licentiad.log";
 }
 
@@ -62,6 +65,10 @@ void ServerProcess::Start() {
                                    "--test-clock",
                                    "--test-clock-start",
                                    std::to_string(clock_start_)};
+  if (!database_url_.empty()) {
+    args.push_back("--database");
+    args.push_back(database_url_);
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_ = ::fork();
   ASSERT_GE(pid_, 0);

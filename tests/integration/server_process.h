@@ -55,6 +55,12 @@ class ServerProcess {
   int port_ = 0;
   std::int64_t clock_start_ = 1800000000;
   std::string admin_token_;
+  std::string database_url_;  // "" = the SQLite file in the data directory
+
+ public:
+  const std::string& database_url() const { return database_url_; }
+  // Points this server at an existing database (several instances).
+  void set_database_url(std::string url) { database_url_ = std::move(url); }
 };
 
 // Paths of the built binaries (set by CMake).

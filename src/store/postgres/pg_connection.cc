@@ -1,0 +1,134 @@
+#include "store/postgres/pg_connection.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "core/crypto.h"
+
+namespace licentia::store::postgres {
+
+void Params::Push(std::optional<std::string> v) {
+  values_.push_back(std::move(v));
+  // Re-point everything: push_back may have moved the strings.
+  pointers_.clear();
+  for (const auto& s : values_) pointers_.push_back(s ? s->c_str() : nullptr);
+}
+
+Params& Params::Add(std::int64_t v) {
+  Push(std::to_string(v));
+  return *this;
+}
+Params& Params::Add(std::string_view v) {
+  Push(std::string(v));
+  return *this;
+}
+Params& Params::Add(std::span<const std::uint8_t> bytes) {
+  Push("\\x" + crypto::ToHex(bytes));
+  return *this;
+}
+Params& Params::Add(std::optional<std::int64_t> v) {
+  if (v) return Add(*v);
+  return AddNull();
+}
+Params& Params::AddBool(bool v) {
+  Push(std::string(v ? "true" : "false"));
+  return *this;
+}
+Params& Params::AddNull() {
+  Push(std::nullopt);
+  return *this;
+}
+
+std::string Rows::Text(int row, int col) const {
+  return std::string(PQgetvalue(r_.get(), row, col),
+                     PQgetlength(r_.get(), row, col));
+}
+
+std::int64_t Rows::Int(int row, int col) const {
+  std::int64_t v = 0;
+  const char* s = PQgetvalue(r_.get(), row, col);
+  std::from_chars(s, s + PQgetlength(r_.get(), row, col), v);
+  return v;
+}
+
+std::optional<std::int64_t> Rows::OptInt(int row, int col) const {
+  if (IsNull(row, col)) return std::nullopt;
+  return Int(row, col);
+}
+
+bool Rows::Bool(int row, int col) const {
+  return PQgetvalue(r_.get(), row, col)[0] == 't';
+}
+
+std::vector<std::uint8_t> Rows::Bytes(int row, int col) const {
+  std::string_view s(PQgetvalue(r_.get(), row, col),
+                     PQgetlength(r_.get(), row, col));
+  if (s.starts_with("\\x")) s.remove_prefix(2);
+  auto b = crypto::FromHex(s);
+  return b ? *b : std::vector<std::uint8_t>{};
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
+    const std::string& url) {
+  PGconn* c = PQconnectdb(url.c_str());
+  std::unique_ptr<PgConnection> conn(new PgConnection(c));
+  if (c == nullptr || PQstatus(c) != CONNECTION_OK) {
+    std::string why = c ? PQerrorMessage(c) : "out of memory";
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
+      why.pop_back();
+    }
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("Cannot connect to PostgreSQL: {}", why));
+  }
+  // Quiet notices (e.g. "relation already exists, skipping").
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  return conn;
+}
+
+Status PgConnection::Check(PGresult* r, std::string_view what) {
+  ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+    last_sqlstate_.clear();
+    return Status::Ok();
+  }
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  last_sqlstate_ = state ? state : "";
+  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_.get());
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (broken() || last_sqlstate_.starts_with("08") || last_sqlstate_ == "57P01") {
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("The database is unavailable ({}).", msg));
+  }
+  if (last_sqlstate_ == "23505") {
+    return Status(ErrorCode::kConflict, fmt::format("{}: {}", what, msg));
+  }
+  if (last_sqlstate_ == "40001" || last_sqlstate_ == "40P01") {
+    return Status(ErrorCode::kUnavailable,
+                  "The transaction conflicted with another; it is retried.");
+  }
+  return Status(ErrorCode::kInternal,
+                fmt::format("Database error ({}: {}).", what, msg));
+}
+
+Result<Rows> PgConnection::Query(const char* sql, const Params& params) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = fmt::format("s{}", prepared_.size());
+    PgResultPtr prep(PQprepare(conn_.get(), name.c_str(), sql, 0, nullptr));
+    LICENTIA_RETURN_IF_ERROR(Check(prep.get(), "prepare"));
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  PgResultPtr r(PQexecPrepared(conn_.get(), it->second.c_str(), params.size(),
+                               params.values(), nullptr, nullptr, 0));
+  LICENTIA_RETURN_IF_ERROR(Check(r.get(), std::string_view(sql).substr(0, 40)));
+  return Rows(std::move(r));
+}
+
+Status PgConnection::Exec(std::string_view sql) {
+  std::string s(sql);
+  PgResultPtr r(PQexec(conn_.get(), s.c_str()));
+  return Check(r.get(), sql.substr(0, 40));
+}
+
+}  // namespace licentia::store::postgres

@@ -1,0 +1,101 @@
+// RAII for libpq: a connection that prepares each statement once, and
+// results that free themselves. Not thread-safe: one thread uses a
+// connection at a time (the pool hands them out).
+#ifndef LICENTIA_STORE_POSTGRES_PG_CONNECTION_H_
+#define LICENTIA_STORE_POSTGRES_PG_CONNECTION_H_
+
+#include <libpq-fe.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+
+namespace licentia::store::postgres {
+
+struct PgConnCloser {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct PgResultClearer {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResultPtr = std::unique_ptr<PGresult, PgResultClearer>;
+
+// Statement parameters, all sent as text (the server infers their types).
+class Params {
+ public:
+  Params& Add(std::int64_t v);
+  Params& Add(std::string_view v);
+  Params& Add(std::span<const std::uint8_t> bytes);  // as bytea
+  Params& Add(std::optional<std::int64_t> v);
+  Params& AddBool(bool v);
+  Params& AddNull();
+
+  int size() const { return static_cast<int>(values_.size()); }
+  const char* const* values() const { return pointers_.data(); }
+
+ private:
+  void Push(std::optional<std::string> v);
+  std::vector<std::optional<std::string>> values_;
+  std::vector<const char*> pointers_;
+};
+
+// Rows of a result, read by column index.
+class Rows {
+ public:
+  explicit Rows(PgResultPtr r) : r_(std::move(r)) {}
+  int size() const { return PQntuples(r_.get()); }
+  bool IsNull(int row, int col) const { return PQgetisnull(r_.get(), row, col); }
+  std::string Text(int row, int col) const;
+  std::int64_t Int(int row, int col) const;
+  std::optional<std::int64_t> OptInt(int row, int col) const;
+  bool Bool(int row, int col) const;
+  // A bytea column (hex output format).
+  std::vector<std::uint8_t> Bytes(int row, int col) const;
+  template <size_t N>
+  std::array<std::uint8_t, N> FixedBytes(int row, int col) const {
+    std::array<std::uint8_t, N> out{};
+    auto b = Bytes(row, col);
+    if (b.size() == N) std::copy(b.begin(), b.end(), out.begin());
+    return out;
+  }
+
+ private:
+  PgResultPtr r_;
+};
+
+class PgConnection {
+ public:
+  // kUnavailable (with libpq's reason) if the server cannot be reached.
+  static Result<std::unique_ptr<PgConnection>> Connect(const std::string& url);
+
+  // Runs `sql` (a string literal: its address keys the prepared-statement
+  // cache) with `params`. Errors: kConflict for unique violations,
+  // kUnavailable for a lost connection, kInternal otherwise; see
+  // last_sqlstate() for the exact SQLSTATE.
+  Result<Rows> Query(const char* sql, const Params& params = {});
+  // Runs commands without parameters (BEGIN, COMMIT, DDL).
+  Status Exec(std::string_view sql);
+
+  const std::string& last_sqlstate() const { return last_sqlstate_; }
+  // True once the connection is broken; the pool then replaces it.
+  bool broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }
+
+ private:
+  explicit PgConnection(PGconn* c) : conn_(c) {}
+  Status Check(PGresult* r, std::string_view what);
+  std::unique_ptr<PGconn, PgConnCloser> conn_;
+  std::unordered_map<const char*, std::string> prepared_;  // sql -> name
+  std::string last_sqlstate_;
+};
+
+}  // namespace licentia::store::postgres
+
+#endif  // LICENTIA_STORE_POSTGRES_PG_CONNECTION_H_
