@@ -32,23 +32,25 @@ std::vector<Backend> Backends() {
                                }}};
   const char* pg = std::getenv("LICENTIA_TEST_POSTGRES_URL");
   if (pg != nullptr && *pg != '\0') {
-    out.push_back({"postgres", [base = std::string(pg)](const std::string& dir) {
-                     // One database per test directory, created on first use.
-                     std::string name = "contract_" +
-                                        std::to_string(std::hash<std::string>{}(dir) % 1000000000);
-                     auto url = base + "/" + name;
-                     if (!std::filesystem::exists(dir + "/.pg")) {
-                       auto admin = postgres::PgConnection::Connect(base + "/postgres");
-                       if (!admin.ok()) {
-                         return Result<std::unique_ptr<Store>>(admin.status());
-                       }
-                       (void)(*admin)->Exec("DROP DATABASE IF EXISTS " + name);
-                       Status st = (*admin)->Exec("CREATE DATABASE " + name);
-                       if (!st.ok()) return Result<std::unique_ptr<Store>>(st);
-                       std::ofstream(dir + "/.pg") << name;
-                     }
-                     return postgres::OpenPgStore({.url = url, .pool_size = 4});
-                   }});
+    out.push_back(
+        {"postgres", [base = std::string(pg)](const std::string& dir) {
+           // One database per test directory, created on first use.
+           std::string name =
+               "contract_" +
+               std::to_string(std::hash<std::string>{}(dir) % 1000000000);
+           auto url = base + "/" + name;
+           if (!std::filesystem::exists(dir + "/.pg")) {
+             auto admin = postgres::PgConnection::Connect(base + "/postgres");
+             if (!admin.ok()) {
+               return Result<std::unique_ptr<Store>>(admin.status());
+             }
+             (void)(*admin)->Exec("DROP DATABASE IF EXISTS " + name);
+             Status st = (*admin)->Exec("CREATE DATABASE " + name);
+             if (!st.ok()) return Result<std::unique_ptr<Store>>(st);
+             std::ofstream(dir + "/.pg") << name;
+           }
+           return postgres::OpenPgStore({.url = url, .pool_size = 4});
+         }});
   }
   return out;
 }

@@ -163,8 +163,8 @@ TEST(ServerLifecycleTest, CreateAdminTokenAddsAWorkingToken) {
   server.Start();
   fs::path data = server.data_dir();
   EXPECT_EQ(server.Stop(), 0);
-  std::vector<std::string> args = {LicentiadPath(), "--data-dir",
-                                   data.string(), "--create-admin-token"};
+  std::vector<std::string> args = {LicentiadPath(), "--data-dir", data.string(),
+                                   "--create-admin-token"};
   if (!server.database_url().empty()) {
     args.insert(args.end(), {"--database", server.database_url()});
   }

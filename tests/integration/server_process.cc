@@ -1,7 +1,5 @@
 #include "integration/server_process.h"
 
-#include "integration/test_database.h"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "integration/test_database.h"
 
 namespace licentia::testing {
 namespace fs = std::filesystem;

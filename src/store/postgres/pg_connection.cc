@@ -82,7 +82,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
                   fmt::format("Cannot connect to PostgreSQL: {}", why));
   }
   // Quiet notices (e.g. "relation already exists, skipping").
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -95,8 +96,10 @@ Status PgConnection::Check(PGresult* r, std::string_view what) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   last_sqlstate_ = state ? state : "";
   std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_.get());
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  if (broken() || last_sqlstate_.starts_with("08") || last_sqlstate_ == "57P01") {
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
+    msg.pop_back();
+  if (broken() || last_sqlstate_.starts_with("08") ||
+      last_sqlstate_ == "57P01") {
     return Status(ErrorCode::kUnavailable,
                   fmt::format("The database is unavailable ({}).", msg));
   }

@@ -52,7 +52,9 @@ class Rows {
  public:
   explicit Rows(PgResultPtr r) : r_(std::move(r)) {}
   int size() const { return PQntuples(r_.get()); }
-  bool IsNull(int row, int col) const { return PQgetisnull(r_.get(), row, col); }
+  bool IsNull(int row, int col) const {
+    return PQgetisnull(r_.get(), row, col);
+  }
   std::string Text(int row, int col) const;
   std::int64_t Int(int row, int col) const;
   std::optional<std::int64_t> OptInt(int row, int col) const;

@@ -133,10 +133,10 @@ std::vector<std::string> SplitLines(const std::string& s) {
 }
 
 #define LICENTIA_CODE_COLUMNS                                                \
-  "id, code_hash, code_tail, batch_id, product_id, edition, features, "     \
+  "id, code_hash, code_tail, batch_id, product_id, edition, features, "      \
   "max_devices, license_type, term_days, activate_by, compatible_versions, " \
-  "requires_account, created_at, first_activated_at, blocked, "             \
-  "blocked_reason, (SELECT COUNT(*) FROM activations a WHERE a.code_id = "  \
+  "requires_account, created_at, first_activated_at, blocked, "              \
+  "blocked_reason, (SELECT COUNT(*) FROM activations a WHERE a.code_id = "   \
   "codes.id AND a.deactivated_at IS NULL)"
 
 CodeRow ReadCode(const Rows& r, int i) {
@@ -162,7 +162,7 @@ CodeRow ReadCode(const Rows& r, int i) {
   return c;
 }
 
-#define LICENTIA_ACTIVATION_COLUMNS                                       \
+#define LICENTIA_ACTIVATION_COLUMNS                                      \
   "id, code_id, device_hash, device_name, os, app_version, token_hash, " \
   "activated_at, last_seen_at, deactivated_at, key_serial"
 
@@ -188,8 +188,9 @@ class PgTransaction final : public Transaction {
 
   Result<std::optional<ProductRow>> FindProduct(std::string_view id) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Rows r, c_.Query("SELECT id, name, created_at FROM products WHERE id = $1",
-                         Params().Add(id)));
+        Rows r,
+        c_.Query("SELECT id, name, created_at FROM products WHERE id = $1",
+                 Params().Add(id)));
     if (r.size() == 0) return std::optional<ProductRow>();
     ProductRow p{r.Text(0, 0), r.Text(0, 1), r.Int(0, 2), {}};
     LICENTIA_RETURN_IF_ERROR(LoadVersions(p));
@@ -198,7 +199,8 @@ class PgTransaction final : public Transaction {
 
   Result<std::vector<ProductRow>> ListProducts() override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Rows r, c_.Query("SELECT id, name, created_at FROM products ORDER BY id"));
+        Rows r,
+        c_.Query("SELECT id, name, created_at FROM products ORDER BY id"));
     std::vector<ProductRow> out;
     for (int i = 0; i < r.size(); ++i) {
       out.push_back({r.Text(i, 0), r.Text(i, 1), r.Int(i, 2), {}});
@@ -208,17 +210,20 @@ class PgTransaction final : public Transaction {
   }
 
   Status InsertProduct(const ProductRow& p) override {
-    return c_.Query("INSERT INTO products(id, name, created_at) VALUES ($1, $2, $3)",
-                    Params().Add(p.id).Add(p.name).Add(p.created_at))
+    return c_
+        .Query("INSERT INTO products(id, name, created_at) VALUES ($1, $2, $3)",
+               Params().Add(p.id).Add(p.name).Add(p.created_at))
         .status();
   }
 
   Status InsertProductVersion(std::string_view product_id,
                               std::string_view version,
                               UnixSeconds at) override {
-    return c_.Query("INSERT INTO product_versions(product_id, version, "
-                    "created_at) VALUES ($1, $2, $3)",
-                    Params().Add(product_id).Add(version).Add(at))
+    return c_
+        .Query(
+            "INSERT INTO product_versions(product_id, version, "
+            "created_at) VALUES ($1, $2, $3)",
+            Params().Add(product_id).Add(version).Add(at))
         .status();
   }
 
@@ -226,49 +231,54 @@ class PgTransaction final : public Transaction {
     LICENTIA_ASSIGN_OR_RETURN(
         Rows r, c_.Query("INSERT INTO batches(product_id, count, note, "
                          "created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                         Params().Add(b.product_id).Add(b.count).Add(b.note).Add(
-                             b.created_at)));
+                         Params()
+                             .Add(b.product_id)
+                             .Add(b.count)
+                             .Add(b.note)
+                             .Add(b.created_at)));
     return r.Int(0, 0);
   }
 
   Result<std::int64_t> InsertCode(const CodeRow& c) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Rows r,
-        c_.Query("INSERT INTO codes(code_hash, code_tail, batch_id, product_id, "
-                 "edition, features, max_devices, license_type, term_days, "
-                 "activate_by, compatible_versions, requires_account, "
-                 "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                 "$11, $12, $13) RETURNING id",
-                 Params()
-                     .Add(c.code_hash)
-                     .Add(c.code_tail)
-                     .Add(c.batch_id)
-                     .Add(c.terms.product)
-                     .Add(c.terms.edition)
-                     .Add(JoinLines(c.terms.features))
-                     .Add(std::int64_t{c.terms.max_devices})
-                     .Add(LicenseTypeName(c.terms.type))
-                     .Add(std::int64_t{c.terms.term_days})
-                     .Add(c.terms.activate_by)
-                     .Add(c.terms.compatible_versions)
-                     .AddBool(c.terms.requires_account)
-                     .Add(c.created_at)));
+        c_.Query(
+            "INSERT INTO codes(code_hash, code_tail, batch_id, product_id, "
+            "edition, features, max_devices, license_type, term_days, "
+            "activate_by, compatible_versions, requires_account, "
+            "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+            "$11, $12, $13) RETURNING id",
+            Params()
+                .Add(c.code_hash)
+                .Add(c.code_tail)
+                .Add(c.batch_id)
+                .Add(c.terms.product)
+                .Add(c.terms.edition)
+                .Add(JoinLines(c.terms.features))
+                .Add(std::int64_t{c.terms.max_devices})
+                .Add(LicenseTypeName(c.terms.type))
+                .Add(std::int64_t{c.terms.term_days})
+                .Add(c.terms.activate_by)
+                .Add(c.terms.compatible_versions)
+                .AddBool(c.terms.requires_account)
+                .Add(c.created_at)));
     return r.Int(0, 0);
   }
 
-  Result<std::optional<CodeRow>> FindCodeByHash(const crypto::Hash& h) override {
-    LICENTIA_ASSIGN_OR_RETURN(
-        Rows r, c_.Query("SELECT " LICENTIA_CODE_COLUMNS
-                         " FROM codes WHERE code_hash = $1",
-                         Params().Add(h)));
+  Result<std::optional<CodeRow>> FindCodeByHash(
+      const crypto::Hash& h) override {
+    LICENTIA_ASSIGN_OR_RETURN(Rows r,
+                              c_.Query("SELECT " LICENTIA_CODE_COLUMNS
+                                       " FROM codes WHERE code_hash = $1",
+                                       Params().Add(h)));
     if (r.size() == 0) return std::optional<CodeRow>();
     return std::optional<CodeRow>(ReadCode(r, 0));
   }
 
   Result<std::optional<CodeRow>> FindCodeById(std::int64_t id) override {
-    LICENTIA_ASSIGN_OR_RETURN(
-        Rows r, c_.Query("SELECT " LICENTIA_CODE_COLUMNS " FROM codes WHERE id = $1",
-                         Params().Add(id)));
+    LICENTIA_ASSIGN_OR_RETURN(Rows r, c_.Query("SELECT " LICENTIA_CODE_COLUMNS
+                                               " FROM codes WHERE id = $1",
+                                               Params().Add(id)));
     if (r.size() == 0) return std::optional<CodeRow>();
     return std::optional<CodeRow>(ReadCode(r, 0));
   }
@@ -296,17 +306,21 @@ class PgTransaction final : public Transaction {
   }
 
   Status SetFirstActivation(std::int64_t code_id, UnixSeconds at) override {
-    return c_.Query("UPDATE codes SET first_activated_at = $2 WHERE id = $1 "
-                    "AND first_activated_at IS NULL",
-                    Params().Add(code_id).Add(at))
+    return c_
+        .Query(
+            "UPDATE codes SET first_activated_at = $2 WHERE id = $1 "
+            "AND first_activated_at IS NULL",
+            Params().Add(code_id).Add(at))
         .status();
   }
 
   Status SetBlocked(std::int64_t code_id, bool blocked,
                     std::string_view reason) override {
-    return c_.Query("UPDATE codes SET blocked = $2, blocked_reason = $3 WHERE "
-                    "id = $1",
-                    Params().Add(code_id).AddBool(blocked).Add(reason))
+    return c_
+        .Query(
+            "UPDATE codes SET blocked = $2, blocked_reason = $3 WHERE "
+            "id = $1",
+            Params().Add(code_id).AddBool(blocked).Add(reason))
         .status();
   }
 
@@ -321,7 +335,8 @@ class PgTransaction final : public Transaction {
     return std::optional<ActivationRow>(ReadActivation(r, 0));
   }
 
-  Result<std::vector<ActivationRow>> ListActivations(std::int64_t code_id) override {
+  Result<std::vector<ActivationRow>> ListActivations(
+      std::int64_t code_id) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Rows r, c_.Query("SELECT " LICENTIA_ACTIVATION_COLUMNS
                          " FROM activations WHERE code_id = $1 ORDER BY id",
@@ -342,42 +357,47 @@ class PgTransaction final : public Transaction {
   Result<std::int64_t> InsertActivation(const ActivationRow& a) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Rows r,
-        c_.Query("INSERT INTO activations(code_id, device_hash, device_name, os, "
-                 "app_version, token_hash, activated_at, last_seen_at, "
-                 "key_serial) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-                 "RETURNING id",
-                 Params()
-                     .Add(a.code_id)
-                     .Add(a.device_hash)
-                     .Add(a.device_name)
-                     .Add(a.os)
-                     .Add(a.app_version)
-                     .Add(a.token_hash)
-                     .Add(a.activated_at)
-                     .Add(a.last_seen_at)
-                     .Add(static_cast<std::int64_t>(a.key_serial))));
+        c_.Query(
+            "INSERT INTO activations(code_id, device_hash, device_name, os, "
+            "app_version, token_hash, activated_at, last_seen_at, "
+            "key_serial) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+            "RETURNING id",
+            Params()
+                .Add(a.code_id)
+                .Add(a.device_hash)
+                .Add(a.device_name)
+                .Add(a.os)
+                .Add(a.app_version)
+                .Add(a.token_hash)
+                .Add(a.activated_at)
+                .Add(a.last_seen_at)
+                .Add(static_cast<std::int64_t>(a.key_serial))));
     return r.Int(0, 0);
   }
 
   Status RefreshActivation(const ActivationRow& a) override {
-    return c_.Query("UPDATE activations SET device_name = $2, os = $3, "
-                    "app_version = $4, token_hash = $5, last_seen_at = $6, "
-                    "key_serial = $7 WHERE id = $1",
-                    Params()
-                        .Add(a.id)
-                        .Add(a.device_name)
-                        .Add(a.os)
-                        .Add(a.app_version)
-                        .Add(a.token_hash)
-                        .Add(a.last_seen_at)
-                        .Add(static_cast<std::int64_t>(a.key_serial)))
+    return c_
+        .Query(
+            "UPDATE activations SET device_name = $2, os = $3, "
+            "app_version = $4, token_hash = $5, last_seen_at = $6, "
+            "key_serial = $7 WHERE id = $1",
+            Params()
+                .Add(a.id)
+                .Add(a.device_name)
+                .Add(a.os)
+                .Add(a.app_version)
+                .Add(a.token_hash)
+                .Add(a.last_seen_at)
+                .Add(static_cast<std::int64_t>(a.key_serial)))
         .status();
   }
 
   Status Deactivate(std::int64_t activation_id, UnixSeconds at) override {
-    return c_.Query("UPDATE activations SET deactivated_at = $2 WHERE id = $1 "
-                    "AND deactivated_at IS NULL",
-                    Params().Add(activation_id).Add(at))
+    return c_
+        .Query(
+            "UPDATE activations SET deactivated_at = $2 WHERE id = $1 "
+            "AND deactivated_at IS NULL",
+            Params().Add(activation_id).Add(at))
         .status();
   }
 
@@ -398,35 +418,41 @@ class PgTransaction final : public Transaction {
   }
 
   Status PutReserve(const ReserveRow& row) override {
-    return c_.Query("INSERT INTO reserves(device_hash, product_id, code_id, "
-                    "added_at) VALUES ($1, $2, $3, $4)",
-                    Params()
-                        .Add(row.device_hash)
-                        .Add(row.product_id)
-                        .Add(row.code_id)
-                        .Add(row.added_at))
+    return c_
+        .Query(
+            "INSERT INTO reserves(device_hash, product_id, code_id, "
+            "added_at) VALUES ($1, $2, $3, $4)",
+            Params()
+                .Add(row.device_hash)
+                .Add(row.product_id)
+                .Add(row.code_id)
+                .Add(row.added_at))
         .status();
   }
 
   Status DeleteReserve(const crypto::Hash& device,
                        std::string_view product_id) override {
-    return c_.Query("DELETE FROM reserves WHERE device_hash = $1 AND "
-                    "product_id = $2",
-                    Params().Add(device).Add(product_id))
+    return c_
+        .Query(
+            "DELETE FROM reserves WHERE device_hash = $1 AND "
+            "product_id = $2",
+            Params().Add(device).Add(product_id))
         .status();
   }
 
   Status AppendEvent(const EventRow& e) override {
-    return c_.Query("INSERT INTO events(at, type, code_id, product_id, device, "
-                    "actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    Params()
-                        .Add(e.at)
-                        .Add(e.type)
-                        .Add(e.code_id)
-                        .Add(e.product_id)
-                        .Add(e.device)
-                        .Add(e.actor)
-                        .Add(e.details_json))
+    return c_
+        .Query(
+            "INSERT INTO events(at, type, code_id, product_id, device, "
+            "actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            Params()
+                .Add(e.at)
+                .Add(e.type)
+                .Add(e.code_id)
+                .Add(e.product_id)
+                .Add(e.device)
+                .Add(e.actor)
+                .Add(e.details_json))
         .status();
   }
 
@@ -453,9 +479,11 @@ class PgTransaction final : public Transaction {
 
   Status InsertAdminToken(const crypto::Hash& h, std::string_view name,
                           UnixSeconds at) override {
-    return c_.Query("INSERT INTO admin_tokens(token_hash, name, created_at) "
-                    "VALUES ($1, $2, $3)",
-                    Params().Add(h).Add(name).Add(at))
+    return c_
+        .Query(
+            "INSERT INTO admin_tokens(token_hash, name, created_at) "
+            "VALUES ($1, $2, $3)",
+            Params().Add(h).Add(name).Add(at))
         .status();
   }
 
@@ -467,7 +495,8 @@ class PgTransaction final : public Transaction {
   }
 
   Result<std::int64_t> CountAdminTokens() override {
-    LICENTIA_ASSIGN_OR_RETURN(Rows r, c_.Query("SELECT COUNT(*) FROM admin_tokens"));
+    LICENTIA_ASSIGN_OR_RETURN(Rows r,
+                              c_.Query("SELECT COUNT(*) FROM admin_tokens"));
     return r.Int(0, 0);
   }
 
@@ -548,14 +577,15 @@ class PgStore final : public Store {
   };
 
   static Status Migrate(PgConnection& conn) {
-    LICENTIA_RETURN_IF_ERROR(
-        conn.Exec(fmt::format("SELECT pg_advisory_lock({})", kMigrationLockId)));
+    LICENTIA_RETURN_IF_ERROR(conn.Exec(
+        fmt::format("SELECT pg_advisory_lock({})", kMigrationLockId)));
     Status st = conn.Exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY "
         "KEY, applied_at BIGINT NOT NULL)");
     std::int64_t current = 0;
     if (st.ok()) {
-      auto r = conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      auto r =
+          conn.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
       if (r.ok()) {
         current = r->Int(0, 0);
       } else {
@@ -573,10 +603,10 @@ class PgStore final : public Store {
       st = conn.Exec("BEGIN");
       if (st.ok()) st = conn.Exec(kMigrations[v - 1]);
       if (st.ok()) {
-        st = conn.Exec(fmt::format(
-            "INSERT INTO schema_migrations VALUES ({}, "
-            "EXTRACT(EPOCH FROM now())::bigint)",
-            v));
+        st =
+            conn.Exec(fmt::format("INSERT INTO schema_migrations VALUES ({}, "
+                                  "EXTRACT(EPOCH FROM now())::bigint)",
+                                  v));
       }
       if (st.ok()) {
         st = conn.Exec("COMMIT");
@@ -584,7 +614,8 @@ class PgStore final : public Store {
         (void)conn.Exec("ROLLBACK");
       }
     }
-    (void)conn.Exec(fmt::format("SELECT pg_advisory_unlock({})", kMigrationLockId));
+    (void)conn.Exec(
+        fmt::format("SELECT pg_advisory_unlock({})", kMigrationLockId));
     return st;
   }
 
@@ -666,10 +697,10 @@ class PgStore final : public Store {
   const PgOptions options_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::deque<Pending> queue_;                         // guarded by mu_
+  std::deque<Pending> queue_;                        // guarded by mu_
   std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
-  bool stopping_ = false;                             // guarded by mu_
-  Stats stats_;                                       // guarded by mu_
+  bool stopping_ = false;                            // guarded by mu_
+  Stats stats_;                                      // guarded by mu_
   std::vector<std::thread> workers_;
 };
 

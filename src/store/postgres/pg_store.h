@@ -18,8 +18,8 @@
 namespace licentia::store::postgres {
 
 struct PgOptions {
-  std::string url;     // postgresql://user@host:port/db?...
-  int pool_size = 8;   // connections (and write threads)
+  std::string url;    // postgresql://user@host:port/db?...
+  int pool_size = 8;  // connections (and write threads)
   int max_retries = 20;
 };
 

@@ -1,0 +1,155 @@
+// Several licentiad instances on one PostgreSQL database, and what happens
+// when the database is missing or goes away.
+#include <atomic>
+#include <thread>
+
+#include "core/license_key.h"
+#include "integration/api_test_base.h"
+#include "integration/test_database.h"
+#include "store/postgres/pg_connection.h"
+
+namespace licentia::testing {
+namespace {
+
+crypto::PublicKey PublicKeyOf(const ServerProcess& s) {
+  auto bytes = crypto::FromHex(s.public_key_hex());
+  crypto::PublicKey pk{};
+  if (bytes && bytes->size() == pk.size()) {
+    std::copy(bytes->begin(), bytes->end(), pk.begin());
+  }
+  return pk;
+}
+
+TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
+  if (!UsePostgres()) GTEST_SKIP() << "instances share a database on PostgreSQL";
+  ServerProcess a({"--rate-limit-ip", "0", "--rate-limit-code", "0"});
+  a.Start();
+  // The second instance shares the database and the data directory's keys.
+  ServerProcess b({"--rate-limit-ip", "0", "--rate-limit-code", "0"},
+                  a.data_dir());
+  b.set_database_url(a.database_url());
+  b.Start();
+  auto admin = a.Admin();
+  ASSERT_TRUE(admin
+                  .Call("POST", "/v1/admin/products",
+                        json::object{{"id", "p"}, {"name", "P"}})
+                  .ok());
+  crypto::PublicKey pk = PublicKeyOf(a);
+  constexpr int kRounds = 20;
+  constexpr int kRacers = 64;
+  constexpr int kSeats = 100;
+  constexpr int kFree = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    auto issued = admin.Call("POST", "/v1/admin/codes",
+                             json::object{{"product", "p"},
+                                          {"max_devices", kSeats}});
+    ASSERT_TRUE(issued.ok());
+    std::string code(issued->at("codes").at(0).at("code").as_string());
+    std::int64_t id = issued->at("codes").at(0).at("id").as_int64();
+    // Fill all but the last five seats, alternating instances.
+    for (int i = 0; i < kSeats - kFree; ++i) {
+      auto r = (i % 2 ? b : a).Device().Call(
+          "POST", "/v1/activate",
+          json::object{{"code", code},
+                       {"fingerprint", "fill-" + std::to_string(i)},
+                       {"app_version", "1.0"}});
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+    }
+    std::atomic<int> won{0}, full{0}, other{0};
+    std::vector<std::string> keys(kRacers);
+    std::vector<std::thread> racers;
+    for (int i = 0; i < kRacers; ++i) {
+      racers.emplace_back([&, i] {
+        auto r = (i % 2 ? b : a).Device().Call(
+            "POST", "/v1/activate",
+            json::object{{"code", code},
+                         {"fingerprint", "racer-" + std::to_string(i)},
+                         {"app_version", "1.0"}});
+        if (r.ok()) {
+          won++;
+          keys[i] = std::string(r->at("license_key").as_string());
+        } else if (r.status().code() == ErrorCode::kDeviceLimitReached) {
+          full++;
+        } else {
+          other++;
+        }
+      });
+    }
+    for (auto& t : racers) t.join();
+    ASSERT_EQ(won.load(), kFree) << "round " << round;
+    ASSERT_EQ(full.load(), kRacers - kFree) << "round " << round;
+    ASSERT_EQ(other.load(), 0) << "round " << round;
+    auto detail = admin.Call("GET", "/v1/admin/codes/" + std::to_string(id));
+    ASSERT_EQ(detail->at("seats_used").as_int64(), kSeats);
+    // Keys signed by either instance verify with the one shared key.
+    for (const auto& k : keys) {
+      if (!k.empty()) {
+        EXPECT_TRUE(VerifyLicenseKey(k, std::span(&pk, 1)).ok());
+      }
+    }
+  }
+  // Both instances count the same first activation (rule 3).
+  EXPECT_EQ(a.Stop(), 0);
+  EXPECT_EQ(b.Stop(), 0);
+}
+
+TEST(MultiInstanceTest, UnreachableDatabaseAtStartIsAClearError) {
+  auto r = RunCommand({LicentiadPath(), "--listen", "127.0.0.1:0", "--data-dir",
+                       ::testing::TempDir() + "/unreachable-db", "--database",
+                       "postgresql://postgres@127.0.0.1:1/nothing"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST(MultiInstanceTest, LostConnectionsFailCleanlyAndRecover) {
+  if (!UsePostgres()) GTEST_SKIP() << "needs PostgreSQL";
+  ServerProcess s({"--rate-limit-ip", "0", "--rate-limit-code", "0"});
+  s.Start();
+  auto admin = s.Admin();
+  ASSERT_TRUE(admin
+                  .Call("POST", "/v1/admin/products",
+                        json::object{{"id", "p"}, {"name", "P"}})
+                  .ok());
+  auto issued = admin.Call("POST", "/v1/admin/codes",
+                           json::object{{"product", "p"}, {"max_devices", 50}});
+  ASSERT_TRUE(issued.ok());
+  std::string code(issued->at("codes").at(0).at("code").as_string());
+  std::int64_t id = issued->at("codes").at(0).at("id").as_int64();
+  int acknowledged = 0;
+  auto activate = [&](int i) {
+    auto r = s.Device().Call("POST", "/v1/activate",
+                             json::object{{"code", code},
+                                          {"fingerprint", "d" + std::to_string(i)},
+                                          {"app_version", "1.0"}});
+    if (r.ok()) ++acknowledged;
+    return r;
+  };
+  ASSERT_TRUE(activate(0).ok());
+  // The database drops every connection of this server.
+  std::string db = s.database_url().substr(s.database_url().rfind('/') + 1);
+  auto killer = store::postgres::PgConnection::Connect(PostgresBaseUrl() + "/postgres");
+  ASSERT_TRUE(killer.ok());
+  auto killed = (*killer)->Query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+      store::postgres::Params().Add(db));
+  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  // Requests fail with UNAVAILABLE (503) at worst, then the server
+  // reconnects by itself.
+  int unavailable = 0;
+  for (int i = 1; i <= 10; ++i) {
+    auto r = activate(i);
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable) << r.status().message();
+      ++unavailable;
+    }
+  }
+  EXPECT_LE(unavailable, 9);  // the pool's broken connections, then recovery
+  EXPECT_TRUE(activate(99).ok());
+  // Nothing half-written: exactly the acknowledged activations hold seats.
+  auto detail = admin.Call("GET", "/v1/admin/codes/" + std::to_string(id));
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->at("seats_used").as_int64(), acknowledged);
+  EXPECT_EQ(s.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace licentia::testing
