@@ -447,7 +447,9 @@ Result<Prepared> Prepare(const ServerConfig& config) {
   crypto::EnsureInitialized();
   LICENTIA_ASSIGN_OR_RETURN(ServerSecrets secrets,
                             LoadOrCreateSecrets(config.data_dir));
-  LICENTIA_ASSIGN_OR_RETURN(auto store, store::OpenStore(DatabaseUrl(config)));
+  LICENTIA_ASSIGN_OR_RETURN(
+      auto store, store::OpenStore(DatabaseUrl(config),
+                                   {.pool_size = config.db_pool_size}));
   return Prepared{std::move(store), std::move(secrets)};
 }
 

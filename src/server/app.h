@@ -18,6 +18,7 @@ struct ServerConfig {
   std::string data_dir = "licentia-data";
   std::string database;  // "" = sqlite://<data_dir>/licentia.db
   int io_threads = 2;
+  int db_pool_size = 8;  // PostgreSQL connections
   int worker_threads = 64;
   std::int64_t max_body_bytes = 64 * 1024;
   double rate_limit_per_ip = 600;   // requests/minute on device endpoints

@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
                  "a commit)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  cli.add_option("--db-pool-size", config.db_pool_size,
+                 "PostgreSQL connections (and concurrent write transactions)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   cli.add_option("--max-body-bytes", config.max_body_bytes,
                  "Largest request body accepted")
       ->capture_default_str()

@@ -16,10 +16,12 @@ Status Store::Write(const TransactionFn& fn) {
   return future.get();
 }
 
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
+                                         const OpenOptions& open_options) {
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     postgres::PgOptions options;
     options.url = std::string(url);
+    options.pool_size = open_options.pool_size;
     return postgres::OpenPgStore(options);
   }
   std::string_view path = url;

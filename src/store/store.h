@@ -190,10 +190,16 @@ class Store {
   virtual Stats GetStats() const = 0;
 };
 
+struct OpenOptions {
+  int pool_size = 8;  // PostgreSQL: connections (and write threads)
+};
+
 // Opens the backend named by `url`: "sqlite:///abs/path.db" or a plain path
-// for SQLite. Runs pending migrations. kInvalidRequest for an unknown scheme,
-// kUnavailable when the database cannot be opened.
-Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+// for SQLite, "postgresql://..." for PostgreSQL. Runs pending migrations.
+// kInvalidRequest for an unknown scheme, kUnavailable when the database
+// cannot be reached.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
+                                         const OpenOptions& options = {});
 
 }  // namespace licentia::store
 

@@ -21,7 +21,8 @@ crypto::PublicKey PublicKeyOf(const ServerProcess& s) {
 }
 
 TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
-  if (!UsePostgres()) GTEST_SKIP() << "instances share a database on PostgreSQL";
+  if (!UsePostgres())
+    GTEST_SKIP() << "instances share a database on PostgreSQL";
   ServerProcess a({"--rate-limit-ip", "0", "--rate-limit-code", "0"});
   a.Start();
   // The second instance shares the database and the data directory's keys.
@@ -40,19 +41,21 @@ TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
   constexpr int kSeats = 100;
   constexpr int kFree = 5;
   for (int round = 0; round < kRounds; ++round) {
-    auto issued = admin.Call("POST", "/v1/admin/codes",
-                             json::object{{"product", "p"},
-                                          {"max_devices", kSeats}});
+    auto issued =
+        admin.Call("POST", "/v1/admin/codes",
+                   json::object{{"product", "p"}, {"max_devices", kSeats}});
     ASSERT_TRUE(issued.ok());
     std::string code(issued->at("codes").at(0).at("code").as_string());
     std::int64_t id = issued->at("codes").at(0).at("id").as_int64();
     // Fill all but the last five seats, alternating instances.
     for (int i = 0; i < kSeats - kFree; ++i) {
-      auto r = (i % 2 ? b : a).Device().Call(
-          "POST", "/v1/activate",
-          json::object{{"code", code},
-                       {"fingerprint", "fill-" + std::to_string(i)},
-                       {"app_version", "1.0"}});
+      auto r =
+          (i % 2 ? b : a)
+              .Device()
+              .Call("POST", "/v1/activate",
+                    json::object{{"code", code},
+                                 {"fingerprint", "fill-" + std::to_string(i)},
+                                 {"app_version", "1.0"}});
       ASSERT_TRUE(r.ok()) << r.status().ToString();
     }
     std::atomic<int> won{0}, full{0}, other{0};
@@ -60,11 +63,13 @@ TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
     std::vector<std::thread> racers;
     for (int i = 0; i < kRacers; ++i) {
       racers.emplace_back([&, i] {
-        auto r = (i % 2 ? b : a).Device().Call(
-            "POST", "/v1/activate",
-            json::object{{"code", code},
-                         {"fingerprint", "racer-" + std::to_string(i)},
-                         {"app_version", "1.0"}});
+        auto r = (i % 2 ? b : a)
+                     .Device()
+                     .Call("POST", "/v1/activate",
+                           json::object{
+                               {"code", code},
+                               {"fingerprint", "racer-" + std::to_string(i)},
+                               {"app_version", "1.0"}});
         if (r.ok()) {
           won++;
           keys[i] = std::string(r->at("license_key").as_string());
@@ -116,20 +121,23 @@ TEST(MultiInstanceTest, LostConnectionsFailCleanlyAndRecover) {
   std::int64_t id = issued->at("codes").at(0).at("id").as_int64();
   int acknowledged = 0;
   auto activate = [&](int i) {
-    auto r = s.Device().Call("POST", "/v1/activate",
-                             json::object{{"code", code},
-                                          {"fingerprint", "d" + std::to_string(i)},
-                                          {"app_version", "1.0"}});
+    auto r =
+        s.Device().Call("POST", "/v1/activate",
+                        json::object{{"code", code},
+                                     {"fingerprint", "d" + std::to_string(i)},
+                                     {"app_version", "1.0"}});
     if (r.ok()) ++acknowledged;
     return r;
   };
   ASSERT_TRUE(activate(0).ok());
   // The database drops every connection of this server.
   std::string db = s.database_url().substr(s.database_url().rfind('/') + 1);
-  auto killer = store::postgres::PgConnection::Connect(PostgresBaseUrl() + "/postgres");
+  auto killer =
+      store::postgres::PgConnection::Connect(PostgresBaseUrl() + "/postgres");
   ASSERT_TRUE(killer.ok());
   auto killed = (*killer)->Query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+      "$1",
       store::postgres::Params().Add(db));
   ASSERT_TRUE(killed.ok()) << killed.status().ToString();
   // Requests fail with UNAVAILABLE (503) at worst, then the server
@@ -138,7 +146,8 @@ TEST(MultiInstanceTest, LostConnectionsFailCleanlyAndRecover) {
   for (int i = 1; i <= 10; ++i) {
     auto r = activate(i);
     if (!r.ok()) {
-      EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable) << r.status().message();
+      EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable)
+          << r.status().message();
       ++unavailable;
     }
   }
