@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""Licentia benchmark: one run measures, against the same licentiad,
+"""Licentia benchmark. For each setup (SQLite with one instance; with
+--postgres also PostgreSQL with one and with two instances) one run
+measures, against the same licentiad instance(s),
 
   * activations of new devices      (POST /v1/activate, durable, fsync'd)
   * status requests                 (POST /v1/status)
   * the no-op endpoint              (GET /v1/ping)
 
 with wrk, interleaved, several rounds, and reports medians and the ratios
-to the no-op rate; plus the raw Ed25519 signature rate and durable SQLite
-commit rate (Google Benchmark) and how many activations shared a commit.
+to that setup's no-op rate; plus the raw Ed25519 signature rate and durable
+SQLite commit rate (Google Benchmark) and how many activations shared a
+commit.
 
 Usage: bench/run.py [--rounds 3] [--seconds 10] [--connections 64]
-Needs a release build (scripts/bench.sh builds one) and wrk.
+                    [--postgres postgresql://user@host:port]
+scripts/bench.sh builds the binaries, starts a throwaway PostgreSQL cluster
+and runs this with --postgres.
 """
 import argparse
 import json
@@ -41,22 +46,6 @@ def call(url, method="GET", body=None, token=None):
         return json.loads(r.read())
 
 
-def wrk(url, seconds, connections, script=None, env=None):
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    if script:
-        cmd += ["-s", script]
-    cmd.append(url)
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: (.*)", out)
-    p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
-    p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
-    if bad or errors:
-        sys.exit(f"wrk saw failures against {url}:\n{out}")
-    return rate, p50, p99
-
-
 def micro():
     out = subprocess.run(
         [MICRO, "--benchmark_format=json", "--benchmark_min_time=1"],
@@ -68,36 +57,36 @@ def micro():
     return rates
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--connections", type=int, default=64)
-    ap.add_argument("--codes", type=int, default=60000)
-    ap.add_argument("--markdown", help="also write the table to this file")
-    args = ap.parse_args()
+class Setup:
+    """One or more licentiad instances sharing a store, ready for load."""
 
-    work = tempfile.mkdtemp(prefix="licentia-bench-")
-    port_file = os.path.join(work, "port")
-    token_file = os.path.join(work, "token")
-    log = open(os.path.join(work, "licentiad.log"), "w")
-    server = subprocess.Popen(
-        [LICENTIAD, "--listen", "127.0.0.1:0", "--data-dir", os.path.join(work, "data"),
-         "--port-file", port_file, "--admin-token-file", token_file,
-         "--rate-limit-ip", "0", "--rate-limit-code", "0"],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(500):
-            if os.path.exists(port_file):
-                break
-            time.sleep(0.01)
-        base = "http://127.0.0.1:" + open(port_file).read().strip()
-        token = open(token_file).read().strip()
+    def __init__(self, name, work, database=None, instances=1, codes=60000):
+        self.name = name
+        self.procs = []
+        self.bases = []
+        data = os.path.join(work, "data")
+        for i in range(instances):
+            port_file = os.path.join(work, f"port{i}")
+            token_file = os.path.join(work, "token")
+            args = [LICENTIAD, "--listen", "127.0.0.1:0", "--data-dir", data,
+                    "--port-file", port_file, "--admin-token-file", token_file,
+                    "--rate-limit-ip", "0", "--rate-limit-code", "0"]
+            if database:
+                args += ["--database", database]
+            log = open(os.path.join(work, f"licentiad{i}.log"), "w")
+            self.procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
+            for _ in range(1000):
+                if os.path.exists(port_file):
+                    break
+                time.sleep(0.01)
+            self.bases.append("http://127.0.0.1:" + open(port_file).read().strip())
+        base = self.bases[0]
+        token = open(os.path.join(work, "token")).read().strip()
         call(base + "/v1/admin/products", "POST",
              {"id": "bench", "name": "Bench", "versions": ["22.0"]}, token)
-        codes_path = os.path.join(work, "codes.txt")
-        with open(codes_path, "w") as f:
-            left = args.codes
+        self.codes_path = os.path.join(work, "codes.txt")
+        with open(self.codes_path, "w") as f:
+            left = codes
             while left > 0:
                 n = min(left, 10000)
                 r = call(base + "/v1/admin/codes", "POST",
@@ -105,61 +94,133 @@ def main():
                 for c in r["codes"]:
                     f.write(c["code"] + "\n")
                 left -= n
-        codes = open(codes_path).read().split()
-        devices_path = os.path.join(work, "devices.txt")
-        with open(devices_path, "w") as f:
+        codes_list = open(self.codes_path).read().split()
+        self.devices_path = os.path.join(work, "devices.txt")
+        with open(self.devices_path, "w") as f:
             for i in range(500):
                 fp = f"status-device-{i}"
                 r = call(base + "/v1/activate", "POST",
-                         {"code": codes[i], "fingerprint": fp, "app_version": "22.0"})
-                f.write(json.dumps({"code": codes[i], "fingerprint": fp,
+                         {"code": codes_list[i], "fingerprint": fp, "app_version": "22.0"})
+                f.write(json.dumps({"code": codes_list[i], "fingerprint": fp,
                                     "activation_token": r["activation_token"]}) + "\n")
 
-        here = os.path.dirname(os.path.abspath(__file__))
-        results = {"noop": [], "activate": [], "status": []}
-        latency = {}
-        for rnd in range(args.rounds):
-            env = dict(os.environ, BENCH_CODES=codes_path, BENCH_DEVICES=devices_path,
-                       BENCH_RUN=str(rnd))
-            for name, path, script in [
-                    ("noop", "/v1/ping", None),
-                    ("activate", "/v1/activate", os.path.join(here, "activate.lua")),
-                    ("status", "/v1/status", os.path.join(here, "status.lua"))]:
-                rate, p50, p99 = wrk(base + path, args.seconds, args.connections, script, env)
-                results[name].append(rate)
-                latency[name] = (p50, p99)
-                print(f"round {rnd + 1}: {name:9s} {rate:10.0f} req/s  p50 {p50}  p99 {p99}",
-                      flush=True)
-        metrics = urllib.request.urlopen(base + "/metrics").read().decode()
-        commits = int(re.search(r"^licentia_store_commits_total (\d+)", metrics, re.M).group(1))
-        txns = int(re.search(r"^licentia_store_transactions_total (\d+)", metrics, re.M).group(1))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+    def commits(self):
+        commits = txns = 0
+        for base in self.bases:
+            m = urllib.request.urlopen(base + "/metrics").read().decode()
+            commits += int(re.search(r"^licentia_store_commits_total (\d+)", m, re.M).group(1))
+            txns += int(re.search(r"^licentia_store_transactions_total (\d+)", m, re.M).group(1))
+        return commits, txns
+
+    def stop(self):
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            p.wait(timeout=30)
+
+
+def load(setup, path, seconds, connections, script, env):
+    """wrk against every instance at once (connections split); summed rate."""
+    per = max(1, connections // len(setup.bases))
+    procs = []
+    for base in setup.bases:
+        cmd = ["wrk", "-t1" if len(setup.bases) > 1 else "-t2", f"-c{per}",
+               f"-d{seconds}s", "--latency"]
+        if script:
+            cmd += ["-s", script]
+        cmd.append(base + path)
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env))
+    total, p50, p99 = 0.0, "", ""
+    for p in procs:
+        out = p.communicate()[0]
+        if re.search(r"Non-2xx or 3xx responses: (\d+)", out) or "Socket errors" in out:
+            sys.exit(f"wrk saw failures against {path}:\n{out}")
+        total += float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
+        p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
+    return total, p50, p99
+
+
+def run_setup(setup, args, here):
+    results = {"noop": [], "activate": [], "status": []}
+    latency = {}
+    for rnd in range(args.rounds):
+        env = dict(os.environ, BENCH_CODES=setup.codes_path,
+                   BENCH_DEVICES=setup.devices_path, BENCH_RUN=f"{setup.name}-{rnd}")
+        for name, path, script in [
+                ("noop", "/v1/ping", None),
+                ("activate", "/v1/activate", os.path.join(here, "activate.lua")),
+                ("status", "/v1/status", os.path.join(here, "status.lua"))]:
+            rate, p50, p99 = load(setup, path, args.seconds, args.connections, script, env)
+            results[name].append(rate)
+            latency[name] = (p50, p99)
+            print(f"{setup.name}: round {rnd + 1}: {name:9s} {rate:10.0f} req/s  "
+                  f"p50 {p50}  p99 {p99}", flush=True)
+    return {k: statistics.median(v) for k, v in results.items()}, latency
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--codes", type=int, default=60000)
+    ap.add_argument("--postgres", help="base URL of a PostgreSQL cluster "
+                    "(postgresql://user@host:port); adds runs on it with one "
+                    "and with two instances")
+    ap.add_argument("--markdown", help="also write the tables to this file")
+    args = ap.parse_args()
+    here = os.path.dirname(os.path.abspath(__file__))
+
+    plans = [("sqlite, 1 instance", None, 1)]
+    if args.postgres:
+        plans += [("postgres, 1 instance", "pg1", 1), ("postgres, 2 instances", "pg2", 2)]
+    tables = []
+    for name, db, instances in plans:
+        work = tempfile.mkdtemp(prefix="licentia-bench-")
+        database = None
+        if db:
+            database = f"{args.postgres}/bench_{db}_{os.getpid()}"
+            subprocess.run(["psql", f"{args.postgres}/postgres", "-qc",
+                            f"CREATE DATABASE bench_{db}_{os.getpid()}"], check=True)
+        setup = Setup(name, work, database, instances, args.codes)
+        try:
+            med, latency = run_setup(setup, args, here)
+            commits, txns = setup.commits()
+        finally:
+            setup.stop()
+        shutil.rmtree(work, ignore_errors=True)
+        noop = med["noop"]
+        tables.append((name, med, latency, commits, txns))
 
     raw = micro()
-    med = {k: statistics.median(v) for k, v in results.items()}
-    noop = med["noop"]
     lines = [
-        f"| measurement | median of {args.rounds} | ratio to no-op | p50 / p99 latency (last round) |",
-        "|---|---:|---:|---|",
-        f"| no-op `GET /v1/ping` | {noop:,.0f} req/s | 1.00 | {latency['noop'][0]} / {latency['noop'][1]} |",
-        f"| activation of a new device (durable) | {med['activate']:,.0f} req/s | {med['activate'] / noop:.2f} | {latency['activate'][0]} / {latency['activate'][1]} |",
-        f"| status | {med['status']:,.0f} req/s | {med['status'] / noop:.2f} | {latency['status'][0]} / {latency['status'][1]} |",
-        f"| raw Ed25519 signatures (1 core) | {raw['BM_Ed25519Sign']:,.0f} /s | {raw['BM_Ed25519Sign'] / noop:.2f} | |",
-        f"| raw license key issue (1 core) | {raw['BM_IssueLicenseKey']:,.0f} /s | {raw['BM_IssueLicenseKey'] / noop:.2f} | |",
-        f"| raw durable SQLite commits (fsync each) | {raw['BM_SqliteDurableCommit']:,.0f} /s | {raw['BM_SqliteDurableCommit'] / noop:.2f} | |",
-        f"| write transactions per durable commit (server, whole run) | {txns / max(commits, 1):.1f} | | {txns} transactions in {commits} commits |",
+        f"| setup | measurement | median of {args.rounds} | ratio to no-op | p50 / p99 (last round) |",
+        "|---|---|---:|---:|---|",
+    ]
+    for name, med, latency, commits, txns in tables:
+        noop = med["noop"]
+        for key, label in [("noop", "no-op `GET /v1/ping`"),
+                           ("activate", "activation of a new device (durable)"),
+                           ("status", "status")]:
+            lines.append(f"| {name} | {label} | {med[key]:,.0f} req/s | "
+                         f"{med[key] / noop:.2f} | {latency[key][0]} / {latency[key][1]} |")
+        lines.append(f"| {name} | write transactions per durable commit | "
+                     f"{txns / max(commits, 1):.1f} | | {txns} in {commits} commits |")
+    noop = tables[0][1]["noop"]
+    lines += [
+        f"| raw | Ed25519 signatures (1 core) | {raw['BM_Ed25519Sign']:,.0f} /s | {raw['BM_Ed25519Sign'] / noop:.2f} | |",
+        f"| raw | license key issue (1 core) | {raw['BM_IssueLicenseKey']:,.0f} /s | {raw['BM_IssueLicenseKey'] / noop:.2f} | |",
+        f"| raw | durable SQLite commits (fsync each) | {raw['BM_SqliteDurableCommit']:,.0f} /s | {raw['BM_SqliteDurableCommit'] / noop:.2f} | |",
     ]
     table = "\n".join(lines)
     print()
-    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds interleaved")
+    print(f"wrk -c{args.connections} -d{args.seconds}s, {args.rounds} rounds interleaved; "
+          "raw ratios are to the SQLite setup's no-op rate")
     print(table)
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(table + "\n")
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
