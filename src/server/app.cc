@@ -281,9 +281,13 @@ class App {
           devices_.Deactivate(b, std::move(r));
         }));
     Add("POST", "/v1/status", Access::kDevice,
-        read([this](std::string_view b) { return devices_.LicenseStatus(b); }));
+        write([this](std::string_view b, Reply r) {
+          devices_.LicenseStatus(b, std::move(r));
+        }));
     Add("POST", "/v1/reserve/check", Access::kDevice,
-        read([this](std::string_view b) { return devices_.CheckReserve(b); }));
+        write([this](std::string_view b, Reply r) {
+          devices_.CheckReserve(b, std::move(r));
+        }));
     Add("POST", "/v1/reserve/register", Access::kDevice,
         write([this](std::string_view b, Reply r) {
           devices_.RegisterReserve(b, std::move(r));

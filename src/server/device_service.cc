@@ -366,39 +366,45 @@ void DeviceService::Deactivate(std::string_view body, Reply reply) {
   Submit(PrepareDeactivate(body), std::move(reply));
 }
 
-Result<json::object> DeviceService::LicenseStatus(std::string_view body) {
+Result<DeviceService::PreparedWrite> DeviceService::PrepareLicenseStatus(
+    std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
       JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
-  json::object response;
-  licentia::Status st = ctx_.store.Read([&](store::Transaction& txn) {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
-    auto expiry = CodeExpiry(held.code);
-    std::string_view state = held.code.blocked            ? "blocked"
-                             : (expiry && now >= *expiry) ? "expired"
-                                                          : "active";
-    json::value reserve = nullptr;
-    LICENTIA_ASSIGN_OR_RETURN(
-        auto r, txn.FindReserve(cred.device_hash, held.code.terms.product));
-    if (r) {
-      LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
-      if (rc) reserve = ReserveJson(*rc, r->added_at);
-    }
-    response =
-        json::object{{"state", state},
-                     {"license", LicenseJson(held.code, held.activation)},
-                     {"reserve", std::move(reserve)},
-                     {"server_time", now}};
-    return licentia::Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return response;
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> licentia::Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        auto expiry = CodeExpiry(held.code);
+        std::string_view state = held.code.blocked            ? "blocked"
+                                 : (expiry && now >= *expiry) ? "expired"
+                                                              : "active";
+        json::value reserve = nullptr;
+        LICENTIA_ASSIGN_OR_RETURN(
+            auto r, txn.FindReserve(cred.device_hash, held.code.terms.product));
+        if (r) {
+          LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
+          if (rc) reserve = ReserveJson(*rc, r->added_at);
+        }
+        *out =
+            json::object{{"state", state},
+                         {"license", LicenseJson(held.code, held.activation)},
+                         {"reserve", std::move(reserve)},
+                         {"server_time", now}};
+        return licentia::Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
 }
 
-Result<json::object> DeviceService::CheckReserve(std::string_view body) {
+void DeviceService::LicenseStatus(std::string_view body, Reply reply) {
+  SubmitRead(PrepareLicenseStatus(body), std::move(reply));
+}
+
+Result<DeviceService::PreparedWrite> DeviceService::PrepareCheckReserve(
+    std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
                             JsonFields::Parse(body, LICENTIA_RESERVE_FIELDS));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
@@ -409,18 +415,24 @@ Result<json::object> DeviceService::CheckReserve(std::string_view body) {
     return licentia::Status(ErrorCode::kRateLimited,
                             "Too many attempts with this reserve code.");
   }
-  json::object response;
-  licentia::Status st = ctx_.store.Read([&](store::Transaction& txn) {
-    UnixSeconds now = ctx_.clock.Now();
-    LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
-    LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code,
-                              CheckReserveRules(txn, ctx_, held, reserve, now));
-    response = json::object{
-        {"eligible", true}, {"reserve", CodeJson(code)}, {"server_time", now}};
-    return licentia::Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return response;
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> licentia::Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        LICENTIA_ASSIGN_OR_RETURN(
+            store::CodeRow code,
+            CheckReserveRules(txn, ctx_, held, reserve, now));
+        *out = json::object{{"eligible", true},
+                            {"reserve", CodeJson(code)},
+                            {"server_time", now}};
+        return licentia::Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
+}
+
+void DeviceService::CheckReserve(std::string_view body, Reply reply) {
+  SubmitRead(PrepareCheckReserve(body), std::move(reply));
 }
 
 Result<DeviceService::PreparedWrite> DeviceService::PrepareRegisterReserve(
@@ -497,6 +509,19 @@ void DeviceService::Submit(Result<PreparedWrite> write, Reply reply) {
   if (!write.ok()) return ReplyNow(reply, write.status());
   WriteAndReply(ctx_.store, std::move(write->fn), std::move(write->finish),
                 std::move(reply));
+}
+
+void DeviceService::SubmitRead(Result<PreparedWrite> read, Reply reply) {
+  if (!read.ok()) return ReplyNow(reply, read.status());
+  ctx_.store.ReadAsync(
+      std::move(read->fn),
+      [finish = std::move(read->finish), reply = std::move(reply)](Status st) {
+        if (st.ok()) {
+          reply(finish);
+        } else {
+          ReplyNow(reply, std::move(st));
+        }
+      });
 }
 
 }  // namespace licentia::server

@@ -29,9 +29,9 @@ class DeviceService {
   // token) can.
   void Deactivate(std::string_view body, Reply reply);
   // Blocked? expiry? reserve state? server time. Reads only.
-  Result<boost::json::object> LicenseStatus(std::string_view body);
+  void LicenseStatus(std::string_view body, Reply reply);
   // Rule 6 without consuming anything.
-  Result<boost::json::object> CheckReserve(std::string_view body);
+  void CheckReserve(std::string_view body, Reply reply);
   void RegisterReserve(std::string_view body, Reply reply);
   void UnregisterReserve(std::string_view body, Reply reply);
 
@@ -46,6 +46,10 @@ class DeviceService {
   Result<PreparedWrite> PrepareRegisterReserve(std::string_view body);
   Result<PreparedWrite> PrepareUnregisterReserve(std::string_view body);
   void Submit(Result<PreparedWrite> write, Reply reply);
+  // A read ready to run: the same shape as a write.
+  Result<PreparedWrite> PrepareLicenseStatus(std::string_view body);
+  Result<PreparedWrite> PrepareCheckReserve(std::string_view body);
+  void SubmitRead(Result<PreparedWrite> read, Reply reply);
 
   ServiceContext& ctx_;
   RateLimiter& per_code_;

@@ -182,6 +182,11 @@ class Store {
   // Runs `fn` on a consistent read-only snapshot, on the calling thread.
   virtual Status Read(const TransactionFn& fn) = 0;
 
+  // Read, answering through `done` (called exactly once). Backends whose
+  // reads wait on a network (PostgreSQL) run them on their own threads so
+  // the caller's thread is not held; the default runs Read at once.
+  virtual void ReadAsync(TransactionFn fn, DoneFn done) { done(Read(fn)); }
+
   // Statistics for /metrics.
   struct Stats {
     std::uint64_t commits = 0;       // durable commits (fsyncs)

@@ -184,7 +184,13 @@ ActivationRow ReadActivation(const Rows& r, int i) {
 
 class PgTransaction final : public Transaction {
  public:
-  explicit PgTransaction(PgConnection& c) : c_(c) {}
+  // In a write transaction, reading a code locks its row first (FOR UPDATE,
+  // in a statement of its own, so that what is read next - the seats in use
+  // - is read after the lock is held, with a fresh READ COMMITTED snapshot).
+  // Every change to a code's seats, first activation, block state or
+  // reserves goes through reading that code, so they are serialised per
+  // code across instances without serialization failures.
+  PgTransaction(PgConnection& c, bool writing) : c_(c), writing_(writing) {}
 
   Result<std::optional<ProductRow>> FindProduct(std::string_view id) override {
     LICENTIA_ASSIGN_OR_RETURN(
@@ -267,6 +273,12 @@ class PgTransaction final : public Transaction {
 
   Result<std::optional<CodeRow>> FindCodeByHash(
       const crypto::Hash& h) override {
+    if (writing_) {
+      LICENTIA_RETURN_IF_ERROR(
+          c_.Query("SELECT 1 FROM codes WHERE code_hash = $1 FOR UPDATE",
+                   Params().Add(h))
+              .status());
+    }
     LICENTIA_ASSIGN_OR_RETURN(Rows r,
                               c_.Query("SELECT " LICENTIA_CODE_COLUMNS
                                        " FROM codes WHERE code_hash = $1",
@@ -276,6 +288,12 @@ class PgTransaction final : public Transaction {
   }
 
   Result<std::optional<CodeRow>> FindCodeById(std::int64_t id) override {
+    if (writing_) {
+      LICENTIA_RETURN_IF_ERROR(
+          c_.Query("SELECT 1 FROM codes WHERE id = $1 FOR UPDATE",
+                   Params().Add(id))
+              .status());
+    }
     LICENTIA_ASSIGN_OR_RETURN(Rows r, c_.Query("SELECT " LICENTIA_CODE_COLUMNS
                                                " FROM codes WHERE id = $1",
                                                Params().Add(id)));
@@ -511,6 +529,7 @@ class PgTransaction final : public Transaction {
   }
 
   PgConnection& c_;
+  const bool writing_;
 };
 
 bool IsRetryable(const std::string& sqlstate) {
@@ -541,10 +560,18 @@ class PgStore final : public Store {
   }
 
   void WriteAsync(TransactionFn fn, DoneFn done) override {
+    Enqueue(std::move(fn), std::move(done), /*write=*/true);
+  }
+
+  void ReadAsync(TransactionFn fn, DoneFn done) override {
+    Enqueue(std::move(fn), std::move(done), /*write=*/false);
+  }
+
+  void Enqueue(TransactionFn fn, DoneFn done, bool write) {
     {
       std::lock_guard lock(mu_);
       if (!stopping_) {
-        queue_.push_back({std::move(fn), std::move(done)});
+        queue_.push_back({std::move(fn), std::move(done), write});
         work_cv_.notify_one();
         return;
       }
@@ -556,7 +583,7 @@ class PgStore final : public Store {
     LICENTIA_ASSIGN_OR_RETURN(auto conn, Acquire());
     Status st = conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (st.ok()) {
-      PgTransaction txn(*conn);
+      PgTransaction txn(*conn, false);
       st = fn(txn);
       Status end = conn->Exec(st.ok() ? "COMMIT" : "ROLLBACK");
       if (st.ok()) st = end;
@@ -574,6 +601,7 @@ class PgStore final : public Store {
   struct Pending {
     TransactionFn fn;
     DoneFn done;
+    bool write = true;
   };
 
   static Status Migrate(PgConnection& conn) {
@@ -652,21 +680,22 @@ class PgStore final : public Store {
         p = std::move(queue_.front());
         queue_.pop_front();
       }
-      p.done(RunWrite(p.fn));
+      p.done(p.write ? RunWrite(p.fn) : Read(p.fn));
     }
   }
 
-  // SERIALIZABLE, retried on serialization failures and deadlocks.
+  // Row locks on the codes a transaction touches (see PgTransaction);
+  // retried on deadlocks and serialization failures.
   Status RunWrite(const TransactionFn& fn) {
     Status last;
     for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
       auto conn = Acquire();
       if (!conn.ok()) return conn.status();
       PgConnection& c = **conn;
-      Status st = c.Exec("BEGIN ISOLATION LEVEL SERIALIZABLE");
+      Status st = c.Exec("BEGIN ISOLATION LEVEL READ COMMITTED");
       bool retry = false;
       if (st.ok()) {
-        PgTransaction txn(c);
+        PgTransaction txn(c, true);
         st = fn(txn);
         retry = IsRetryable(c.last_sqlstate());
         if (st.ok()) {

@@ -1,9 +1,11 @@
 // The PostgreSQL backend, for several stateless licentiad instances in front
 // of one database.
 //
-// Every write transaction runs at SERIALIZABLE isolation and is retried on a
-// serialization failure or deadlock (SQLSTATE 40001, 40P01), so seat
-// allocation and first activation stay exact across instances. Writes run
+// Every write transaction locks the row of each code it reads (FOR UPDATE)
+// before reading the seats in use, so seat allocation, first activation and
+// blocking are serialised per code across instances; a transaction that
+// meets a deadlock or serialization failure (SQLSTATE 40P01, 40001) is rolled
+// back and retried. Writes run
 // on a pool of threads, one connection each; reads borrow a connection on
 // the calling thread. Migrations run at start under an advisory lock, so
 // instances starting together do not race.
