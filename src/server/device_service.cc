@@ -62,7 +62,12 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
                                                   RateLimiter& per_code,
                                                   const ServiceContext& ctx) {
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ParseCodeField(f, code_field));
-  if (int wait = per_code.Acquire(crypto::ToHex(ctx.HashCode(code)))) {
+  // Requests that carry an activation token prove more than the code; only
+  // attempts with the code alone count against it. Otherwise the devices of
+  // a many-seat code syncing at once would throttle one another.
+  if (int wait = need_token
+                     ? 0
+                     : per_code.Acquire(crypto::ToHex(ctx.HashCode(code)))) {
     return Status(ErrorCode::kRateLimited,
                   fmt::format("Too many attempts with this code; try again "
                               "in {} seconds.",

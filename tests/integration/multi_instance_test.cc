@@ -101,8 +101,12 @@ TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
 TEST(MultiInstanceTest, UnreachableDatabaseAtStartIsAClearError) {
   auto r = RunCommand({LicentiadPath(), "--listen", "127.0.0.1:0", "--data-dir",
                        ::testing::TempDir() + "/unreachable-db", "--database",
-                       "postgresql://postgres@127.0.0.1:1/nothing"});
+                       "postgresql://postgres@127.0.0.1:1/nothing"},
+                      {}, /*merge_stderr=*/true);
   EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("UNAVAILABLE: Cannot connect to PostgreSQL"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(MultiInstanceTest, LostConnectionsFailCleanlyAndRecover) {

@@ -228,5 +228,22 @@ TEST_F(CodeRateLimitTest, OneCodeCannotBeHammered) {
   EXPECT_TRUE(Activate(other.code, "x", "1.0").ok());
 }
 
+// Regression: status calls of the devices holding a code counted against
+// that code's attempt limit, so the devices of a many-seat code syncing
+// together were refused RATE_LIMITED.
+TEST_F(CodeRateLimitTest, DevicesHoldingACodeAreNotThrottledByIt) {
+  CreateProduct("p");
+  IssuedCode c = Issue({{"product", "p"}, {"max_devices", 3}});
+  auto a = Activate(c.code, "d1", "1.0");
+  ASSERT_TRUE(a.ok());
+  for (int i = 0; i < 30; ++i) {
+    auto s = DeviceCall("/v1/status",
+                        {{"code", c.code},
+                         {"fingerprint", "d1"},
+                         {"activation_token", a->at("activation_token")}});
+    ASSERT_TRUE(s.ok()) << i << ": " << s.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace licentia::testing

@@ -129,12 +129,14 @@ void ServerProcess::Kill() {
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv,
-                         const std::vector<std::string>& env) {
+                         const std::vector<std::string>& env,
+                         bool merge_stderr) {
   int pipefd[2];
   if (::pipe(pipefd) != 0) return {-1, ""};
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(pipefd[1], 1);
+    if (merge_stderr) ::dup2(pipefd[1], 2);
     ::close(pipefd[0]);
     ::close(pipefd[1]);
     for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));

@@ -72,8 +72,10 @@ struct CommandResult {
   int exit_code;
   std::string out;
 };
+// With `merge_stderr`, the command's stderr is captured into `out` too.
 CommandResult RunCommand(const std::vector<std::string>& argv,
-                         const std::vector<std::string>& env = {});
+                         const std::vector<std::string>& env = {},
+                         bool merge_stderr = false);
 
 }  // namespace licentia::testing
 
