@@ -191,6 +191,7 @@ class Store {
   struct Stats {
     std::uint64_t commits = 0;       // durable commits (fsyncs)
     std::uint64_t transactions = 0;  // write transactions committed
+    std::uint64_t checkpoints = 0;   // SQLite: WAL checkpoints completed
   };
   virtual Stats GetStats() const = 0;
 };

@@ -435,7 +435,9 @@ class SqliteStore final : public Store {
       stopping_ = true;
     }
     cv_.notify_all();
+    checkpoint_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    if (checkpointer_.joinable()) checkpointer_.join();
   }
 
   Status Init() {
@@ -447,7 +449,17 @@ class SqliteStore final : public Store {
         writer_conn_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                            "PRAGMA foreign_keys=ON;"));
     LICENTIA_RETURN_IF_ERROR(Migrate(*writer_conn_));
+    // Checkpoints copy the WAL back into the database and fsync it. Run
+    // inside a commit (SQLite's default) they stall every write waiting on
+    // the single writer; a checkpointer thread on its own connection does
+    // them beside the writes instead (PASSIVE: never blocks readers or the
+    // writer), so the writer's connection never checkpoints.
+    LICENTIA_RETURN_IF_ERROR(writer_conn_->Exec(
+        "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;"));
+    LICENTIA_ASSIGN_OR_RETURN(checkpoint_conn_,
+                              Connection::Open(options_.path, false));
     writer_ = std::thread([this] { WriterLoop(); });
+    checkpointer_ = std::thread([this] { CheckpointLoop(); });
     return Status::Ok();
   }
 
@@ -510,6 +522,47 @@ class SqliteStore final : public Store {
     return q.Run();
   }
 
+  // Checkpoints whenever the writer has committed kCheckpointEvery times
+  // since the last one, and once more at shutdown.
+  static constexpr std::uint64_t kCheckpointEvery = 64;
+
+  void CheckpointLoop() {
+    std::uint64_t done_at = 0;
+    while (true) {
+      {
+        std::unique_lock lock(mu_);
+        checkpoint_cv_.wait(lock, [&] {
+          return stopping_ || stats_.commits >= done_at + kCheckpointEvery;
+        });
+        if (stopping_) return;
+        done_at = stats_.commits;
+      }
+      int log = 0, copied = 0;
+      int rc =
+          sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr,
+                                    SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+      std::lock_guard lock(mu_);
+      if (rc == SQLITE_OK) stats_.checkpoints += 1;
+    }
+  }
+
+  // After the checkpointer has copied most of the WAL, the writer copies the
+  // few frames appended meanwhile (cheap), so the checkpoint is complete
+  // and the next commit starts the WAL from its beginning again instead of
+  // growing it. Runs on the writer thread, between batches.
+  void FinishCheckpoint() {
+    std::uint64_t done;
+    {
+      std::lock_guard lock(mu_);
+      done = stats_.checkpoints;
+    }
+    if (done == writer_seen_checkpoints_) return;
+    writer_seen_checkpoints_ = done;
+    int log = 0, copied = 0;
+    (void)sqlite3_wal_checkpoint_v2(writer_conn_->raw(), nullptr,
+                                    SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  }
+
   void WriterLoop() {
     std::vector<PendingWrite> batch;
     while (true) {
@@ -525,6 +578,7 @@ class SqliteStore final : public Store {
       }
       RunBatch(batch);
       batch.clear();
+      FinishCheckpoint();
     }
   }
 
@@ -565,6 +619,7 @@ class SqliteStore final : public Store {
       std::lock_guard lock(mu_);
       stats_.commits += 1;
       stats_.transactions += committed;
+      if (stats_.commits % kCheckpointEvery == 0) checkpoint_cv_.notify_one();
     }
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].done(std::move(results[i]));
@@ -574,6 +629,10 @@ class SqliteStore final : public Store {
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_conn_;  // used only by writer_
   std::thread writer_;
+  std::uint64_t writer_seen_checkpoints_ = 0;    // used only by writer_
+  std::unique_ptr<Connection> checkpoint_conn_;  // used only by checkpointer_
+  std::thread checkpointer_;
+  std::condition_variable checkpoint_cv_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
