@@ -84,6 +84,32 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
                            device};
 }
 
+// The device's credentials and the reserve code it proposes; attempts with
+// a reserve code count against that code's limit (it is a guess until it
+// is known to exist).
+struct ReserveRequest {
+  DeviceCredentials cred;
+  ActivationCode reserve;
+};
+
+static Result<ReserveRequest> ParseReserveRequest(std::string_view body,
+                                                  RateLimiter& per_code_,
+                                                  const ServiceContext& ctx_) {
+  LICENTIA_ASSIGN_OR_RETURN(
+      JsonFields f,
+      JsonFields::Parse(
+          body, {"code", "fingerprint", "activation_token", "reserve_code"}));
+  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
+                            ParseCredentials(f, "code", true, per_code_, ctx_));
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode reserve,
+                            ParseCodeField(f, "reserve_code"));
+  if (per_code_.Acquire(crypto::ToHex(ctx_.HashCode(reserve)))) {
+    return licentia::Status(ErrorCode::kRateLimited,
+                            "Too many attempts with this reserve code.");
+  }
+  return ReserveRequest{std::move(cred), std::move(reserve)};
+}
+
 namespace {
 
 // Loads the code and the device's seat and checks the token: the device must
@@ -190,9 +216,6 @@ json::object ReserveJson(const store::CodeRow& code, UnixSeconds added_at) {
   r["added_at"] = added_at;
   return r;
 }
-
-#define LICENTIA_RESERVE_FIELDS \
-  { "code", "fingerprint", "activation_token", "reserve_code" }
 
 }  // namespace
 
@@ -410,16 +433,10 @@ void DeviceService::LicenseStatus(std::string_view body, Reply reply) {
 
 Result<DeviceService::PreparedWrite> DeviceService::PrepareCheckReserve(
     std::string_view body) {
-  LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
-                            JsonFields::Parse(body, LICENTIA_RESERVE_FIELDS));
-  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
-                            ParseCredentials(f, "code", true, per_code_, ctx_));
-  LICENTIA_ASSIGN_OR_RETURN(ActivationCode reserve,
-                            ParseCodeField(f, "reserve_code"));
-  if (per_code_.Acquire(crypto::ToHex(ctx_.HashCode(reserve)))) {
-    return licentia::Status(ErrorCode::kRateLimited,
-                            "Too many attempts with this reserve code.");
-  }
+  LICENTIA_ASSIGN_OR_RETURN(ReserveRequest req,
+                            ParseReserveRequest(body, per_code_, ctx_));
+  DeviceCredentials cred = std::move(req.cred);
+  ActivationCode reserve = std::move(req.reserve);
   auto out = std::make_shared<json::object>();
   return PreparedWrite{
       [=, this](store::Transaction& txn) -> licentia::Status {
@@ -442,16 +459,10 @@ void DeviceService::CheckReserve(std::string_view body, Reply reply) {
 
 Result<DeviceService::PreparedWrite> DeviceService::PrepareRegisterReserve(
     std::string_view body) {
-  LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
-                            JsonFields::Parse(body, LICENTIA_RESERVE_FIELDS));
-  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
-                            ParseCredentials(f, "code", true, per_code_, ctx_));
-  LICENTIA_ASSIGN_OR_RETURN(ActivationCode reserve,
-                            ParseCodeField(f, "reserve_code"));
-  if (per_code_.Acquire(crypto::ToHex(ctx_.HashCode(reserve)))) {
-    return licentia::Status(ErrorCode::kRateLimited,
-                            "Too many attempts with this reserve code.");
-  }
+  LICENTIA_ASSIGN_OR_RETURN(ReserveRequest req,
+                            ParseReserveRequest(body, per_code_, ctx_));
+  DeviceCredentials cred = std::move(req.cred);
+  ActivationCode reserve = std::move(req.reserve);
   auto out = std::make_shared<json::object>();
   return PreparedWrite{
       [=, this](store::Transaction& txn) -> licentia::Status {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/crypto.h"
+#include "store/feature_list.h"
 #include "store/postgres/pg_connection.h"
 
 namespace licentia::store::postgres {
@@ -110,28 +111,6 @@ CREATE TABLE admin_tokens (
 )sql",
 };
 
-std::string JoinLines(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += '\n';
-    out += items[i];
-  }
-  return out;
-}
-
-std::vector<std::string> SplitLines(const std::string& s) {
-  std::vector<std::string> out;
-  if (s.empty()) return out;
-  size_t start = 0;
-  while (true) {
-    size_t pos = s.find('\n', start);
-    out.push_back(s.substr(start, pos - start));
-    if (pos == std::string::npos) break;
-    start = pos + 1;
-  }
-  return out;
-}
-
 #define LICENTIA_CODE_COLUMNS                                                \
   "id, code_hash, code_tail, batch_id, product_id, edition, features, "      \
   "max_devices, license_type, term_days, activate_by, compatible_versions, " \
@@ -147,7 +126,7 @@ CodeRow ReadCode(const Rows& r, int i) {
   c.batch_id = r.Int(i, 3);
   c.terms.product = r.Text(i, 4);
   c.terms.edition = r.Text(i, 5);
-  c.terms.features = SplitLines(r.Text(i, 6));
+  c.terms.features = DecodeFeatures(r.Text(i, 6));
   c.terms.max_devices = static_cast<int>(r.Int(i, 7));
   c.terms.type = LicenseTypeFromName(r.Text(i, 8)).value_or(LicenseType::kTerm);
   c.terms.term_days = static_cast<int>(r.Int(i, 9));
@@ -260,7 +239,7 @@ class PgTransaction final : public Transaction {
                 .Add(c.batch_id)
                 .Add(c.terms.product)
                 .Add(c.terms.edition)
-                .Add(JoinLines(c.terms.features))
+                .Add(EncodeFeatures(c.terms.features))
                 .Add(std::int64_t{c.terms.max_devices})
                 .Add(LicenseTypeName(c.terms.type))
                 .Add(std::int64_t{c.terms.term_days})

@@ -7,33 +7,12 @@
 #include <mutex>
 #include <thread>
 
+#include "store/feature_list.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_migrations.h"
 
 namespace licentia::store::sqlite {
 namespace {
-
-std::string JoinLines(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += '\n';
-    out += items[i];
-  }
-  return out;
-}
-
-std::vector<std::string> SplitLines(const std::string& s) {
-  std::vector<std::string> out;
-  if (s.empty()) return out;
-  size_t start = 0;
-  while (true) {
-    size_t pos = s.find('\n', start);
-    out.push_back(s.substr(start, pos - start));
-    if (pos == std::string::npos) break;
-    start = pos + 1;
-  }
-  return out;
-}
 
 constexpr const char* kCodeColumns =
     "id, code_hash, code_tail, batch_id, product_id, edition, features, "
@@ -50,7 +29,7 @@ CodeRow ReadCode(const Query& q) {
   c.batch_id = q.Int(3);
   c.terms.product = q.Text(4);
   c.terms.edition = q.Text(5);
-  c.terms.features = SplitLines(q.Text(6));
+  c.terms.features = DecodeFeatures(q.Text(6));
   c.terms.max_devices = static_cast<int>(q.Int(7));
   c.terms.type = LicenseTypeFromName(q.Text(8)).value_or(LicenseType::kTerm);
   c.terms.term_days = static_cast<int>(q.Int(9));
@@ -176,7 +155,7 @@ class SqliteTransaction final : public Transaction {
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
     q.Bind(1, c.code_hash).Bind(2, c.code_tail).Bind(3, c.batch_id);
     q.Bind(4, c.terms.product).Bind(5, c.terms.edition);
-    q.Bind(6, JoinLines(c.terms.features));
+    q.Bind(6, EncodeFeatures(c.terms.features));
     q.Bind(7, std::int64_t{c.terms.max_devices});
     q.Bind(8, LicenseTypeName(c.terms.type));
     q.Bind(9, std::int64_t{c.terms.term_days}).Bind(10, c.terms.activate_by);
