@@ -21,10 +21,22 @@ constexpr size_t kMaxToken = 128;
 // fingerprint and the activation token it received when it activated.
 struct DeviceCredentials {
   ActivationCode code;
+  crypto::Hash code_hash;  // computed once: the lookup key and limiter key
   std::string fingerprint;
   std::string token;
   crypto::Hash device_hash;
 };
+
+std::string_view LimiterKey(const crypto::Hash& code_hash) {
+  return {reinterpret_cast<const char*>(code_hash.data()), code_hash.size()};
+}
+
+Status TooManyAttempts(int wait_seconds) {
+  return Status(ErrorCode::kRateLimited,
+                fmt::format("Too many attempts with this code; try again in "
+                            "{} seconds.",
+                            wait_seconds));
+}
 
 Result<ActivationCode> ParseCodeField(const JsonFields& f,
                                       std::string_view name) {
@@ -62,16 +74,12 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
                                                   RateLimiter& per_code,
                                                   const ServiceContext& ctx) {
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ParseCodeField(f, code_field));
+  crypto::Hash code_hash = ctx.HashCode(code);
   // Requests that carry an activation token prove more than the code; only
   // attempts with the code alone count against it. Otherwise the devices of
   // a many-seat code syncing at once would throttle one another.
-  if (int wait = need_token
-                     ? 0
-                     : per_code.Acquire(crypto::ToHex(ctx.HashCode(code)))) {
-    return Status(ErrorCode::kRateLimited,
-                  fmt::format("Too many attempts with this code; try again "
-                              "in {} seconds.",
-                              wait));
+  if (int wait = need_token ? 0 : per_code.Acquire(LimiterKey(code_hash))) {
+    return TooManyAttempts(wait);
   }
   LICENTIA_ASSIGN_OR_RETURN(std::string fp,
                             f.String("fingerprint", kMaxFingerprint));
@@ -80,8 +88,8 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
     LICENTIA_ASSIGN_OR_RETURN(token, f.String("activation_token", kMaxToken));
   }
   crypto::Hash device = DeviceBinding(fp);
-  return DeviceCredentials{std::move(code), std::move(fp), std::move(token),
-                           device};
+  return DeviceCredentials{std::move(code), code_hash, std::move(fp),
+                           std::move(token), device};
 }
 
 // The device's credentials and the reserve code it proposes; attempts with
@@ -89,7 +97,7 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
 // is known to exist).
 struct ReserveRequest {
   DeviceCredentials cred;
-  ActivationCode reserve;
+  crypto::Hash reserve_hash;
 };
 
 static Result<ReserveRequest> ParseReserveRequest(std::string_view body,
@@ -103,11 +111,11 @@ static Result<ReserveRequest> ParseReserveRequest(std::string_view body,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode reserve,
                             ParseCodeField(f, "reserve_code"));
-  if (per_code_.Acquire(crypto::ToHex(ctx_.HashCode(reserve)))) {
-    return licentia::Status(ErrorCode::kRateLimited,
-                            "Too many attempts with this reserve code.");
+  crypto::Hash reserve_hash = ctx_.HashCode(reserve);
+  if (int wait = per_code_.Acquire(LimiterKey(reserve_hash))) {
+    return TooManyAttempts(wait);
   }
-  return ReserveRequest{std::move(cred), std::move(reserve)};
+  return ReserveRequest{std::move(cred), reserve_hash};
 }
 
 namespace {
@@ -119,10 +127,9 @@ struct HeldLicense {
   store::ActivationRow activation;
 };
 
-Result<HeldLicense> LoadHeld(store::Transaction& txn, const ServiceContext& ctx,
+Result<HeldLicense> LoadHeld(store::Transaction& txn,
                              const DeviceCredentials& cred) {
-  LICENTIA_ASSIGN_OR_RETURN(auto code,
-                            txn.FindCodeByHash(ctx.HashCode(cred.code)));
+  LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeByHash(cred.code_hash));
   if (!code) return CodeNotFound();
   LICENTIA_ASSIGN_OR_RETURN(
       auto act, txn.FindActiveActivation(code->id, cred.device_hash));
@@ -149,9 +156,8 @@ json::object LicenseJson(const store::CodeRow& code,
 // Rule 6, in the order the refusals are listed there. `held` is the device's
 // current license. On success returns the reserve code.
 Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
-                                         const ServiceContext& ctx,
                                          const HeldLicense& held,
-                                         const ActivationCode& reserve,
+                                         const crypto::Hash& reserve_hash,
                                          UnixSeconds now) {
   auto current_expiry = CodeExpiry(held.code);
   if (!current_expiry || *current_expiry <= now || held.code.blocked) {
@@ -164,8 +170,7 @@ Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
                   "The current license is a subscription, which renews "
                   "itself; a reserve code cannot be added to it.");
   }
-  LICENTIA_ASSIGN_OR_RETURN(auto code,
-                            txn.FindCodeByHash(ctx.HashCode(reserve)));
+  LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeByHash(reserve_hash));
   if (!code) return CodeNotFound();
   if (code->terms.type == LicenseType::kSubscription) {
     return Status(ErrorCode::kReserveIsSubscription,
@@ -219,7 +224,7 @@ json::object ReserveJson(const store::CodeRow& code, UnixSeconds added_at) {
 
 }  // namespace
 
-Result<DeviceService::PreparedWrite> DeviceService::PrepareActivate(
+Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
@@ -244,11 +249,11 @@ Result<DeviceService::PreparedWrite> DeviceService::PrepareActivate(
 
   auto out = std::make_shared<json::object>();
   auto key_out = std::make_shared<LicenseKeyPayload>();
-  return PreparedWrite{
+  return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
         LICENTIA_ASSIGN_OR_RETURN(auto code,
-                                  txn.FindCodeByHash(ctx_.HashCode(cred.code)));
+                                  txn.FindCodeByHash(cred.code_hash));
         if (!code) return CodeNotFound();
         if (product && *product != code->terms.product) {
           return licentia::Status(
@@ -363,7 +368,7 @@ void DeviceService::Activate(std::string_view body, Reply reply) {
   Submit(PrepareActivate(body), std::move(reply));
 }
 
-Result<DeviceService::PreparedWrite> DeviceService::PrepareDeactivate(
+Result<DeviceService::PreparedCall> DeviceService::PrepareDeactivate(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
@@ -371,10 +376,10 @@ Result<DeviceService::PreparedWrite> DeviceService::PrepareDeactivate(
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
   auto out = std::make_shared<json::object>();
-  return PreparedWrite{
+  return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
-        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
         LICENTIA_RETURN_IF_ERROR(txn.Deactivate(held.activation.id, now));
         LICENTIA_RETURN_IF_ERROR(
             RecordEvent(txn, now, "code.deactivated", &held.code,
@@ -394,7 +399,7 @@ void DeviceService::Deactivate(std::string_view body, Reply reply) {
   Submit(PrepareDeactivate(body), std::move(reply));
 }
 
-Result<DeviceService::PreparedWrite> DeviceService::PrepareLicenseStatus(
+Result<DeviceService::PreparedCall> DeviceService::PrepareLicenseStatus(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
@@ -402,10 +407,10 @@ Result<DeviceService::PreparedWrite> DeviceService::PrepareLicenseStatus(
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
   auto out = std::make_shared<json::object>();
-  return PreparedWrite{
+  return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
-        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
         auto expiry = CodeExpiry(held.code);
         std::string_view state = held.code.blocked            ? "blocked"
                                  : (expiry && now >= *expiry) ? "expired"
@@ -431,46 +436,27 @@ void DeviceService::LicenseStatus(std::string_view body, Reply reply) {
   SubmitRead(PrepareLicenseStatus(body), std::move(reply));
 }
 
-Result<DeviceService::PreparedWrite> DeviceService::PrepareCheckReserve(
-    std::string_view body) {
+// The pre-check (rule 6, consuming nothing) and the registration run the
+// same checks; registering then records the reserve and the event.
+Result<DeviceService::PreparedCall> DeviceService::PrepareReserve(
+    std::string_view body, bool register_it) {
   LICENTIA_ASSIGN_OR_RETURN(ReserveRequest req,
                             ParseReserveRequest(body, per_code_, ctx_));
-  DeviceCredentials cred = std::move(req.cred);
-  ActivationCode reserve = std::move(req.reserve);
   auto out = std::make_shared<json::object>();
-  return PreparedWrite{
+  return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
+        const DeviceCredentials& cred = req.cred;
         UnixSeconds now = ctx_.clock.Now();
-        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
         LICENTIA_ASSIGN_OR_RETURN(
             store::CodeRow code,
-            CheckReserveRules(txn, ctx_, held, reserve, now));
-        *out = json::object{{"eligible", true},
-                            {"reserve", CodeJson(code)},
-                            {"server_time", now}};
-        return licentia::Status::Ok();
-      },
-      [out]() -> Result<json::object> { return std::move(*out); }};
-}
-
-void DeviceService::CheckReserve(std::string_view body, Reply reply) {
-  SubmitRead(PrepareCheckReserve(body), std::move(reply));
-}
-
-Result<DeviceService::PreparedWrite> DeviceService::PrepareRegisterReserve(
-    std::string_view body) {
-  LICENTIA_ASSIGN_OR_RETURN(ReserveRequest req,
-                            ParseReserveRequest(body, per_code_, ctx_));
-  DeviceCredentials cred = std::move(req.cred);
-  ActivationCode reserve = std::move(req.reserve);
-  auto out = std::make_shared<json::object>();
-  return PreparedWrite{
-      [=, this](store::Transaction& txn) -> licentia::Status {
-        UnixSeconds now = ctx_.clock.Now();
-        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
-        LICENTIA_ASSIGN_OR_RETURN(
-            store::CodeRow code,
-            CheckReserveRules(txn, ctx_, held, reserve, now));
+            CheckReserveRules(txn, held, req.reserve_hash, now));
+        if (!register_it) {
+          *out = json::object{{"eligible", true},
+                              {"reserve", CodeJson(code)},
+                              {"server_time", now}};
+          return licentia::Status::Ok();
+        }
         LICENTIA_RETURN_IF_ERROR(txn.PutReserve(
             {cred.device_hash, held.code.terms.product, code.id, now}));
         LICENTIA_RETURN_IF_ERROR(RecordEvent(
@@ -483,11 +469,15 @@ Result<DeviceService::PreparedWrite> DeviceService::PrepareRegisterReserve(
       [out]() -> Result<json::object> { return std::move(*out); }};
 }
 
-void DeviceService::RegisterReserve(std::string_view body, Reply reply) {
-  Submit(PrepareRegisterReserve(body), std::move(reply));
+void DeviceService::CheckReserve(std::string_view body, Reply reply) {
+  SubmitRead(PrepareReserve(body, false), std::move(reply));
 }
 
-Result<DeviceService::PreparedWrite> DeviceService::PrepareUnregisterReserve(
+void DeviceService::RegisterReserve(std::string_view body, Reply reply) {
+  Submit(PrepareReserve(body, true), std::move(reply));
+}
+
+Result<DeviceService::PreparedCall> DeviceService::PrepareUnregisterReserve(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
@@ -495,10 +485,10 @@ Result<DeviceService::PreparedWrite> DeviceService::PrepareUnregisterReserve(
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
   auto out = std::make_shared<json::object>();
-  return PreparedWrite{
+  return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
-        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, ctx_, cred));
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
         const std::string& product = held.code.terms.product;
         LICENTIA_ASSIGN_OR_RETURN(auto r,
                                   txn.FindReserve(cred.device_hash, product));
@@ -521,13 +511,13 @@ void DeviceService::UnregisterReserve(std::string_view body, Reply reply) {
   Submit(PrepareUnregisterReserve(body), std::move(reply));
 }
 
-void DeviceService::Submit(Result<PreparedWrite> write, Reply reply) {
+void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
   if (!write.ok()) return ReplyNow(reply, write.status());
   WriteAndReply(ctx_.store, std::move(write->fn), std::move(write->finish),
                 std::move(reply));
 }
 
-void DeviceService::SubmitRead(Result<PreparedWrite> read, Reply reply) {
+void DeviceService::SubmitRead(Result<PreparedCall> read, Reply reply) {
   if (!read.ok()) return ReplyNow(reply, read.status());
   ctx_.store.ReadAsync(
       std::move(read->fn),

@@ -36,20 +36,19 @@ class DeviceService {
   void UnregisterReserve(std::string_view body, Reply reply);
 
  private:
-  // A write ready to run: the transaction and what makes the response.
-  struct PreparedWrite {
+  // A call ready to run: its transaction (read or write) and what makes
+  // the response once the transaction has succeeded.
+  struct PreparedCall {
     store::TransactionFn fn;
     ResultMaker finish;
   };
-  Result<PreparedWrite> PrepareActivate(std::string_view body);
-  Result<PreparedWrite> PrepareDeactivate(std::string_view body);
-  Result<PreparedWrite> PrepareRegisterReserve(std::string_view body);
-  Result<PreparedWrite> PrepareUnregisterReserve(std::string_view body);
-  void Submit(Result<PreparedWrite> write, Reply reply);
-  // A read ready to run: the same shape as a write.
-  Result<PreparedWrite> PrepareLicenseStatus(std::string_view body);
-  Result<PreparedWrite> PrepareCheckReserve(std::string_view body);
-  void SubmitRead(Result<PreparedWrite> read, Reply reply);
+  Result<PreparedCall> PrepareActivate(std::string_view body);
+  Result<PreparedCall> PrepareDeactivate(std::string_view body);
+  Result<PreparedCall> PrepareReserve(std::string_view body, bool register_it);
+  Result<PreparedCall> PrepareUnregisterReserve(std::string_view body);
+  void Submit(Result<PreparedCall> write, Reply reply);
+  Result<PreparedCall> PrepareLicenseStatus(std::string_view body);
+  void SubmitRead(Result<PreparedCall> read, Reply reply);
 
   ServiceContext& ctx_;
   RateLimiter& per_code_;

@@ -144,6 +144,33 @@ TEST_F(BadInputTest, AdminRequestsAreValidated) {
       1u);
 }
 
+TEST_F(BadInputTest, DuplicatesAreConflictsAndChangeNothing) {
+  std::string code_before = json::serialize(Code(code_.id));
+  std::int64_t events_before = EventCount();
+  auto [status, code] = Raw("POST", "/v1/admin/products",
+                            R"({"id":"photo","name":"Again"})", true);
+  EXPECT_EQ(status, 409);
+  EXPECT_EQ(code, "CONFLICT");
+  ASSERT_TRUE(AdminCall("POST", "/v1/admin/products/photo/versions",
+                        json::object{{"version", "23.0"}})
+                  .ok());
+  auto [vstatus, vcode] = Raw("POST", "/v1/admin/products/photo/versions",
+                              R"({"version":"23.0"})", true);
+  EXPECT_EQ(vstatus, 409);
+  EXPECT_EQ(vcode, "CONFLICT");
+  auto [nstatus, ncode] = Raw("POST", "/v1/admin/products/nope/versions",
+                              R"({"version":"1.0"})", true);
+  EXPECT_EQ(nstatus, 404);
+  EXPECT_EQ(ncode, "NOT_FOUND");
+  auto product = AdminCall("GET", "/v1/admin/products/photo");
+  ASSERT_TRUE(product.ok());
+  EXPECT_EQ(product->at("name").as_string(), "Product photo");
+  EXPECT_EQ(product->at("versions").as_array().size(), 3u);
+  // Only the one version that was added left a trace.
+  EXPECT_EQ(json::serialize(Code(code_.id)), code_before);
+  EXPECT_EQ(EventCount(), events_before + 1);
+}
+
 TEST_F(BadInputTest, UnknownRoutesMethodsAndIds) {
   EXPECT_EQ(Raw("GET", "/v1/nothing", "").second, "NOT_FOUND");
   EXPECT_EQ(Raw("GET", "/v1/activate", "").second, "METHOD_NOT_ALLOWED");

@@ -155,8 +155,10 @@ TEST(MultiInstanceTest, LostConnectionsFailCleanlyAndRecover) {
       ++unavailable;
     }
   }
-  EXPECT_LE(unavailable, 9);  // the pool's broken connections, then recovery
-  EXPECT_TRUE(activate(99).ok());
+  // Each connection the pool held fails one request at most (8 per
+  // instance by default); after that every request succeeds again.
+  EXPECT_LE(unavailable, 8);
+  for (int i = 100; i < 105; ++i) EXPECT_TRUE(activate(i).ok()) << i;
   // Nothing half-written: exactly the acknowledged activations hold seats.
   auto detail = admin.Call("GET", "/v1/admin/codes/" + std::to_string(id));
   ASSERT_TRUE(detail.ok());
