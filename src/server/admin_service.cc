@@ -156,7 +156,9 @@ Result<json::object> AdminService::GetProduct(std::string_view id) {
 }
 
 Result<AdminService::PreparedWrite> AdminService::PrepareAddVersion(
-    std::string_view id, std::string_view body) {
+    std::string_view id_text, std::string_view body) {
+  // Owned: the transaction runs after the request's path is gone.
+  std::string id(id_text);
   LICENTIA_ASSIGN_OR_RETURN(JsonFields f, JsonFields::Parse(body, {"version"}));
   LICENTIA_ASSIGN_OR_RETURN(std::string version, f.String("version", 32));
   {
@@ -178,7 +180,7 @@ Result<AdminService::PreparedWrite> AdminService::PrepareAddVersion(
         LICENTIA_RETURN_IF_ERROR(vs);
         LICENTIA_RETURN_IF_ERROR(
             RecordEvent(txn, now, "product.version_added", nullptr, "", "admin",
-                        {{"product", std::string(id)}, {"version", version}}));
+                        {{"product", id}, {"version", version}}));
         p->versions.push_back(version);
         *out = ProductJson(*p);
         return Status::Ok();

@@ -47,6 +47,8 @@ class AdminService {
     ResultMaker finish;
   };
   Result<PreparedWrite> PrepareCreateProduct(std::string_view body);
+  // The Prepare* functions copy everything their transaction uses: it runs
+  // later, on another thread, after the request's buffers are gone.
   Result<PreparedWrite> PrepareAddVersion(std::string_view id,
                                           std::string_view body);
   Result<PreparedWrite> PrepareIssueCodes(std::string_view body);
