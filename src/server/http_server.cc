@@ -47,7 +47,12 @@ struct HttpServer::Impl {
   CompletionHook on_complete;
 
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // The acceptor is used by the accept loop and closed by BeginStop, which
+  // run on different network threads: both go through this strand, as Asio
+  // objects are not safe to use from two threads at once.
+  asio::strand<asio::io_context::executor_type> accept_strand =
+      asio::make_strand(ioc);
+  tcp::acceptor acceptor{accept_strand};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -270,8 +275,11 @@ struct HttpServer::Impl {
 
   void BeginStop() {
     if (stopping.exchange(true)) return;
+    asio::dispatch(accept_strand, [this] {
+      boost::system::error_code ignored;
+      acceptor.close(ignored);
+    });
     boost::system::error_code ignored;
-    acceptor.close(ignored);
     signals.cancel(ignored);
     asio::co_spawn(ioc, Drain(), asio::detached);
   }
@@ -312,7 +320,7 @@ void HttpServer::Run() {
   s.signals.async_wait([&s](const boost::system::error_code& ec, int) {
     if (!ec) s.BeginStop();
   });
-  asio::co_spawn(s.ioc, s.Accept(), asio::detached);
+  asio::co_spawn(s.accept_strand, s.Accept(), asio::detached);
   std::vector<std::thread> threads;
   for (int i = 1; i < s.options.io_threads; ++i) {
     threads.emplace_back([&s] { s.ioc.run(); });
