@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_name.h"
+
 namespace licentia::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -323,7 +325,10 @@ void HttpServer::Run() {
   asio::co_spawn(s.accept_strand, s.Accept(), asio::detached);
   std::vector<std::thread> threads;
   for (int i = 1; i < s.options.io_threads; ++i) {
-    threads.emplace_back([&s] { s.ioc.run(); });
+    threads.emplace_back([&s] {
+      SetCurrentThreadName("lic-net");
+      s.ioc.run();
+    });
   }
   s.ioc.run();
   for (auto& t : threads) t.join();

@@ -189,7 +189,8 @@ class Store {
 
   // Statistics for /metrics.
   struct Stats {
-    std::uint64_t commits = 0;       // durable commits (fsyncs)
+    std::uint64_t commits = 0;       // durable commits: SQLite WAL syncs,
+                                     // PostgreSQL commits
     std::uint64_t transactions = 0;  // write transactions committed
     std::uint64_t checkpoints = 0;   // SQLite: WAL checkpoints completed
   };

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/crypto.h"
+#include "core/thread_name.h"
 #include "store/feature_list.h"
 #include "store/postgres/pg_connection.h"
 
@@ -533,7 +534,10 @@ class PgStore final : public Store {
     LICENTIA_RETURN_IF_ERROR(Migrate(*conn));
     idle_.push_back(std::move(conn));
     for (int i = 0; i < options_.pool_size; ++i) {
-      workers_.emplace_back([this] { WorkerLoop(); });
+      workers_.emplace_back([this] {
+        SetCurrentThreadName("lic-pg");
+        WorkerLoop();
+      });
     }
     return Status::Ok();
   }
