@@ -48,7 +48,7 @@ struct CodeRow {
   std::optional<UnixSeconds> first_activated_at;
   bool blocked = false;
   std::string blocked_reason;
-  int seats_used = 0;  // derived: active activations, filled on read
+  int seats_used = 0;  // active activations, kept by the database
 };
 
 struct ActivationRow {

@@ -273,6 +273,54 @@ TEST_P(StoreContractTest, ListCodesFiltersAndPages) {
   });
 }
 
+// A code's seat count is a running count kept by the database; it must
+// equal the activations actually active after every kind of change,
+// including a change that is rolled back.
+TEST_P(StoreContractTest, SeatCountFollowsEveryChange) {
+  std::int64_t id = 0;
+  std::vector<std::int64_t> activations;
+  auto expect_seats = [&](int n) {
+    R([&](Transaction& t) {
+      EXPECT_EQ(*t.CountActiveSeats(id), n);
+      EXPECT_EQ((*t.FindCodeById(id))->seats_used, n);
+      EXPECT_EQ(
+          (*t.FindCodeByHash((*t.FindCodeById(id))->code_hash))->seats_used, n);
+    });
+  };
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    id = MakeCode(t, 7, 100);
+    for (std::uint8_t d = 0; d < 5; ++d) {
+      ActivationRow a;
+      a.code_id = id;
+      a.device_hash[0] = d;
+      a.activated_at = a.last_seen_at = 10;
+      a.key_serial = *t.NextKeySerial();
+      activations.push_back(*t.InsertActivation(a));
+    }
+  });
+  expect_seats(5);
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.Deactivate(activations[0], 20).ok());
+    ASSERT_TRUE(t.Deactivate(activations[1], 20).ok());
+  });
+  expect_seats(3);
+  // Deactivating an inactive activation frees nothing more.
+  (void)store_->Write(
+      [&](Transaction& t) { return t.Deactivate(activations[0], 30); });
+  expect_seats(3);
+  // A refused transaction takes its seat changes back with it.
+  Status refused = store_->Write([&](Transaction& t) {
+    EXPECT_TRUE(t.Deactivate(activations[2], 40).ok());
+    return Status(ErrorCode::kDeviceLimitReached, "refused");
+  });
+  EXPECT_EQ(refused.code(), ErrorCode::kDeviceLimitReached);
+  expect_seats(3);
+  // And the count is kept across reopening the database.
+  Reopen();
+  expect_seats(3);
+}
+
 TEST_P(StoreContractTest, AFailedTransactionLeavesNothing) {
   Status st = store_->Write([](Transaction& t) {
     EXPECT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());

@@ -110,14 +110,41 @@ CREATE TABLE admin_tokens (
   created_at BIGINT NOT NULL
 );
 )sql",
+    // 2: each code keeps a running count of its active seats, maintained by
+    // a trigger (see the SQLite migration 2). The trigger's UPDATE of the
+    // code row happens in transactions that already hold that row's lock.
+    R"sql(
+ALTER TABLE codes ADD COLUMN seats_used INTEGER NOT NULL DEFAULT 0;
+UPDATE codes SET seats_used = (SELECT COUNT(*) FROM activations a
+  WHERE a.code_id = codes.id AND a.deactivated_at IS NULL);
+CREATE FUNCTION activations_count_seats() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.deactivated_at IS NULL THEN
+      UPDATE codes SET seats_used = seats_used + 1 WHERE id = NEW.code_id;
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    IF OLD.deactivated_at IS NULL THEN
+      UPDATE codes SET seats_used = seats_used - 1 WHERE id = OLD.code_id;
+    END IF;
+  ELSIF OLD.deactivated_at IS NULL AND NEW.deactivated_at IS NOT NULL THEN
+    UPDATE codes SET seats_used = seats_used - 1 WHERE id = NEW.code_id;
+  ELSIF OLD.deactivated_at IS NOT NULL AND NEW.deactivated_at IS NULL THEN
+    UPDATE codes SET seats_used = seats_used + 1 WHERE id = NEW.code_id;
+  END IF;
+  RETURN NULL;
+END; $$ LANGUAGE plpgsql;
+CREATE TRIGGER activations_seats AFTER INSERT OR DELETE OR UPDATE OF
+  deactivated_at ON activations
+  FOR EACH ROW EXECUTE FUNCTION activations_count_seats();
+)sql",
 };
 
 #define LICENTIA_CODE_COLUMNS                                                \
   "id, code_hash, code_tail, batch_id, product_id, edition, features, "      \
   "max_devices, license_type, term_days, activate_by, compatible_versions, " \
   "requires_account, created_at, first_activated_at, blocked, "              \
-  "blocked_reason, (SELECT COUNT(*) FROM activations a WHERE a.code_id = "   \
-  "codes.id AND a.deactivated_at IS NULL)"
+  "blocked_reason, seats_used"
 
 CodeRow ReadCode(const Rows& r, int i) {
   CodeRow c;

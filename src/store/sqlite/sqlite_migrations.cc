@@ -8,7 +8,7 @@
 namespace licentia::store::sqlite {
 namespace {
 
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE products (
@@ -103,6 +103,38 @@ CREATE TABLE admin_tokens (
   name TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
+)sql",
+    // 2: each code keeps a running count of its active seats, maintained by
+    // triggers on every path that adds, frees or deletes an activation, so
+    // reading a code costs the same whatever its number of seats (it used
+    // to count them: 3,000 seats added ~0.3 ms to each status and to each
+    // activation on the single writer).
+    R"sql(
+ALTER TABLE codes ADD COLUMN seats_used INTEGER NOT NULL DEFAULT 0;
+UPDATE codes SET seats_used = (SELECT COUNT(*) FROM activations a
+  WHERE a.code_id = codes.id AND a.deactivated_at IS NULL);
+CREATE TRIGGER activations_take_seat AFTER INSERT ON activations
+  WHEN NEW.deactivated_at IS NULL
+BEGIN
+  UPDATE codes SET seats_used = seats_used + 1 WHERE id = NEW.code_id;
+END;
+CREATE TRIGGER activations_free_seat AFTER UPDATE OF deactivated_at
+  ON activations
+  WHEN OLD.deactivated_at IS NULL AND NEW.deactivated_at IS NOT NULL
+BEGIN
+  UPDATE codes SET seats_used = seats_used - 1 WHERE id = NEW.code_id;
+END;
+CREATE TRIGGER activations_retake_seat AFTER UPDATE OF deactivated_at
+  ON activations
+  WHEN OLD.deactivated_at IS NOT NULL AND NEW.deactivated_at IS NULL
+BEGIN
+  UPDATE codes SET seats_used = seats_used + 1 WHERE id = NEW.code_id;
+END;
+CREATE TRIGGER activations_delete_seat AFTER DELETE ON activations
+  WHEN OLD.deactivated_at IS NULL
+BEGIN
+  UPDATE codes SET seats_used = seats_used - 1 WHERE id = OLD.code_id;
+END;
 )sql",
 };
 

@@ -21,8 +21,7 @@ constexpr const char* kCodeColumns =
     "id, code_hash, code_tail, batch_id, product_id, edition, features, "
     "max_devices, license_type, term_days, activate_by, compatible_versions, "
     "requires_account, created_at, first_activated_at, blocked, "
-    "blocked_reason, (SELECT COUNT(*) FROM activations a WHERE a.code_id = "
-    "codes.id AND a.deactivated_at IS NULL)";
+    "blocked_reason, seats_used";
 
 CodeRow ReadCode(const Query& q) {
   CodeRow c;

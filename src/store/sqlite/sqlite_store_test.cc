@@ -86,6 +86,56 @@ TEST(SqliteStoreTest, EventLogIsAppendOnly) {
   EXPECT_FALSE(conn->Exec("DELETE FROM events").ok());
 }
 
+// Migration 2 turned the seat count into a stored running count; a
+// database from before it gets the count of its existing activations.
+TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
+  std::string path = TempDb("upgrade");
+  std::int64_t code_id = 0;
+  {
+    auto store = *OpenSqliteStore({.path = path});
+    ASSERT_TRUE(
+        store
+            ->Write([&](Transaction& t) {
+              LICENTIA_RETURN_IF_ERROR(t.InsertProduct({"p", "P", 1, {}}));
+              LICENTIA_ASSIGN_OR_RETURN(std::int64_t batch,
+                                        t.InsertBatch({0, "p", 1, "", 1}));
+              CodeRow c;
+              c.batch_id = batch;
+              c.terms.product = "p";
+              c.terms.max_devices = 10;
+              LICENTIA_ASSIGN_OR_RETURN(code_id, t.InsertCode(c));
+              for (std::uint8_t d = 0; d < 4; ++d) {
+                ActivationRow a;
+                a.code_id = code_id;
+                a.device_hash[0] = d;
+                LICENTIA_RETURN_IF_ERROR(t.InsertActivation(a).status());
+              }
+              return Status::Ok();
+            })
+            .ok());
+  }
+  {
+    // Back to the schema before migration 2.
+    auto conn = *Connection::Open(path, false);
+    ASSERT_TRUE(conn->Exec("DROP TRIGGER activations_take_seat;"
+                           "DROP TRIGGER activations_free_seat;"
+                           "DROP TRIGGER activations_retake_seat;"
+                           "DROP TRIGGER activations_delete_seat;"
+                           "ALTER TABLE codes DROP COLUMN seats_used;"
+                           "DELETE FROM schema_migrations WHERE version = 2;")
+                    .ok());
+  }
+  auto store = *OpenSqliteStore({.path = path});
+  ASSERT_TRUE(store
+                  ->Read([&](Transaction& t) {
+                    LICENTIA_ASSIGN_OR_RETURN(auto code,
+                                              t.FindCodeById(code_id));
+                    EXPECT_EQ(code->seats_used, 4);
+                    return Status::Ok();
+                  })
+                  .ok());
+}
+
 TEST(SqliteStoreTest, RefusesANewerSchema) {
   std::string path = TempDb("newer");
   { ASSERT_TRUE(OpenSqliteStore({.path = path}).ok()); }
