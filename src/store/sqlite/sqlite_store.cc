@@ -10,6 +10,7 @@
 
 #include "core/thread_name.h"
 #include "store/feature_list.h"
+#include "store/sqlite/read_cache.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_migrations.h"
 #include "store/sqlite/wal_syncer.h"
@@ -87,13 +88,22 @@ const std::string kListActivations =
 
 class SqliteTransaction final : public Transaction {
  public:
-  explicit SqliteTransaction(Connection& conn) : conn_(conn) {}
+  // A write transaction (already begun by the writer) records the keys it
+  // changes in `touched`; a read transaction begins lazily, on its first
+  // statement, and serves and fills `cache` (either may be null).
+  static SqliteTransaction ForWrite(Connection& conn, TouchedKeys* touched) {
+    return SqliteTransaction(conn, nullptr, touched, true);
+  }
+  static SqliteTransaction ForRead(Connection& conn, ReadCache* cache) {
+    return SqliteTransaction(conn, cache, nullptr, false);
+  }
+  // Whether a read transaction reached the database (and must end).
+  bool begun() const { return begun_; }
 
   Result<std::optional<ProductRow>> FindProduct(std::string_view id) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Query q,
-        conn_.Prepare(
-            "SELECT id, name, created_at FROM products WHERE id = ?1"));
+        Prepare("SELECT id, name, created_at FROM products WHERE id = ?1"));
     q.Bind(1, id);
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return std::optional<ProductRow>();
@@ -107,8 +117,7 @@ class SqliteTransaction final : public Transaction {
     {
       LICENTIA_ASSIGN_OR_RETURN(
           Query q,
-          conn_.Prepare(
-              "SELECT id, name, created_at FROM products ORDER BY id"));
+          Prepare("SELECT id, name, created_at FROM products ORDER BY id"));
       while (true) {
         LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
         if (!row) break;
@@ -121,8 +130,8 @@ class SqliteTransaction final : public Transaction {
 
   Status InsertProduct(const ProductRow& row) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("INSERT INTO products(id, name, created_at) "
-                               "VALUES (?1, ?2, ?3)"));
+        Query q, Prepare("INSERT INTO products(id, name, created_at) "
+                         "VALUES (?1, ?2, ?3)"));
     q.Bind(1, row.id).Bind(2, row.name).Bind(3, row.created_at);
     return q.Run();
   }
@@ -131,16 +140,16 @@ class SqliteTransaction final : public Transaction {
                               std::string_view version,
                               UnixSeconds at) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("INSERT INTO product_versions(product_id, "
-                               "version, created_at) VALUES (?1, ?2, ?3)"));
+        Query q, Prepare("INSERT INTO product_versions(product_id, "
+                         "version, created_at) VALUES (?1, ?2, ?3)"));
     q.Bind(1, product_id).Bind(2, version).Bind(3, at);
     return q.Run();
   }
 
   Result<std::int64_t> InsertBatch(const BatchRow& row) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("INSERT INTO batches(product_id, count, note, "
-                               "created_at) VALUES (?1, ?2, ?3, ?4)"));
+        Query q, Prepare("INSERT INTO batches(product_id, count, note, "
+                         "created_at) VALUES (?1, ?2, ?3, ?4)"));
     q.Bind(1, row.product_id).Bind(2, row.count).Bind(3, row.note);
     q.Bind(4, row.created_at);
     LICENTIA_RETURN_IF_ERROR(q.Run());
@@ -150,7 +159,7 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> InsertCode(const CodeRow& c) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Query q,
-        conn_.Prepare(
+        Prepare(
             "INSERT INTO codes(code_hash, code_tail, batch_id, product_id, "
             "edition, features, max_devices, license_type, term_days, "
             "activate_by, compatible_versions, requires_account, created_at) "
@@ -170,19 +179,25 @@ class SqliteTransaction final : public Transaction {
 
   Result<std::optional<CodeRow>> FindCodeByHash(
       const crypto::Hash& code_hash) override {
-    LICENTIA_ASSIGN_OR_RETURN(Query q, conn_.Prepare(kFindCodeByHash.c_str()));
+    if (cache_) {
+      if (auto hit = cache_->CodeByHash(code_hash)) return hit;
+    }
+    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kFindCodeByHash.c_str()));
     q.Bind(1, code_hash);
-    return OneCode(q);
+    return CacheCode(OneCode(q));
   }
 
   Result<std::optional<CodeRow>> FindCodeById(std::int64_t id) override {
-    LICENTIA_ASSIGN_OR_RETURN(Query q, conn_.Prepare(kFindCodeById.c_str()));
+    if (cache_) {
+      if (auto hit = cache_->CodeById(id)) return hit;
+    }
+    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kFindCodeById.c_str()));
     q.Bind(1, id);
-    return OneCode(q);
+    return CacheCode(OneCode(q));
   }
 
   Result<std::vector<CodeRow>> ListCodes(const CodeFilter& f) override {
-    LICENTIA_ASSIGN_OR_RETURN(Query q, conn_.Prepare(kListCodes.c_str()));
+    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kListCodes.c_str()));
     q.Bind(1, f.after_id).Bind(2, f.product_id);
     if (f.blocked) {
       q.Bind(3, std::int64_t{*f.blocked ? 1 : 0});
@@ -201,34 +216,40 @@ class SqliteTransaction final : public Transaction {
 
   Status SetFirstActivation(std::int64_t code_id, UnixSeconds at) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("UPDATE codes SET first_activated_at = ?2 "
-                               "WHERE id = ?1 AND first_activated_at IS NULL"));
+        Query q, Prepare("UPDATE codes SET first_activated_at = ?2 "
+                         "WHERE id = ?1 AND first_activated_at IS NULL"));
     q.Bind(1, code_id).Bind(2, at);
+    Touch(code_id);
     return q.Run();
   }
 
   Status SetBlocked(std::int64_t code_id, bool blocked,
                     std::string_view reason) override {
-    LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("UPDATE codes SET blocked = ?2, "
-                               "blocked_reason = ?3 WHERE id = ?1"));
+    LICENTIA_ASSIGN_OR_RETURN(Query q,
+                              Prepare("UPDATE codes SET blocked = ?2, "
+                                      "blocked_reason = ?3 WHERE id = ?1"));
     q.Bind(1, code_id).Bind(2, std::int64_t{blocked ? 1 : 0}).Bind(3, reason);
+    Touch(code_id);
     return q.Run();
   }
 
   Result<std::optional<ActivationRow>> FindActiveActivation(
       std::int64_t code_id, const crypto::Hash& device_hash) override {
-    LICENTIA_ASSIGN_OR_RETURN(Query q,
-                              conn_.Prepare(kFindActiveActivation.c_str()));
+    if (cache_) {
+      if (auto hit = cache_->Activation(code_id, device_hash)) return *hit;
+    }
+    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kFindActiveActivation.c_str()));
     q.Bind(1, code_id).Bind(2, device_hash);
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return std::optional<ActivationRow>();
-    return std::optional<ActivationRow>(ReadActivation(q));
+    std::optional<ActivationRow> found;
+    if (row) found = ReadActivation(q);
+    if (cache_) cache_->PutActivation(code_id, device_hash, found, stamp_);
+    return found;
   }
 
   Result<std::vector<ActivationRow>> ListActivations(
       std::int64_t code_id) override {
-    LICENTIA_ASSIGN_OR_RETURN(Query q, conn_.Prepare(kListActivations.c_str()));
+    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kListActivations.c_str()));
     q.Bind(1, code_id);
     std::vector<ActivationRow> out;
     while (true) {
@@ -241,8 +262,8 @@ class SqliteTransaction final : public Transaction {
 
   Result<int> CountActiveSeats(std::int64_t code_id) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("SELECT COUNT(*) FROM activations WHERE "
-                               "code_id = ?1 AND deactivated_at IS NULL"));
+        Query q, Prepare("SELECT COUNT(*) FROM activations WHERE "
+                         "code_id = ?1 AND deactivated_at IS NULL"));
     q.Bind(1, code_id);
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
     return row ? static_cast<int>(q.Int(0)) : 0;
@@ -251,14 +272,15 @@ class SqliteTransaction final : public Transaction {
   Result<std::int64_t> InsertActivation(const ActivationRow& a) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Query q,
-        conn_.Prepare("INSERT INTO activations(code_id, device_hash, "
-                      "device_name, os, app_version, token_hash, activated_at, "
-                      "last_seen_at, key_serial) VALUES (?1, ?2, ?3, ?4, ?5, "
-                      "?6, ?7, ?8, ?9)"));
+        Prepare("INSERT INTO activations(code_id, device_hash, "
+                "device_name, os, app_version, token_hash, activated_at, "
+                "last_seen_at, key_serial) VALUES (?1, ?2, ?3, ?4, ?5, "
+                "?6, ?7, ?8, ?9)"));
     q.Bind(1, a.code_id).Bind(2, a.device_hash).Bind(3, a.device_name);
     q.Bind(4, a.os).Bind(5, a.app_version).Bind(6, a.token_hash);
     q.Bind(7, a.activated_at).Bind(8, a.last_seen_at);
     q.Bind(9, static_cast<std::int64_t>(a.key_serial));
+    Touch(a.code_id);
     LICENTIA_RETURN_IF_ERROR(q.Run());
     return conn_.LastInsertId();
   }
@@ -266,27 +288,31 @@ class SqliteTransaction final : public Transaction {
   Status RefreshActivation(const ActivationRow& a) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Query q,
-        conn_.Prepare("UPDATE activations SET device_name = ?2, os = ?3, "
-                      "app_version = ?4, token_hash = ?5, last_seen_at = ?6, "
-                      "key_serial = ?7 WHERE id = ?1"));
+        Prepare("UPDATE activations SET device_name = ?2, os = ?3, "
+                "app_version = ?4, token_hash = ?5, last_seen_at = ?6, "
+                "key_serial = ?7 WHERE id = ?1"));
     q.Bind(1, a.id).Bind(2, a.device_name).Bind(3, a.os);
     q.Bind(4, a.app_version).Bind(5, a.token_hash).Bind(6, a.last_seen_at);
     q.Bind(7, static_cast<std::int64_t>(a.key_serial));
+    Touch(a.code_id);
     return q.Run();
   }
 
   Status Deactivate(std::int64_t activation_id, UnixSeconds at) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("UPDATE activations SET deactivated_at = ?2 "
-                               "WHERE id = ?1 AND deactivated_at IS NULL"));
+        Query q, Prepare("UPDATE activations SET deactivated_at = ?2 "
+                         "WHERE id = ?1 AND deactivated_at IS NULL "
+                         "RETURNING code_id"));
     q.Bind(1, activation_id).Bind(2, at);
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) Touch(q.Int(0));
     return q.Run();
   }
 
   Result<std::uint64_t> NextKeySerial() override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("UPDATE counters SET value = value + 1 WHERE "
-                               "name = 'key_serial' RETURNING value"));
+        Query q, Prepare("UPDATE counters SET value = value + 1 WHERE "
+                         "name = 'key_serial' RETURNING value"));
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return Status(ErrorCode::kInternal, "key_serial counter missing");
     std::uint64_t value = static_cast<std::uint64_t>(q.Int(0));
@@ -296,39 +322,48 @@ class SqliteTransaction final : public Transaction {
 
   Result<std::optional<ReserveRow>> FindReserve(
       const crypto::Hash& device_hash, std::string_view product_id) override {
+    if (cache_) {
+      if (auto hit = cache_->Reserve(device_hash, product_id)) return *hit;
+    }
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("SELECT code_id, added_at FROM reserves WHERE "
-                               "device_hash = ?1 AND product_id = ?2"));
+        Query q, Prepare("SELECT code_id, added_at FROM reserves WHERE "
+                         "device_hash = ?1 AND product_id = ?2"));
     q.Bind(1, device_hash).Bind(2, product_id);
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return std::optional<ReserveRow>();
-    return std::optional<ReserveRow>(
-        ReserveRow{device_hash, std::string(product_id), q.Int(0), q.Int(1)});
+    std::optional<ReserveRow> found;
+    if (row) {
+      found =
+          ReserveRow{device_hash, std::string(product_id), q.Int(0), q.Int(1)};
+    }
+    if (cache_) cache_->PutReserve(device_hash, product_id, found, stamp_);
+    return found;
   }
 
   Status PutReserve(const ReserveRow& r) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("INSERT INTO reserves(device_hash, product_id, "
-                               "code_id, added_at) VALUES (?1, ?2, ?3, ?4)"));
+        Query q, Prepare("INSERT INTO reserves(device_hash, product_id, "
+                         "code_id, added_at) VALUES (?1, ?2, ?3, ?4)"));
     q.Bind(1, r.device_hash).Bind(2, r.product_id).Bind(3, r.code_id);
     q.Bind(4, r.added_at);
+    TouchDevice(r.device_hash);
     return q.Run();
   }
 
   Status DeleteReserve(const crypto::Hash& device_hash,
                        std::string_view product_id) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("DELETE FROM reserves WHERE device_hash = ?1 "
-                               "AND product_id = ?2"));
+        Query q, Prepare("DELETE FROM reserves WHERE device_hash = ?1 "
+                         "AND product_id = ?2"));
     q.Bind(1, device_hash).Bind(2, product_id);
+    TouchDevice(device_hash);
     return q.Run();
   }
 
   Status AppendEvent(const EventRow& e) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("INSERT INTO events(at, type, code_id, "
-                               "product_id, device, actor, details) VALUES "
-                               "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+        Query q, Prepare("INSERT INTO events(at, type, code_id, "
+                         "product_id, device, actor, details) VALUES "
+                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     q.Bind(1, e.at).Bind(2, e.type).Bind(3, e.code_id).Bind(4, e.product_id);
     q.Bind(5, e.device).Bind(6, e.actor).Bind(7, e.details_json);
     return q.Run();
@@ -337,10 +372,10 @@ class SqliteTransaction final : public Transaction {
   Result<std::vector<EventRow>> ListEvents(const EventFilter& f) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Query q,
-        conn_.Prepare("SELECT id, at, type, code_id, product_id, device, "
-                      "actor, details FROM events WHERE id > ?1 AND (?2 IS "
-                      "NULL OR code_id = ?2) AND (?3 = '' OR product_id = ?3) "
-                      "AND (?4 = '' OR type = ?4) ORDER BY id LIMIT ?5"));
+        Prepare("SELECT id, at, type, code_id, product_id, device, "
+                "actor, details FROM events WHERE id > ?1 AND (?2 IS "
+                "NULL OR code_id = ?2) AND (?3 = '' OR product_id = ?3) "
+                "AND (?4 = '' OR type = ?4) ORDER BY id LIMIT ?5"));
     q.Bind(1, f.after_id).Bind(2, f.code_id).Bind(3, f.product_id);
     q.Bind(4, f.type).Bind(5, std::int64_t{f.limit});
     std::vector<EventRow> out;
@@ -356,23 +391,22 @@ class SqliteTransaction final : public Transaction {
   Status InsertAdminToken(const crypto::Hash& token_hash, std::string_view name,
                           UnixSeconds at) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("INSERT INTO admin_tokens(token_hash, name, "
-                               "created_at) VALUES (?1, ?2, ?3)"));
+        Query q, Prepare("INSERT INTO admin_tokens(token_hash, name, "
+                         "created_at) VALUES (?1, ?2, ?3)"));
     q.Bind(1, token_hash).Bind(2, name).Bind(3, at);
     return q.Run();
   }
 
   Result<bool> AdminTokenExists(const crypto::Hash& token_hash) override {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q,
-        conn_.Prepare("SELECT 1 FROM admin_tokens WHERE token_hash = ?1"));
+        Query q, Prepare("SELECT 1 FROM admin_tokens WHERE token_hash = ?1"));
     q.Bind(1, token_hash);
     return q.Step();
   }
 
   Result<std::int64_t> CountAdminTokens() override {
-    LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("SELECT COUNT(*) FROM admin_tokens"));
+    LICENTIA_ASSIGN_OR_RETURN(Query q,
+                              Prepare("SELECT COUNT(*) FROM admin_tokens"));
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
     return row ? q.Int(0) : 0;
   }
@@ -380,8 +414,8 @@ class SqliteTransaction final : public Transaction {
  private:
   Status LoadVersions(ProductRow& p) {
     LICENTIA_ASSIGN_OR_RETURN(
-        Query q, conn_.Prepare("SELECT version FROM product_versions WHERE "
-                               "product_id = ?1 ORDER BY created_at, version"));
+        Query q, Prepare("SELECT version FROM product_versions WHERE "
+                         "product_id = ?1 ORDER BY created_at, version"));
     q.Bind(1, p.id);
     while (true) {
       LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -397,7 +431,39 @@ class SqliteTransaction final : public Transaction {
     return std::optional<CodeRow>(ReadCode(q));
   }
 
+  SqliteTransaction(Connection& conn, ReadCache* cache, TouchedKeys* touched,
+                    bool begun)
+      : conn_(conn), cache_(cache), touched_(touched), begun_(begun) {}
+
+  // Every statement goes through here: a read transaction starts on the
+  // first one, after taking the cache stamp (see read_cache.h).
+  Result<Query> Prepare(const char* sql) {
+    if (!begun_) {
+      if (cache_) stamp_ = cache_->Epoch();
+      LICENTIA_ASSIGN_OR_RETURN(Query begin, conn_.Prepare("BEGIN"));
+      LICENTIA_RETURN_IF_ERROR(begin.Run());
+      begun_ = true;
+    }
+    return conn_.Prepare(sql);
+  }
+
+  Result<std::optional<CodeRow>> CacheCode(Result<std::optional<CodeRow>> r) {
+    if (cache_ && r.ok() && r->has_value()) cache_->PutCode(**r, stamp_);
+    return r;
+  }
+
+  void Touch(std::int64_t code_id) {
+    if (touched_) touched_->codes.push_back(code_id);
+  }
+  void TouchDevice(const crypto::Hash& device) {
+    if (touched_) touched_->devices.push_back(device);
+  }
+
   Connection& conn_;
+  ReadCache* const cache_;      // reads only; may be null
+  TouchedKeys* const touched_;  // writes only
+  bool begun_;
+  std::uint64_t stamp_ = 0;  // the cache epoch before this read began
 };
 
 // A write waiting for the writer thread.
@@ -408,7 +474,11 @@ struct PendingWrite {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+  explicit SqliteStore(SqliteOptions options)
+      : options_(std::move(options)),
+        cache_(options_.read_cache_entries > 0
+                   ? std::make_unique<ReadCache>(options_.read_cache_entries)
+                   : nullptr) {}
 
   ~SqliteStore() override {
     {
@@ -474,10 +544,11 @@ class SqliteStore final : public Store {
   Status Read(const TransactionFn& fn) override {
     LICENTIA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
                               AcquireReader());
-    Status st = Control(*conn, "BEGIN");
-    if (st.ok()) {
-      SqliteTransaction txn(*conn);
-      st = fn(txn);
+    // Begins lazily: a read that the cache answers whole never opens a
+    // database transaction.
+    SqliteTransaction txn = SqliteTransaction::ForRead(*conn, cache_.get());
+    Status st = fn(txn);
+    if (txn.begun()) {
       Status end = Control(*conn, "COMMIT");
       if (st.ok()) st = end;
     }
@@ -600,7 +671,7 @@ class SqliteStore final : public Store {
     for (size_t i = 0; i < batch.size(); ++i) {
       Status st = Control(conn, "SAVEPOINT w");
       if (st.ok()) {
-        SqliteTransaction txn(conn);
+        SqliteTransaction txn = SqliteTransaction::ForWrite(conn, &touched_);
         st = batch[i].fn(txn);
         if (st.ok()) {
           st = Control(conn, "RELEASE w");
@@ -614,6 +685,10 @@ class SqliteStore final : public Store {
       results[i] = std::move(st);
     }
     Status commit = Control(conn, "COMMIT");
+    // Before any answer of this batch goes out (read_cache.h). Also after a
+    // failed commit: dropping entries is always safe.
+    if (cache_) cache_->Invalidate(touched_);
+    touched_.Clear();
     if (!commit.ok()) {
       (void)conn.Exec("ROLLBACK");
       for (auto& w : batch) w.done(commit);
@@ -637,6 +712,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writer_conn_;  // used only by writer_
   std::thread writer_;
   std::uint64_t writer_seen_checkpoints_ = 0;    // used only by writer_
+  TouchedKeys touched_;                          // used only by writer_
+  const std::unique_ptr<ReadCache> cache_;       // null when disabled
   std::unique_ptr<Connection> checkpoint_conn_;  // used only by checkpointer_
   std::thread checkpointer_;
   std::condition_variable checkpoint_cv_;

@@ -20,6 +20,8 @@ struct SqliteOptions {
   std::string path;
   int max_batch = 256;  // transactions grouped into one commit, at most
   int read_connections = 8;
+  // Rows kept by the read cache (read_cache.h); 0 turns it off.
+  std::size_t read_cache_entries = 200000;
 };
 
 // Opens (creating if needed) and migrates the database. kUnavailable if the

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "store/sqlite/sqlite_handle.h"
@@ -134,6 +137,139 @@ TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
                     return Status::Ok();
                   })
                   .ok());
+}
+
+// The read cache (read_cache.h) must never answer with a row older than
+// an acknowledged write: every kind of change is visible to the next read,
+// here with the cache warmed before each change.
+TEST(SqliteStoreTest, ReadsSeeEveryAcknowledgedChangeThroughTheCache) {
+  auto store = *OpenSqliteStore({.path = TempDb("cache")});
+  auto write = [&](const std::function<Status(Transaction&)>& fn) {
+    ASSERT_TRUE(store->Write(fn).ok());
+  };
+  auto read = [&](const std::function<void(Transaction&)>& fn) {
+    ASSERT_TRUE(store
+                    ->Read([&](Transaction& t) {
+                      fn(t);
+                      return Status::Ok();
+                    })
+                    .ok());
+  };
+  CodeRow c;
+  c.code_hash[0] = 1;
+  c.terms.product = "p";
+  c.terms.max_devices = 5;
+  crypto::Hash device{};
+  device[0] = 9;
+  write([&](Transaction& t) {
+    LICENTIA_RETURN_IF_ERROR(t.InsertProduct({"p", "P", 1, {}}));
+    LICENTIA_ASSIGN_OR_RETURN(c.batch_id, t.InsertBatch({0, "p", 1, "", 1}));
+    LICENTIA_ASSIGN_OR_RETURN(c.id, t.InsertCode(c));
+    return Status::Ok();
+  });
+  auto code = [&] {
+    std::optional<CodeRow> out;
+    read([&](Transaction& t) { out = **t.FindCodeByHash(c.code_hash); });
+    return *out;
+  };
+  auto activation = [&] {
+    std::optional<ActivationRow> out;
+    read([&](Transaction& t) { out = *t.FindActiveActivation(c.id, device); });
+    return out;
+  };
+  auto reserve = [&] {
+    std::optional<ReserveRow> out;
+    read([&](Transaction& t) { out = *t.FindReserve(device, "p"); });
+    return out;
+  };
+
+  EXPECT_FALSE(code().blocked);
+  write([&](Transaction& t) { return t.SetBlocked(c.id, true, "r"); });
+  EXPECT_TRUE(code().blocked);
+  write([&](Transaction& t) { return t.SetFirstActivation(c.id, 50); });
+  EXPECT_EQ(code().first_activated_at, 50);
+
+  EXPECT_FALSE(activation().has_value());
+  ActivationRow a;
+  a.code_id = c.id;
+  a.device_hash = device;
+  write([&](Transaction& t) {
+    LICENTIA_ASSIGN_OR_RETURN(a.id, t.InsertActivation(a));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(activation().has_value());
+  EXPECT_EQ(code().seats_used, 1);
+  a.token_hash[0] = 42;
+  write([&](Transaction& t) { return t.RefreshActivation(a); });
+  EXPECT_EQ(activation()->token_hash[0], 42);
+  write([&](Transaction& t) { return t.Deactivate(a.id, 60); });
+  EXPECT_FALSE(activation().has_value());
+  EXPECT_EQ(code().seats_used, 0);
+
+  EXPECT_FALSE(reserve().has_value());
+  write([&](Transaction& t) { return t.PutReserve({device, "p", c.id, 70}); });
+  ASSERT_TRUE(reserve().has_value());
+  EXPECT_EQ(reserve()->added_at, 70);
+  write([&](Transaction& t) { return t.DeleteReserve(device, "p"); });
+  EXPECT_FALSE(reserve().has_value());
+
+  // A refused write changes nothing, and the cache still answers.
+  Status refused = store->Write([&](Transaction& t) {
+    EXPECT_TRUE(t.SetBlocked(c.id, false, "").ok());
+    return Status(ErrorCode::kConflict, "refused");
+  });
+  EXPECT_EQ(refused.code(), ErrorCode::kConflict);
+  EXPECT_TRUE(code().blocked);
+}
+
+// Readers on other threads keep filling the cache from snapshots taken
+// around each commit; a read after an acknowledged write still sees it.
+TEST(SqliteStoreTest, ConcurrentReadersNeverCacheAStaleRowPastAWrite) {
+  auto store = *OpenSqliteStore({.path = TempDb("cacherace")});
+  CodeRow c;
+  c.code_hash[0] = 2;
+  c.terms.product = "p";
+  ASSERT_TRUE(
+      store
+          ->Write([&](Transaction& t) {
+            LICENTIA_RETURN_IF_ERROR(t.InsertProduct({"p", "P", 1, {}}));
+            LICENTIA_ASSIGN_OR_RETURN(c.batch_id,
+                                      t.InsertBatch({0, "p", 1, "", 1}));
+            LICENTIA_ASSIGN_OR_RETURN(c.id, t.InsertCode(c));
+            return Status::Ok();
+          })
+          .ok());
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        (void)store->Read([&](Transaction& t) {
+          return t.FindCodeByHash(c.code_hash).status();
+        });
+      }
+    });
+  }
+  for (int i = 0; i < 300; ++i) {
+    bool blocked = i % 2 == 0;
+    ASSERT_TRUE(store
+                    ->Write([&](Transaction& t) {
+                      return t.SetBlocked(c.id, blocked, "");
+                    })
+                    .ok());
+    bool seen = !blocked;
+    ASSERT_TRUE(store
+                    ->Read([&](Transaction& t) {
+                      LICENTIA_ASSIGN_OR_RETURN(auto row,
+                                                t.FindCodeByHash(c.code_hash));
+                      seen = row->blocked;
+                      return Status::Ok();
+                    })
+                    .ok());
+    ASSERT_EQ(seen, blocked) << "round " << i;
+  }
+  done.store(true);
+  for (auto& t : readers) t.join();
 }
 
 TEST(SqliteStoreTest, RefusesANewerSchema) {

@@ -1,0 +1,149 @@
+#include "store/sqlite/read_cache.h"
+
+#include <cstring>
+
+namespace licentia::store::sqlite {
+namespace {
+
+std::string ActivationKey(std::int64_t code_id, const crypto::Hash& device) {
+  std::string key(sizeof code_id + device.size(), '\0');
+  std::memcpy(key.data(), &code_id, sizeof code_id);
+  std::memcpy(key.data() + sizeof code_id, device.data(), device.size());
+  return key;
+}
+
+std::string ReserveKey(const crypto::Hash& device, std::string_view product) {
+  std::string key(reinterpret_cast<const char*>(device.data()), device.size());
+  key.append(product);
+  return key;
+}
+
+// The entry under `key` if `fresh` says it is; a stale one is dropped.
+template <typename Map, typename Key, typename IsFresh>
+auto FindFresh(Map& map, const Key& key, IsFresh fresh)
+    -> std::optional<decltype(map.begin()->second.value)> {
+  auto it = map.find(key);
+  if (it == map.end()) return std::nullopt;
+  if (!fresh(it->second)) {
+    map.erase(it);
+    return std::nullopt;
+  }
+  return it->second.value;
+}
+
+}  // namespace
+
+std::size_t ReadCache::HashKey::operator()(const crypto::Hash& h) const {
+  // The hashes are keyed BLAKE2b outputs: any 8 bytes are uniform.
+  std::size_t v;
+  std::memcpy(&v, h.data(), sizeof v);
+  return v;
+}
+
+ReadCache::ReadCache(std::size_t max_entries) : max_entries_(max_entries) {}
+
+std::uint64_t ReadCache::Epoch() const {
+  std::lock_guard lock(mu_);
+  return epoch_;
+}
+
+bool ReadCache::Fresh(std::int64_t code_id, std::uint64_t stamp) const {
+  if (stamp < floor_) return false;
+  auto it = code_changed_.find(code_id);
+  return it == code_changed_.end() || it->second <= stamp;
+}
+
+bool ReadCache::FreshDevice(const crypto::Hash& device,
+                            std::uint64_t stamp) const {
+  if (stamp < floor_) return false;
+  auto it = device_changed_.find(device);
+  return it == device_changed_.end() || it->second <= stamp;
+}
+
+std::optional<CodeRow> ReadCache::CodeByHash(const crypto::Hash& hash) {
+  std::lock_guard lock(mu_);
+  return FindFresh(by_hash_, hash, [&](const Entry<CodeRow>& e) {
+    return Fresh(e.value.id, e.stamp);
+  });
+}
+
+std::optional<CodeRow> ReadCache::CodeById(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  return FindFresh(by_id_, id,
+                   [&](const Entry<CodeRow>& e) { return Fresh(id, e.stamp); });
+}
+
+std::optional<std::optional<ActivationRow>> ReadCache::Activation(
+    std::int64_t code_id, const crypto::Hash& device) {
+  std::lock_guard lock(mu_);
+  return FindFresh(activations_, ActivationKey(code_id, device),
+                   [&](const Entry<std::optional<ActivationRow>>& e) {
+                     return Fresh(code_id, e.stamp);
+                   });
+}
+
+std::optional<std::optional<ReserveRow>> ReadCache::Reserve(
+    const crypto::Hash& device, std::string_view product) {
+  std::lock_guard lock(mu_);
+  return FindFresh(reserves_, ReserveKey(device, product),
+                   [&](const Entry<std::optional<ReserveRow>>& e) {
+                     return FreshDevice(device, e.stamp);
+                   });
+}
+
+void ReadCache::PutCode(const CodeRow& row, std::uint64_t stamp) {
+  std::lock_guard lock(mu_);
+  if (!Fresh(row.id, stamp)) return;  // already changed since it was read
+  MakeRoom();
+  by_hash_.insert_or_assign(row.code_hash, Entry<CodeRow>{row, stamp});
+  by_id_.insert_or_assign(row.id, Entry<CodeRow>{row, stamp});
+}
+
+void ReadCache::PutActivation(std::int64_t code_id, const crypto::Hash& device,
+                              const std::optional<ActivationRow>& row,
+                              std::uint64_t stamp) {
+  std::lock_guard lock(mu_);
+  if (!Fresh(code_id, stamp)) return;
+  MakeRoom();
+  activations_.insert_or_assign(
+      ActivationKey(code_id, device),
+      Entry<std::optional<ActivationRow>>{row, stamp});
+}
+
+void ReadCache::PutReserve(const crypto::Hash& device,
+                           std::string_view product,
+                           const std::optional<ReserveRow>& row,
+                           std::uint64_t stamp) {
+  std::lock_guard lock(mu_);
+  if (!FreshDevice(device, stamp)) return;
+  MakeRoom();
+  reserves_.insert_or_assign(ReserveKey(device, product),
+                             Entry<std::optional<ReserveRow>>{row, stamp});
+}
+
+void ReadCache::Invalidate(const TouchedKeys& keys) {
+  if (keys.empty()) return;
+  std::lock_guard lock(mu_);
+  epoch_ += 1;
+  for (std::int64_t id : keys.codes) code_changed_[id] = epoch_;
+  for (const auto& d : keys.devices) device_changed_[d] = epoch_;
+  if (code_changed_.size() + device_changed_.size() > max_entries_) {
+    // Forget the change marks; every entry cached before now goes with
+    // them.
+    code_changed_.clear();
+    device_changed_.clear();
+    floor_ = epoch_;
+  }
+}
+
+void ReadCache::MakeRoom() {
+  std::size_t entries =
+      by_hash_.size() + by_id_.size() + activations_.size() + reserves_.size();
+  if (entries < max_entries_) return;
+  by_hash_.clear();
+  by_id_.clear();
+  activations_.clear();
+  reserves_.clear();
+}
+
+}  // namespace licentia::store::sqlite

@@ -1,0 +1,106 @@
+// A cache of the rows that device requests read most — a code by its hash
+// or id, a device's active activation of a code, a device's reserve — kept
+// coherent with SQLite's single writer, so a status call usually answers
+// without opening a database transaction.
+//
+// Coherence: a global epoch counts the writer's commits that changed
+// cached kinds of rows; each code id and device hash remembers the epoch
+// of its last change. A reader reads the epoch *before* its snapshot starts
+// and stamps what it caches with it; the writer bumps the epoch and the
+// changed keys *after* its COMMIT and before any answer leaves. An entry is
+// served only if none of its keys changed after its stamp. A reader whose
+// snapshot saw a commit that was not yet bumped stamps an older epoch, so
+// its entry is dropped by that bump: the cache can only err towards
+// missing, never towards serving a row older than the last answered
+// write.
+//
+// Only for a store with one writer process (SQLite): other processes'
+// writes would not be seen. Thread-safe.
+#ifndef LICENTIA_STORE_SQLITE_READ_CACHE_H_
+#define LICENTIA_STORE_SQLITE_READ_CACHE_H_
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/crypto.h"
+#include "store/store.h"
+
+namespace licentia::store::sqlite {
+
+// What one batch of writes changed, as cache keys.
+struct TouchedKeys {
+  std::vector<std::int64_t> codes;        // code rows, and their activations
+  std::vector<crypto::Hash> devices;      // reserves of these devices
+  void Clear() {
+    codes.clear();
+    devices.clear();
+  }
+  bool empty() const { return codes.empty() && devices.empty(); }
+};
+
+class ReadCache {
+ public:
+  // Beyond `max_entries` cached rows (or tracked keys) the cache starts
+  // over; it is a cache of the hot set, not a copy of the database.
+  explicit ReadCache(std::size_t max_entries);
+
+  // The stamp for rows read in a snapshot that starts after this call.
+  [[nodiscard]] std::uint64_t Epoch() const;
+
+  // Lookups return nullopt on a miss. For activations and reserves a hit
+  // may be "there is none" (the inner optional is empty).
+  [[nodiscard]] std::optional<CodeRow> CodeByHash(const crypto::Hash& hash);
+  [[nodiscard]] std::optional<CodeRow> CodeById(std::int64_t id);
+  [[nodiscard]] std::optional<std::optional<ActivationRow>> Activation(
+      std::int64_t code_id, const crypto::Hash& device);
+  [[nodiscard]] std::optional<std::optional<ReserveRow>> Reserve(
+      const crypto::Hash& device, std::string_view product);
+
+  void PutCode(const CodeRow& row, std::uint64_t stamp);
+  void PutActivation(std::int64_t code_id, const crypto::Hash& device,
+                     const std::optional<ActivationRow>& row,
+                     std::uint64_t stamp);
+  void PutReserve(const crypto::Hash& device, std::string_view product,
+                  const std::optional<ReserveRow>& row, std::uint64_t stamp);
+
+  // Called by the writer after a COMMIT that changed `keys`, before the
+  // commit's answers are delivered.
+  void Invalidate(const TouchedKeys& keys);
+
+ private:
+  template <typename T>
+  struct Entry {
+    T value;
+    std::uint64_t stamp;
+  };
+  struct HashKey {
+    std::size_t operator()(const crypto::Hash& h) const;
+  };
+
+  bool Fresh(std::int64_t code_id, std::uint64_t stamp) const;
+  bool FreshDevice(const crypto::Hash& device, std::uint64_t stamp) const;
+  void MakeRoom();
+
+  const std::size_t max_entries_;
+  mutable std::mutex mu_;
+  std::uint64_t epoch_ = 0;  // guarded by mu_
+  std::uint64_t floor_ = 0;  // entries stamped before it are stale
+  std::unordered_map<std::int64_t, std::uint64_t> code_changed_;
+  std::unordered_map<crypto::Hash, std::uint64_t, HashKey> device_changed_;
+  std::unordered_map<crypto::Hash, Entry<CodeRow>, HashKey> by_hash_;
+  std::unordered_map<std::int64_t, Entry<CodeRow>> by_id_;
+  // Keyed by code id + device hash.
+  std::unordered_map<std::string, Entry<std::optional<ActivationRow>>>
+      activations_;
+  // Keyed by device hash + product.
+  std::unordered_map<std::string, Entry<std::optional<ReserveRow>>> reserves_;
+};
+
+}  // namespace licentia::store::sqlite
+
+#endif  // LICENTIA_STORE_SQLITE_READ_CACHE_H_
