@@ -3,7 +3,8 @@
 # With --fix, formats them in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.cc' '*.h' '*.c')
+# Tracked and new (untracked, not ignored) files alike.
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h' '*.c')
 if [ "${1:-}" = "--fix" ]; then
   clang-format -i "${files[@]}"
   exit 0

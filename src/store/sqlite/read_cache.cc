@@ -110,8 +110,7 @@ void ReadCache::PutActivation(std::int64_t code_id, const crypto::Hash& device,
       Entry<std::optional<ActivationRow>>{row, stamp});
 }
 
-void ReadCache::PutReserve(const crypto::Hash& device,
-                           std::string_view product,
+void ReadCache::PutReserve(const crypto::Hash& device, std::string_view product,
                            const std::optional<ReserveRow>& row,
                            std::uint64_t stamp) {
   std::lock_guard lock(mu_);

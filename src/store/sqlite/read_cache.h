@@ -34,8 +34,8 @@ namespace licentia::store::sqlite {
 
 // What one batch of writes changed, as cache keys.
 struct TouchedKeys {
-  std::vector<std::int64_t> codes;        // code rows, and their activations
-  std::vector<crypto::Hash> devices;      // reserves of these devices
+  std::vector<std::int64_t> codes;    // code rows, and their activations
+  std::vector<crypto::Hash> devices;  // reserves of these devices
   void Clear() {
     codes.clear();
     devices.clear();
