@@ -178,6 +178,17 @@ class App {
         return res;
       });
     };
+    if (found->access == Access::kAdmin) {
+      // The token lookup is a database read: on PostgreSQL it runs on the
+      // store's threads, never holding a network thread, and so does the
+      // route (an admin read) that follows it.
+      Authenticate(req, [&req, fn = &found->fn, params = std::move(params),
+                         reply](Status st) {
+        if (!st.ok()) return ReplyNow(reply, std::move(st));
+        (*fn)(req, params, reply);
+      });
+      return;
+    }
     if (Status st = Admit(*found, req); !st.ok()) {
       ReplyNow(reply, st);
       return;
@@ -209,7 +220,6 @@ class App {
 
  private:
   Status Admit(const Route& route, const HttpRequest& req) {
-    if (route.access == Access::kAdmin) return Authenticate(req);
     if (route.access == Access::kDevice &&
         per_ip_.Acquire(req.remote_address) != 0) {
       return Status(ErrorCode::kRateLimited,
@@ -219,25 +229,30 @@ class App {
     return Status::Ok();
   }
 
-  Status Authenticate(const HttpRequest& req) {
+  // Calls `then` with OK if the request carries a valid admin token, at
+  // once or later from a store thread.
+  void Authenticate(const HttpRequest& req, std::function<void(Status)> then) {
     constexpr std::string_view kBearer = "Bearer ";
     std::string_view auth = req.authorization;
     if (!auth.starts_with(kBearer) || auth.size() > 200) {
-      return Status(ErrorCode::kUnauthorized,
-                    "This endpoint needs an admin token: send "
-                    "'Authorization: Bearer <token>'.");
+      return then(Status(ErrorCode::kUnauthorized,
+                         "This endpoint needs an admin token: send "
+                         "'Authorization: Bearer <token>'."));
     }
     crypto::Hash hash = crypto::Blake2b(auth.substr(kBearer.size()));
-    bool exists = false;
-    Status st = store_->Read([&](store::Transaction& txn) -> Status {
-      LICENTIA_ASSIGN_OR_RETURN(exists, txn.AdminTokenExists(hash));
-      return Status::Ok();
-    });
-    if (!st.ok()) return st;
-    if (!exists) {
-      return Status(ErrorCode::kUnauthorized, "The admin token is not valid.");
-    }
-    return Status::Ok();
+    auto exists = std::make_shared<bool>(false);
+    store_->ReadAsync(
+        [hash, exists](store::Transaction& txn) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(*exists, txn.AdminTokenExists(hash));
+          return Status::Ok();
+        },
+        [exists, then = std::move(then)](Status st) {
+          if (st.ok() && !*exists) {
+            st = Status(ErrorCode::kUnauthorized,
+                        "The admin token is not valid.");
+          }
+          then(std::move(st));
+        });
   }
 
   void Add(std::string method, std::string pattern, Access access, RouteFn fn,
@@ -259,14 +274,17 @@ class App {
       };
     };
     Add("GET", "/healthz", Access::kPublic,
-        Sync([this](const HttpRequest&,
-                    const PathParams&) -> Result<json::object> {
-          Status st = store_->Read([](store::Transaction& txn) {
-            return txn.CountAdminTokens().status();
-          });
-          if (!st.ok()) return st;
-          return json::object{{"status", "ok"}};
-        }));
+        [this](const HttpRequest&, const PathParams&, Reply reply) {
+          ReadAndReply(
+              *store_,
+              [](store::Transaction& txn) {
+                return txn.CountAdminTokens().status();
+              },
+              []() -> Result<json::object> {
+                return json::object{{"status", "ok"}};
+              },
+              std::move(reply));
+        });
     Add("GET", "/v1/ping", Access::kPublic,
         Sync([this](const HttpRequest&,
                     const PathParams&) -> Result<json::object> {

@@ -519,15 +519,8 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
 
 void DeviceService::SubmitRead(Result<PreparedCall> read, Reply reply) {
   if (!read.ok()) return ReplyNow(reply, read.status());
-  ctx_.store.ReadAsync(
-      std::move(read->fn),
-      [finish = std::move(read->finish), reply = std::move(reply)](Status st) {
-        if (st.ok()) {
-          reply(finish);
-        } else {
-          ReplyNow(reply, std::move(st));
-        }
-      });
+  ReadAndReply(ctx_.store, std::move(read->fn), std::move(read->finish),
+               std::move(reply));
 }
 
 }  // namespace licentia::server

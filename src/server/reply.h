@@ -22,18 +22,33 @@ inline void ReplyNow(const Reply& reply, Result<boost::json::object> result) {
   reply([r = std::move(result)]() { return r; });
 }
 
-// Runs `fn` in a write transaction; once it is durable, replies with what
-// `finish` makes, or with the transaction's error.
-inline void WriteAndReply(store::Store& store, store::TransactionFn fn,
-                          ResultMaker finish, Reply reply) {
-  store.WriteAsync(std::move(fn), [finish = std::move(finish),
-                                   reply = std::move(reply)](Status st) {
+// The store callback of a transaction: replies with what `finish` makes if
+// it succeeded, or with its error.
+inline store::DoneFn ReplyWhenDone(ResultMaker finish, Reply reply) {
+  return [finish = std::move(finish), reply = std::move(reply)](Status st) {
     if (st.ok()) {
       reply(finish);
     } else {
       ReplyNow(reply, std::move(st));
     }
-  });
+  };
+}
+
+// Runs `fn` in a write transaction; once it is durable, replies with what
+// `finish` makes, or with the transaction's error.
+inline void WriteAndReply(store::Store& store, store::TransactionFn fn,
+                          ResultMaker finish, Reply reply) {
+  store.WriteAsync(std::move(fn),
+                   ReplyWhenDone(std::move(finish), std::move(reply)));
+}
+
+// Runs `fn` in a read transaction (on the store's threads where reads wait
+// on a network, at once otherwise); then replies with what `finish` makes,
+// or with the transaction's error.
+inline void ReadAndReply(store::Store& store, store::TransactionFn fn,
+                         ResultMaker finish, Reply reply) {
+  store.ReadAsync(std::move(fn),
+                  ReplyWhenDone(std::move(finish), std::move(reply)));
 }
 
 // The common case: the transaction fills `*out`, which is the response.

@@ -2,6 +2,7 @@
 // when the database is missing or goes away.
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "core/license_key.h"
 #include "integration/api_test_base.h"
@@ -163,6 +164,68 @@ TEST(MultiInstanceTest, LostConnectionsFailCleanlyAndRecover) {
   auto detail = admin.Call("GET", "/v1/admin/codes/" + std::to_string(id));
   ASSERT_TRUE(detail.ok());
   EXPECT_EQ(detail->at("seats_used").as_int64(), acknowledged);
+  EXPECT_EQ(s.Stop(), 0);
+}
+
+// On PostgreSQL a read can wait (on a lock, a slow query). Admin requests
+// then wait on the store's threads, never on the network threads, so
+// devices are still served meanwhile. (The token check used to read on the
+// network thread: two waiting admin calls stopped the whole server.)
+TEST(MultiInstanceTest, WaitingAdminReadsDoNotHoldTheNetworkThreads) {
+  if (!UsePostgres()) GTEST_SKIP() << "only PostgreSQL reads can wait";
+  ServerProcess s({"--rate-limit-ip", "0", "--io-threads", "2"});
+  s.Start();
+  ASSERT_TRUE(s.Admin()
+                  .Call("POST", "/v1/admin/products",
+                        json::object{{"id", "p"}, {"name", "P"}})
+                  .ok());
+  auto issued = s.Admin().Call("POST", "/v1/admin/codes",
+                               json::object{{"product", "p"}, {"count", 1}});
+  ASSERT_TRUE(issued.ok());
+  std::string code(issued->at("codes").at(0).at("code").as_string());
+  // Another client locks the admin tokens: every token check now waits.
+  auto locker = store::postgres::PgConnection::Connect(s.database_url());
+  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
+  ASSERT_TRUE(
+      (*locker)
+          ->Exec("BEGIN; LOCK TABLE admin_tokens IN ACCESS EXCLUSIVE MODE")
+          .ok());
+  constexpr int kWaiting = 4;  // more than the network threads
+  std::atomic<int> admin_ok{0};
+  std::vector<std::thread> waiting;
+  for (int i = 0; i < kWaiting; ++i) {
+    waiting.emplace_back([&] {
+      if (s.Admin().Call("GET", "/v1/admin/products").ok()) admin_ok++;
+    });
+  }
+  // Until all of them wait on the lock (a condition, not a delay). From
+  // another connection: inside the locker's transaction the statistics
+  // views would show one frozen snapshot.
+  auto watcher = store::postgres::PgConnection::Connect(s.database_url());
+  ASSERT_TRUE(watcher.ok());
+  std::string db = s.database_url().substr(s.database_url().rfind('/') + 1);
+  int blocked = 0;
+  for (int poll = 0; poll < 100000 && blocked < kWaiting; ++poll) {
+    auto r = (*watcher)->Query(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND "
+        "wait_event_type = 'Lock'",
+        store::postgres::Params().Add(db));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    blocked = static_cast<int>(r->Int(0, 0));
+  }
+  EXPECT_EQ(blocked, kWaiting);
+  // Devices are served while the admin calls wait.
+  auto ping = s.Device().Call("GET", "/v1/ping");
+  EXPECT_TRUE(ping.ok()) << ping.status().ToString();
+  auto activated = s.Device().Call(
+      "POST", "/v1/activate",
+      json::object{
+          {"code", code}, {"fingerprint", "d"}, {"app_version", "1.0"}});
+  EXPECT_TRUE(activated.ok()) << activated.status().ToString();
+  // Released, the admin calls all complete.
+  ASSERT_TRUE((*locker)->Exec("COMMIT").ok());
+  for (auto& t : waiting) t.join();
+  EXPECT_EQ(admin_ok.load(), kWaiting);
   EXPECT_EQ(s.Stop(), 0);
 }
 
