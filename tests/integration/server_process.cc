@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,9 +71,16 @@ void ServerProcess::Start() {
     args.push_back(database_url_);
   }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  pid_t parent = ::getpid();
   pid_ = ::fork();
   ASSERT_GE(pid_, 0);
   if (pid_ == 0) {
+    // If the test process dies without stopping the server (a crash, an
+    // abort), the server is told to stop too instead of running on.
+    // REQUIRES: Start() is called on a thread that outlives the server (the
+    // signal follows the forking thread).
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);
     int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);

@@ -22,6 +22,8 @@ class ServerProcess {
   ~ServerProcess();
 
   // Starts licentiad and waits until it serves. Aborts the test on failure.
+  // If the test process dies, the server gets SIGTERM: call it on a thread
+  // that outlives the server (normally the test's own).
   void Start();
   // SIGTERM, then waits; returns the exit status (0 on a clean shutdown).
   int Stop();
