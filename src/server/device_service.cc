@@ -76,9 +76,10 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode code, ParseCodeField(f, code_field));
   crypto::Hash code_hash = ctx.HashCode(code);
   // Requests that carry an activation token prove more than the code; only
-  // attempts with the code alone count against it. Otherwise the devices of
-  // a many-seat code syncing at once would throttle one another.
-  if (int wait = need_token ? 0 : per_code.Acquire(LimiterKey(code_hash))) {
+  // attempts with the code alone are limited, and only their refusals count
+  // (the caller charges them). Otherwise the devices of a many-seat code,
+  // activating or syncing at once, would throttle one another.
+  if (int wait = need_token ? 0 : per_code.Check(LimiterKey(code_hash))) {
     return TooManyAttempts(wait);
   }
   LICENTIA_ASSIGN_OR_RETURN(std::string fp,
@@ -92,9 +93,9 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
                            std::move(token), device};
 }
 
-// The device's credentials and the reserve code it proposes; attempts with
-// a reserve code count against that code's limit (it is a guess until it
-// is known to exist).
+// The device's credentials and the reserve code it proposes; refused
+// attempts with a reserve code count against that code's limit (it is a
+// guess until it is known to exist).
 struct ReserveRequest {
   DeviceCredentials cred;
   crypto::Hash reserve_hash;
@@ -112,7 +113,7 @@ static Result<ReserveRequest> ParseReserveRequest(std::string_view body,
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode reserve,
                             ParseCodeField(f, "reserve_code"));
   crypto::Hash reserve_hash = ctx_.HashCode(reserve);
-  if (int wait = per_code_.Acquire(LimiterKey(reserve_hash))) {
+  if (int wait = per_code_.Check(LimiterKey(reserve_hash))) {
     return TooManyAttempts(wait);
   }
   return ReserveRequest{std::move(cred), reserve_hash};
@@ -361,7 +362,8 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
                                   IssueLicenseKey(*key_out, ctx_.signer));
         (*out)["license_key"] = std::move(armoured);
         return std::move(*out);
-      }};
+      },
+      std::string(LimiterKey(cred.code_hash))};
 }
 
 void DeviceService::Activate(std::string_view body, Reply reply) {
@@ -466,7 +468,8 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareReserve(
                             {"server_time", now}};
         return licentia::Status::Ok();
       },
-      [out]() -> Result<json::object> { return std::move(*out); }};
+      [out]() -> Result<json::object> { return std::move(*out); },
+      std::string(LimiterKey(req.reserve_hash))};
 }
 
 void DeviceService::CheckReserve(std::string_view body, Reply reply) {
@@ -511,14 +514,36 @@ void DeviceService::UnregisterReserve(std::string_view body, Reply reply) {
   Submit(PrepareUnregisterReserve(body), std::move(reply));
 }
 
+// Refusals are what a guesser collects; the server's own failures
+// (unavailable, internal) and the limiter's refusals are not charged.
+Reply DeviceService::ChargingRefusals(std::string key, Reply reply) {
+  if (key.empty()) return reply;
+  return [this, key = std::move(key),
+          reply = std::move(reply)](ResultMaker make) {
+    reply([this, key, make = std::move(make)]() -> Result<json::object> {
+      Result<json::object> result = make();
+      ErrorCode code = result.ok() ? ErrorCode::kOk : result.status().code();
+      if (code != ErrorCode::kOk && code != ErrorCode::kUnavailable &&
+          code != ErrorCode::kInternal && code != ErrorCode::kRateLimited) {
+        per_code_.Charge(key);
+      }
+      return result;
+    });
+  };
+}
+
 void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
   if (!write.ok()) return ReplyNow(reply, write.status());
+  reply =
+      ChargingRefusals(std::move(write->charge_on_refusal), std::move(reply));
   WriteAndReply(ctx_.store, std::move(write->fn), std::move(write->finish),
                 std::move(reply));
 }
 
 void DeviceService::SubmitRead(Result<PreparedCall> read, Reply reply) {
   if (!read.ok()) return ReplyNow(reply, read.status());
+  reply =
+      ChargingRefusals(std::move(read->charge_on_refusal), std::move(reply));
   ReadAndReply(ctx_.store, std::move(read->fn), std::move(read->finish),
                std::move(reply));
 }

@@ -41,7 +41,11 @@ class DeviceService {
   struct PreparedCall {
     store::TransactionFn fn;
     ResultMaker finish;
+    // If set, a refusal of this call counts against this per-code limiter
+    // key (attempts that succeed do not).
+    std::string charge_on_refusal;
   };
+  Reply ChargingRefusals(std::string key, Reply reply);
   Result<PreparedCall> PrepareActivate(std::string_view body);
   Result<PreparedCall> PrepareDeactivate(std::string_view body);
   Result<PreparedCall> PrepareReserve(std::string_view body, bool register_it);

@@ -10,10 +10,8 @@ RateLimiter::RateLimiter(double per_minute, double burst, TimeSource now)
       burst_(std::max(1.0, burst)),
       now_(std::move(now)) {}
 
-int RateLimiter::Acquire(std::string_view key) {
-  if (!enabled()) return 0;
-  auto now = now_();
-  std::lock_guard lock(mu_);
+RateLimiter::Bucket& RateLimiter::RefillLocked(
+    std::string_view key, std::chrono::steady_clock::time_point now) {
   EvictIdleLocked(now);
   auto [it, inserted] =
       buckets_.try_emplace(std::string(key), Bucket{burst_, now});
@@ -21,12 +19,38 @@ int RateLimiter::Acquire(std::string_view key) {
   double elapsed = std::chrono::duration<double>(now - b.updated).count();
   b.tokens = std::min(burst_, b.tokens + elapsed * per_minute_ / 60.0);
   b.updated = now;
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return 0;
-  }
+  return b;
+}
+
+int RateLimiter::WaitFor(const Bucket& b) const {
+  if (b.tokens >= 1.0) return 0;
   double wait = (1.0 - b.tokens) * 60.0 / per_minute_;
   return std::max(1, static_cast<int>(std::ceil(wait)));
+}
+
+int RateLimiter::Acquire(std::string_view key) {
+  if (!enabled()) return 0;
+  auto now = now_();
+  std::lock_guard lock(mu_);
+  Bucket& b = RefillLocked(key, now);
+  int wait = WaitFor(b);
+  if (wait == 0) b.tokens -= 1.0;
+  return wait;
+}
+
+int RateLimiter::Check(std::string_view key) {
+  if (!enabled()) return 0;
+  auto now = now_();
+  std::lock_guard lock(mu_);
+  return WaitFor(RefillLocked(key, now));
+}
+
+void RateLimiter::Charge(std::string_view key) {
+  if (!enabled()) return;
+  auto now = now_();
+  std::lock_guard lock(mu_);
+  Bucket& b = RefillLocked(key, now);
+  b.tokens = std::max(-burst_, b.tokens - 1.0);
 }
 
 // Buckets that have refilled completely carry no information; dropping them

@@ -25,6 +25,13 @@ class RateLimiter {
   // seconds to wait before a token is available (for Retry-After).
   [[nodiscard]] int Acquire(std::string_view key);
 
+  // For limits that count only failed attempts: Check says what Acquire
+  // would (0, or the seconds to wait) without taking a token; Charge takes
+  // one after an attempt failed. Failures racing past Check are all charged
+  // (down to one burst of debt), so concurrency cannot buy extra attempts.
+  [[nodiscard]] int Check(std::string_view key);
+  void Charge(std::string_view key);
+
   bool enabled() const { return per_minute_ > 0; }
 
  private:
@@ -36,6 +43,10 @@ class RateLimiter {
     std::chrono::steady_clock::time_point updated;
   };
   void EvictIdleLocked(std::chrono::steady_clock::time_point now);
+  // The key's bucket, refilled up to `now`.
+  Bucket& RefillLocked(std::string_view key,
+                       std::chrono::steady_clock::time_point now);
+  int WaitFor(const Bucket& b) const;
 
   const double per_minute_;
   const double burst_;

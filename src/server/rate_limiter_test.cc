@@ -37,5 +37,28 @@ TEST(RateLimiterTest, ZeroDisables) {
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(rl.Acquire("x"), 0);
 }
 
+TEST(RateLimiterTest, CheckTakesNothingAndChargeTakesOne) {
+  Clock::time_point now{};
+  RateLimiter rl(60, 2, [&] { return now; });
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(rl.Check("a"), 0);
+  rl.Charge("a");
+  EXPECT_EQ(rl.Check("a"), 0);
+  rl.Charge("a");
+  EXPECT_GE(rl.Check("a"), 1);  // both tokens charged
+  // Failures that raced past Check are all charged: debt, bounded by one
+  // burst, delays the next attempt further.
+  rl.Charge("a");
+  rl.Charge("a");
+  rl.Charge("a");
+  EXPECT_EQ(rl.Check("a"), 3);  // from -2 tokens back to 1: 3 s at 60/min
+  now += std::chrono::seconds(3);
+  EXPECT_EQ(rl.Check("a"), 0);
+  // A disabled limiter charges nothing.
+  RateLimiter off(0, 2, [&] { return now; });
+  off.Charge("a");
+  off.Charge("a");
+  EXPECT_EQ(off.Check("a"), 0);
+}
+
 }  // namespace
 }  // namespace licentia::server

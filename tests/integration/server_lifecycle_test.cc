@@ -228,6 +228,32 @@ TEST_F(CodeRateLimitTest, OneCodeCannotBeHammered) {
   EXPECT_TRUE(Activate(other.code, "x", "1.0").ok());
 }
 
+// Only refused attempts count against a code: a site license's devices all
+// activating at once are not throttled by their own code, while a code
+// whose seats are full stops answering repeated attempts.
+TEST_F(CodeRateLimitTest, OnlyRefusedAttemptsCountAgainstACode) {
+  CreateProduct("p");
+  IssuedCode c = Issue({{"product", "p"}, {"max_devices", 20}});
+  for (int i = 0; i < 20; ++i) {
+    auto r = Activate(c.code, "d" + std::to_string(i), "1.0");
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().ToString();
+  }
+  int full = 0, limited = 0;
+  for (int i = 20; i < 40; ++i) {
+    auto r = Activate(c.code, "d" + std::to_string(i), "1.0");
+    ASSERT_FALSE(r.ok());
+    if (r.status().code() == ErrorCode::kDeviceLimitReached) ++full;
+    if (r.status().code() == ErrorCode::kRateLimited) ++limited;
+  }
+  EXPECT_GE(full, 1);
+  EXPECT_LE(full, 6);  // the limit is 6 a minute
+  EXPECT_EQ(full + limited, 20);
+  // The code's budget is spent: attempts without a token are answered by
+  // the limiter first, even a re-activation that would succeed.
+  auto again = Activate(c.code, "d0", "1.0");
+  EXPECT_EQ(again.status().code(), ErrorCode::kRateLimited);
+}
+
 // Regression: status calls of the devices holding a code counted against
 // that code's attempt limit, so the devices of a many-seat code syncing
 // together were refused RATE_LIMITED.
