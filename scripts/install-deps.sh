@@ -10,6 +10,7 @@ packages=(
   libsodium-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
   libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libbenchmark-dev wrk curl python3 sqlite3 clang-format postgresql
+  clang libclang-rt-14-dev
 )
 
 missing=()

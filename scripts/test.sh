@@ -2,7 +2,8 @@
 # Installs what Licentia needs, builds it and runs every test: formatting,
 # the optimised build's unit, integration and end-to-end tests (the server
 # suites on SQLite and on a throwaway PostgreSQL cluster), then the same
-# tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# tests under AddressSanitizer + UndefinedBehaviorSanitizer, then each
+# libFuzzer target for a short while (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -32,3 +33,6 @@ cmake --build --preset asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset asan
+
+echo "== fuzz targets (Clang, ASan/UBSan), 15 s each"
+scripts/fuzz.sh 15
