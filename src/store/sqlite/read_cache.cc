@@ -18,17 +18,25 @@ std::string ReserveKey(const crypto::Hash& device, std::string_view product) {
   return key;
 }
 
-// The entry under `key` if `fresh` says it is; a stale one is dropped.
-template <typename Map, typename Key, typename IsFresh>
-auto FindFresh(Map& map, const Key& key, IsFresh fresh)
-    -> std::optional<decltype(map.begin()->second.value)> {
-  auto it = map.find(key);
-  if (it == map.end()) return std::nullopt;
+// The entry under `key` if `fresh` says it is; a stale one is dropped. A
+// fresh entry of the older generation moves to the newer one.
+template <typename Gens, typename Key, typename IsFresh>
+auto FindFresh(Gens& gens, const Key& key, IsFresh fresh)
+    -> std::optional<typename Gens::Value> {
+  if (auto it = gens.newer.find(key); it != gens.newer.end()) {
+    if (fresh(it->second)) return it->second.value;
+    gens.newer.erase(it);
+    return std::nullopt;  // an older copy would be staler still
+  }
+  auto it = gens.older.find(key);
+  if (it == gens.older.end()) return std::nullopt;
   if (!fresh(it->second)) {
-    map.erase(it);
+    gens.older.erase(it);
     return std::nullopt;
   }
-  return it->second.value;
+  auto moved = gens.newer.insert_or_assign(key, std::move(it->second)).first;
+  gens.older.erase(it);
+  return moved->second.value;
 }
 
 }  // namespace
@@ -95,8 +103,8 @@ void ReadCache::PutCode(const CodeRow& row, std::uint64_t stamp) {
   std::lock_guard lock(mu_);
   if (!Fresh(row.id, stamp)) return;  // already changed since it was read
   MakeRoom();
-  by_hash_.insert_or_assign(row.code_hash, Entry<CodeRow>{row, stamp});
-  by_id_.insert_or_assign(row.id, Entry<CodeRow>{row, stamp});
+  by_hash_.newer.insert_or_assign(row.code_hash, Entry<CodeRow>{row, stamp});
+  by_id_.newer.insert_or_assign(row.id, Entry<CodeRow>{row, stamp});
 }
 
 void ReadCache::PutActivation(std::int64_t code_id, const crypto::Hash& device,
@@ -105,7 +113,7 @@ void ReadCache::PutActivation(std::int64_t code_id, const crypto::Hash& device,
   std::lock_guard lock(mu_);
   if (!Fresh(code_id, stamp)) return;
   MakeRoom();
-  activations_.insert_or_assign(
+  activations_.newer.insert_or_assign(
       ActivationKey(code_id, device),
       Entry<std::optional<ActivationRow>>{row, stamp});
 }
@@ -116,8 +124,9 @@ void ReadCache::PutReserve(const crypto::Hash& device, std::string_view product,
   std::lock_guard lock(mu_);
   if (!FreshDevice(device, stamp)) return;
   MakeRoom();
-  reserves_.insert_or_assign(ReserveKey(device, product),
-                             Entry<std::optional<ReserveRow>>{row, stamp});
+  reserves_.newer.insert_or_assign(
+      ReserveKey(device, product),
+      Entry<std::optional<ReserveRow>>{row, stamp});
 }
 
 void ReadCache::Invalidate(const TouchedKeys& keys) {
@@ -136,13 +145,13 @@ void ReadCache::Invalidate(const TouchedKeys& keys) {
 }
 
 void ReadCache::MakeRoom() {
-  std::size_t entries =
-      by_hash_.size() + by_id_.size() + activations_.size() + reserves_.size();
-  if (entries < max_entries_) return;
-  by_hash_.clear();
-  by_id_.clear();
-  activations_.clear();
-  reserves_.clear();
+  std::size_t newer = by_hash_.newer.size() + by_id_.newer.size() +
+                      activations_.newer.size() + reserves_.newer.size();
+  if (newer < max_entries_ / 2) return;
+  by_hash_.Rotate();
+  by_id_.Rotate();
+  activations_.Rotate();
+  reserves_.Rotate();
 }
 
 }  // namespace licentia::store::sqlite

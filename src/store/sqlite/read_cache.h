@@ -45,8 +45,11 @@ struct TouchedKeys {
 
 class ReadCache {
  public:
-  // Beyond `max_entries` cached rows (or tracked keys) the cache starts
-  // over; it is a cache of the hot set, not a copy of the database.
+  // At most `max_entries` cached rows, in two generations: when the newer
+  // one holds half, it becomes the older one and the oldest rows are
+  // dropped; a row found in the older generation moves to the newer. So
+  // rows in use stay, rows not read for a while go. It is a cache of the
+  // hot set, not a copy of the database.
   explicit ReadCache(std::size_t max_entries);
 
   // The stamp for rows read in a snapshot that starts after this call.
@@ -78,6 +81,16 @@ class ReadCache {
     T value;
     std::uint64_t stamp;
   };
+  template <typename K, typename T, typename H = std::hash<K>>
+  struct Generations {
+    using Value = T;
+    std::unordered_map<K, Entry<T>, H> newer;
+    std::unordered_map<K, Entry<T>, H> older;
+    void Rotate() {
+      older = std::move(newer);
+      newer.clear();
+    }
+  };
   struct HashKey {
     std::size_t operator()(const crypto::Hash& h) const;
   };
@@ -92,13 +105,13 @@ class ReadCache {
   std::uint64_t floor_ = 0;  // entries stamped before it are stale
   std::unordered_map<std::int64_t, std::uint64_t> code_changed_;
   std::unordered_map<crypto::Hash, std::uint64_t, HashKey> device_changed_;
-  std::unordered_map<crypto::Hash, Entry<CodeRow>, HashKey> by_hash_;
-  std::unordered_map<std::int64_t, Entry<CodeRow>> by_id_;
+  // The cached rows; all guarded by mu_.
+  Generations<crypto::Hash, CodeRow, HashKey> by_hash_;
+  Generations<std::int64_t, CodeRow> by_id_;
   // Keyed by code id + device hash.
-  std::unordered_map<std::string, Entry<std::optional<ActivationRow>>>
-      activations_;
+  Generations<std::string, std::optional<ActivationRow>> activations_;
   // Keyed by device hash + product.
-  std::unordered_map<std::string, Entry<std::optional<ReserveRow>>> reserves_;
+  Generations<std::string, std::optional<ReserveRow>> reserves_;
 };
 
 }  // namespace licentia::store::sqlite

@@ -85,5 +85,19 @@ TEST(ReadCacheTest, StaysBoundedAndForgetsSafely) {
   EXPECT_GT(kept, 0);
 }
 
+// Rows in use stay cached while new rows keep arriving; rows nobody reads
+// are the ones that go.
+TEST(ReadCacheTest, RowsInUseSurviveWhileOthersAreDropped) {
+  ReadCache cache(8);
+  cache.PutCode(Code(1, 1), cache.Epoch());
+  for (std::uint8_t t = 2; t < 100; ++t) {
+    cache.PutCode(Code(t, t), cache.Epoch());
+    ASSERT_TRUE(cache.CodeById(1).has_value()) << int{t};
+  }
+  int kept = 0;
+  for (std::uint8_t t = 2; t < 100; ++t) kept += cache.CodeById(t) ? 1 : 0;
+  EXPECT_LE(kept, 8);
+}
+
 }  // namespace
 }  // namespace licentia::store::sqlite
