@@ -268,9 +268,11 @@ class App {
         return method(r.body);
       });
     };
-    auto write = [](auto method) -> RouteFn {
-      return [method](const HttpRequest& r, const PathParams&, Reply reply) {
-        method(r.body, std::move(reply));
+    // A route for `service.*method(body, reply)`.
+    auto with_body = [](auto& service, auto method) -> RouteFn {
+      return [&service, method](const HttpRequest& r, const PathParams&,
+                                Reply reply) {
+        (service.*method)(r.body, std::move(reply));
       };
     };
     Add("GET", "/healthz", Access::kPublic,
@@ -291,35 +293,20 @@ class App {
           return json::object{{"server_time", clock_.Now()}};
         }));
     Add("POST", "/v1/activate", Access::kDevice,
-        write([this](std::string_view b, Reply r) {
-          devices_.Activate(b, std::move(r));
-        }));
+        with_body(devices_, &DeviceService::Activate));
     Add("POST", "/v1/deactivate", Access::kDevice,
-        write([this](std::string_view b, Reply r) {
-          devices_.Deactivate(b, std::move(r));
-        }));
+        with_body(devices_, &DeviceService::Deactivate));
     Add("POST", "/v1/status", Access::kDevice,
-        write([this](std::string_view b, Reply r) {
-          devices_.LicenseStatus(b, std::move(r));
-        }));
+        with_body(devices_, &DeviceService::LicenseStatus));
     Add("POST", "/v1/reserve/check", Access::kDevice,
-        write([this](std::string_view b, Reply r) {
-          devices_.CheckReserve(b, std::move(r));
-        }));
+        with_body(devices_, &DeviceService::CheckReserve));
     Add("POST", "/v1/reserve/register", Access::kDevice,
-        write([this](std::string_view b, Reply r) {
-          devices_.RegisterReserve(b, std::move(r));
-        }));
+        with_body(devices_, &DeviceService::RegisterReserve));
     Add("POST", "/v1/reserve/unregister", Access::kDevice,
-        write([this](std::string_view b, Reply r) {
-          devices_.UnregisterReserve(b, std::move(r));
-        }));
+        with_body(devices_, &DeviceService::UnregisterReserve));
 
     Add("POST", "/v1/admin/products", Access::kAdmin,
-        write([this](std::string_view b, Reply r) {
-          admin_.CreateProduct(b, std::move(r));
-        }),
-        201);
+        with_body(admin_, &AdminService::CreateProduct), 201);
     Add("GET", "/v1/admin/products", Access::kAdmin,
         Sync([this](const HttpRequest&, const PathParams&) {
           return admin_.ListProducts();
@@ -335,10 +322,7 @@ class App {
         },
         201);
     Add("POST", "/v1/admin/codes", Access::kAdmin,
-        write([this](std::string_view b, Reply r) {
-          admin_.IssueCodes(b, std::move(r));
-        }),
-        201);
+        with_body(admin_, &AdminService::IssueCodes), 201);
     Add("GET", "/v1/admin/codes", Access::kAdmin,
         Sync([this](const HttpRequest& r, const PathParams&) {
           return admin_.ListCodes(r.query);

@@ -93,6 +93,18 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
                            std::move(token), device};
 }
 
+// The body of a call made by a device that holds an activation (status,
+// deactivate, reserve removal): its code, fingerprint and activation token,
+// nothing else.
+static Result<DeviceCredentials> ParseHolderCall(std::string_view body,
+                                                 RateLimiter& per_code,
+                                                 const ServiceContext& ctx) {
+  LICENTIA_ASSIGN_OR_RETURN(
+      JsonFields f,
+      JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
+  return ParseCredentials(f, "code", true, per_code, ctx);
+}
+
 // The device's credentials and the reserve code it proposes; refused
 // attempts with a reserve code count against that code's limit (it is a
 // guess until it is known to exist).
@@ -372,11 +384,8 @@ void DeviceService::Activate(std::string_view body, Reply reply) {
 
 Result<DeviceService::PreparedCall> DeviceService::PrepareDeactivate(
     std::string_view body) {
-  LICENTIA_ASSIGN_OR_RETURN(
-      JsonFields f,
-      JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
-                            ParseCredentials(f, "code", true, per_code_, ctx_));
+                            ParseHolderCall(body, per_code_, ctx_));
   auto out = std::make_shared<json::object>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
@@ -403,11 +412,8 @@ void DeviceService::Deactivate(std::string_view body, Reply reply) {
 
 Result<DeviceService::PreparedCall> DeviceService::PrepareLicenseStatus(
     std::string_view body) {
-  LICENTIA_ASSIGN_OR_RETURN(
-      JsonFields f,
-      JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
-                            ParseCredentials(f, "code", true, per_code_, ctx_));
+                            ParseHolderCall(body, per_code_, ctx_));
   auto out = std::make_shared<json::object>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
@@ -482,11 +488,8 @@ void DeviceService::RegisterReserve(std::string_view body, Reply reply) {
 
 Result<DeviceService::PreparedCall> DeviceService::PrepareUnregisterReserve(
     std::string_view body) {
-  LICENTIA_ASSIGN_OR_RETURN(
-      JsonFields f,
-      JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
-                            ParseCredentials(f, "code", true, per_code_, ctx_));
+                            ParseHolderCall(body, per_code_, ctx_));
   auto out = std::make_shared<json::object>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {

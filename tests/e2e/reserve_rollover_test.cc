@@ -7,14 +7,33 @@
 namespace licentia::testing {
 namespace {
 
-class ReserveRolloverTest : public DeviceTestBase {};
+class ReserveRolloverTest : public DeviceTestBase {
+ protected:
+  struct LaptopWithReserve {
+    IssuedCode current;
+    IssuedCode reserve;
+    LicenseManager& dev;
+  };
+  // The usual start: a laptop activates a fresh `current_days` code and adds
+  // a fresh one-seat `reserve_days` code as its reserve. A failure is
+  // reported; callers stop with ASSERT_FALSE(HasFailure()).
+  LaptopWithReserve StartWithReserve(int current_days, int reserve_days) {
+    IssuedCode current = NewCode(current_days);
+    IssuedCode reserve = NewCode(reserve_days);
+    LicenseManager& dev = Device("laptop");
+    Status activated = dev.Activate(current.code);
+    EXPECT_TRUE(activated.ok()) << activated.ToString();
+    if (activated.ok()) {
+      Status added = dev.AddReserve(reserve.code);
+      EXPECT_TRUE(added.ok()) << added.ToString();
+    }
+    return {current, reserve, dev};
+  }
+};
 
 TEST_F(ReserveRolloverTest, RollsOverByItselfWhenTheLicenseEnds) {
-  IssuedCode current = NewCode(30);
-  IssuedCode reserve = NewCode(365);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
+  auto [current, reserve, dev] = StartWithReserve(30, 365);
+  ASSERT_FALSE(HasFailure());
   LicenseDetails before = dev.Details();
   EXPECT_EQ(before.reserve.state, ReserveState::kWaiting);
   EXPECT_EQ(before.reserve.masked_code, Masked(reserve));
@@ -38,11 +57,8 @@ TEST_F(ReserveRolloverTest, RollsOverByItselfWhenTheLicenseEnds) {
 }
 
 TEST_F(ReserveRolloverTest, CheckItselfSwitchesWithNoGap) {
-  IssuedCode current = NewCode(30);
-  IssuedCode reserve = NewCode(365);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
+  auto [current, reserve, dev] = StartWithReserve(30, 365);
+  ASSERT_FALSE(HasFailure());
   Advance(30);
   // No agent ran: the application's own check switches to the reserve.
   ASSERT_OK(dev.Check());
@@ -135,11 +151,8 @@ TEST_F(ReserveRolloverTest, TypingMistakesAreCaughtBeforeAnyNetworkCall) {
 }
 
 TEST_F(ReserveRolloverTest, NoFreeSeatFailsPlainlyAndTryAgainSucceedsLater) {
-  IssuedCode current = NewCode(30);
-  IssuedCode reserve = NewCode(365, 1);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
+  auto [current, reserve, dev] = StartWithReserve(30, 365);
+  ASSERT_FALSE(HasFailure());
   // Someone else takes the reserve code's only seat meanwhile.
   LicenseManager& other = Device("other");
   ASSERT_OK(other.Activate(reserve.code));
@@ -181,11 +194,8 @@ TEST_F(ReserveRolloverTest, IncompatibleVersionFailsUntilTheAppIsUpdated) {
 }
 
 TEST_F(ReserveRolloverTest, BlockedReserveFailsUntilUnblocked) {
-  IssuedCode current = NewCode(30);
-  IssuedCode reserve = NewCode(365);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
+  auto [current, reserve, dev] = StartWithReserve(30, 365);
+  ASSERT_FALSE(HasFailure());
   Block(reserve);
   Advance(31);
   EXPECT_CODE(dev.Tick(), "CODE_BLOCKED");
@@ -196,11 +206,8 @@ TEST_F(ReserveRolloverTest, BlockedReserveFailsUntilUnblocked) {
 }
 
 TEST_F(ReserveRolloverTest, ServerDownAtExpiryRetriesWithBackoffUntilItIsBack) {
-  IssuedCode current = NewCode(30);
-  IssuedCode reserve = NewCode(365);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
+  auto [current, reserve, dev] = StartWithReserve(30, 365);
+  ASSERT_FALSE(HasFailure());
   Advance(30, 10);
   ASSERT_EQ(server_->Stop(), 0);
   EXPECT_CODE(dev.Tick(), "UNAVAILABLE");
@@ -232,11 +239,8 @@ TEST_F(ReserveRolloverTest, ServerDownAtExpiryRetriesWithBackoffUntilItIsBack) {
 
 TEST_F(ReserveRolloverTest,
        BlockedCurrentCodeShowsBlockedAndActivateNowSwitches) {
-  IssuedCode current = NewCode(365);
-  IssuedCode reserve = NewCode(365);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
+  auto [current, reserve, dev] = StartWithReserve(365, 365);
+  ASSERT_FALSE(HasFailure());
   Block(current);
   Advance(0, 60);
   ASSERT_OK(dev.Sync());
@@ -255,11 +259,8 @@ TEST_F(ReserveRolloverTest,
 }
 
 TEST_F(ReserveRolloverTest, RemovingTheKeyActivatesTheReserve) {
-  IssuedCode current = NewCode(365);
-  IssuedCode reserve = NewCode(365);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
+  auto [current, reserve, dev] = StartWithReserve(365, 365);
+  ASSERT_FALSE(HasFailure());
   ASSERT_OK(dev.RemoveLicenseKey());
   EXPECT_EQ(dev.Details().masked_code, Masked(reserve));
   EXPECT_EQ(Code(current.id).at("seats_used").as_int64(), 0);

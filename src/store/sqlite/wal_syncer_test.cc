@@ -71,5 +71,16 @@ TEST(WalSyncerTest, CountsItsSyncs) {
   std::filesystem::remove(path);
 }
 
+// A failed sync is never reported as durable: every write it covered is
+// answered with kInternal. (fdatasync on /dev/null fails with EINVAL.)
+TEST(WalSyncerTest, AFailedSyncAnswersEveryWriteWithAnError) {
+  auto syncer = *WalSyncer::Open("/dev/null");
+  std::promise<Status> answer;
+  syncer->Submit([&](const Status& synced) { answer.set_value(synced); });
+  Status synced = answer.get_future().get();
+  EXPECT_EQ(synced.code(), ErrorCode::kInternal);
+  EXPECT_NE(synced.message().find("not be durable"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace licentia::store::sqlite
