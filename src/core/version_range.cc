@@ -68,7 +68,10 @@ std::string Version::ToString() const {
 
 Result<VersionRange> VersionRange::Parse(std::string_view text) {
   VersionRange range;
-  if (text.size() > 256) {
+  // The limit is on the normalised text (checked below), which is what is
+  // stored and parsed again; this bound on the raw input only caps the
+  // work done on blanks.
+  if (text.size() > 4 * kMaxVersionRangeBytes) {
     return Status(ErrorCode::kInvalidRequest, "The version range is too long.");
   }
   std::vector<std::string> normalised_alts;
@@ -111,6 +114,15 @@ Result<VersionRange> VersionRange::Parse(std::string_view text) {
     normalised_alts.push_back(fmt::format("{}", fmt::join(normalised, " ")));
   }
   range.text_ = fmt::format("{}", fmt::join(normalised_alts, " || "));
+  // Normalising adds blanks around '||': checking the result, not the input,
+  // keeps every accepted range parseable again from its ToString().
+  if (range.text_.size() > kMaxVersionRangeBytes) {
+    return Status(
+        ErrorCode::kInvalidRequest,
+        fmt::format("The version range is too long (over {} "
+                    "characters once written as '{}').",
+                    kMaxVersionRangeBytes, range.text_.substr(0, 40)));
+  }
   return range;
 }
 

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <compare>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +36,15 @@ class Version {
   friend class VersionRange;
 };
 
+// The longest normalised range text (what ToString() returns and what is
+// stored with a code).
+constexpr std::size_t kMaxVersionRangeBytes = 256;
+
 class VersionRange {
  public:
-  // kInvalidRequest naming the bad comparator.
+  // kInvalidRequest naming the bad comparator, or if the normalised text is
+  // longer than kMaxVersionRangeBytes. Whatever it accepts, it accepts again
+  // from ToString().
   static Result<VersionRange> Parse(std::string_view text);
   bool Contains(const Version& v) const;
   // The text it was parsed from, normalised (single blanks).

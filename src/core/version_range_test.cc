@@ -55,5 +55,37 @@ TEST(VersionRangeTest, NormalisesBlanks) {
   EXPECT_EQ(VersionRange::Parse("  >=21.0   <23 ")->ToString(), ">=21.0 <23");
 }
 
+// Found by version_range_fuzz: a range written without blanks around '||'
+// passed the length check, but its normalised text (stored with the code
+// and parsed again at every activation) was over the limit, so a code
+// issued with it could never be activated. Whatever Parse accepts must
+// parse again from ToString(); what is too long once normalised is refused
+// at issue time.
+TEST(VersionRangeTest, EveryAcceptedRangeParsesAgainFromItsText) {
+  std::string tight;  // "1||1||...": 3 characters per alternative
+  while (tight.size() < 240) tight += "1||";
+  tight += "1";
+  auto r = VersionRange::Parse(tight);  // 6 characters each once normalised
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidRequest);
+  EXPECT_NE(r.status().message().find("too long"), std::string::npos);
+
+  std::string fits;
+  while (fits.size() < 120) fits += "1||";
+  fits += "1";
+  auto ok = VersionRange::Parse(fits);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_LE(ok->ToString().size(), kMaxVersionRangeBytes);
+  auto again = VersionRange::Parse(ok->ToString());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->ToString(), ok->ToString());
+
+  // Blanks beyond the limit that normalise away are not held against it.
+  std::string padded = "   >=21.0" + std::string(300, ' ') + "<23   ";
+  auto blanks = VersionRange::Parse(padded);
+  ASSERT_TRUE(blanks.ok()) << blanks.status().ToString();
+  EXPECT_EQ(blanks->ToString(), ">=21.0 <23");
+}
+
 }  // namespace
 }  // namespace licentia
