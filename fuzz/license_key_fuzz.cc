@@ -1,7 +1,8 @@
 // License keys arrive from disk and from users' clipboards. Two properties:
 //  - any text: VerifyLicenseKey never crashes and, since nobody here holds
 //    the signing key, never accepts it;
-//  - any payload: a key issued for it verifies to exactly that payload, and
+//  - any payload: a key issued for it (alone, or in a batch) verifies to
+//  exactly that payload, and
 //    changing any one byte of its text makes it fail.
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -10,6 +11,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/license_key.h"
 
@@ -44,7 +47,14 @@ void AnyPayload(FuzzedDataProvider& in) {
   for (int i = 0; i < features; ++i) {
     p.features.push_back(in.ConsumeRandomLengthString(20));
   }
-  auto key = licentia::IssueLicenseKey(p, Signer());
+  // Format 1, or format 2 as one key of a batch of up to 9.
+  std::size_t batch = in.ConsumeIntegralInRange<std::size_t>(0, 9);
+  licentia::Result<std::string> key =
+      batch == 0 ? licentia::IssueLicenseKey(p, Signer())
+                 : std::move(licentia::IssueLicenseKeyBatch(
+                       std::vector<licentia::LicenseKeyPayload>(batch, p),
+                       Signer())[in.ConsumeIntegralInRange<std::size_t>(
+                       0, batch - 1)]);
   if (!key.ok()) return;  // oversized strings or too many features
   std::array<licentia::crypto::PublicKey, 1> trusted{Signer().public_key};
   auto back = licentia::VerifyLicenseKey(*key, trusted);

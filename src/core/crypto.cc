@@ -64,6 +64,18 @@ bool Verify(std::span<const std::uint8_t> message, const Signature& signature,
                                              message.size(), key.data()) == 0;
 }
 
+Hash Blake2b(std::initializer_list<std::span<const std::uint8_t>> parts) {
+  EnsureInitialized();
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, kHashBytes);
+  for (auto part : parts) {
+    crypto_generichash_update(&state, part.data(), part.size());
+  }
+  Hash h;
+  crypto_generichash_final(&state, h.data(), h.size());
+  return h;
+}
+
 Hash Blake2b(std::string_view data) {
   EnsureInitialized();
   Hash h;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,6 +60,8 @@ Signature Sign(std::span<const std::uint8_t> message, const SecretKey& key);
 
 // BLAKE2b-256 of `data`.
 Hash Blake2b(std::string_view data);
+// BLAKE2b-256 of the concatenation of `parts` (no copy is made).
+Hash Blake2b(std::initializer_list<std::span<const std::uint8_t>> parts);
 // Keyed hash (HMAC-SHA-256) for secrets stored at rest (codes, tokens).
 Hash Hmac(const HmacKey& key, std::string_view data);
 

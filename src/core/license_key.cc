@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 
 namespace licentia {
 namespace {
@@ -10,6 +11,11 @@ namespace {
 // Fixed-size header: magic(4) version(1) key_id(8) serial(8) issued_at(8)
 // valid_from(8) valid_until(8) type(1) max_devices(2) device_binding(32).
 constexpr size_t kHeaderBytes = 4 + 1 + 8 + 8 + 8 + 8 + 8 + 1 + 2 + 32;
+constexpr size_t kVersionOffset = 4;
+constexpr size_t kKeyIdOffset = 5;
+// Format 2 puts salt(16) index(1) depth(1) between the sibling hashes and
+// the signature, so a verifier reads the proof from the end.
+constexpr size_t kBatchTrailerBytes = kLeafSaltBytes + 1 + 1;
 
 void PutU8(crypto::Bytes& out, std::uint8_t v) { out.push_back(v); }
 void PutU16(crypto::Bytes& out, std::uint16_t v) {
@@ -79,7 +85,8 @@ Status Malformed(std::string_view what) {
                 fmt::format("This is not a valid license key: {}.", what));
 }
 
-Result<LicenseKeyPayload> DecodePayload(std::span<const std::uint8_t> bytes) {
+Result<LicenseKeyPayload> DecodePayload(std::span<const std::uint8_t> bytes,
+                                        KeyFormat format) {
   Reader r(bytes);
   LicenseKeyPayload p;
   std::array<std::uint8_t, 4> magic;
@@ -90,7 +97,7 @@ Result<LicenseKeyPayload> DecodePayload(std::span<const std::uint8_t> bytes) {
           kLicenseKeyMagic) {
     return Malformed("wrong magic");
   }
-  if (!r.U8(version) || version != kLicenseKeyFormatVersion) {
+  if (!r.U8(version) || version != static_cast<std::uint8_t>(format)) {
     return Malformed("unsupported format version");
   }
   if (!r.Array(p.key_id) || !r.U64(p.serial) || !r.I64(p.issued_at) ||
@@ -136,7 +143,8 @@ crypto::Hash DeviceBinding(std::string_view fingerprint) {
   return crypto::Blake2b(input);
 }
 
-Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p) {
+Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p,
+                                              KeyFormat format) {
   for (std::string_view s :
        {std::string_view(p.product), std::string_view(p.edition),
         std::string_view(p.code_id)}) {
@@ -152,7 +160,7 @@ Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p) {
   crypto::Bytes out;
   out.reserve(kHeaderBytes + 64);
   out.insert(out.end(), kLicenseKeyMagic.begin(), kLicenseKeyMagic.end());
-  PutU8(out, kLicenseKeyFormatVersion);
+  PutU8(out, static_cast<std::uint8_t>(format));
   out.insert(out.end(), p.key_id.begin(), p.key_id.end());
   PutU64(out, p.serial);
   PutU64(out, static_cast<std::uint64_t>(p.issued_at));
@@ -178,10 +186,60 @@ Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p) {
 Result<std::string> IssueLicenseKey(LicenseKeyPayload p,
                                     const crypto::SigningKeyPair& signer) {
   p.key_id = crypto::KeyIdOf(signer.public_key);
-  LICENTIA_ASSIGN_OR_RETURN(crypto::Bytes bytes, EncodeLicenseKeyPayload(p));
+  LICENTIA_ASSIGN_OR_RETURN(crypto::Bytes bytes,
+                            EncodeLicenseKeyPayload(p, KeyFormat::kSingle));
   crypto::Signature sig = crypto::Sign(bytes, signer.secret_key);
   bytes.insert(bytes.end(), sig.begin(), sig.end());
   return Armour(bytes);
+}
+
+std::vector<Result<std::string>> IssueLicenseKeyBatch(
+    std::vector<LicenseKeyPayload> payloads,
+    const crypto::SigningKeyPair& signer) {
+  std::vector<LeafSalt> salts(payloads.size());
+  for (auto& salt : salts) crypto::RandomBytes(salt);
+  return IssueLicenseKeyBatchWithSalts(std::move(payloads), signer, salts);
+}
+
+std::vector<Result<std::string>> IssueLicenseKeyBatchWithSalts(
+    std::vector<LicenseKeyPayload> payloads,
+    const crypto::SigningKeyPair& signer, std::span<const LeafSalt> salts) {
+  assert(!payloads.empty() && payloads.size() <= kMaxBatchKeys &&
+         salts.size() == payloads.size());
+  std::vector<Result<std::string>> keys(
+      payloads.size(), Status(ErrorCode::kInternal, "not issued"));
+  crypto::KeyId key_id = crypto::KeyIdOf(signer.public_key);
+  std::vector<crypto::Bytes> encoded;
+  std::vector<crypto::Hash> leaves;
+  std::vector<std::size_t> origin;  // payload index of each leaf
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    payloads[i].key_id = key_id;
+    auto bytes = EncodeLicenseKeyPayload(payloads[i], KeyFormat::kBatch);
+    if (!bytes.ok()) {
+      keys[i] = bytes.status();
+      continue;
+    }
+    leaves.push_back(BatchLeafHash(salts[i], *bytes));
+    encoded.push_back(std::move(*bytes));
+    origin.push_back(i);
+  }
+  if (leaves.empty()) return keys;
+  BatchTree tree = BuildBatchTree(leaves);
+  crypto::Signature sig =
+      crypto::Sign(BatchRootMessage(tree.depth, tree.root), signer.secret_key);
+  for (std::size_t leaf = 0; leaf < leaves.size(); ++leaf) {
+    crypto::Bytes& bytes = encoded[leaf];
+    for (const auto& sibling : tree.siblings[leaf]) {
+      bytes.insert(bytes.end(), sibling.begin(), sibling.end());
+    }
+    const LeafSalt& salt = salts[origin[leaf]];
+    bytes.insert(bytes.end(), salt.begin(), salt.end());
+    PutU8(bytes, static_cast<std::uint8_t>(leaf));
+    PutU8(bytes, tree.depth);
+    bytes.insert(bytes.end(), sig.begin(), sig.end());
+    keys[origin[leaf]] = Armour(bytes);
+  }
+  return keys;
 }
 
 Result<LicenseKeyPayload> VerifyLicenseKey(
@@ -213,12 +271,50 @@ Result<LicenseKeyPayload> VerifyLicenseKey(
     return Malformed("too short");
   }
   std::span<const std::uint8_t> all(*bytes);
-  auto payload = all.first(all.size() - crypto::kSignatureBytes);
   crypto::Signature sig;
   std::copy_n(all.end() - crypto::kSignatureBytes, sig.size(), sig.begin());
-  // The key id sits right after magic and version.
+  auto signed_part = all.first(all.size() - crypto::kSignatureBytes);
+  // What the signature covers: the payload itself (format 1), or the root
+  // its batch proof leads to (format 2).
+  std::span<const std::uint8_t> payload;
+  crypto::Bytes message;
+  KeyFormat format;
+  if (all[kVersionOffset] == static_cast<std::uint8_t>(KeyFormat::kSingle)) {
+    format = KeyFormat::kSingle;
+    payload = signed_part;
+  } else if (all[kVersionOffset] ==
+             static_cast<std::uint8_t>(KeyFormat::kBatch)) {
+    format = KeyFormat::kBatch;
+    if (signed_part.size() < kHeaderBytes + kBatchTrailerBytes) {
+      return Malformed("too short");
+    }
+    std::uint8_t depth = signed_part.back();
+    std::uint8_t index = signed_part[signed_part.size() - 2];
+    if (depth > kMaxBatchDepth || index >= (1u << depth)) {
+      return Malformed("invalid batch proof");
+    }
+    size_t proof_bytes = depth * crypto::kHashBytes + kBatchTrailerBytes;
+    if (signed_part.size() < kHeaderBytes + proof_bytes) {
+      return Malformed("too short");
+    }
+    payload = signed_part.first(signed_part.size() - proof_bytes);
+    auto proof = signed_part.subspan(payload.size());
+    std::vector<crypto::Hash> siblings(depth);
+    for (size_t d = 0; d < depth; ++d) {
+      std::copy_n(proof.begin() + d * crypto::kHashBytes, crypto::kHashBytes,
+                  siblings[d].begin());
+    }
+    LeafSalt salt;
+    std::copy_n(proof.begin() + depth * crypto::kHashBytes, salt.size(),
+                salt.begin());
+    message = BatchRootMessage(
+        depth,
+        BatchRootFromProof(BatchLeafHash(salt, payload), index, siblings));
+  } else {
+    return Malformed("unsupported format version");
+  }
   crypto::KeyId key_id;
-  std::copy_n(payload.begin() + 5, key_id.size(), key_id.begin());
+  std::copy_n(payload.begin() + kKeyIdOffset, key_id.size(), key_id.begin());
   const crypto::PublicKey* signer = nullptr;
   for (const auto& pk : trusted) {
     if (crypto::KeyIdOf(pk) == key_id) signer = &pk;
@@ -229,12 +325,15 @@ Result<LicenseKeyPayload> VerifyLicenseKey(
                               "this application does not trust.",
                               crypto::ToHex(key_id)));
   }
-  if (!crypto::Verify(payload, sig, *signer)) {
+  if (!crypto::Verify(format == KeyFormat::kSingle
+                          ? payload
+                          : std::span<const std::uint8_t>(message),
+                      sig, *signer)) {
     return Status(ErrorCode::kKeySignatureInvalid,
                   "This license key's signature does not match its content; "
                   "it was altered or damaged.");
   }
-  return DecodePayload(payload);
+  return DecodePayload(payload, format);
 }
 
 Status CheckLicenseKeyValidity(const LicenseKeyPayload& key,

@@ -17,12 +17,16 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/key_batch.h"
 #include "core/license_terms.h"
 #include "core/status.h"
 
 namespace licentia {
 
-constexpr std::uint8_t kLicenseKeyFormatVersion = 1;
+// Format 1: one Ed25519 signature per key. Format 2: keys issued together
+// share one signature over a Merkle root (core/key_batch.h); each carries
+// its path to the root. Verifiers accept both.
+enum class KeyFormat : std::uint8_t { kSingle = 1, kBatch = 2 };
 constexpr std::string_view kLicenseKeyMagic = "LCNS";
 constexpr std::string_view kLicenseKeyBegin =
     "-----BEGIN LICENTIA LICENSE KEY-----";
@@ -52,22 +56,39 @@ struct LicenseKeyPayload {
 // BLAKE2b-256 of "licentia/device/v1\0" || fingerprint.
 crypto::Hash DeviceBinding(std::string_view fingerprint);
 
-// The canonical bytes that are signed. kInvalidRequest if a string is longer
-// than kMaxKeyStringBytes or there are more than kMaxKeyFeatures features.
-Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p);
+// The canonical payload bytes of `p` in `format`. kInvalidRequest if a
+// string is longer than kMaxKeyStringBytes or there are more than
+// kMaxKeyFeatures features.
+Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p,
+                                              KeyFormat format);
 
-// Signs `p` and returns the armoured key. `p.key_id` is overwritten with the
-// id of `signer`.
+// Signs `p` alone (format 1) and returns the armoured key. `p.key_id` is
+// overwritten with the id of `signer`.
 Result<std::string> IssueLicenseKey(LicenseKeyPayload p,
                                     const crypto::SigningKeyPair& signer);
+
+// Signs up to kMaxBatchKeys payloads with one signature (format 2) and
+// returns one armoured key per payload, in order; a payload that cannot be
+// encoded gets its error and is left out of the batch. Every key_id is
+// overwritten with the id of `signer`. Each key gets a fresh random salt.
+// REQUIRES: 1 <= payloads.size() <= kMaxBatchKeys.
+std::vector<Result<std::string>> IssueLicenseKeyBatch(
+    std::vector<LicenseKeyPayload> payloads,
+    const crypto::SigningKeyPair& signer);
+
+// As above with the given salts, one per payload: only for golden vectors.
+// A salt must never be reused; production code uses the overload above.
+std::vector<Result<std::string>> IssueLicenseKeyBatchWithSalts(
+    std::vector<LicenseKeyPayload> payloads,
+    const crypto::SigningKeyPair& signer, std::span<const LeafSalt> salts);
 
 struct TrustedKey {
   crypto::PublicKey public_key;
 };
 
-// Parses and verifies an armoured key against the trusted public keys.
-// Errors: kKeyMalformed (armour, encoding or payload), kKeyUnknownSigner (no
-// trusted key with its id), kKeySignatureInvalid.
+// Parses and verifies an armoured key of either format against the trusted
+// public keys. Errors: kKeyMalformed (armour, encoding or payload),
+// kKeyUnknownSigner (no trusted key with its id), kKeySignatureInvalid.
 Result<LicenseKeyPayload> VerifyLicenseKey(
     std::string_view armoured, std::span<const crypto::PublicKey> trusted);
 

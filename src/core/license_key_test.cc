@@ -28,6 +28,22 @@ LicenseKeyPayload GoldenPayload() {
   return p;
 }
 
+std::string ArmourForTest(const crypto::Bytes& bytes) {
+  std::string armoured(kLicenseKeyBegin);
+  std::string b64 = crypto::ToBase64(bytes);
+  armoured += "\n";
+  for (size_t j = 0; j < b64.size(); j += 64)
+    armoured += b64.substr(j, 64) + "\n";
+  return armoured + std::string(kLicenseKeyEnd) + "\n";
+}
+
+crypto::Bytes Unarmour(std::string_view key) {
+  std::string_view body =
+      key.substr(kLicenseKeyBegin.size(), key.size() - kLicenseKeyBegin.size() -
+                                              kLicenseKeyEnd.size() - 1);
+  return *crypto::FromBase64(body);
+}
+
 // The golden vector: docs/license-key.md walks through these bytes. If this
 // test fails, the format changed: that needs a new format version, not a
 // new vector.
@@ -47,7 +63,7 @@ constexpr std::string_view kGoldenKey =
 TEST(LicenseKeyTest, GoldenPayloadBytes) {
   LicenseKeyPayload p = GoldenPayload();
   p.key_id = crypto::KeyIdOf(GoldenSigner().public_key);
-  auto bytes = EncodeLicenseKeyPayload(p);
+  auto bytes = EncodeLicenseKeyPayload(p, KeyFormat::kSingle);
   ASSERT_TRUE(bytes.ok());
   EXPECT_EQ(crypto::ToHex(*bytes), kGoldenPayloadHex);
 }
@@ -91,22 +107,157 @@ TEST(LicenseKeyTest, ChangingAnyBitOfThePayloadOrSignatureFails) {
   auto signer = GoldenSigner();
   LicenseKeyPayload p = GoldenPayload();
   p.key_id = crypto::KeyIdOf(signer.public_key);
-  auto bytes = *EncodeLicenseKeyPayload(p);
+  auto bytes = *EncodeLicenseKeyPayload(p, KeyFormat::kSingle);
   auto sig = crypto::Sign(bytes, signer.secret_key);
   bytes.insert(bytes.end(), sig.begin(), sig.end());
   for (size_t i = 0; i < bytes.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {
       auto bad = bytes;
       bad[i] ^= static_cast<std::uint8_t>(1 << bit);
-      std::string armoured(kLicenseKeyBegin);
-      std::string b64 = crypto::ToBase64(bad);
-      armoured += "\n";
-      for (size_t j = 0; j < b64.size(); j += 64)
-        armoured += b64.substr(j, 64) + "\n";
-      armoured += std::string(kLicenseKeyEnd) + "\n";
-      auto v = VerifyLicenseKey(armoured, std::span(&signer.public_key, 1));
+      auto v = VerifyLicenseKey(ArmourForTest(bad),
+                                std::span(&signer.public_key, 1));
       ASSERT_FALSE(v.ok()) << "byte " << i << " bit " << bit;
     }
+  }
+}
+
+// Format 2: a batch of three keys (a padding leaf fills the tree to four),
+// salts 0x10.., 0x20.., 0x30..; the second key is pinned.
+std::vector<LicenseKeyPayload> GoldenBatch() {
+  std::vector<LicenseKeyPayload> batch(3, GoldenPayload());
+  for (int i = 0; i < 3; ++i) {
+    batch[i].serial = 42 + i;
+    batch[i].device_binding =
+        DeviceBinding("device-fingerprint-" + std::to_string(i + 1));
+  }
+  return batch;
+}
+
+std::vector<LeafSalt> GoldenSalts() {
+  std::vector<LeafSalt> salts(3);
+  for (int i = 0; i < 3; ++i)
+    salts[i].fill(static_cast<std::uint8_t>(16 * (i + 1)));
+  return salts;
+}
+
+constexpr std::string_view kGoldenBatchKey =
+    "-----BEGIN LICENTIA LICENSE KEY-----\n"
+    "TENOUwKdJOLuryfCoAAAAAAAAAArAAAAAGtJ0gAAAAAAa0nSAAAAAABtKwWAAAAD\n"
+    "Bh91MmnsUQ+o1YGJTgwuNRjyxz4zzY3I+ThjnxmokqIADHBob3RvLXN0dWRpbwAD\n"
+    "cHJvAAQxMjM0AAIAA3JhdwADaGRy6uOc2xvrP9JPIUIJWKHa5QOiJTRMc+UGDAfI\n"
+    "6r1iemFazx9H0+2Ic4TxYaTzbi9gRuRfoFVG2fW4dzoJ6CwGnCAgICAgICAgICAg\n"
+    "ICAgICABAjzfUz+HJubuPO7QjsGdkyxECfRCI5KKdfgNG7ee8Ms2v/kJVv/a2xi+\n"
+    "6iuMANxg7qmiTHIKsjy8BARlk9aRXgo=\n"
+    "-----END LICENTIA LICENSE KEY-----\n";
+
+TEST(LicenseKeyTest, GoldenBatchKey) {
+  auto keys = IssueLicenseKeyBatchWithSalts(GoldenBatch(), GoldenSigner(),
+                                            GoldenSalts());
+  ASSERT_EQ(keys.size(), 3u);
+  ASSERT_TRUE(keys[1].ok());
+  EXPECT_EQ(*keys[1], kGoldenBatchKey);
+}
+
+TEST(LicenseKeyTest, EveryKeyOfABatchVerifiesToItsOwnPayload) {
+  auto signer = GoldenSigner();
+  for (size_t n : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{8},
+                   size_t{17}, kMaxBatchKeys}) {
+    std::vector<LicenseKeyPayload> batch(n, GoldenPayload());
+    for (size_t i = 0; i < n; ++i) batch[i].serial = 1000 + i;
+    auto keys = IssueLicenseKeyBatch(batch, signer);
+    ASSERT_EQ(keys.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(keys[i].ok());
+      auto v = VerifyLicenseKey(*keys[i], std::span(&signer.public_key, 1));
+      ASSERT_TRUE(v.ok()) << n << " " << i << ": " << v.status().ToString();
+      LicenseKeyPayload expected = batch[i];
+      expected.key_id = crypto::KeyIdOf(signer.public_key);
+      EXPECT_EQ(*v, expected);
+    }
+  }
+}
+
+TEST(LicenseKeyTest, ChangingAnySingleByteOfABatchKeyFailsVerification) {
+  crypto::PublicKey pk = GoldenSigner().public_key;
+  std::string key(kGoldenBatchKey);
+  ASSERT_TRUE(VerifyLicenseKey(key, std::span(&pk, 1)).ok());
+  for (size_t i = 0; i < key.size(); ++i) {
+    for (int c = 0; c < 128; ++c) {
+      if (c == key[i]) continue;
+      if (c < 32 && c != '\n' && c != '\t' && c != '\r' && c != 0) continue;
+      if (i == key.size() - 1 && (c == ' ' || c == '\t' || c == '\r')) continue;
+      std::string bad = key;
+      bad[i] = static_cast<char>(c);
+      ASSERT_FALSE(VerifyLicenseKey(bad, std::span(&pk, 1)).ok())
+          << "byte " << i << " -> " << c;
+    }
+  }
+  // Every bit of the binary form too: payload, siblings, salt, index,
+  // depth and signature.
+  crypto::Bytes bytes = Unarmour(key);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      auto bad = bytes;
+      bad[i] ^= static_cast<std::uint8_t>(1 << bit);
+      ASSERT_FALSE(VerifyLicenseKey(ArmourForTest(bad), std::span(&pk, 1)).ok())
+          << "byte " << i << " bit " << bit;
+    }
+  }
+}
+
+TEST(LicenseKeyTest, AKeysProofDoesNotFitAnotherPayload) {
+  auto signer = GoldenSigner();
+  auto keys =
+      IssueLicenseKeyBatchWithSalts(GoldenBatch(), signer, GoldenSalts());
+  crypto::Bytes first = Unarmour(*keys[0]);
+  crypto::Bytes second = Unarmour(*keys[1]);
+  // The payloads have the same length: put the first payload in front of
+  // the second key's proof and signature, and the second's index on the
+  // first's proof.
+  size_t proof =
+      2 * crypto::kHashBytes + kLeafSaltBytes + 2 + crypto::kSignatureBytes;
+  ASSERT_EQ(first.size(), second.size());
+  crypto::Bytes mixed(first.begin(), first.end() - proof);
+  mixed.insert(mixed.end(), second.end() - proof, second.end());
+  EXPECT_EQ(
+      VerifyLicenseKey(ArmourForTest(mixed), std::span(&signer.public_key, 1))
+          .status()
+          .code(),
+      ErrorCode::kKeySignatureInvalid);
+  crypto::Bytes moved = first;
+  moved[moved.size() - crypto::kSignatureBytes - 2] = 1;  // index 0 -> 1
+  EXPECT_EQ(
+      VerifyLicenseKey(ArmourForTest(moved), std::span(&signer.public_key, 1))
+          .status()
+          .code(),
+      ErrorCode::kKeySignatureInvalid);
+}
+
+TEST(LicenseKeyTest, ABatchProofDeeperThanAllowedIsMalformed) {
+  crypto::PublicKey pk = GoldenSigner().public_key;
+  crypto::Bytes bytes = Unarmour(kGoldenBatchKey);
+  bytes[bytes.size() - crypto::kSignatureBytes - 1] = kMaxBatchDepth + 1;
+  EXPECT_EQ(
+      VerifyLicenseKey(ArmourForTest(bytes), std::span(&pk, 1)).status().code(),
+      ErrorCode::kKeyMalformed);
+  bytes = Unarmour(kGoldenBatchKey);
+  bytes[bytes.size() - crypto::kSignatureBytes - 2] = 4;  // depth 2: index < 4
+  EXPECT_EQ(
+      VerifyLicenseKey(ArmourForTest(bytes), std::span(&pk, 1)).status().code(),
+      ErrorCode::kKeyMalformed);
+}
+
+TEST(LicenseKeyTest, APayloadThatCannotBeEncodedFailsAloneInItsBatch) {
+  auto signer = GoldenSigner();
+  std::vector<LicenseKeyPayload> batch(3, GoldenPayload());
+  batch[1].product = std::string(300, 'x');
+  auto keys = IssueLicenseKeyBatch(batch, signer);
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_EQ(keys[1].status().code(), ErrorCode::kInvalidRequest);
+  for (size_t i : {size_t{0}, size_t{2}}) {
+    ASSERT_TRUE(keys[i].ok());
+    EXPECT_TRUE(
+        VerifyLicenseKey(*keys[i], std::span(&signer.public_key, 1)).ok());
   }
 }
 
@@ -167,7 +318,7 @@ TEST(LicenseKeyTest, GarbageIsMalformed) {
 TEST(LicenseKeyTest, OversizedFieldsAreRefused) {
   LicenseKeyPayload p = GoldenPayload();
   p.product = std::string(300, 'x');
-  EXPECT_EQ(EncodeLicenseKeyPayload(p).status().code(),
+  EXPECT_EQ(EncodeLicenseKeyPayload(p, KeyFormat::kSingle).status().code(),
             ErrorCode::kInvalidRequest);
 }
 

@@ -18,6 +18,7 @@
 #include "server/device_service.h"
 #include "server/http_server.h"
 #include "server/json_fields.h"
+#include "server/key_signer.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/reply.h"
@@ -128,12 +129,16 @@ class App {
   App(const ServerConfig& config, std::unique_ptr<store::Store> store,
       ServerSecrets secrets)
       : config_(config),
+        key_signer_(std::make_unique<KeySigner>(secrets.signer,
+                                                config.license_key_format == 1
+                                                    ? KeyFormat::kSingle
+                                                    : KeyFormat::kBatch)),
         store_(std::move(store)),
         clock_(config.test_clock
                    ? std::optional<UnixSeconds>(
                          config.test_clock_start.value_or(SystemClock().Now()))
                    : std::nullopt),
-        ctx_{*store_, clock_, secrets.signer, secrets.code_pepper},
+        ctx_{*store_, clock_, *key_signer_, secrets.code_pepper},
         per_ip_(config.rate_limit_per_ip, config.rate_limit_per_ip / 6 + 10),
         per_code_(config.rate_limit_per_code,
                   config.rate_limit_per_code / 6 + 5),
@@ -196,8 +201,12 @@ class App {
     found->fn(req, params, std::move(reply));
   }
 
-  // Joins the store's threads; pending writes are answered first.
-  void Shutdown() { store_.reset(); }
+  // Joins the store's threads; pending writes are answered first, then the
+  // keys they issued are signed.
+  void Shutdown() {
+    store_.reset();
+    key_signer_.reset();
+  }
 
   void OnComplete(const HttpRequest& req, const HttpResponse& res, double ms) {
     metrics_.Observe(res.route, res.status, ms / 1000.0);
@@ -370,6 +379,9 @@ class App {
   }
 
   const ServerConfig& config_;
+  // Before the store: a write the store answers while it shuts down may
+  // still hand a key to the signer.
+  std::unique_ptr<KeySigner> key_signer_;
   std::unique_ptr<store::Store> store_;
   ServerClock clock_;
   ServiceContext ctx_;
@@ -384,6 +396,7 @@ class App {
  public:
   std::string MetricsText() {
     auto stats = store_->GetStats();
+    auto keys = key_signer_->GetStats();
     return metrics_.Render(fmt::format(
         "# HELP licentia_store_commits_total Durable database commits.\n"
         "# TYPE licentia_store_commits_total counter\n"
@@ -391,8 +404,15 @@ class App {
         "# HELP licentia_store_transactions_total Write transactions "
         "committed (several share one commit).\n"
         "# TYPE licentia_store_transactions_total counter\n"
-        "licentia_store_transactions_total {}\n",
-        stats.commits, stats.transactions));
+        "licentia_store_transactions_total {}\n"
+        "# HELP licentia_license_keys_total License keys signed.\n"
+        "# TYPE licentia_license_keys_total counter\n"
+        "licentia_license_keys_total {}\n"
+        "# HELP licentia_key_signatures_total Ed25519 signatures made for "
+        "license keys (one per batch in format 2).\n"
+        "# TYPE licentia_key_signatures_total counter\n"
+        "licentia_key_signatures_total {}\n",
+        stats.commits, stats.transactions, keys.keys, keys.signatures));
   }
 };
 

@@ -28,6 +28,10 @@ struct ServerConfig {
   std::string port_file;         // write the bound port here
   std::string admin_token_file;  // write a newly created admin token here
   bool log_requests = true;
+  // 2: keys issued together share one signature (docs/license-key.md);
+  // 1: one signature per key, for applications built with an SDK that
+  // verifies only format 1.
+  int license_key_format = 2;
 };
 
 // Prepares everything and serves until SIGTERM/SIGINT. Returns the process

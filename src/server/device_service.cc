@@ -7,6 +7,7 @@
 #include "core/license_key.h"
 #include "core/version_range.h"
 #include "server/json_fields.h"
+#include "server/key_signer.h"
 
 namespace licentia::server {
 namespace json = boost::json;
@@ -261,7 +262,7 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
   std::string device_hex = crypto::ToHex(cred.device_hash);
 
   auto out = std::make_shared<json::object>();
-  auto key_out = std::make_shared<LicenseKeyPayload>();
+  auto key = std::make_shared<IssuedKey>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
@@ -346,19 +347,20 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
                {"app_version", app_version},
                {"seats_used", code->seats_used}}));
         }
-        LicenseKeyPayload key;
-        key.serial = serial;
-        key.issued_at = now;
-        key.valid_from = now;
-        key.valid_until = *CodeExpiry(*code);
-        key.type = code->terms.type;
-        key.max_devices = static_cast<std::uint16_t>(code->terms.max_devices);
-        key.device_binding = cred.device_hash;
-        key.product = code->terms.product;
-        key.edition = code->terms.edition;
-        key.code_id = std::to_string(code->id);
-        key.features = code->terms.features;
-        *key_out = key;
+        LicenseKeyPayload& payload = key->payload;
+        payload = {};
+        payload.serial = serial;
+        payload.issued_at = now;
+        payload.valid_from = now;
+        payload.valid_until = *CodeExpiry(*code);
+        payload.type = code->terms.type;
+        payload.max_devices =
+            static_cast<std::uint16_t>(code->terms.max_devices);
+        payload.device_binding = cred.device_hash;
+        payload.product = code->terms.product;
+        payload.edition = code->terms.edition;
+        payload.code_id = std::to_string(code->id);
+        payload.features = code->terms.features;
         *out = json::object{
             {"activation_token", token},
             {"reactivated", reactivation},
@@ -367,15 +369,11 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
         };
         return licentia::Status::Ok();
       },
-      // Signing is the costliest step; it runs after the commit, on a network
-      // thread, not on the store's single writer thread.
-      [this, out, key_out]() -> Result<json::object> {
-        LICENTIA_ASSIGN_OR_RETURN(std::string armoured,
-                                  IssueLicenseKey(*key_out, ctx_.signer));
-        (*out)["license_key"] = std::move(armoured);
+      [out, key]() -> Result<json::object> {
+        (*out)["license_key"] = std::move(key->armoured);
         return std::move(*out);
       },
-      std::string(LimiterKey(cred.code_hash))};
+      std::string(LimiterKey(cred.code_hash)), key};
 }
 
 void DeviceService::Activate(std::string_view body, Reply reply) {
@@ -539,8 +537,30 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
   if (!write.ok()) return ReplyNow(reply, write.status());
   reply =
       ChargingRefusals(std::move(write->charge_on_refusal), std::move(reply));
-  WriteAndReply(ctx_.store, std::move(write->fn), std::move(write->finish),
-                std::move(reply));
+  if (!write->key) {
+    WriteAndReply(ctx_.store, std::move(write->fn), std::move(write->finish),
+                  std::move(reply));
+    return;
+  }
+  // Signing is the costliest step of an activation: it runs once the
+  // commit is durable, on the KeySigner's thread (one signature per batch),
+  // never on the store's single writer.
+  ctx_.store.WriteAsync(
+      std::move(write->fn),
+      [this, key = std::move(write->key), finish = std::move(write->finish),
+       reply = std::move(reply)](Status st) mutable {
+        if (!st.ok()) return ReplyNow(reply, std::move(st));
+        KeySigner& signer = ctx_.key_signer;
+        signer.Sign(std::move(key->payload),
+                    [key, finish = std::move(finish),
+                     reply = std::move(reply)](Result<std::string> armoured) {
+                      if (!armoured.ok()) {
+                        return ReplyNow(reply, armoured.status());
+                      }
+                      key->armoured = std::move(*armoured);
+                      reply(finish);
+                    });
+      });
 }
 
 void DeviceService::SubmitRead(Result<PreparedCall> read, Reply reply) {

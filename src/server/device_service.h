@@ -44,6 +44,10 @@ class DeviceService {
     // If set, a refusal of this call counts against this per-code limiter
     // key (attempts that succeed do not).
     std::string charge_on_refusal;
+    // If set, the call issues a license key: the transaction fills in the
+    // payload; once it is durable the KeySigner signs it and `finish` finds
+    // the armoured key here.
+    std::shared_ptr<IssuedKey> key;
   };
   Reply ChargingRefusals(std::string key, Reply reply);
   Result<PreparedCall> PrepareActivate(std::string_view body);

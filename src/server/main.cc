@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
   cli.add_option(
       "--admin-token-file", config.admin_token_file,
       "Also write a newly created admin token to this file (mode 0600)");
+  cli.add_option("--license-key-format", config.license_key_format,
+                 "License key format to issue: 2 signs the keys of concurrent "
+                 "activations together; 1 signs each alone (for applications "
+                 "whose SDK verifies only format 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 2));
   bool no_log = false;
   cli.add_flag("--no-request-log", no_log, "Do not log one line per request");
   bool create_token = false;

@@ -9,14 +9,24 @@
 #include "core/activation_code.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/license_key.h"
 #include "store/store.h"
 
 namespace licentia::server {
 
+class KeySigner;
+
+// A license key on its way out: the payload a transaction filled in, then
+// the armoured key once signed.
+struct IssuedKey {
+  LicenseKeyPayload payload;
+  std::string armoured;
+};
+
 struct ServiceContext {
   store::Store& store;
   const Clock& clock;
-  crypto::SigningKeyPair signer;
+  KeySigner& key_signer;
   crypto::HmacKey code_pepper;  // keys the hashes codes are stored under
 
   crypto::Hash HashCode(const ActivationCode& code) const {

@@ -1,8 +1,7 @@
 // Activation over HTTP against the real licentiad: rules 2-5 and 10.
-#include <atomic>
 #include <fstream>
-#include <thread>
 
+#include "client/http_client.h"
 #include "core/crypto.h"
 #include "core/license_key.h"
 #include "integration/api_test_base.h"
@@ -64,13 +63,7 @@ TEST_F(ActivationTest, LicenseKeyVerifiesOfflineWithTheServersPublicKey) {
   IssuedCode c = Issue(Terms());
   auto a = Activate(c.code, "device-a");
   ASSERT_TRUE(a.ok());
-  std::ifstream pub(server_->data_dir() / "signing.pub");
-  std::string hex;
-  pub >> hex;
-  auto bytes = crypto::FromHex(hex);
-  ASSERT_TRUE(bytes && bytes->size() == crypto::kPublicKeyBytes);
-  crypto::PublicKey pk;
-  std::copy(bytes->begin(), bytes->end(), pk.begin());
+  crypto::PublicKey pk = server_->public_key();
   auto key =
       VerifyLicenseKey(a->at("license_key").as_string(), std::span(&pk, 1));
   ASSERT_TRUE(key.ok()) << key.status().ToString();
@@ -83,35 +76,103 @@ TEST_F(ActivationTest, LicenseKeyVerifiesOfflineWithTheServersPublicKey) {
             ErrorCode::kKeyWrongDevice);
 }
 
+// The format byte of an armoured key (offset 4 of its bytes).
+int KeyFormatOf(std::string_view armoured) {
+  auto bytes = crypto::FromBase64(armoured.substr(
+      kLicenseKeyBegin.size(),
+      armoured.size() - kLicenseKeyBegin.size() - kLicenseKeyEnd.size() - 1));
+  return bytes && bytes->size() > 4 ? (*bytes)[4] : -1;
+}
+
+std::int64_t MetricValue(const std::string& metrics, std::string_view name) {
+  std::string line = std::string("\n") + std::string(name) + " ";
+  size_t at = metrics.find(line);
+  if (at == std::string::npos) return -1;
+  return std::stoll(metrics.substr(at + line.size()));
+}
+
+// Keys issued together share a signature (format 2): each still verifies
+// offline on its own and is bound to its own device.
+TEST_F(ActivationTest, ConcurrentActivationsEachGetAKeyThatVerifies) {
+  constexpr int kDevices = 48;
+  IssuedCode c = Issue(Terms(kDevices));
+  crypto::PublicKey pk = server_->public_key();
+  std::vector<std::string> devices;
+  for (int d = 0; d < kDevices; ++d) {
+    devices.push_back("batch-" + std::to_string(d));
+  }
+  auto answers = ActivateConcurrently(c.code, devices);
+  for (int d = 0; d < kDevices; ++d) {
+    ASSERT_TRUE(answers[d].ok()) << d << ": " << answers[d].status().ToString();
+    std::string armoured(answers[d]->at("license_key").as_string());
+    EXPECT_EQ(KeyFormatOf(armoured), 2);
+    auto key = VerifyLicenseKey(armoured, std::span(&pk, 1));
+    ASSERT_TRUE(key.ok()) << d << ": " << key.status().ToString();
+    EXPECT_TRUE(CheckLicenseKeyValidity(*key, "batch-" + std::to_string(d),
+                                        key->valid_from)
+                    .ok());
+    EXPECT_EQ(CheckLicenseKeyValidity(
+                  *key, "batch-" + std::to_string((d + 1) % kDevices),
+                  key->valid_from)
+                  .code(),
+              ErrorCode::kKeyWrongDevice);
+  }
+  client::HttpClient http(server_->url());
+  auto metrics = http.Send("GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  std::int64_t issued =
+      MetricValue(metrics->body, "licentia_license_keys_total");
+  std::int64_t signatures =
+      MetricValue(metrics->body, "licentia_key_signatures_total");
+  EXPECT_EQ(issued, kDevices);
+  EXPECT_GE(signatures, 1);
+  EXPECT_LE(signatures, issued);
+}
+
+class FormatOneActivationTest : public ActivationTest {
+ protected:
+  std::vector<std::string> ServerArgs() override {
+    auto args = ActivationTest::ServerArgs();
+    args.insert(args.end(), {"--license-key-format", "1"});
+    return args;
+  }
+};
+
+// For fleets whose applications verify only format 1.
+TEST_F(FormatOneActivationTest, IssuesKeysSignedOneByOne) {
+  IssuedCode c = Issue(Terms());
+  auto a = Activate(c.code, "device-a");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  std::string armoured(a->at("license_key").as_string());
+  EXPECT_EQ(KeyFormatOf(armoured), 1);
+  crypto::PublicKey pk = server_->public_key();
+  EXPECT_TRUE(VerifyLicenseKey(armoured, std::span(&pk, 1)).ok());
+}
+
 // Rule 4 under concurrency: 32 devices race for 3 seats, several rounds.
 TEST_F(ActivationTest, ConcurrentActivationsNeverExceedTheSeats) {
   constexpr int kRounds = 5;
   constexpr int kDevices = 32;
   for (int round = 0; round < kRounds; ++round) {
     IssuedCode c = Issue(Terms(3));
-    std::atomic<int> ok{0}, full{0}, other{0};
-    std::vector<std::thread> threads;
+    std::vector<std::string> devices;
     for (int d = 0; d < kDevices; ++d) {
-      threads.emplace_back([&, d] {
-        auto r = server_->Device().Call(
-            "POST", "/v1/activate",
-            json::object{{"code", c.code},
-                         {"fingerprint", "race-" + std::to_string(round) + "-" +
-                                             std::to_string(d)},
-                         {"app_version", "22.0"}});
-        if (r.ok()) {
-          ok++;
-        } else if (r.status().code() == ErrorCode::kDeviceLimitReached) {
-          full++;
-        } else {
-          other++;
-        }
-      });
+      devices.push_back("race-" + std::to_string(round) + "-" +
+                        std::to_string(d));
     }
-    for (auto& t : threads) t.join();
-    EXPECT_EQ(ok.load(), 3) << "round " << round;
-    EXPECT_EQ(full.load(), kDevices - 3) << "round " << round;
-    EXPECT_EQ(other.load(), 0) << "round " << round;
+    int ok = 0, full = 0, other = 0;
+    for (const auto& r : ActivateConcurrently(c.code, devices)) {
+      if (r.ok()) {
+        ok++;
+      } else if (r.status().code() == ErrorCode::kDeviceLimitReached) {
+        full++;
+      } else {
+        other++;
+      }
+    }
+    EXPECT_EQ(ok, 3) << "round " << round;
+    EXPECT_EQ(full, kDevices - 3) << "round " << round;
+    EXPECT_EQ(other, 0) << "round " << round;
     json::object detail = Code(c.id);
     EXPECT_EQ(detail.at("seats_used").as_int64(), 3);
     EXPECT_EQ(detail.at("activations").as_array().size(), 3u);

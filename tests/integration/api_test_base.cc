@@ -1,5 +1,7 @@
 #include "integration/api_test_base.h"
 
+#include <thread>
+
 namespace licentia::testing {
 
 void ApiTestBase::SetUp() {
@@ -76,6 +78,19 @@ Result<json::value> ApiTestBase::Activate(const std::string& code,
                                                  {"fingerprint", fingerprint},
                                                  {"device_name", fingerprint},
                                                  {"app_version", app_version}});
+}
+
+std::vector<Result<json::value>> ApiTestBase::ActivateConcurrently(
+    const std::string& code, const std::vector<std::string>& fingerprints) {
+  std::vector<Result<json::value>> answers(
+      fingerprints.size(), Status(ErrorCode::kInternal, "not answered"));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < fingerprints.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { answers[i] = Activate(code, fingerprints[i]); });
+  }
+  for (auto& t : threads) t.join();
+  return answers;
 }
 
 }  // namespace licentia::testing

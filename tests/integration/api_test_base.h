@@ -42,6 +42,9 @@ class ApiTestBase : public ::testing::Test {
   Result<json::value> Activate(const std::string& code,
                                const std::string& fingerprint,
                                const std::string& app_version = "22.0");
+  // One thread per fingerprint, all at once; the answers in the same order.
+  std::vector<Result<json::value>> ActivateConcurrently(
+      const std::string& code, const std::vector<std::string>& fingerprints);
   Result<json::value> DeviceCall(const std::string& path, json::object body);
   Result<json::value> AdminCall(const std::string& method,
                                 const std::string& path,

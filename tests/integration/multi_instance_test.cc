@@ -12,15 +12,6 @@
 namespace licentia::testing {
 namespace {
 
-crypto::PublicKey PublicKeyOf(const ServerProcess& s) {
-  auto bytes = crypto::FromHex(s.public_key_hex());
-  crypto::PublicKey pk{};
-  if (bytes && bytes->size() == pk.size()) {
-    std::copy(bytes->begin(), bytes->end(), pk.begin());
-  }
-  return pk;
-}
-
 TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
   if (!UsePostgres())
     GTEST_SKIP() << "instances share a database on PostgreSQL";
@@ -36,7 +27,7 @@ TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
                   .Call("POST", "/v1/admin/products",
                         json::object{{"id", "p"}, {"name", "P"}})
                   .ok());
-  crypto::PublicKey pk = PublicKeyOf(a);
+  crypto::PublicKey pk = a.public_key();
   constexpr int kRounds = 20;
   constexpr int kRacers = 64;
   constexpr int kSeats = 100;

@@ -119,6 +119,15 @@ std::string ServerProcess::public_key_hex() const {
   return hex;
 }
 
+crypto::PublicKey ServerProcess::public_key() const {
+  auto bytes = crypto::FromHex(public_key_hex());
+  crypto::PublicKey pk{};
+  if (bytes && bytes->size() == pk.size()) {
+    std::copy(bytes->begin(), bytes->end(), pk.begin());
+  }
+  return pk;
+}
+
 int ServerProcess::Stop() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client/api_client.h"
+#include "core/crypto.h"
 
 namespace licentia::testing {
 
@@ -32,6 +33,8 @@ class ServerProcess {
   // The test clock's time at the next Start() (default 1800000000).
   void set_clock_start(std::int64_t t) { clock_start_ = t; }
   std::string public_key_hex() const;
+  // The server's signing public key; all zeros if it cannot be read.
+  crypto::PublicKey public_key() const;
 
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(port_);

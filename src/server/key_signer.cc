@@ -1,0 +1,83 @@
+#include "server/key_signer.h"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "core/thread_name.h"
+
+namespace licentia::server {
+
+KeySigner::KeySigner(crypto::SigningKeyPair signer, KeyFormat format)
+    : signer_(std::move(signer)), format_(format) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+KeySigner::~KeySigner() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void KeySigner::Sign(LicenseKeyPayload payload, Done done) {
+  bool was_idle;
+  {
+    std::lock_guard lock(mu_);
+    was_idle = queue_.empty();
+    queue_.push_back({std::move(payload), std::move(done)});
+  }
+  if (was_idle) cv_.notify_one();
+}
+
+KeySigner::Stats KeySigner::GetStats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void KeySigner::Loop() {
+  SetCurrentThreadName("lic-sign");
+  std::vector<Pending> batch;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything answered
+      std::size_t n = std::min(queue_.size(), kMaxBatchKeys);
+      batch.assign(std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.begin() + n));
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+    }
+    SignBatch(batch);
+    batch.clear();
+  }
+}
+
+void KeySigner::SignBatch(std::vector<Pending>& batch) {
+  std::vector<Result<std::string>> keys;
+  std::uint64_t signatures = 0;
+  if (format_ == KeyFormat::kBatch) {
+    std::vector<LicenseKeyPayload> payloads;
+    payloads.reserve(batch.size());
+    for (auto& p : batch) payloads.push_back(std::move(p.payload));
+    keys = IssueLicenseKeyBatch(std::move(payloads), signer_);
+    signatures = 1;
+  } else {
+    for (auto& p : batch) {
+      keys.push_back(IssueLicenseKey(std::move(p.payload), signer_));
+    }
+    signatures = batch.size();
+  }
+  {
+    std::lock_guard lock(mu_);
+    stats_.keys += batch.size();
+    stats_.signatures += signatures;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(std::move(keys[i]));
+  }
+}
+
+}  // namespace licentia::server
