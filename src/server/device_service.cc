@@ -261,7 +261,16 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
   crypto::Hash token_hash = TokenHash(token);
   std::string device_hex = crypto::ToHex(cred.device_hash);
 
-  auto out = std::make_shared<json::object>();
+  // What the transaction decided; the response is built from it after the
+  // commit, on a network thread, so the single writer does not spend its
+  // time building JSON.
+  struct Outcome {
+    store::CodeRow code;
+    store::ActivationRow activation;
+    bool reactivation = false;
+    UnixSeconds now = 0;
+  };
+  auto outcome = std::make_shared<Outcome>();
   auto key = std::make_shared<IssuedKey>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
@@ -361,17 +370,17 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
         payload.edition = code->terms.edition;
         payload.code_id = std::to_string(code->id);
         payload.features = code->terms.features;
-        *out = json::object{
-            {"activation_token", token},
-            {"reactivated", reactivation},
-            {"license", LicenseJson(*code, act)},
-            {"server_time", now},
-        };
+        *outcome = {std::move(*code), std::move(act), reactivation, now};
         return licentia::Status::Ok();
       },
-      [out, key]() -> Result<json::object> {
-        (*out)["license_key"] = std::move(key->armoured);
-        return std::move(*out);
+      [outcome, key, token]() -> Result<json::object> {
+        return json::object{
+            {"activation_token", token},
+            {"reactivated", outcome->reactivation},
+            {"license", LicenseJson(outcome->code, outcome->activation)},
+            {"server_time", outcome->now},
+            {"license_key", std::move(key->armoured)},
+        };
       },
       std::string(LimiterKey(cred.code_hash)), key};
 }

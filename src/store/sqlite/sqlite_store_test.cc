@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -43,6 +45,49 @@ TEST(SqliteStoreTest, ConcurrentWritesShareCommits) {
   EXPECT_EQ(stats.transactions, kThreads * 10u);
   // With 64 writers waiting at once, commits are shared.
   EXPECT_LT(stats.commits, stats.transactions);
+}
+
+// The writer keeps the serial counter in memory and writes it back once per
+// batch: serials must still never repeat, across rolled-back writes, batches
+// and restarts.
+TEST(SqliteStoreTest, KeySerialsNeverRepeatAcrossRollbacksAndRestarts) {
+  std::string path = TempDb("serials");
+  std::vector<std::uint64_t> committed;
+  std::mutex mu;
+  auto take = [&](Store& store, bool fail) {
+    std::uint64_t serial = 0;
+    Status st = store.Write([&](Transaction& t) {
+      LICENTIA_ASSIGN_OR_RETURN(serial, t.NextKeySerial());
+      if (fail) return Status(ErrorCode::kConflict, "refused after a serial");
+      return Status::Ok();
+    });
+    if (st.ok()) {
+      std::lock_guard lock(mu);
+      committed.push_back(serial);
+    }
+    return serial;
+  };
+  {
+    auto store = *OpenSqliteStore({.path = path});
+    std::uint64_t a = take(*store, false);
+    std::uint64_t b = take(*store, true);
+    std::uint64_t c = take(*store, false);
+    EXPECT_LT(a, b);
+    EXPECT_LT(b, c);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 16; ++i) {
+      threads.emplace_back([&, i] {
+        for (int j = 0; j < 20; ++j) take(*store, (i + j) % 3 == 0);
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  auto store = *OpenSqliteStore({.path = path});
+  std::uint64_t after_restart = take(*store, false);
+  std::sort(committed.begin(), committed.end());
+  EXPECT_EQ(std::adjacent_find(committed.begin(), committed.end()),
+            committed.end());
+  EXPECT_GT(after_restart, committed[committed.size() - 2]);
 }
 
 // Checkpoints run beside the writer, and they keep the WAL from growing
