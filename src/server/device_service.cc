@@ -7,6 +7,7 @@
 #include "core/license_key.h"
 #include "core/version_range.h"
 #include "server/json_fields.h"
+#include "server/key_join.h"
 #include "server/key_signer.h"
 
 namespace licentia::server {
@@ -551,25 +552,25 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
                   std::move(reply));
     return;
   }
-  // Signing is the costliest step of an activation: it runs once the
-  // commit is durable, on the KeySigner's thread (one signature per batch),
-  // never on the store's single writer.
+  // Signing is the costliest step of an activation: the KeySigner's thread
+  // does it (one signature per batch), beside the commit and its fsync,
+  // never on the store's single writer; the answer waits for both.
+  auto join = std::make_shared<KeyJoin>(write->key, std::move(write->finish),
+                                        std::move(reply));
   ctx_.store.WriteAsync(
-      std::move(write->fn),
-      [this, key = std::move(write->key), finish = std::move(write->finish),
-       reply = std::move(reply)](Status st) mutable {
-        if (!st.ok()) return ReplyNow(reply, std::move(st));
-        KeySigner& signer = ctx_.key_signer;
-        signer.Sign(std::move(key->payload),
-                    [key, finish = std::move(finish),
-                     reply = std::move(reply)](Result<std::string> armoured) {
-                      if (!armoured.ok()) {
-                        return ReplyNow(reply, armoured.status());
-                      }
-                      key->armoured = std::move(*armoured);
-                      reply(finish);
-                    });
-      });
+      [this, join, key = write->key,
+       fn = std::move(write->fn)](store::Transaction& txn) -> licentia::Status {
+        licentia::Status st = fn(txn);
+        if (st.ok()) {
+          std::uint64_t attempt = join->NewAttempt();
+          ctx_.key_signer.Sign(std::move(key->payload),
+                               [join, attempt](Result<std::string> armoured) {
+                                 join->Signed(attempt, std::move(armoured));
+                               });
+        }
+        return st;
+      },
+      [join](Status st) { join->Durable(std::move(st)); });
 }
 
 void DeviceService::SubmitRead(Result<PreparedCall> read, Reply reply) {

@@ -8,8 +8,9 @@
 
 namespace licentia::server {
 
-KeySigner::KeySigner(crypto::SigningKeyPair signer, KeyFormat format)
-    : signer_(std::move(signer)), format_(format) {
+KeySigner::KeySigner(crypto::SigningKeyPair signer, KeyFormat format,
+                     std::chrono::microseconds gather)
+    : signer_(std::move(signer)), format_(format), gather_(gather) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -23,13 +24,15 @@ KeySigner::~KeySigner() {
 }
 
 void KeySigner::Sign(LicenseKeyPayload payload, Done done) {
-  bool was_idle;
+  bool wake;
   {
     std::lock_guard lock(mu_);
-    was_idle = queue_.empty();
+    bool was_idle = queue_.empty();
+    if (was_idle) opened_ = std::chrono::steady_clock::now();
     queue_.push_back({std::move(payload), std::move(done)});
+    wake = was_idle || queue_.size() == kMaxBatchKeys;
   }
-  if (was_idle) cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 KeySigner::Stats KeySigner::GetStats() const {
@@ -45,10 +48,16 @@ void KeySigner::Loop() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything answered
+      // Gather the batch; a full batch or shutdown closes it early.
+      cv_.wait_until(lock, opened_ + gather_, [this] {
+        return stopping_ || queue_.size() >= kMaxBatchKeys;
+      });
       std::size_t n = std::min(queue_.size(), kMaxBatchKeys);
       batch.assign(std::make_move_iterator(queue_.begin()),
                    std::make_move_iterator(queue_.begin() + n));
       queue_.erase(queue_.begin(), queue_.begin() + n);
+      // Keys left over open the next batch now.
+      if (!queue_.empty()) opened_ = std::chrono::steady_clock::now();
     }
     SignBatch(batch);
     batch.clear();

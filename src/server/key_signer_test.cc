@@ -70,6 +70,39 @@ TEST(KeySignerTest, KeysQueuedDuringASignatureShareTheNext) {
   EXPECT_EQ(stats.signatures, 2u);
 }
 
+constexpr std::chrono::hours kForever{1};
+
+TEST(KeySignerTest, AFullBatchDoesNotWaitForTheGatheringTime) {
+  auto signer = crypto::GenerateSigningKeyPair();
+  KeySigner ks(signer, KeyFormat::kBatch, kForever);
+  std::vector<std::promise<Result<std::string>>> answers(kMaxBatchKeys);
+  for (size_t i = 0; i < kMaxBatchKeys; ++i) {
+    ks.Sign(Payload(i), [&answers, i](Result<std::string> key) {
+      answers[i].set_value(std::move(key));
+    });
+  }
+  for (size_t i = 0; i < kMaxBatchKeys; ++i) {
+    ExpectKeyFor(signer, answers[i].get_future().get(), i, KeyFormat::kBatch);
+  }
+  EXPECT_EQ(ks.GetStats().signatures, 1u);
+}
+
+TEST(KeySignerTest, ShutdownSignsTheBatchBeingGathered) {
+  auto signer = crypto::GenerateSigningKeyPair();
+  std::vector<Result<std::string>> keys(3, Status(ErrorCode::kInternal, ""));
+  {
+    KeySigner ks(signer, KeyFormat::kBatch, kForever);
+    for (int i = 0; i < 3; ++i) {
+      ks.Sign(Payload(i), [&keys, i](Result<std::string> key) {
+        keys[i] = std::move(key);
+      });
+    }
+    // Destruction closes the batch at once and answers it.
+  }
+  for (int i = 0; i < 3; ++i)
+    ExpectKeyFor(signer, keys[i], i, KeyFormat::kBatch);
+}
+
 TEST(KeySignerTest, ConcurrentCallersEachGetTheirOwnKeyOnce) {
   auto signer = crypto::GenerateSigningKeyPair();
   constexpr int kThreads = 8, kEach = 200;

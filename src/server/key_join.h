@@ -1,0 +1,58 @@
+// Answers a write that issues a license key once both halves are ready:
+// the transaction is durable (the store's callback) and the key is signed
+// (the KeySigner's callback). The key is handed to the signer as soon as
+// the transaction has decided it, so signing runs beside the commit and
+// its fsync instead of after them; it is never sent before the write is
+// durable, and a write that fails answers its error and drops the key.
+//
+// A store may run a transaction function more than once (PostgreSQL
+// retries); each run that succeeds starts a new attempt, and only the key
+// signed for the latest attempt is ever sent.
+//
+// Thread-safe. The reply is called exactly once, on whichever thread
+// completes the pair.
+#ifndef LICENTIA_SERVER_KEY_JOIN_H_
+#define LICENTIA_SERVER_KEY_JOIN_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "server/reply.h"
+#include "server/service_context.h"
+
+namespace licentia::server {
+
+class KeyJoin {
+ public:
+  // `finish` makes the response and finds the armoured key in `key`.
+  KeyJoin(std::shared_ptr<IssuedKey> key, ResultMaker finish, Reply reply);
+
+  // Called by the transaction function when it succeeds; returns the id
+  // to pass to Signed() for the key of this run.
+  std::uint64_t NewAttempt();
+  // The signer's answer for `attempt`.
+  void Signed(std::uint64_t attempt, Result<std::string> armoured);
+  // The store's answer: the transaction is durable, or failed.
+  void Durable(Status st);
+
+ private:
+  // REQUIRES: `lock` holds mu_; releases it.
+  void AnswerIfComplete(std::unique_lock<std::mutex>& lock);
+
+  const std::shared_ptr<IssuedKey> key_;
+  const ResultMaker finish_;
+  const Reply reply_;
+  std::mutex mu_;
+  std::uint64_t attempt_ = 0;                  // guarded by mu_
+  std::optional<Result<std::string>> signed_;  // for attempt_; guarded by mu_
+  bool durable_ = false;                       // guarded by mu_
+  bool answered_ = false;                      // guarded by mu_
+};
+
+}  // namespace licentia::server
+
+#endif  // LICENTIA_SERVER_KEY_JOIN_H_

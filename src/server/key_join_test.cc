@@ -1,0 +1,99 @@
+#include "server/key_join.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace licentia::server {
+namespace {
+
+// Records the one answer a KeyJoin gives.
+struct Answers {
+  int count = 0;
+  std::optional<Result<boost::json::object>> last;
+  Reply reply() {
+    return [this](ResultMaker make) {
+      ++count;
+      last = make();
+    };
+  }
+};
+
+struct Fixture {
+  Answers answers;
+  std::shared_ptr<IssuedKey> key = std::make_shared<IssuedKey>();
+  KeyJoin join{key,
+               [k = key]() -> Result<boost::json::object> {
+                 return boost::json::object{{"license_key", k->armoured}};
+               },
+               answers.reply()};
+  std::string SentKey() const {
+    return std::string(answers.last->value().at("license_key").as_string());
+  }
+};
+
+TEST(KeyJoinTest, AnswersWhenBothHalvesAreInWhicheverComesFirst) {
+  {
+    Fixture f;
+    auto attempt = f.join.NewAttempt();
+    f.join.Signed(attempt, std::string("KEY"));
+    EXPECT_EQ(f.answers.count, 0);  // signed, not yet durable: nothing sent
+    f.join.Durable(Status::Ok());
+    ASSERT_EQ(f.answers.count, 1);
+    EXPECT_EQ(f.SentKey(), "KEY");
+  }
+  {
+    Fixture f;
+    auto attempt = f.join.NewAttempt();
+    f.join.Durable(Status::Ok());
+    EXPECT_EQ(f.answers.count, 0);
+    f.join.Signed(attempt, std::string("KEY"));
+    ASSERT_EQ(f.answers.count, 1);
+    EXPECT_EQ(f.SentKey(), "KEY");
+  }
+}
+
+TEST(KeyJoinTest, AFailedWriteAnswersItsErrorAndNeverTheKey) {
+  Fixture f;
+  auto attempt = f.join.NewAttempt();
+  f.join.Signed(attempt, std::string("KEY"));
+  f.join.Durable(Status(ErrorCode::kInternal, "the commit failed"));
+  ASSERT_EQ(f.answers.count, 1);
+  EXPECT_EQ(f.answers.last->status().code(), ErrorCode::kInternal);
+  EXPECT_TRUE(f.key->armoured.empty());
+  // A signature arriving afterwards changes nothing.
+  Fixture g;
+  auto a = g.join.NewAttempt();
+  g.join.Durable(Status(ErrorCode::kUnavailable, "down"));
+  g.join.Signed(a, std::string("KEY"));
+  EXPECT_EQ(g.answers.count, 1);
+  EXPECT_EQ(g.answers.last->status().code(), ErrorCode::kUnavailable);
+}
+
+TEST(KeyJoinTest, OnlyTheLatestAttemptsKeyIsSent) {
+  Fixture f;
+  auto first = f.join.NewAttempt();
+  auto second = f.join.NewAttempt();  // the store ran the function again
+  f.join.Signed(first, std::string("STALE"));
+  f.join.Durable(Status::Ok());
+  EXPECT_EQ(f.answers.count, 0);  // the stale key is not enough
+  f.join.Signed(second, std::string("FRESH"));
+  ASSERT_EQ(f.answers.count, 1);
+  EXPECT_EQ(f.SentKey(), "FRESH");
+  f.join.Signed(second, std::string("AGAIN"));
+  EXPECT_EQ(f.answers.count, 1);
+}
+
+TEST(KeyJoinTest, ASigningErrorIsTheAnswer) {
+  Fixture f;
+  auto attempt = f.join.NewAttempt();
+  f.join.Durable(Status::Ok());
+  f.join.Signed(attempt, Status(ErrorCode::kInvalidRequest, "too long"));
+  ASSERT_EQ(f.answers.count, 1);
+  EXPECT_EQ(f.answers.last->status().code(), ErrorCode::kInvalidRequest);
+}
+
+}  // namespace
+}  // namespace licentia::server
