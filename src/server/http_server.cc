@@ -174,7 +174,9 @@ struct HttpServer::Impl {
     return true;
   }
 
-  asio::awaitable<void> Write(beast::tcp_stream& stream, const HttpResponse& r,
+  // Takes the response by value: its body (an activation's is over a
+  // kilobyte) is moved into the message, not copied.
+  asio::awaitable<void> Write(beast::tcp_stream& stream, HttpResponse r,
                               unsigned version, bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status),
                                           version};
@@ -182,7 +184,7 @@ struct HttpServer::Impl {
     res.set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res.set(k, v);
     res.keep_alive(keep_alive);
-    res.body() = r.body;
+    res.body() = std::move(r.body);
     res.prepare_payload();
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
     co_await http::async_write(stream, res,
@@ -212,8 +214,8 @@ struct HttpServer::Impl {
               ErrorResponse(ErrorCode::kPayloadTooLarge,
                             fmt::format("The request is larger than {} bytes.",
                                         options.max_body_bytes));
-          co_await Write(stream, r, 11, false);
           if (on_complete) on_complete(req, r, 0);
+          co_await Write(stream, std::move(r), 11, false);
         } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
                    ec != beast::error::timeout &&
                    ec != asio::error::connection_reset &&
@@ -223,8 +225,8 @@ struct HttpServer::Impl {
           req.remote_address = remote;
           HttpResponse r = ErrorResponse(ErrorCode::kInvalidRequest,
                                          "The request is not valid HTTP.");
-          co_await Write(stream, r, 11, false);
           if (on_complete) on_complete(req, r, 0);
+          co_await Write(stream, std::move(r), 11, false);
         }
         break;
       }
@@ -245,7 +247,7 @@ struct HttpServer::Impl {
                       std::chrono::steady_clock::now() - started)
                       .count();
       if (on_complete) on_complete(req, res, ms);
-      co_await Write(stream, res, in.version(), keep_alive);
+      co_await Write(stream, std::move(res), in.version(), keep_alive);
       if (!keep_alive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
