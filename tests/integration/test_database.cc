@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/crypto.h"
 #include "store/postgres/pg_connection.h"
 
 namespace licentia::testing {
@@ -34,8 +36,12 @@ std::string NewPostgresDatabase() {
     ADD_FAILURE() << admin.status().ToString();
     return "";
   }
+  // Process ids are reused, and a cluster may outlive many test runs (a
+  // developer's): a random part keeps every name new.
+  std::array<std::uint8_t, 6> nonce;
+  crypto::RandomBytes(nonce);
   std::string name = "licentia_t" + std::to_string(::getpid()) + "_" +
-                     std::to_string(counter++);
+                     std::to_string(counter++) + "_" + crypto::ToHex(nonce);
   auto st = (*admin)->Exec("CREATE DATABASE " + name);
   if (!st.ok()) {
     ADD_FAILURE() << st.ToString();
