@@ -626,6 +626,44 @@ class SqliteStore final : public Store {
     return q.Run();
   }
 
+  // Runs each write of `batch` in the open transaction, its result in
+  // `results`. Without savepoints, returns false as soon as a write fails
+  // after changing the database (the caller must roll back and run the
+  // batch again with savepoints); with them, always true.
+  bool RunWrites(Connection& conn, std::vector<PendingWrite>& batch,
+                 std::vector<Status>& results, bool savepoints,
+                 size_t& committed) {
+    committed = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      SqliteTransaction txn =
+          SqliteTransaction::ForWrite(conn, &touched_, &serials_);
+      if (!savepoints) {
+        std::int64_t changes = sqlite3_total_changes64(conn.raw());
+        Status st = batch[i].fn(txn);
+        if (!st.ok() && sqlite3_total_changes64(conn.raw()) != changes) {
+          return false;
+        }
+        if (st.ok()) ++committed;
+        results[i] = std::move(st);
+        continue;
+      }
+      Status st = Control(conn, "SAVEPOINT w");
+      if (st.ok()) {
+        st = batch[i].fn(txn);
+        if (st.ok()) {
+          st = Control(conn, "RELEASE w");
+          if (st.ok()) ++committed;
+        }
+        if (!st.ok()) {
+          (void)Control(conn, "ROLLBACK TO w");
+          (void)Control(conn, "RELEASE w");
+        }
+      }
+      results[i] = std::move(st);
+    }
+    return true;
+  }
+
   // Writes the serial counter back if this batch advanced it.
   Status SaveKeySerial(Connection& conn) {
     if (!serials_.dirty) return Status::Ok();
@@ -702,9 +740,14 @@ class SqliteStore final : public Store {
     }
   }
 
-  // One BEGIN IMMEDIATE ... COMMIT around every write in `batch`, each in a
-  // savepoint: a write whose function fails is rolled back alone. The
-  // answers go out through the WalSyncer once the commit is on disk.
+  // One BEGIN IMMEDIATE ... COMMIT around every write in `batch`. A write
+  // whose function fails must leave no trace while the others commit.
+  // Nearly every failure is a refusal decided before anything is written,
+  // so the writes run without savepoints (two statements each); if one
+  // fails after changing the database, the batch starts over with each
+  // write in its own savepoint, where it can be rolled back alone (store.h:
+  // transaction functions may run more than once). The answers go out
+  // through the WalSyncer once the commit is on disk.
   void RunBatch(std::vector<PendingWrite>& batch) {
     Connection& conn = *writer_conn_;
     std::vector<Status> results(batch.size());
@@ -714,22 +757,14 @@ class SqliteStore final : public Store {
       return;
     }
     size_t committed = 0;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      Status st = Control(conn, "SAVEPOINT w");
-      if (st.ok()) {
-        SqliteTransaction txn =
-            SqliteTransaction::ForWrite(conn, &touched_, &serials_);
-        st = batch[i].fn(txn);
-        if (st.ok()) {
-          st = Control(conn, "RELEASE w");
-          if (st.ok()) ++committed;
-        }
-        if (!st.ok()) {
-          (void)Control(conn, "ROLLBACK TO w");
-          (void)Control(conn, "RELEASE w");
-        }
+    if (!RunWrites(conn, batch, results, /*savepoints=*/false, committed)) {
+      Status again = Control(conn, "ROLLBACK");
+      if (again.ok()) again = Control(conn, "BEGIN IMMEDIATE");
+      if (!again.ok()) {
+        for (auto& w : batch) w.done(again);
+        return;
       }
-      results[i] = std::move(st);
+      (void)RunWrites(conn, batch, results, /*savepoints=*/true, committed);
     }
     Status commit = SaveKeySerial(conn);
     if (commit.ok()) commit = Control(conn, "COMMIT");

@@ -90,6 +90,67 @@ TEST(SqliteStoreTest, KeySerialsNeverRepeatAcrossRollbacksAndRestarts) {
   EXPECT_GT(after_restart, committed[committed.size() - 2]);
 }
 
+// Writes run without savepoints; one that fails after changing something
+// makes its batch start over with savepoints. Both paths: refusals decided
+// before any change run once and leave nothing, a write that fails after
+// changing something leaves nothing either, and every other write of the
+// batch commits.
+TEST(SqliteStoreTest, FailedWritesLeaveNothingWithOrWithoutSavepoints) {
+  auto store = *OpenSqliteStore({.path = TempDb("isolation")});
+  ASSERT_TRUE(store
+                  ->Write([](Transaction& t) {
+                    return t.InsertProduct({"p", "P", 1, {}});
+                  })
+                  .ok());
+  auto append = [](Transaction& t, std::int64_t at) {
+    EventRow e;
+    e.type = "test";
+    e.product_id = "p";
+    e.actor = "t";
+    e.at = at;
+    return t.AppendEvent(e);
+  };
+  for (bool fail_after_writing : {false, true}) {
+    constexpr int kThreads = 48;
+    std::atomic<int> runs{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        Status st = store->Write([&](Transaction& t) -> Status {
+          runs++;
+          bool refuse = i % 4 == 0;
+          if (refuse && !fail_after_writing) {
+            return Status(ErrorCode::kConflict, "refused before writing");
+          }
+          LICENTIA_RETURN_IF_ERROR(append(t, 1000 * fail_after_writing + i));
+          if (refuse) return Status(ErrorCode::kConflict, "refused after");
+          return Status::Ok();
+        });
+        EXPECT_EQ(st.ok(), i % 4 != 0) << i;
+      });
+    }
+    for (auto& th : threads) th.join();
+    // Refusals before any change never make a batch run again.
+    if (fail_after_writing) {
+      EXPECT_GT(runs.load(), kThreads);
+    } else {
+      EXPECT_EQ(runs.load(), kThreads);
+    }
+    Status read = store->Read([&](Transaction& t) -> Status {
+      auto events = *t.ListEvents({.type = "test", .limit = 1000});
+      int mine = 0;
+      for (const auto& e : events) {
+        if ((e.at >= 1000) != fail_after_writing) continue;
+        ++mine;
+        EXPECT_NE(e.at % 4, 0) << e.at;
+      }
+      EXPECT_EQ(mine, kThreads - kThreads / 4);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(read.ok());
+  }
+}
+
 // Checkpoints run beside the writer, and they keep the WAL from growing
 // without bound.
 TEST(SqliteStoreTest, CheckpointsRunBesideTheWriter) {
