@@ -60,23 +60,49 @@ json::object ActivationJson(const store::ActivationRow& a) {
   };
 }
 
+std::optional<std::string_view> EventDetails::FindString(
+    std::string_view key) const {
+  for (const auto& [k, v] : fields_) {
+    if (k == key && std::holds_alternative<std::string_view>(v)) {
+      return std::get<std::string_view>(v);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string EventDetails::ToJson() const {
+  std::string out = "{";
+  for (const auto& [key, value] : fields_) {
+    if (out.size() > 1) out += ',';
+    out += json::serialize(json::string_view(key));
+    out += ':';
+    if (const auto* i = std::get_if<std::int64_t>(&value)) {
+      out += std::to_string(*i);
+    } else {
+      out +=
+          json::serialize(json::string_view(std::get<std::string_view>(value)));
+    }
+  }
+  out += '}';
+  return out;
+}
+
 Status RecordEvent(store::Transaction& txn, UnixSeconds at,
                    std::string_view type, const store::CodeRow* code,
                    std::string_view device_hex, std::string_view actor,
-                   json::object details) {
+                   const EventDetails& details) {
   store::EventRow e;
   e.at = at;
   e.type = std::string(type);
   if (code) {
     e.code_id = code->id;
     e.product_id = code->terms.product;
-  } else if (auto it = details.find("product");
-             it != details.end() && it->value().is_string()) {
-    e.product_id = std::string(it->value().as_string());
+  } else if (auto product = details.FindString("product")) {
+    e.product_id = std::string(*product);
   }
   e.device = std::string(device_hex);
   e.actor = std::string(actor);
-  e.details_json = json::serialize(details);
+  e.details_json = details.ToJson();
   return txn.AppendEvent(e);
 }
 
