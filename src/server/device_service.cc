@@ -162,7 +162,7 @@ Result<HeldLicense> LoadHeld(store::Transaction& txn,
 
 json::object LicenseJson(const store::CodeRow& code,
                          const store::ActivationRow& act) {
-  json::object lic = CodeJson(code);
+  json::object lic = CodeJson(code, 2);
   lic["activated_at"] = act.activated_at;
   lic["key_serial"] = act.key_serial;
   return lic;
@@ -232,7 +232,7 @@ Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
 }
 
 json::object ReserveJson(const store::CodeRow& code, UnixSeconds added_at) {
-  json::object r = CodeJson(code);
+  json::object r = CodeJson(code, 1);
   r["added_at"] = added_at;
   return r;
 }

@@ -21,29 +21,29 @@ json::value OptTime(std::optional<UnixSeconds> t) {
 }
 }  // namespace
 
-json::object CodeJson(const store::CodeRow& c) {
+json::object CodeJson(const store::CodeRow& c, std::size_t extra_fields) {
   json::array features;
   for (const auto& f : c.terms.features) features.emplace_back(f);
-  return json::object{
-      {"id", c.id},
-      {"masked_code", MaskCode(c.code_tail)},
-      {"product", c.terms.product},
-      {"batch_id", c.batch_id},
-      {"edition", c.terms.edition},
-      {"features", std::move(features)},
-      {"license_type", LicenseTypeName(c.terms.type)},
-      {"term_days", c.terms.term_days},
-      {"max_devices", c.terms.max_devices},
-      {"seats_used", c.seats_used},
-      {"activate_by", OptTime(c.terms.activate_by)},
-      {"compatible_versions", c.terms.compatible_versions},
-      {"requires_account", c.terms.requires_account},
-      {"created_at", c.created_at},
-      {"first_activated_at", OptTime(c.first_activated_at)},
-      {"expires_at", OptTime(CodeExpiry(c))},
-      {"blocked", c.blocked},
-      {"blocked_reason", c.blocked_reason},
-  };
+  constexpr std::size_t kFields = 18;
+  return json::object({{"id", c.id},
+                       {"masked_code", MaskCode(c.code_tail)},
+                       {"product", c.terms.product},
+                       {"batch_id", c.batch_id},
+                       {"edition", c.terms.edition},
+                       {"features", std::move(features)},
+                       {"license_type", LicenseTypeName(c.terms.type)},
+                       {"term_days", c.terms.term_days},
+                       {"max_devices", c.terms.max_devices},
+                       {"seats_used", c.seats_used},
+                       {"activate_by", OptTime(c.terms.activate_by)},
+                       {"compatible_versions", c.terms.compatible_versions},
+                       {"requires_account", c.terms.requires_account},
+                       {"created_at", c.created_at},
+                       {"first_activated_at", OptTime(c.first_activated_at)},
+                       {"expires_at", OptTime(CodeExpiry(c))},
+                       {"blocked", c.blocked},
+                       {"blocked_reason", c.blocked_reason}},
+                      kFields + extra_fields);
 }
 
 json::object ActivationJson(const store::ActivationRow& a) {

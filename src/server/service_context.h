@@ -45,7 +45,10 @@ struct ServiceContext {
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code);
 
 // A code as the admin API and devices see it: masked, never the plaintext.
-boost::json::object CodeJson(const store::CodeRow& code);
+// `extra_fields`: room for fields the caller adds, so adding them does not
+// rehash the object.
+boost::json::object CodeJson(const store::CodeRow& code,
+                             std::size_t extra_fields = 0);
 boost::json::object ActivationJson(const store::ActivationRow& a);
 
 // An event's details: a flat JSON object of strings and integers, in the
