@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -96,18 +97,24 @@ struct KeySerials {
   std::uint64_t last = 0;
 };
 
+// Gives a read its connection when it first needs one.
+using ConnectionSource = std::function<Result<Connection*>()>;
+
 class SqliteTransaction final : public Transaction {
  public:
   // A write transaction (already begun by the writer) records the keys it
-  // changes in `touched` and takes serials from `serials`; a read
-  // transaction begins lazily, on its first statement, and serves and
-  // fills `cache` (may be null).
+  // changes in `touched` and takes serials from `serials`. A read
+  // transaction serves and fills `cache` (may be null) and takes a
+  // connection from `source` and begins only on its first statement: a
+  // read the cache answers whole touches neither the connection pool nor
+  // the database.
   static SqliteTransaction ForWrite(Connection& conn, TouchedKeys* touched,
                                     KeySerials* serials) {
-    return SqliteTransaction(conn, nullptr, touched, serials, true);
+    return SqliteTransaction(&conn, nullptr, nullptr, touched, serials, true);
   }
-  static SqliteTransaction ForRead(Connection& conn, ReadCache* cache) {
-    return SqliteTransaction(conn, cache, nullptr, nullptr, false);
+  static SqliteTransaction ForRead(const ConnectionSource& source,
+                                   ReadCache* cache) {
+    return SqliteTransaction(nullptr, &source, cache, nullptr, nullptr, false);
   }
   // Whether a read transaction reached the database (and must end).
   bool begun() const { return begun_; }
@@ -165,7 +172,7 @@ class SqliteTransaction final : public Transaction {
     q.Bind(1, row.product_id).Bind(2, row.count).Bind(3, row.note);
     q.Bind(4, row.created_at);
     LICENTIA_RETURN_IF_ERROR(q.Run());
-    return conn_.LastInsertId();
+    return conn_->LastInsertId();
   }
 
   Result<std::int64_t> InsertCode(const CodeRow& c) override {
@@ -186,7 +193,7 @@ class SqliteTransaction final : public Transaction {
     q.Bind(12, std::int64_t{c.terms.requires_account ? 1 : 0});
     q.Bind(13, c.created_at);
     LICENTIA_RETURN_IF_ERROR(q.Run());
-    return conn_.LastInsertId();
+    return conn_->LastInsertId();
   }
 
   Result<std::optional<CodeRow>> FindCodeByHash(
@@ -294,7 +301,7 @@ class SqliteTransaction final : public Transaction {
     q.Bind(9, static_cast<std::int64_t>(a.key_serial));
     Touch(a.code_id);
     LICENTIA_RETURN_IF_ERROR(q.Run());
-    return conn_.LastInsertId();
+    return conn_->LastInsertId();
   }
 
   Status RefreshActivation(const ActivationRow& a) override {
@@ -458,9 +465,11 @@ class SqliteTransaction final : public Transaction {
     return std::optional<CodeRow>(ReadCode(q));
   }
 
-  SqliteTransaction(Connection& conn, ReadCache* cache, TouchedKeys* touched,
-                    KeySerials* serials, bool begun)
+  SqliteTransaction(Connection* conn, const ConnectionSource* source,
+                    ReadCache* cache, TouchedKeys* touched, KeySerials* serials,
+                    bool begun)
       : conn_(conn),
+        source_(source),
         cache_(cache),
         touched_(touched),
         serials_(serials),
@@ -471,11 +480,14 @@ class SqliteTransaction final : public Transaction {
   Result<Query> Prepare(const char* sql) {
     if (!begun_) {
       if (cache_) stamp_ = cache_->Epoch();
-      LICENTIA_ASSIGN_OR_RETURN(Query begin, conn_.Prepare("BEGIN"));
+      if (conn_ == nullptr) {
+        LICENTIA_ASSIGN_OR_RETURN(conn_, (*source_)());
+      }
+      LICENTIA_ASSIGN_OR_RETURN(Query begin, conn_->Prepare("BEGIN"));
       LICENTIA_RETURN_IF_ERROR(begin.Run());
       begun_ = true;
     }
-    return conn_.Prepare(sql);
+    return conn_->Prepare(sql);
   }
 
   Result<std::optional<CodeRow>> CacheCode(Result<std::optional<CodeRow>> r) {
@@ -490,10 +502,11 @@ class SqliteTransaction final : public Transaction {
     if (touched_) touched_->devices.push_back(device);
   }
 
-  Connection& conn_;
-  ReadCache* const cache_;      // reads only; may be null
-  TouchedKeys* const touched_;  // writes only
-  KeySerials* const serials_;   // writes only
+  Connection* conn_;                      // reads: null until needed
+  const ConnectionSource* const source_;  // reads only
+  ReadCache* const cache_;                // reads only; may be null
+  TouchedKeys* const touched_;            // writes only
+  KeySerials* const serials_;             // writes only
   bool begun_;
   std::uint64_t stamp_ = 0;  // the cache epoch before this read began
 };
@@ -574,17 +587,18 @@ class SqliteStore final : public Store {
   }
 
   Status Read(const TransactionFn& fn) override {
-    LICENTIA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
-                              AcquireReader());
-    // Begins lazily: a read that the cache answers whole never opens a
-    // database transaction.
-    SqliteTransaction txn = SqliteTransaction::ForRead(*conn, cache_.get());
+    std::unique_ptr<Connection> conn;
+    ConnectionSource source = [&]() -> Result<Connection*> {
+      LICENTIA_ASSIGN_OR_RETURN(conn, AcquireReader());
+      return conn.get();
+    };
+    SqliteTransaction txn = SqliteTransaction::ForRead(source, cache_.get());
     Status st = fn(txn);
     if (txn.begun()) {
       Status end = Control(*conn, "COMMIT");
       if (st.ok()) st = end;
     }
-    ReleaseReader(std::move(conn));
+    if (conn) ReleaseReader(std::move(conn));
     return st;
   }
 
@@ -601,7 +615,7 @@ class SqliteStore final : public Store {
  private:
   Result<std::unique_ptr<Connection>> AcquireReader() {
     {
-      std::lock_guard lock(mu_);
+      std::lock_guard lock(readers_mu_);
       if (!readers_.empty()) {
         auto conn = std::move(readers_.back());
         readers_.pop_back();
@@ -613,7 +627,7 @@ class SqliteStore final : public Store {
   }
 
   void ReleaseReader(std::unique_ptr<Connection> conn) {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(readers_mu_);
     if (static_cast<int>(readers_.size()) < options_.read_connections) {
       readers_.push_back(std::move(conn));
     }
@@ -805,8 +819,10 @@ class SqliteStore final : public Store {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<PendingWrite> queue_;                    // guarded by mu_
-  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by mu_
+  std::deque<PendingWrite> queue_;  // guarded by mu_
+  // Its own lock: reads must not wait while the writer takes its queue.
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by readers_mu_
   bool stopping_ = false;                             // guarded by mu_
   Stats stats_;                                       // guarded by mu_
   std::uint64_t batches_ = 0;  // COMMITs on the writer; guarded by mu_
