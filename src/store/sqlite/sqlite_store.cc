@@ -563,6 +563,7 @@ class SqliteStore final : public Store {
     // writer), so the writer's connection never checkpoints.
     LICENTIA_RETURN_IF_ERROR(writer_conn_->Exec(
         "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;"));
+    sqlite3_wal_hook(writer_conn_->raw(), &SqliteStore::OnWalCommit, this);
     LICENTIA_ASSIGN_OR_RETURN(checkpoint_conn_,
                               Connection::Open(options_.path, false));
     // FULL: a checkpoint syncs the WAL before copying it into the database
@@ -692,9 +693,18 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
 
-  // Checkpoints whenever the writer has committed kCheckpointEvery times
-  // since the last one, and once more at shutdown.
-  static constexpr std::uint64_t kCheckpointEvery = 64;
+  // Checkpoints when the WAL has grown to options_.checkpoint_frames frames
+  // and the writer has committed since the last checkpoint.
+  // Each checkpoint ends with a few fsyncs on the writer (FinishCheckpoint),
+  // which hold up every write in flight: fewer, larger checkpoints hold
+  // them up less often, and a WAL bounded in bytes (rather than in commits)
+  // stays the same size whatever a commit writes.
+  // SQLite calls this after each commit on the writer's connection with the
+  // number of frames now in the WAL.
+  static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
+    static_cast<SqliteStore*>(self)->writer_wal_frames_ = frames;
+    return SQLITE_OK;
+  }
 
   void CheckpointLoop() {
     SetCurrentThreadName("lic-checkpoint");
@@ -703,7 +713,8 @@ class SqliteStore final : public Store {
       {
         std::unique_lock lock(mu_);
         checkpoint_cv_.wait(lock, [&] {
-          return stopping_ || batches_ >= done_at + kCheckpointEvery;
+          return stopping_ || (wal_frames_ >= options_.checkpoint_frames &&
+                               batches_ != done_at);
         });
         if (stopping_) return;
         done_at = batches_;
@@ -795,7 +806,10 @@ class SqliteStore final : public Store {
       std::lock_guard lock(mu_);
       batches_ += 1;
       stats_.transactions += committed;
-      if (batches_ % kCheckpointEvery == 0) checkpoint_cv_.notify_one();
+      wal_frames_ = writer_wal_frames_;
+      if (wal_frames_ >= options_.checkpoint_frames) {
+        checkpoint_cv_.notify_one();
+      }
     }
     syncer_->Submit([batch = std::move(batch), results = std::move(results)](
                         const Status& synced) mutable {
@@ -826,6 +840,8 @@ class SqliteStore final : public Store {
   bool stopping_ = false;                             // guarded by mu_
   Stats stats_;                                       // guarded by mu_
   std::uint64_t batches_ = 0;  // COMMITs on the writer; guarded by mu_
+  int wal_frames_ = 0;         // after the last COMMIT; guarded by mu_
+  int writer_wal_frames_ = 0;  // set by OnWalCommit; used only by writer_
 };
 
 }  // namespace

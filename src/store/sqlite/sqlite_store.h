@@ -22,6 +22,9 @@ struct SqliteOptions {
   int read_connections = 8;
   // Rows kept by the read cache (read_cache.h); 0 turns it off.
   std::size_t read_cache_entries = 200000;
+  // A checkpoint starts when the WAL holds this many frames (pages): the
+  // WAL stays near this size (16 MB of 4 KB pages by default).
+  int checkpoint_frames = 4096;
 };
 
 // Opens (creating if needed) and migrates the database. kUnavailable if the
