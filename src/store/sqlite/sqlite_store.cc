@@ -694,7 +694,10 @@ class SqliteStore final : public Store {
   }
 
   // Checkpoints when the WAL has grown to options_.checkpoint_frames frames
-  // and the writer has committed since the last checkpoint.
+  // and the writer has committed since the last checkpoint and finished it
+  // (FinishCheckpoint): starting another before that would hold the
+  // checkpoint lock the writer needs to complete the previous one, and the
+  // WAL would never restart.
   // Each checkpoint ends with a few fsyncs on the writer (FinishCheckpoint),
   // which hold up every write in flight: fewer, larger checkpoints hold
   // them up less often, and a WAL bounded in bytes (rather than in commits)
@@ -714,7 +717,8 @@ class SqliteStore final : public Store {
         std::unique_lock lock(mu_);
         checkpoint_cv_.wait(lock, [&] {
           return stopping_ || (wal_frames_ >= options_.checkpoint_frames &&
-                               batches_ != done_at);
+                               batches_ != done_at &&
+                               finished_checkpoints_ == stats_.checkpoints);
         });
         if (stopping_) return;
         done_at = batches_;
@@ -743,6 +747,9 @@ class SqliteStore final : public Store {
     int log = 0, copied = 0;
     (void)sqlite3_wal_checkpoint_v2(writer_conn_->raw(), nullptr,
                                     SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    std::lock_guard lock(mu_);
+    finished_checkpoints_ = done;
+    checkpoint_cv_.notify_one();
   }
 
   void WriterLoop() {
@@ -841,6 +848,7 @@ class SqliteStore final : public Store {
   Stats stats_;                                       // guarded by mu_
   std::uint64_t batches_ = 0;  // COMMITs on the writer; guarded by mu_
   int wal_frames_ = 0;         // after the last COMMIT; guarded by mu_
+  std::uint64_t finished_checkpoints_ = 0;  // by the writer; guarded by mu_
   int writer_wal_frames_ = 0;  // set by OnWalCommit; used only by writer_
 };
 
