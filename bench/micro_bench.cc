@@ -1,6 +1,7 @@
 // Raw rates the server's hot path is built from, measured in the same run as
-// the HTTP benchmarks (bench/run.py): Ed25519 signatures, license key issue,
-// and durable SQLite commits (WAL, synchronous=FULL: one fsync each).
+// the HTTP benchmarks (bench/run.py): Ed25519 signatures, license key issue
+// (alone and in batches), and durable SQLite commits (WAL,
+// synchronous=FULL: one fsync each).
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -34,6 +35,22 @@ void BM_IssueLicenseKey(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_IssueLicenseKey);
+
+// Format 2: sixteen keys, one signature (bench/run.py reports keys/s).
+void BM_IssueLicenseKeyBatch(benchmark::State& state) {
+  auto kp = crypto::GenerateSigningKeyPair();
+  std::vector<LicenseKeyPayload> batch(16);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].product = "photo-studio";
+    batch[i].edition = "pro";
+    batch[i].code_id = std::to_string(123456 + i);
+    batch[i].device_binding = DeviceBinding("fingerprint-" + std::to_string(i));
+  }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(IssueLicenseKeyBatch(batch, kp));
+  }
+}
+BENCHMARK(BM_IssueLicenseKeyBatch);
 
 void BM_ParseActivationCode(benchmark::State& state) {
   std::string code = ActivationCode::Generate().Formatted();

@@ -104,13 +104,17 @@ class Setup:
                 f.write(json.dumps({"code": codes_list[i], "fingerprint": fp,
                                     "activation_token": r["activation_token"]}) + "\n")
 
-    def commits(self):
-        commits = txns = 0
+    def counters(self):
+        """Summed over the instances: durable commits, write transactions,
+        license keys signed, signatures made."""
+        names = ["licentia_store_commits_total", "licentia_store_transactions_total",
+                 "licentia_license_keys_total", "licentia_key_signatures_total"]
+        totals = [0] * len(names)
         for base in self.bases:
             m = urllib.request.urlopen(base + "/metrics").read().decode()
-            commits += int(re.search(r"^licentia_store_commits_total (\d+)", m, re.M).group(1))
-            txns += int(re.search(r"^licentia_store_transactions_total (\d+)", m, re.M).group(1))
-        return commits, txns
+            for i, name in enumerate(names):
+                totals[i] += int(re.search(rf"^{name} (\d+)", m, re.M).group(1))
+        return totals
 
     def stop(self):
         for p in self.procs:
@@ -191,19 +195,19 @@ def main():
         setup = Setup(name, work, database, instances, args.codes)
         try:
             med, latency = run_setup(setup, args, here)
-            commits, txns = setup.commits()
+            commits, txns, keys, signatures = setup.counters()
         finally:
             setup.stop()
         shutil.rmtree(work, ignore_errors=True)
         noop = med["noop"]
-        tables.append((name, med, latency, commits, txns))
+        tables.append((name, med, latency, commits, txns, keys, signatures))
 
     raw = micro()
     lines = [
         f"| setup | measurement | median of {args.rounds} | ratio to no-op | p50 / p99 (last round) |",
         "|---|---|---:|---:|---|",
     ]
-    for name, med, latency, commits, txns in tables:
+    for name, med, latency, commits, txns, keys, signatures in tables:
         noop = med["noop"]
         for key, label in [("noop", "no-op `GET /v1/ping`"),
                            ("activate", "activation of a new device (durable)"),
@@ -212,10 +216,14 @@ def main():
                          f"{med[key] / noop:.2f} | {latency[key][0]} / {latency[key][1]} |")
         lines.append(f"| {name} | write transactions per durable commit | "
                      f"{txns / max(commits, 1):.1f} | | {txns} in {commits} commits |")
+        lines.append(f"| {name} | license keys per Ed25519 signature | "
+                     f"{keys / max(signatures, 1):.1f} | | {keys} keys, {signatures} signatures |")
     noop = tables[0][1]["noop"]
+    batch_keys = raw["BM_IssueLicenseKeyBatch"] * 16  # the rate is of batches
     lines += [
         f"| raw | Ed25519 signatures (1 core) | {raw['BM_Ed25519Sign']:,.0f} /s | {raw['BM_Ed25519Sign'] / noop:.2f} | |",
-        f"| raw | license key issue (1 core) | {raw['BM_IssueLicenseKey']:,.0f} /s | {raw['BM_IssueLicenseKey'] / noop:.2f} | |",
+        f"| raw | license key issue, one signature each (format 1, 1 core) | {raw['BM_IssueLicenseKey']:,.0f} /s | {raw['BM_IssueLicenseKey'] / noop:.2f} | |",
+        f"| raw | license key issue in batches of 16 (format 2, 1 core) | {batch_keys:,.0f} /s | {batch_keys / noop:.2f} | |",
         f"| raw | durable SQLite commits (fsync each) | {raw['BM_SqliteDurableCommit']:,.0f} /s | {raw['BM_SqliteDurableCommit'] / noop:.2f} | |",
     ]
     table = "\n".join(lines)

@@ -123,10 +123,13 @@ Result<LicenseKeyPayload> DecodePayload(std::span<const std::uint8_t> bytes,
 // 64 characters, END line, each line ending in '\n'.
 std::string Armour(std::span<const std::uint8_t> bytes) {
   std::string b64 = crypto::ToBase64(bytes);
-  std::string out(kLicenseKeyBegin);
+  std::string out;
+  out.reserve(kLicenseKeyBegin.size() + kLicenseKeyEnd.size() + b64.size() +
+              b64.size() / 64 + 3);
+  out += kLicenseKeyBegin;
   out += '\n';
   for (size_t i = 0; i < b64.size(); i += 64) {
-    out += b64.substr(i, 64);
+    out.append(b64, i, 64);
     out += '\n';
   }
   out += kLicenseKeyEnd;
