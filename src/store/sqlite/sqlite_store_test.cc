@@ -228,23 +228,52 @@ TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
             .ok());
   }
   {
-    // Back to the schema before migration 2.
+    // Back to the schema before migrations 2 and 3.
     auto conn = *Connection::Open(path, false);
-    ASSERT_TRUE(conn->Exec("DROP TRIGGER activations_take_seat;"
+    ASSERT_TRUE(conn->Exec("CREATE UNIQUE INDEX "
+                           "activations_one_seat_per_device ON "
+                           "activations(code_id, device_hash) WHERE "
+                           "deactivated_at IS NULL;"
+                           "CREATE INDEX activations_by_code ON "
+                           "activations(code_id, id);"
+                           "DROP INDEX activations_seats;"
+                           "DROP TRIGGER activations_take_seat;"
                            "DROP TRIGGER activations_free_seat;"
                            "DROP TRIGGER activations_retake_seat;"
                            "DROP TRIGGER activations_delete_seat;"
                            "ALTER TABLE codes DROP COLUMN seats_used;"
-                           "DELETE FROM schema_migrations WHERE version = 2;")
+                           "DELETE FROM schema_migrations WHERE version >= 2;")
                     .ok());
   }
   auto store = *OpenSqliteStore({.path = path});
+  ASSERT_TRUE(
+      store
+          ->Read([&](Transaction& t) {
+            LICENTIA_ASSIGN_OR_RETURN(auto code, t.FindCodeById(code_id));
+            EXPECT_EQ(code->seats_used, 4);
+            LICENTIA_ASSIGN_OR_RETURN(auto all, t.ListActivations(code_id));
+            EXPECT_EQ(all.size(), 4u);
+            return Status::Ok();
+          })
+          .ok());
+  // Migration 3's index still allows one active seat per device, and a
+  // new one once it is freed.
+  ActivationRow again;
+  again.code_id = code_id;
+  again.device_hash[0] = 1;
+  EXPECT_EQ(store
+                ->Write([&](Transaction& t) {
+                  return t.InsertActivation(again).status();
+                })
+                .code(),
+            ErrorCode::kConflict);
   ASSERT_TRUE(store
-                  ->Read([&](Transaction& t) {
-                    LICENTIA_ASSIGN_OR_RETURN(auto code,
-                                              t.FindCodeById(code_id));
-                    EXPECT_EQ(code->seats_used, 4);
-                    return Status::Ok();
+                  ->Write([&](Transaction& t) -> Status {
+                    LICENTIA_ASSIGN_OR_RETURN(
+                        auto held,
+                        t.FindActiveActivation(code_id, again.device_hash));
+                    LICENTIA_RETURN_IF_ERROR(t.Deactivate(held->id, 5));
+                    return t.InsertActivation(again).status();
                   })
                   .ok());
 }
