@@ -110,6 +110,8 @@ std::string ToHex(std::span<const std::uint8_t> bytes) {
 
 std::optional<Bytes> FromHex(std::string_view hex) {
   if (hex.size() % 2 != 0) return std::nullopt;
+  // libsodium's buffers must not be null, which an empty vector's may be.
+  if (hex.empty()) return Bytes{};
   Bytes out(hex.size() / 2);
   size_t len = 0;
   const char* end = nullptr;
@@ -142,6 +144,7 @@ std::string ToBase64Url(std::span<const std::uint8_t> bytes) {
 
 std::optional<Bytes> FromBase64(std::string_view text) {
   EnsureInitialized();
+  if (text.empty()) return Bytes{};  // (a null text is not allowed)
   Bytes out(text.size() * 3 / 4 + 3);
   size_t len = 0;
   const char* end = nullptr;

@@ -46,5 +46,18 @@ TEST(CryptoTest, KeyPairFromSeedIsDeterministic) {
             SigningKeyPairFromSeed(seed).public_key);
 }
 
+// Found by the device state fuzzer: an edited state file with "mac":""
+// passed a null buffer to libsodium (undefined behaviour; UBSan stops
+// there). Empty text decodes to no bytes.
+TEST(CryptoTest, EmptyHexAndBase64DecodeToNothing) {
+  auto hex = FromHex(std::string_view());
+  ASSERT_TRUE(hex.has_value());
+  EXPECT_TRUE(hex->empty());
+  auto b64 = FromBase64(std::string_view());
+  ASSERT_TRUE(b64.has_value());
+  EXPECT_TRUE(b64->empty());
+  EXPECT_FALSE(FromHex("0").has_value());
+}
+
 }  // namespace
 }  // namespace licentia::crypto
