@@ -69,6 +69,8 @@ struct ProblemReport {
   std::string message;     // what happened
   std::string what_to_do;  // what the user can do about it
   UnixSeconds at = 0;
+
+  bool operator==(const ProblemReport&) const = default;
 };
 
 struct ReserveDetails {

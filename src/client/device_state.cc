@@ -2,163 +2,17 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sodium.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include "core/crypto.h"
+#include "client/device_state_codec.h"
 
 namespace licentia::client {
-namespace json = boost::json;
 namespace fs = std::filesystem;
 namespace {
-
-json::value OptTime(const std::optional<UnixSeconds>& t) {
-  return t ? json::value(*t) : json::value(nullptr);
-}
-
-std::optional<UnixSeconds> GetOptTime(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  if (v && v->is_int64()) return v->as_int64();
-  return std::nullopt;
-}
-
-std::string GetString(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::int64_t GetInt(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  return v && v->is_int64() ? v->as_int64() : 0;
-}
-
-json::object CodeToJson(const CodeInfo& c) {
-  json::array features;
-  for (const auto& f : c.features) features.emplace_back(f);
-  return {{"code", c.code},
-          {"masked_code", c.masked_code},
-          {"product", c.product},
-          {"edition", c.edition},
-          {"features", std::move(features)},
-          {"license_type", c.license_type},
-          {"term_days", c.term_days},
-          {"max_devices", c.max_devices},
-          {"seats_used", c.seats_used},
-          {"expires_at", OptTime(c.expires_at)}};
-}
-
-CodeInfo CodeFromJson(const json::object& o) {
-  CodeInfo c;
-  c.code = GetString(o, "code");
-  c.masked_code = GetString(o, "masked_code");
-  c.product = GetString(o, "product");
-  c.edition = GetString(o, "edition");
-  if (const auto* f = o.if_contains("features"); f && f->is_array()) {
-    for (const auto& x : f->as_array()) {
-      if (x.is_string()) c.features.emplace_back(x.as_string());
-    }
-  }
-  c.license_type = GetString(o, "license_type");
-  c.term_days = static_cast<int>(GetInt(o, "term_days"));
-  c.max_devices = static_cast<int>(GetInt(o, "max_devices"));
-  c.seats_used = static_cast<int>(GetInt(o, "seats_used"));
-  c.expires_at = GetOptTime(o, "expires_at");
-  return c;
-}
-
-json::value ProblemToJson(const std::optional<ProblemReport>& p) {
-  if (!p) return nullptr;
-  return json::object{{"code", ErrorCodeName(p->code)},
-                      {"message", p->message},
-                      {"what_to_do", p->what_to_do},
-                      {"at", p->at}};
-}
-
-std::optional<ProblemReport> ProblemFromJson(const json::value* v) {
-  if (!v || !v->is_object()) return std::nullopt;
-  const auto& o = v->as_object();
-  ProblemReport p;
-  p.code =
-      ErrorCodeFromName(GetString(o, "code")).value_or(ErrorCode::kInternal);
-  p.message = GetString(o, "message");
-  p.what_to_do = GetString(o, "what_to_do");
-  p.at = GetInt(o, "at");
-  return p;
-}
-
-std::string Serialize(const DeviceState& s) {
-  json::object o{
-      {"current", CodeToJson(s.current)},
-      {"activation_token", s.activation_token},
-      {"license_key", s.license_key},
-      {"blocked", s.blocked},
-      {"blocked_reason", s.blocked_reason},
-      {"reserve", CodeToJson(s.reserve)},
-      {"reserve_state", ReserveStateName(s.reserve_state)},
-      {"failed_attempts", s.failed_attempts},
-      {"next_retry_at", OptTime(s.next_retry_at)},
-      {"reserve_error", ProblemToJson(s.reserve_error)},
-      {"last_error", ProblemToJson(s.last_error)},
-      {"last_sync", OptTime(s.last_sync)},
-      {"trusted_time", s.trusted_time},
-      {"clock_offset", s.clock_offset},
-      {"last_local_time", s.last_local_time},
-      {"activate_now_requested", s.activate_now_requested},
-  };
-  return json::serialize(o);
-}
-
-std::optional<DeviceState> Deserialize(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.as_object();
-  DeviceState s;
-  const auto* cur = o.if_contains("current");
-  const auto* res = o.if_contains("reserve");
-  if (!cur || !cur->is_object() || !res || !res->is_object()) {
-    return std::nullopt;
-  }
-  s.current = CodeFromJson(cur->as_object());
-  s.activation_token = GetString(o, "activation_token");
-  s.license_key = GetString(o, "license_key");
-  s.blocked = o.if_contains("blocked") && o.at("blocked").is_bool() &&
-              o.at("blocked").as_bool();
-  s.blocked_reason = GetString(o, "blocked_reason");
-  s.reserve = CodeFromJson(res->as_object());
-  std::string rs = GetString(o, "reserve_state");
-  for (auto st : {ReserveState::kNone, ReserveState::kWaiting,
-                  ReserveState::kRetrying, ReserveState::kFailed}) {
-    if (ReserveStateName(st) == rs) s.reserve_state = st;
-  }
-  s.failed_attempts = static_cast<int>(GetInt(o, "failed_attempts"));
-  s.next_retry_at = GetOptTime(o, "next_retry_at");
-  s.reserve_error = ProblemFromJson(o.if_contains("reserve_error"));
-  s.last_error = ProblemFromJson(o.if_contains("last_error"));
-  s.last_sync = GetOptTime(o, "last_sync");
-  s.trusted_time = GetInt(o, "trusted_time");
-  s.clock_offset = GetInt(o, "clock_offset");
-  s.last_local_time = GetInt(o, "last_local_time");
-  s.activate_now_requested = o.if_contains("activate_now_requested") &&
-                             o.at("activate_now_requested").is_bool() &&
-                             o.at("activate_now_requested").as_bool();
-  return s;
-}
-
-crypto::Hash Mac(const std::string& key_material, std::string_view text) {
-  crypto::Hash key = crypto::Blake2b("licentia/state-key/v1\n" + key_material);
-  crypto::Hash out;
-  crypto::EnsureInitialized();
-  crypto_generichash(out.data(), out.size(),
-                     reinterpret_cast<const unsigned char*>(text.data()),
-                     text.size(), key.data(), key.size());
-  return out;
-}
 
 Status IoError(const fs::path& p, std::string_view what) {
   return Status(ErrorCode::kIoError, fmt::format("{} {}: {}", what, p.string(),
@@ -184,26 +38,13 @@ Result<DeviceState> StateFile::Load() const {
                   fmt::format("The license state file {} is damaged or was "
                               "edited; it is not trusted.",
                               path_.string()));
-  boost::system::error_code pec;
-  json::value v = json::parse(text, pec);
-  if (pec || !v.is_object()) return tampered;
-  const auto& o = v.as_object();
-  if (GetInt(o, "format") != kStateFormatVersion) return tampered;
-  std::string body = GetString(o, "state");
-  auto mac = crypto::FromHex(GetString(o, "mac"));
-  crypto::Hash expected = Mac(mac_key_material_, body);
-  if (!mac || !crypto::Equal(*mac, expected)) return tampered;
-  auto state = Deserialize(body);
+  auto state = OpenDeviceState(text, mac_key_material_);
   if (!state) return tampered;
   return std::move(*state);
 }
 
 Status StateFile::Save(const DeviceState& state) const {
-  std::string body = Serialize(state);
-  std::string text = json::serialize(
-      json::object{{"format", kStateFormatVersion},
-                   {"state", body},
-                   {"mac", crypto::ToHex(Mac(mac_key_material_, body))}});
+  std::string text = SealDeviceState(state, mac_key_material_);
   std::error_code ec;
   fs::create_directories(path_.parent_path(), ec);
   fs::path tmp = path_;

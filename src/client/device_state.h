@@ -36,6 +36,8 @@ struct CodeInfo {
   int max_devices = 0;
   int seats_used = 0;
   std::optional<UnixSeconds> expires_at;
+
+  bool operator==(const CodeInfo&) const = default;
 };
 
 struct DeviceState {
@@ -65,6 +67,8 @@ struct DeviceState {
 
   bool has_license() const { return !current.code.empty(); }
   bool has_reserve() const { return !reserve.code.empty(); }
+
+  bool operator==(const DeviceState&) const = default;
 };
 
 class StateFile {

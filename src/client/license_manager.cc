@@ -126,20 +126,6 @@ std::string_view LicenseStateName(LicenseState s) {
   return "none";
 }
 
-std::string_view ReserveStateName(ReserveState s) {
-  switch (s) {
-    case ReserveState::kNone:
-      return "none";
-    case ReserveState::kWaiting:
-      return "waiting";
-    case ReserveState::kRetrying:
-      return "retrying";
-    case ReserveState::kFailed:
-      return "failed";
-  }
-  return "none";
-}
-
 struct LicenseManager::Impl {
   ClientConfig config;
   SystemClock system_clock;

@@ -1,0 +1,21 @@
+// The reserve states' names, on their own so that the state file codec
+// (and its fuzzer) need none of the rest of the SDK.
+#include "licentia/license_manager.h"
+
+namespace licentia {
+
+std::string_view ReserveStateName(ReserveState s) {
+  switch (s) {
+    case ReserveState::kNone:
+      return "none";
+    case ReserveState::kWaiting:
+      return "waiting";
+    case ReserveState::kRetrying:
+      return "retrying";
+    case ReserveState::kFailed:
+      return "failed";
+  }
+  return "none";
+}
+
+}  // namespace licentia
