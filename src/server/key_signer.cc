@@ -10,7 +10,11 @@ namespace licentia::server {
 
 KeySigner::KeySigner(crypto::SigningKeyPair signer, KeyFormat format,
                      std::chrono::microseconds gather)
-    : signer_(std::move(signer)), format_(format), gather_(gather) {
+    : signer_(std::move(signer)),
+      format_(format),
+      // Gathering only pays where keys share a signature.
+      gather_(format == KeyFormat::kBatch ? gather
+                                          : std::chrono::microseconds(0)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -66,23 +70,25 @@ void KeySigner::Loop() {
 
 void KeySigner::SignBatch(std::vector<Pending>& batch) {
   std::vector<Result<std::string>> keys;
-  std::uint64_t signatures = 0;
   if (format_ == KeyFormat::kBatch) {
     std::vector<LicenseKeyPayload> payloads;
     payloads.reserve(batch.size());
     for (auto& p : batch) payloads.push_back(std::move(p.payload));
     keys = IssueLicenseKeyBatch(std::move(payloads), signer_);
-    signatures = 1;
   } else {
     for (auto& p : batch) {
       keys.push_back(IssueLicenseKey(std::move(p.payload), signer_));
     }
-    signatures = batch.size();
   }
+  // A payload that cannot be encoded is answered with its error: it is
+  // neither a key nor (alone in its batch) a signature.
+  auto issued = static_cast<std::uint64_t>(std::count_if(
+      keys.begin(), keys.end(), [](const auto& k) { return k.ok(); }));
   {
     std::lock_guard lock(mu_);
-    stats_.keys += batch.size();
-    stats_.signatures += signatures;
+    stats_.keys += issued;
+    stats_.signatures +=
+        format_ == KeyFormat::kBatch ? (issued > 0 ? 1 : 0) : issued;
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].done(std::move(keys[i]));

@@ -46,8 +46,8 @@ class KeySigner {
   void Sign(LicenseKeyPayload payload, Done done);
 
   struct Stats {
-    std::uint64_t keys = 0;
-    std::uint64_t signatures = 0;
+    std::uint64_t keys = 0;        // keys issued
+    std::uint64_t signatures = 0;  // Ed25519 signatures made for them
   };
   Stats GetStats() const;
 

@@ -170,5 +170,26 @@ TEST(KeySignerTest, AnUnencodablePayloadGetsItsErrorAndOthersTheirKeys) {
   ExpectKeyFor(signer, keys[2], 2, KeyFormat::kBatch);
 }
 
+TEST(KeySignerTest, ABatchWithNothingToSignCountsNoSignature) {
+  auto signer = crypto::GenerateSigningKeyPair();
+  Result<std::string> key = Status(ErrorCode::kInternal, "");
+  KeySigner::Stats stats;
+  {
+    KeySigner ks(signer, KeyFormat::kBatch);
+    LicenseKeyPayload p = Payload(1);
+    p.product = std::string(300, 'p');
+    std::promise<void> answered;
+    ks.Sign(std::move(p), [&](Result<std::string> k) {
+      key = std::move(k);
+      answered.set_value();
+    });
+    answered.get_future().wait();
+    stats = ks.GetStats();
+  }
+  EXPECT_EQ(key.status().code(), ErrorCode::kInvalidRequest);
+  EXPECT_EQ(stats.keys, 0u);
+  EXPECT_EQ(stats.signatures, 0u);
+}
+
 }  // namespace
 }  // namespace licentia::server
