@@ -2,23 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "client/json_values.h"
+
 namespace licentia::client {
 namespace json = boost::json;
-namespace {
-
-json::value Opt(const std::optional<UnixSeconds>& t) {
-  return t ? json::value(*t) : json::value(nullptr);
-}
-
-json::value Problem(const std::optional<ProblemReport>& p) {
-  if (!p) return nullptr;
-  return json::object{{"code", ErrorCodeName(p->code)},
-                      {"message", p->message},
-                      {"what_to_do", p->what_to_do},
-                      {"at", p->at}};
-}
-
-}  // namespace
 
 json::object DetailsToJson(const LicenseDetails& d) {
   json::array features;
@@ -29,10 +16,10 @@ json::object DetailsToJson(const LicenseDetails& d) {
       {"license_type", d.reserve.license_type},
       {"term_days", d.reserve.term_days},
       {"max_devices", d.reserve.max_devices},
-      {"expires_at", Opt(d.reserve.expires_at)},
-      {"next_retry_at", Opt(d.reserve.next_retry_at)},
+      {"expires_at", OptTimeJson(d.reserve.expires_at)},
+      {"next_retry_at", OptTimeJson(d.reserve.next_retry_at)},
       {"failed_attempts", d.reserve.failed_attempts},
-      {"last_error", Problem(d.reserve.last_error)},
+      {"last_error", ProblemJson(d.reserve.last_error)},
   };
   return json::object{
       {"state", LicenseStateName(d.state)},
@@ -41,13 +28,13 @@ json::object DetailsToJson(const LicenseDetails& d) {
       {"edition", d.edition},
       {"features", std::move(features)},
       {"license_type", d.license_type},
-      {"expires_at", Opt(d.expires_at)},
+      {"expires_at", OptTimeJson(d.expires_at)},
       {"days_left", d.days_left ? json::value(*d.days_left) : json::value()},
       {"seats_used", d.seats_used},
       {"max_devices", d.max_devices},
       {"reserve", std::move(reserve)},
-      {"last_error", Problem(d.last_error)},
-      {"last_sync", Opt(d.last_sync)},
+      {"last_error", ProblemJson(d.last_error)},
+      {"last_sync", OptTimeJson(d.last_sync)},
       {"trusted_time", d.trusted_time},
       {"clock_rolled_back", d.clock_rolled_back},
   };

@@ -4,15 +4,12 @@
 
 #include <boost/json.hpp>
 
+#include "client/json_values.h"
 #include "core/crypto.h"
 
 namespace licentia::client {
 namespace json = boost::json;
 namespace {
-
-json::value OptTime(const std::optional<UnixSeconds>& t) {
-  return t ? json::value(*t) : json::value(nullptr);
-}
 
 std::optional<UnixSeconds> GetOptTime(const json::object& o, const char* k) {
   const auto* v = o.if_contains(k);
@@ -42,7 +39,7 @@ json::object CodeToJson(const CodeInfo& c) {
           {"term_days", c.term_days},
           {"max_devices", c.max_devices},
           {"seats_used", c.seats_used},
-          {"expires_at", OptTime(c.expires_at)}};
+          {"expires_at", OptTimeJson(c.expires_at)}};
 }
 
 CodeInfo CodeFromJson(const json::object& o) {
@@ -62,14 +59,6 @@ CodeInfo CodeFromJson(const json::object& o) {
   c.seats_used = static_cast<int>(GetInt(o, "seats_used"));
   c.expires_at = GetOptTime(o, "expires_at");
   return c;
-}
-
-json::value ProblemToJson(const std::optional<ProblemReport>& p) {
-  if (!p) return nullptr;
-  return json::object{{"code", ErrorCodeName(p->code)},
-                      {"message", p->message},
-                      {"what_to_do", p->what_to_do},
-                      {"at", p->at}};
 }
 
 std::optional<ProblemReport> ProblemFromJson(const json::value* v) {
@@ -94,10 +83,10 @@ std::string EncodeBody(const DeviceState& s) {
       {"reserve", CodeToJson(s.reserve)},
       {"reserve_state", ReserveStateName(s.reserve_state)},
       {"failed_attempts", s.failed_attempts},
-      {"next_retry_at", OptTime(s.next_retry_at)},
-      {"reserve_error", ProblemToJson(s.reserve_error)},
-      {"last_error", ProblemToJson(s.last_error)},
-      {"last_sync", OptTime(s.last_sync)},
+      {"next_retry_at", OptTimeJson(s.next_retry_at)},
+      {"reserve_error", ProblemJson(s.reserve_error)},
+      {"last_error", ProblemJson(s.last_error)},
+      {"last_sync", OptTimeJson(s.last_sync)},
       {"trusted_time", s.trusted_time},
       {"clock_offset", s.clock_offset},
       {"last_local_time", s.last_local_time},

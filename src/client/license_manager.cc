@@ -112,20 +112,6 @@ ProblemReport Report(const Status& st, UnixSeconds at) {
 
 }  // namespace
 
-std::string_view LicenseStateName(LicenseState s) {
-  switch (s) {
-    case LicenseState::kNone:
-      return "none";
-    case LicenseState::kActive:
-      return "active";
-    case LicenseState::kExpired:
-      return "expired";
-    case LicenseState::kBlocked:
-      return "blocked";
-  }
-  return "none";
-}
-
 struct LicenseManager::Impl {
   ClientConfig config;
   SystemClock system_clock;

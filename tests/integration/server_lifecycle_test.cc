@@ -158,6 +158,23 @@ TEST(ServerLifecycleTest, UnusableDatabaseIsAClearStartupError) {
   fs::remove_all(dir);
 }
 
+// Only formats 1 and 2 exist: anything else is refused before the server
+// touches its data directory.
+TEST(ServerLifecycleTest, UnknownLicenseKeyFormatIsRefusedAtStartup) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("licentia-keyformat-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  for (const char* format : {"0", "3", "two"}) {
+    auto r =
+        RunCommand({LicentiadPath(), "--data-dir", (dir / "data").string(),
+                    "--listen", "127.0.0.1:0", "--license-key-format", format},
+                   {}, /*merge_stderr=*/true);
+    EXPECT_NE(r.exit_code, 0) << format;
+    EXPECT_NE(r.out.find("license-key-format"), std::string::npos) << r.out;
+  }
+  EXPECT_FALSE(fs::exists(dir / "data"));
+}
+
 TEST(ServerLifecycleTest, CreateAdminTokenAddsAWorkingToken) {
   ServerProcess server;
   server.Start();

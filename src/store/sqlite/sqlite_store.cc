@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -646,9 +647,7 @@ class SqliteStore final : public Store {
   // after changing the database (the caller must roll back and run the
   // batch again with savepoints); with them, always true.
   bool RunWrites(Connection& conn, std::vector<PendingWrite>& batch,
-                 std::vector<Status>& results, bool savepoints,
-                 size_t& committed) {
-    committed = 0;
+                 std::vector<Status>& results, bool savepoints) {
     for (size_t i = 0; i < batch.size(); ++i) {
       SqliteTransaction txn =
           SqliteTransaction::ForWrite(conn, &touched_, &serials_);
@@ -658,17 +657,13 @@ class SqliteStore final : public Store {
         if (!st.ok() && sqlite3_total_changes64(conn.raw()) != changes) {
           return false;
         }
-        if (st.ok()) ++committed;
         results[i] = std::move(st);
         continue;
       }
       Status st = Control(conn, "SAVEPOINT w");
       if (st.ok()) {
         st = batch[i].fn(txn);
-        if (st.ok()) {
-          st = Control(conn, "RELEASE w");
-          if (st.ok()) ++committed;
-        }
+        if (st.ok()) st = Control(conn, "RELEASE w");
         if (!st.ok()) {
           (void)Control(conn, "ROLLBACK TO w");
           (void)Control(conn, "RELEASE w");
@@ -788,15 +783,14 @@ class SqliteStore final : public Store {
       for (auto& w : batch) w.done(begin);
       return;
     }
-    size_t committed = 0;
-    if (!RunWrites(conn, batch, results, /*savepoints=*/false, committed)) {
+    if (!RunWrites(conn, batch, results, /*savepoints=*/false)) {
       Status again = Control(conn, "ROLLBACK");
       if (again.ok()) again = Control(conn, "BEGIN IMMEDIATE");
       if (!again.ok()) {
         for (auto& w : batch) w.done(again);
         return;
       }
-      (void)RunWrites(conn, batch, results, /*savepoints=*/true, committed);
+      (void)RunWrites(conn, batch, results, /*savepoints=*/true);
     }
     Status commit = SaveKeySerial(conn);
     if (commit.ok()) commit = Control(conn, "COMMIT");
@@ -812,7 +806,9 @@ class SqliteStore final : public Store {
     {
       std::lock_guard lock(mu_);
       batches_ += 1;
-      stats_.transactions += committed;
+      stats_.transactions += static_cast<std::uint64_t>(
+          std::count_if(results.begin(), results.end(),
+                        [](const Status& st) { return st.ok(); }));
       wal_frames_ = writer_wal_frames_;
       if (wal_frames_ >= options_.checkpoint_frames) {
         checkpoint_cv_.notify_one();
