@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -99,6 +100,12 @@ class [[nodiscard]] Result {
   }
   Result(ErrorCode code, std::string message)
       : v_(Status(code, std::move(message))) {}
+  // A Result of a type that converts to T converts, keeping its error.
+  template <typename U>
+  requires(!std::is_same_v<U, T> && std::is_convertible_v<U&&, T>)
+      Result(Result<U>&& other)  // NOLINT: implicit by design
+      : v_(other.ok() ? std::variant<T, Status>(T(std::move(other).value()))
+                      : std::variant<T, Status>(other.status())) {}
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {

@@ -55,5 +55,16 @@ TEST(ResultTest, AssignOrReturnPropagates) {
             ErrorCode::kInternal);
 }
 
+TEST(ResultTest, ConvertsToAResultOfAWiderTypeKeepingTheError) {
+  Result<std::string> value = Result<const char*>("text");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(*value, "text");
+  Result<std::string> error =
+      Result<const char*>(ErrorCode::kNotFound, "No such thing.");
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ(error.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(error.status().message(), "No such thing.");
+}
+
 }  // namespace
 }  // namespace licentia

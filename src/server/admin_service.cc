@@ -350,7 +350,7 @@ Result<json::object> AdminService::ListCodes(const QueryParams& query) {
 
 Result<json::object> AdminService::CodeDetail(store::Transaction& txn,
                                               const store::CodeRow& code) {
-  json::object detail = CodeJson(code, 1);
+  json::object detail = CodeJson(code);
   LICENTIA_ASSIGN_OR_RETURN(auto acts, txn.ListActivations(code.id));
   json::array arr;
   for (const auto& a : acts) arr.push_back(ActivationJson(a));

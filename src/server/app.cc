@@ -176,9 +176,14 @@ class App {
     Reply reply = [respond, status = found->success_status,
                    route = found->pattern](ResultMaker make) {
       respond([make = std::move(make), status, route] {
-        Result<json::object> result = make();
-        HttpResponse res = result.ok() ? JsonResponse(status, *result)
-                                       : ErrorResponse(result.status());
+        Result<JsonBody> result = make();
+        HttpResponse res;
+        if (result.ok()) {
+          res.status = status;
+          res.body = std::move(*result).Serialize();
+        } else {
+          res = ErrorResponse(result.status());
+        }
         res.route = route;
         return res;
       });

@@ -160,12 +160,14 @@ Result<HeldLicense> LoadHeld(store::Transaction& txn,
   return HeldLicense{std::move(*code), std::move(*act)};
 }
 
-json::object LicenseJson(const store::CodeRow& code,
-                         const store::ActivationRow& act) {
-  json::object lic = CodeJson(code, 2);
-  lic["activated_at"] = act.activated_at;
-  lic["key_serial"] = act.key_serial;
-  return lic;
+// The device's license, as the activation and status answers carry it.
+void WriteLicense(JsonWriter& w, const store::CodeRow& code,
+                  const store::ActivationRow& act) {
+  w.BeginObject();
+  WriteCodeFields(w, code);
+  w.Field("activated_at", act.activated_at);
+  w.Field("key_serial", act.key_serial);
+  w.EndObject();
 }
 
 // Rule 6, in the order the refusals are listed there. `held` is the device's
@@ -231,10 +233,13 @@ Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
   return std::move(*code);
 }
 
-json::object ReserveJson(const store::CodeRow& code, UnixSeconds added_at) {
-  json::object r = CodeJson(code, 1);
-  r["added_at"] = added_at;
-  return r;
+// A device's reserve code, as the status and registration answers carry it.
+void WriteReserve(JsonWriter& w, const store::CodeRow& code,
+                  UnixSeconds added_at) {
+  w.BeginObject();
+  WriteCodeFields(w, code);
+  w.Field("added_at", added_at);
+  w.EndObject();
 }
 
 }  // namespace
@@ -374,14 +379,19 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
         *outcome = {std::move(*code), std::move(act), reactivation, now};
         return licentia::Status::Ok();
       },
-      [outcome, key, token]() -> Result<json::object> {
-        return json::object{
-            {"activation_token", token},
-            {"reactivated", outcome->reactivation},
-            {"license", LicenseJson(outcome->code, outcome->activation)},
-            {"server_time", outcome->now},
-            {"license_key", std::move(key->armoured)},
-        };
+      [outcome, key, token]() -> Result<JsonBody> {
+        std::string text;
+        text.reserve(1024);
+        JsonWriter w(text);
+        w.BeginObject();
+        w.Field("activation_token", token);
+        w.Field("reactivated", outcome->reactivation);
+        w.Key("license");
+        WriteLicense(w, outcome->code, outcome->activation);
+        w.Field("server_time", outcome->now);
+        w.Field("license_key", key->armoured);
+        w.EndObject();
+        return JsonBody::Text(std::move(text));
       },
       std::string(LimiterKey(cred.code_hash)), key};
 }
@@ -422,7 +432,7 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareLicenseStatus(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseHolderCall(body, per_code_, ctx_));
-  auto out = std::make_shared<json::object>();
+  auto out = std::make_shared<std::string>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
@@ -431,21 +441,30 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareLicenseStatus(
         std::string_view state = held.code.blocked            ? "blocked"
                                  : (expiry && now >= *expiry) ? "expired"
                                                               : "active";
-        json::value reserve = nullptr;
         LICENTIA_ASSIGN_OR_RETURN(
             auto r, txn.FindReserve(cred.device_hash, held.code.terms.product));
+        std::optional<store::CodeRow> reserve;
         if (r) {
-          LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
-          if (rc) reserve = ReserveJson(*rc, r->added_at);
+          LICENTIA_ASSIGN_OR_RETURN(reserve, txn.FindCodeById(r->code_id));
         }
-        *out =
-            json::object{{"state", state},
-                         {"license", LicenseJson(held.code, held.activation)},
-                         {"reserve", std::move(reserve)},
-                         {"server_time", now}};
+        out->clear();  // the function may run more than once
+        out->reserve(1024);
+        JsonWriter w(*out);
+        w.BeginObject();
+        w.Field("state", state);
+        w.Key("license");
+        WriteLicense(w, held.code, held.activation);
+        w.Key("reserve");
+        if (reserve) {
+          WriteReserve(w, *reserve, r->added_at);
+        } else {
+          w.Null();
+        }
+        w.Field("server_time", now);
+        w.EndObject();
         return licentia::Status::Ok();
       },
-      [out]() -> Result<json::object> { return std::move(*out); }};
+      [out]() -> Result<JsonBody> { return JsonBody::Text(std::move(*out)); }};
 }
 
 void DeviceService::LicenseStatus(std::string_view body, Reply reply) {
@@ -458,7 +477,7 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareReserve(
     std::string_view body, bool register_it) {
   LICENTIA_ASSIGN_OR_RETURN(ReserveRequest req,
                             ParseReserveRequest(body, per_code_, ctx_));
-  auto out = std::make_shared<json::object>();
+  auto out = std::make_shared<std::string>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
         const DeviceCredentials& cred = req.cred;
@@ -468,9 +487,16 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareReserve(
             store::CodeRow code,
             CheckReserveRules(txn, held, req.reserve_hash, now));
         if (!register_it) {
-          *out = json::object{{"eligible", true},
-                              {"reserve", CodeJson(code)},
-                              {"server_time", now}};
+          out->clear();
+          JsonWriter w(*out);
+          w.BeginObject();
+          w.Field("eligible", true);
+          w.Key("reserve");
+          w.BeginObject();
+          WriteCodeFields(w, code);
+          w.EndObject();
+          w.Field("server_time", now);
+          w.EndObject();
           return licentia::Status::Ok();
         }
         LICENTIA_RETURN_IF_ERROR(txn.PutReserve(
@@ -478,11 +504,16 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareReserve(
         LICENTIA_RETURN_IF_ERROR(RecordEvent(
             txn, now, "reserve.added", &code, crypto::ToHex(cred.device_hash),
             "device", {{"current_code_id", held.code.id}}));
-        *out = json::object{{"reserve", ReserveJson(code, now)},
-                            {"server_time", now}};
+        out->clear();
+        JsonWriter w(*out);
+        w.BeginObject();
+        w.Key("reserve");
+        WriteReserve(w, code, now);
+        w.Field("server_time", now);
+        w.EndObject();
         return licentia::Status::Ok();
       },
-      [out]() -> Result<json::object> { return std::move(*out); },
+      [out]() -> Result<JsonBody> { return JsonBody::Text(std::move(*out)); },
       std::string(LimiterKey(req.reserve_hash))};
 }
 
@@ -531,8 +562,8 @@ Reply DeviceService::ChargingRefusals(std::string key, Reply reply) {
   if (key.empty()) return reply;
   return [this, key = std::move(key),
           reply = std::move(reply)](ResultMaker make) {
-    reply([this, key, make = std::move(make)]() -> Result<json::object> {
-      Result<json::object> result = make();
+    reply([this, key, make = std::move(make)]() -> Result<JsonBody> {
+      Result<JsonBody> result = make();
       ErrorCode code = result.ok() ? ErrorCode::kOk : result.status().code();
       if (code != ErrorCode::kOk && code != ErrorCode::kUnavailable &&
           code != ErrorCode::kInternal && code != ErrorCode::kRateLimited) {

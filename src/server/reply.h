@@ -6,19 +6,46 @@
 #define LICENTIA_SERVER_REPLY_H_
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
+#include <variant>
 
 #include "core/status.h"
 #include "store/store.h"
 
 namespace licentia::server {
 
-using ResultMaker = std::function<Result<boost::json::object>()>;
+// The body of a successful answer: a JSON object, or one already written
+// as text (server/json_writer.h) by the answers served most often.
+class JsonBody {
+ public:
+  JsonBody(boost::json::object object)  // NOLINT: implicit by design
+      : v_(std::move(object)) {}
+  // REQUIRES: `json` is the text of one JSON object.
+  static JsonBody Text(std::string json) {
+    JsonBody b;
+    b.v_ = std::move(json);
+    return b;
+  }
+  // The text sent to the client.
+  std::string Serialize() && {
+    if (auto* text = std::get_if<std::string>(&v_)) return std::move(*text);
+    return boost::json::serialize(std::get<boost::json::object>(v_));
+  }
+
+ private:
+  JsonBody() = default;
+  std::variant<boost::json::object, std::string> v_;
+};
+
+using ResultMaker = std::function<Result<JsonBody>()>;
 // Thread-safe; call exactly once.
 using Reply = std::function<void(ResultMaker)>;
 
-inline void ReplyNow(const Reply& reply, Result<boost::json::object> result) {
+inline void ReplyNow(const Reply& reply, Result<JsonBody> result) {
   reply([r = std::move(result)]() { return r; });
 }
 
@@ -57,7 +84,7 @@ inline void WriteAndReply(store::Store& store,
                           store::TransactionFn fn, Reply reply) {
   WriteAndReply(
       store, std::move(fn),
-      [out]() -> Result<boost::json::object> { return std::move(*out); },
+      [out]() -> Result<JsonBody> { return JsonBody(std::move(*out)); },
       std::move(reply));
 }
 

@@ -1,7 +1,7 @@
 #include "server/service_context.h"
 
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
+#include <boost/json/parse.hpp>
 
 #include "core/license_terms.h"
 
@@ -14,37 +14,45 @@ std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code) {
   return ExpiryFrom(*code.first_activated_at, code.terms.term_days);
 }
 
+void WriteCodeFields(JsonWriter& w, const store::CodeRow& c) {
+  w.Field("id", c.id);
+  w.Field("masked_code", MaskCode(c.code_tail));
+  w.Field("product", c.terms.product);
+  w.Field("batch_id", c.batch_id);
+  w.Field("edition", c.terms.edition);
+  w.Key("features");
+  w.BeginArray();
+  for (const auto& f : c.terms.features) w.String(f);
+  w.EndArray();
+  w.Field("license_type", LicenseTypeName(c.terms.type));
+  w.Field("term_days", c.terms.term_days);
+  w.Field("max_devices", c.terms.max_devices);
+  w.Field("seats_used", c.seats_used);
+  w.Field("activate_by", c.terms.activate_by);
+  w.Field("compatible_versions", c.terms.compatible_versions);
+  w.Field("requires_account", c.terms.requires_account);
+  w.Field("created_at", c.created_at);
+  w.Field("first_activated_at", c.first_activated_at);
+  w.Field("expires_at", CodeExpiry(c));
+  w.Field("blocked", c.blocked);
+  w.Field("blocked_reason", c.blocked_reason);
+}
+
+json::object CodeJson(const store::CodeRow& c) {
+  std::string text;
+  JsonWriter w(text);
+  w.BeginObject();
+  WriteCodeFields(w, c);
+  w.EndObject();
+  return json::parse(text).as_object();
+}
+
 namespace {
 json::value OptTime(std::optional<UnixSeconds> t) {
   if (!t) return nullptr;
   return json::value(*t);
 }
 }  // namespace
-
-json::object CodeJson(const store::CodeRow& c, std::size_t extra_fields) {
-  json::array features;
-  for (const auto& f : c.terms.features) features.emplace_back(f);
-  constexpr std::size_t kFields = 18;
-  return json::object({{"id", c.id},
-                       {"masked_code", MaskCode(c.code_tail)},
-                       {"product", c.terms.product},
-                       {"batch_id", c.batch_id},
-                       {"edition", c.terms.edition},
-                       {"features", std::move(features)},
-                       {"license_type", LicenseTypeName(c.terms.type)},
-                       {"term_days", c.terms.term_days},
-                       {"max_devices", c.terms.max_devices},
-                       {"seats_used", c.seats_used},
-                       {"activate_by", OptTime(c.terms.activate_by)},
-                       {"compatible_versions", c.terms.compatible_versions},
-                       {"requires_account", c.terms.requires_account},
-                       {"created_at", c.created_at},
-                       {"first_activated_at", OptTime(c.first_activated_at)},
-                       {"expires_at", OptTime(CodeExpiry(c))},
-                       {"blocked", c.blocked},
-                       {"blocked_reason", c.blocked_reason}},
-                      kFields + extra_fields);
-}
 
 json::object ActivationJson(const store::ActivationRow& a) {
   return json::object{
@@ -71,19 +79,18 @@ std::optional<std::string_view> EventDetails::FindString(
 }
 
 std::string EventDetails::ToJson() const {
-  std::string out = "{";
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
   for (const auto& [key, value] : fields_) {
-    if (out.size() > 1) out += ',';
-    out += json::serialize(json::string_view(key));
-    out += ':';
+    w.Key(key);
     if (const auto* i = std::get_if<std::int64_t>(&value)) {
-      out += std::to_string(*i);
+      w.Int(*i);
     } else {
-      out +=
-          json::serialize(json::string_view(std::get<std::string_view>(value)));
+      w.String(std::get<std::string_view>(value));
     }
   }
-  out += '}';
+  w.EndObject();
   return out;
 }
 

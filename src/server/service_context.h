@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/license_key.h"
+#include "server/json_writer.h"
 #include "store/store.h"
 
 namespace licentia::server {
@@ -45,10 +46,10 @@ struct ServiceContext {
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code);
 
 // A code as the admin API and devices see it: masked, never the plaintext.
-// `extra_fields`: room for fields the caller adds, so adding them does not
-// rehash the object.
-boost::json::object CodeJson(const store::CodeRow& code,
-                             std::size_t extra_fields = 0);
+// WriteCodeFields writes its fields into the object `w` has open (the hot
+// device answers are written as text); CodeJson is the same as an object.
+void WriteCodeFields(JsonWriter& w, const store::CodeRow& code);
+boost::json::object CodeJson(const store::CodeRow& code);
 boost::json::object ActivationJson(const store::ActivationRow& a);
 
 // An event's details: a flat JSON object of strings and integers, in the

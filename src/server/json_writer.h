@@ -1,0 +1,77 @@
+// Writes JSON straight to text, for the answers served most often
+// (activation and status). Building a boost::json::object first costs an
+// allocation for every key and value string; this costs none beyond the
+// output's growth. The text is what boost::json::serialize gives for the
+// same object, key order included (json_writer_test.cc pins it).
+//
+// Strings are escaped by boost::json's serializer, so the escaping rules
+// are the library's. Not thread-safe; one writer per output string.
+#ifndef LICENTIA_SERVER_JSON_WRITER_H_
+#define LICENTIA_SERVER_JSON_WRITER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace licentia::server {
+
+class JsonWriter {
+ public:
+  // Nesting deeper than this is a programming error (asserts).
+  static constexpr int kMaxDepth = 16;
+
+  // Appends to `out`, which must outlive the writer.
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  void BeginObject();
+  void EndObject();
+  void BeginArray();
+  void EndArray();
+  // REQUIRES: inside an object, and each key followed by one value.
+  void Key(std::string_view key);
+
+  void String(std::string_view v);
+  void Int(std::int64_t v);
+  void Uint(std::uint64_t v);
+  void Bool(bool v);
+  void Null();
+  // The integer, or null when absent.
+  void OptInt(std::optional<std::int64_t> v);
+
+  // Key and value in one call.
+  template <typename T>
+  void Field(std::string_view key, const T& value);
+
+ private:
+  // Writes the comma that separates this value from the previous one.
+  void BeforeValue();
+  void Open(char c);
+  void Close(char c);
+
+  std::string& out_;
+  int depth_ = 0;
+  std::uint32_t has_items_ = 0;  // bit d: the container at depth d has items
+  bool after_key_ = false;
+};
+
+template <typename T>
+void JsonWriter::Field(std::string_view key, const T& value) {
+  Key(key);
+  if constexpr (std::is_same_v<T, bool>) {
+    Bool(value);
+  } else if constexpr (std::is_same_v<T, std::optional<std::int64_t>>) {
+    OptInt(value);
+  } else if constexpr (std::is_unsigned_v<T>) {
+    Uint(value);
+  } else if constexpr (std::is_integral_v<T>) {
+    Int(value);
+  } else {
+    String(value);
+  }
+}
+
+}  // namespace licentia::server
+
+#endif  // LICENTIA_SERVER_JSON_WRITER_H_

@@ -1,0 +1,122 @@
+#include "server/json_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+
+#include "server/service_context.h"
+
+namespace licentia::server {
+namespace {
+
+namespace json = boost::json;
+
+TEST(JsonWriterTest, WritesWhatBoostJsonSerializes) {
+  std::string text;
+  JsonWriter w(text);
+  w.BeginObject();
+  w.Field("s", std::string_view("a \"quoted\" \\ line\nnext\ttab \x01 ünï €"));
+  w.Field("neg", std::int64_t{-42});
+  w.Field("min", std::numeric_limits<std::int64_t>::min());
+  w.Field("max", std::numeric_limits<std::uint64_t>::max());
+  w.Field("t", true);
+  w.Field("f", false);
+  w.Field("none", std::optional<std::int64_t>());
+  w.Field("some", std::optional<std::int64_t>(7));
+  w.Key("empty_list");
+  w.BeginArray();
+  w.EndArray();
+  w.Key("empty_object");
+  w.BeginObject();
+  w.EndObject();
+  w.Key("nested");
+  w.BeginArray();
+  w.BeginObject();
+  w.Field("k", std::string_view(""));
+  w.EndObject();
+  w.Int(1);
+  w.Null();
+  w.String("x");
+  w.EndArray();
+  w.EndObject();
+
+  json::object expected{
+      {"s", "a \"quoted\" \\ line\nnext\ttab \x01 ünï €"},
+      {"neg", -42},
+      {"min", std::numeric_limits<std::int64_t>::min()},
+      {"max", std::numeric_limits<std::uint64_t>::max()},
+      {"t", true},
+      {"f", false},
+      {"none", nullptr},
+      {"some", 7},
+      {"empty_list", json::array()},
+      {"empty_object", json::object()},
+      {"nested", json::array{json::object{{"k", ""}}, 1, nullptr, "x"}}};
+  EXPECT_EQ(text, json::serialize(expected));
+}
+
+TEST(JsonWriterTest, EscapesEveryByteAsTheLibraryDoes) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 500; ++round) {
+    std::string s(rng() % 40, '\0');
+    for (char& c : s) c = static_cast<char>(rng() % 256);
+    std::string text;
+    JsonWriter w(text);
+    w.String(s);
+    EXPECT_EQ(text, json::serialize(json::string(s)));
+  }
+}
+
+TEST(JsonWriterTest, CodeFieldsAreTheApiShapeOfACode) {
+  store::CodeRow c;
+  c.id = 12;
+  c.code_tail = "WBRV6";
+  c.batch_id = 3;
+  c.terms.product = "photo";
+  c.terms.edition = "pro \"plus\"";
+  c.terms.features = {"raw", "hdr"};
+  c.terms.type = LicenseType::kSubscription;
+  c.terms.term_days = 30;
+  c.terms.max_devices = 5;
+  c.terms.activate_by = 1800000000;
+  c.terms.compatible_versions = ">=21.0 <23";
+  c.created_at = 1700000000;
+  c.first_activated_at = 1700000100;
+  c.blocked = true;
+  c.blocked_reason = "refund\n";
+  c.seats_used = 2;
+  json::object expected{{"id", 12},
+                        {"masked_code", "*****-*****-*****-WBRV6"},
+                        {"product", "photo"},
+                        {"batch_id", 3},
+                        {"edition", "pro \"plus\""},
+                        {"features", json::array{"raw", "hdr"}},
+                        {"license_type", "subscription"},
+                        {"term_days", 30},
+                        {"max_devices", 5},
+                        {"seats_used", 2},
+                        {"activate_by", 1800000000},
+                        {"compatible_versions", ">=21.0 <23"},
+                        {"requires_account", false},
+                        {"created_at", 1700000000},
+                        {"first_activated_at", 1700000100},
+                        {"expires_at", 1700000100 + 30 * 86400},
+                        {"blocked", true},
+                        {"blocked_reason", "refund\n"}};
+  EXPECT_EQ(json::serialize(CodeJson(c)), json::serialize(expected));
+
+  // Never activated: the dates are null.
+  c.first_activated_at.reset();
+  c.terms.activate_by.reset();
+  json::object fresh = CodeJson(c);
+  EXPECT_TRUE(fresh.at("first_activated_at").is_null());
+  EXPECT_TRUE(fresh.at("expires_at").is_null());
+  EXPECT_TRUE(fresh.at("activate_by").is_null());
+}
+
+}  // namespace
+}  // namespace licentia::server
