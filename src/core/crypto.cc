@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 namespace licentia::crypto {
@@ -96,6 +97,29 @@ Hash Hmac(const HmacKey& key, std::string_view data) {
   return h;
 }
 
+static_assert(sizeof(crypto_auth_hmacsha256_state) == 208);
+
+PreparedHmac::PreparedHmac(const HmacKey& key) {
+  EnsureInitialized();
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, key.data(), key.size());
+  std::memcpy(state_.data(), &st, sizeof st);
+  sodium_memzero(&st, sizeof st);
+}
+
+PreparedHmac::~PreparedHmac() { sodium_memzero(state_.data(), state_.size()); }
+
+Hash PreparedHmac::Mac(std::string_view data) const {
+  Hash h;
+  crypto_auth_hmacsha256_state st;
+  std::memcpy(&st, state_.data(), sizeof st);
+  crypto_auth_hmacsha256_update(
+      &st, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  crypto_auth_hmacsha256_final(&st, h.data());
+  sodium_memzero(&st, sizeof st);
+  return h;
+}
+
 bool Equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
   if (a.size() != b.size()) return false;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -134,8 +158,28 @@ std::string Encode(std::span<const std::uint8_t> bytes, int variant) {
 }
 }  // namespace
 
-std::string ToBase64(std::span<const std::uint8_t> bytes) {
-  return Encode(bytes, sodium_base64_VARIANT_ORIGINAL);
+std::string ToBase64Public(std::span<const std::uint8_t> bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out((bytes.size() + 2) / 3 * 4, '=');
+  char* o = out.data();
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    std::uint32_t v = std::uint32_t{bytes[i]} << 16 |
+                      std::uint32_t{bytes[i + 1]} << 8 | bytes[i + 2];
+    *o++ = kAlphabet[v >> 18];
+    *o++ = kAlphabet[(v >> 12) & 63];
+    *o++ = kAlphabet[(v >> 6) & 63];
+    *o++ = kAlphabet[v & 63];
+  }
+  if (size_t rest = bytes.size() - i; rest > 0) {
+    std::uint32_t v = std::uint32_t{bytes[i]} << 16;
+    if (rest == 2) v |= std::uint32_t{bytes[i + 1]} << 8;
+    *o++ = kAlphabet[v >> 18];
+    *o++ = kAlphabet[(v >> 12) & 63];
+    if (rest == 2) *o++ = kAlphabet[(v >> 6) & 63];
+  }
+  return out;
 }
 
 std::string ToBase64Url(std::span<const std::uint8_t> bytes) {

@@ -1,6 +1,9 @@
 #include "core/crypto.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <random>
 
 namespace licentia::crypto {
 namespace {
@@ -22,7 +25,7 @@ TEST(CryptoTest, HexAndBase64RoundTrip) {
   EXPECT_EQ(*FromHex("000102faff"), data);
   EXPECT_FALSE(FromHex("0g").has_value());
   EXPECT_FALSE(FromHex("abc").has_value());
-  EXPECT_EQ(*FromBase64(ToBase64(data)), data);
+  EXPECT_EQ(*FromBase64(ToBase64Public(data)), data);
   EXPECT_FALSE(FromBase64("!!!").has_value());
 }
 
@@ -31,6 +34,44 @@ TEST(CryptoTest, HmacDependsOnKey) {
   b[0] = 1;
   EXPECT_NE(Hmac(a, "code"), Hmac(b, "code"));
   EXPECT_EQ(Hmac(a, "code"), Hmac(a, "code"));
+}
+
+TEST(CryptoTest, PublicBase64IsLibsodiumsForEveryLength) {
+  std::mt19937 rng(5);
+  for (size_t len = 0; len < 300; ++len) {
+    Bytes data(len);
+    for (auto& b : data) b = static_cast<uint8_t>(rng());
+    std::string expected(
+        sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(expected.data(), expected.size(), data.data(), len,
+                      sodium_base64_VARIANT_ORIGINAL);
+    expected.resize(expected.size() - 1);  // the terminating NUL
+    ASSERT_EQ(ToBase64Public(data), expected) << "length " << len;
+  }
+}
+
+TEST(CryptoTest, HmacIsHmacSha256) {
+  // Computed outside the project (Python's hmac module).
+  HmacKey key;
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
+  EXPECT_EQ(ToHex(Hmac(key, "ABCDE-FGHJK-LMNPQ-RSTVW")),
+            "d01e73768528afc5d506b5b70b3e1f223ae1cfe0b2d725c74d00706451414c6a");
+}
+
+TEST(CryptoTest, PreparedHmacEqualsHmac) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 50; ++round) {
+    HmacKey key;
+    for (auto& b : key) b = static_cast<uint8_t>(rng());
+    PreparedHmac prepared(key);
+    PreparedHmac copy = prepared;
+    for (size_t len : {0, 1, 23, 55, 56, 63, 64, 65, 200}) {
+      std::string data(len, '\0');
+      for (char& c : data) c = static_cast<char>(rng());
+      EXPECT_EQ(prepared.Mac(data), Hmac(key, data));
+      EXPECT_EQ(copy.Mac(data), Hmac(key, data));
+    }
+  }
 }
 
 TEST(CryptoTest, TokensAreRandomAndPrefixed) {

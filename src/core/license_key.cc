@@ -122,7 +122,7 @@ Result<LicenseKeyPayload> DecodePayload(std::span<const std::uint8_t> bytes,
 // The one canonical text form of a signed key: BEGIN line, Base64 in lines of
 // 64 characters, END line, each line ending in '\n'.
 std::string Armour(std::span<const std::uint8_t> bytes) {
-  std::string b64 = crypto::ToBase64(bytes);
+  std::string b64 = crypto::ToBase64Public(bytes);
   std::string out;
   out.reserve(kLicenseKeyBegin.size() + kLicenseKeyEnd.size() + b64.size() +
               b64.size() / 64 + 3);

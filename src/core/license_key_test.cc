@@ -30,7 +30,7 @@ LicenseKeyPayload GoldenPayload() {
 
 std::string ArmourForTest(const crypto::Bytes& bytes) {
   std::string armoured(kLicenseKeyBegin);
-  std::string b64 = crypto::ToBase64(bytes);
+  std::string b64 = crypto::ToBase64Public(bytes);
   armoured += "\n";
   for (size_t j = 0; j < b64.size(); j += 64)
     armoured += b64.substr(j, 64) + "\n";

@@ -81,6 +81,10 @@ Status CheckActivatable(const CodeTerms& terms, UnixSeconds now,
 
 Status CheckVersionCompatible(const CodeTerms& terms,
                               std::string_view app_version) {
+  if (terms.compatible_versions.empty()) {  // any version, the common case
+    auto version = Version::Parse(app_version);
+    return version.ok() ? Status::Ok() : version.status();
+  }
   auto range = VersionRange::Parse(terms.compatible_versions);
   if (!range.ok()) return range.status();
   auto version = Version::Parse(app_version);

@@ -59,6 +59,12 @@ TEST(LicenseTermsTest, VersionCompatibility) {
             ErrorCode::kIncompatibleVersion);
   EXPECT_EQ(CheckVersionCompatible(t, "not-a-version").code(),
             ErrorCode::kInvalidRequest);
+  // No range: every version, but it must still be one.
+  t.compatible_versions = "";
+  EXPECT_TRUE(CheckVersionCompatible(t, "1").ok());
+  EXPECT_TRUE(CheckVersionCompatible(t, "99.1.2.3").ok());
+  EXPECT_EQ(CheckVersionCompatible(t, "not-a-version").code(),
+            ErrorCode::kInvalidRequest);
 }
 
 }  // namespace

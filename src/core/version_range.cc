@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace licentia {
@@ -43,7 +44,11 @@ Result<Version> Version::Parse(std::string_view text) {
                               text.substr(0, 40)));
   };
   if (text.empty()) return bad();
-  for (std::string_view part : Split(text, ".")) {
+  // Walked in place rather than split: every activation parses a version.
+  for (std::size_t start = 0; start <= text.size();) {
+    std::size_t dot = std::min(text.find('.', start), text.size());
+    std::string_view part = text.substr(start, dot - start);
+    start = dot + 1;
     if (part.empty() || v.count_ == 4 || part.size() > 9 ||
         part.find_first_not_of("0123456789") != std::string_view::npos) {
       return bad();

@@ -18,8 +18,8 @@ TEST(VersionTest, ParsesAndCompares) {
   EXPECT_LT(*Version::Parse("21.9"), *Version::Parse("22"));
   EXPECT_LT(*Version::Parse("22.1.2"), *Version::Parse("22.10"));
   EXPECT_EQ(Version::Parse("22.1")->ToString(), "22.1");
-  for (std::string_view bad :
-       {"", "a", "1..2", "1.2.3.4.5", "-1", "1.x", "1.2 ", "9999999999"}) {
+  for (std::string_view bad : {"", "a", "1..2", "1.2.3.4.5", "-1", "1.x",
+                               "1.2 ", "9999999999", "22.", ".22", "."}) {
     EXPECT_FALSE(Version::Parse(bad).ok()) << bad;
   }
 }

@@ -138,7 +138,8 @@ class App {
                    ? std::optional<UnixSeconds>(
                          config.test_clock_start.value_or(SystemClock().Now()))
                    : std::nullopt),
-        ctx_{*store_, clock_, *key_signer_, secrets.code_pepper},
+        ctx_{*store_, clock_, *key_signer_,
+             crypto::PreparedHmac(secrets.code_pepper)},
         per_ip_(config.rate_limit_per_ip, config.rate_limit_per_ip / 6 + 10),
         per_code_(config.rate_limit_per_code,
                   config.rate_limit_per_code / 6 + 5),

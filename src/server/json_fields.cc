@@ -24,10 +24,12 @@ bool ValidUtf8Text(std::string_view s) {
 
 Result<JsonFields> JsonFields::Parse(
     std::string_view body, std::initializer_list<std::string_view> allowed) {
+  auto arena = std::make_unique<Arena>();
   boost::system::error_code ec;
   boost::json::parse_options opts;
   opts.max_depth = 8;
-  boost::json::value v = boost::json::parse(body, ec, {}, opts);
+  boost::json::value v = boost::json::parse(
+      body, ec, boost::json::storage_ptr(&arena->resource), opts);
   if (ec) {
     return Bad(
         fmt::format("The request body is not valid JSON ({}).", ec.message()));
@@ -41,7 +43,7 @@ Result<JsonFields> JsonFields::Parse(
                              std::string_view(kv.key()).substr(0, 40)));
     }
   }
-  return JsonFields(std::move(v.as_object()));
+  return JsonFields(std::move(arena), std::move(v.as_object()));
 }
 
 Result<std::optional<std::string>> JsonFields::OptString(std::string_view name,

@@ -1,5 +1,6 @@
 #include "server/json_writer.h"
 
+#include <algorithm>
 #include <boost/json/serializer.hpp>
 #include <cassert>
 #include <charconv>
@@ -45,13 +46,34 @@ void JsonWriter::Key(std::string_view key) {
 
 void JsonWriter::String(std::string_view v) {
   BeforeValue();
+  // Most strings need no escaping at all (codes, versions, keys in base64).
+  bool plain = std::none_of(v.begin(), v.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == '"' || c == '\\';
+  });
+  if (plain) {
+    out_ += '"';
+    out_ += v;
+    out_ += '"';
+    return;
+  }
+  // Room for the worst case (every byte as \u00XX, and the quotes), so the
+  // serializer finishes in one read and never suspends (which allocates).
+  std::size_t room = 6 * v.size() + 2;
   boost::json::serializer sr;
   sr.reset(boost::json::string_view(v.data(), v.size()));
-  char buf[256];
-  while (!sr.done()) {
-    auto chunk = sr.read(buf);
-    out_.append(chunk.data(), chunk.size());
+  char local[4096];
+  if (room <= sizeof local) {
+    auto written = sr.read(local, room);
+    assert(sr.done());
+    out_.append(written.data(), written.size());
+    return;
   }
+  std::size_t start = out_.size();
+  out_.resize(start + room);
+  auto written = sr.read(out_.data() + start, room);
+  assert(sr.done());
+  out_.resize(start + written.size());
 }
 
 void JsonWriter::Int(std::int64_t v) {

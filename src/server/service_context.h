@@ -35,10 +35,11 @@ struct ServiceContext {
   store::Store& store;
   const Clock& clock;
   KeySigner& key_signer;
-  crypto::HmacKey code_pepper;  // keys the hashes codes are stored under
+  // Keyed by the pepper the hashes codes are stored under.
+  crypto::PreparedHmac code_hasher;
 
   crypto::Hash HashCode(const ActivationCode& code) const {
-    return crypto::Hmac(code_pepper, code.Canonical());
+    return code_hasher.Mac(code.Canonical());
   }
 };
 
