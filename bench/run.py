@@ -7,12 +7,12 @@ measures, against the same licentiad instance(s),
   * status requests                 (POST /v1/status)
   * the no-op endpoint              (GET /v1/ping)
 
-with wrk, interleaved, several rounds, and reports medians and the ratios
-to that setup's no-op rate; plus the raw Ed25519 signature rate and durable
+with wrk, interleaved, several rounds, and reports the median rates and
+the median of each round's ratio to that round's no-op rate; plus the raw Ed25519 signature rate and durable
 SQLite commit rate (Google Benchmark) and how many activations shared a
 commit.
 
-Usage: bench/run.py [--rounds 3] [--seconds 10] [--connections 64]
+Usage: bench/run.py [--rounds 5] [--seconds 8] [--connections 64]
                     [--postgres postgresql://user@host:port]
 scripts/bench.sh builds the binaries, starts a throwaway PostgreSQL cluster
 and runs this with --postgres.
@@ -146,6 +146,9 @@ def load(setup, path, seconds, connections, script, env):
 
 
 def run_setup(setup, args, here):
+    """Medians of the rates, and of each round's ratios to that round's
+    no-op: the machine's speed drifts over seconds (it is shared), and a
+    ratio of measurements taken next to each other cancels most of it."""
     results = {"noop": [], "activate": [], "status": []}
     latency = {}
     for rnd in range(args.rounds):
@@ -165,13 +168,17 @@ def run_setup(setup, args, here):
             latency[name] = (p50, p99)
             print(f"{setup.name}: round {rnd + 1}: {name:9s} {rate:10.0f} req/s  "
                   f"p50 {p50}  p99 {p99}", flush=True)
-    return {k: statistics.median(v) for k, v in results.items()}, latency
+    ratios = {k: [r / n for r, n in zip(v, results["noop"])]
+              for k, v in results.items()}
+    return ({k: statistics.median(v) for k, v in results.items()},
+            {k: (statistics.median(v), min(v), max(v)) for k, v in ratios.items()},
+            latency)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--codes", type=int, default=60000)
     ap.add_argument("--postgres", help="base URL of a PostgreSQL cluster "
@@ -194,26 +201,27 @@ def main():
                             f"CREATE DATABASE bench_{db}_{os.getpid()}"], check=True)
         setup = Setup(name, work, database, instances, args.codes)
         try:
-            med, latency = run_setup(setup, args, here)
+            med, ratios, latency = run_setup(setup, args, here)
             commits, txns, keys, signatures = setup.counters()
         finally:
             setup.stop()
         shutil.rmtree(work, ignore_errors=True)
         noop = med["noop"]
-        tables.append((name, med, latency, commits, txns, keys, signatures))
+        tables.append((name, med, ratios, latency, commits, txns, keys, signatures))
 
     raw = micro()
     lines = [
-        f"| setup | measurement | median of {args.rounds} | ratio to no-op | p50 / p99 (last round) |",
+        f"| setup | measurement | median of {args.rounds} | ratio to no-op: median (min–max) of the rounds | p50 / p99 (last round) |",
         "|---|---|---:|---:|---|",
     ]
-    for name, med, latency, commits, txns, keys, signatures in tables:
-        noop = med["noop"]
+    for name, med, ratios, latency, commits, txns, keys, signatures in tables:
         for key, label in [("noop", "no-op `GET /v1/ping`"),
                            ("activate", "activation of a new device (durable)"),
                            ("status", "status")]:
+            r = ratios[key]
             lines.append(f"| {name} | {label} | {med[key]:,.0f} req/s | "
-                         f"{med[key] / noop:.2f} | {latency[key][0]} / {latency[key][1]} |")
+                         f"**{r[0]:.2f}** ({r[1]:.2f}–{r[2]:.2f}) | "
+                         f"{latency[key][0]} / {latency[key][1]} |")
         lines.append(f"| {name} | write transactions per durable commit | "
                      f"{txns / max(commits, 1):.1f} | | {txns} in {commits} commits |")
         lines.append(f"| {name} | license keys per Ed25519 signature | "
