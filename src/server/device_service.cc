@@ -381,7 +381,7 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
       },
       [outcome, key, token]() -> Result<JsonBody> {
         std::string text;
-        text.reserve(1024);
+        text.reserve(2048);  // the answer with its key is ~1.5 KB
         JsonWriter w(text);
         w.BeginObject();
         w.Field("activation_token", token);

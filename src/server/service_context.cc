@@ -80,6 +80,7 @@ std::optional<std::string_view> EventDetails::FindString(
 
 std::string EventDetails::ToJson() const {
   std::string out;
+  out.reserve(256);
   JsonWriter w(out);
   w.BeginObject();
   for (const auto& [key, value] : fields_) {
