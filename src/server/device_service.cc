@@ -492,9 +492,7 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareReserve(
           w.BeginObject();
           w.Field("eligible", true);
           w.Key("reserve");
-          w.BeginObject();
-          WriteCodeFields(w, code);
-          w.EndObject();
+          WriteCode(w, code);
           w.Field("server_time", now);
           w.EndObject();
           return licentia::Status::Ok();
@@ -583,9 +581,9 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
                   std::move(reply));
     return;
   }
-  // Signing is the costliest step of an activation: the KeySigner's thread
-  // does it (one signature per batch), beside the commit and its fsync,
-  // never on the store's single writer; the answer waits for both.
+  // The KeySigner's thread signs the key (one signature per batch), beside
+  // the commit and its fsync and never on the store's single writer; the
+  // answer waits for both (KeyJoin).
   auto join = std::make_shared<KeyJoin>(write->key, std::move(write->finish),
                                         std::move(reply));
   ctx_.store.WriteAsync(

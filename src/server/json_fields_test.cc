@@ -19,6 +19,24 @@ TEST(JsonFieldsTest, RejectsNonObjectsAndUnknownFields) {
   EXPECT_FALSE(JsonFields::Parse(R"({"a":)" + deep, {"a"}).ok());
 }
 
+TEST(JsonFieldsTest, BodiesLargerThanTheParseArenaParseWhole) {
+  // The parse starts in a small buffer of its own and goes on in the heap.
+  std::string name(3000, 'n');
+  std::string body = R"({"a":")" + name + R"(","b":[)";
+  for (int i = 0; i < 200; ++i)
+    body += (i ? ",\"" : "\"") + std::to_string(i) + "\"";
+  body += "]}";
+  auto f = JsonFields::Parse(body, {"a", "b"});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  // Moved (as Result does), the fields stay readable.
+  JsonFields moved = std::move(*f);
+  EXPECT_EQ(*moved.String("a", 5000), name);
+  auto list = moved.StringList("b", 500, 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 200u);
+  EXPECT_EQ(list->back(), "199");
+}
+
 TEST(JsonFieldsTest, TypedAccessNamesTheField) {
   auto f =
       *JsonFields::Parse(R"({"s":"x","n":5,"b":true,"l":["p","q"],"wrong":1})",

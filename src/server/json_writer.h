@@ -1,8 +1,8 @@
 // Writes JSON straight to text, for the answers served most often
 // (activation and status). Building a boost::json::object first costs an
-// allocation for every key and value string; this costs none beyond the
-// output's growth. The text is what boost::json::serialize gives for the
-// same object, key order included (json_writer_test.cc pins it).
+// allocation for every key and value string; the writer itself allocates
+// nothing beyond the output's growth. The text is what boost::json::serialize
+// gives for the same object, key order included (json_writer_test.cc pins it).
 //
 // Strings are escaped by boost::json's serializer, so the escaping rules
 // are the library's. Not thread-safe; one writer per output string.

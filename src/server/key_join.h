@@ -40,7 +40,8 @@ class KeyJoin {
   void Durable(Status st);
 
  private:
-  // REQUIRES: `lock` holds mu_; releases it.
+  // REQUIRES: `lock` holds mu_. Answers if both halves are in, releasing
+  // the lock first; otherwise leaves it held.
   void AnswerIfComplete(std::unique_lock<std::mutex>& lock);
 
   const std::shared_ptr<IssuedKey> key_;

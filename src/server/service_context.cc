@@ -1,6 +1,5 @@
 #include "server/service_context.h"
 
-#include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
 #include "core/license_terms.h"
@@ -38,12 +37,16 @@ void WriteCodeFields(JsonWriter& w, const store::CodeRow& c) {
   w.Field("blocked_reason", c.blocked_reason);
 }
 
-json::object CodeJson(const store::CodeRow& c) {
-  std::string text;
-  JsonWriter w(text);
+void WriteCode(JsonWriter& w, const store::CodeRow& c) {
   w.BeginObject();
   WriteCodeFields(w, c);
   w.EndObject();
+}
+
+json::object CodeJson(const store::CodeRow& c) {
+  std::string text;
+  JsonWriter w(text);
+  WriteCode(w, c);
   return json::parse(text).as_object();
 }
 

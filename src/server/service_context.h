@@ -47,9 +47,11 @@ struct ServiceContext {
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code);
 
 // A code as the admin API and devices see it: masked, never the plaintext.
-// WriteCodeFields writes its fields into the object `w` has open (the hot
+// WriteCodeFields writes its fields into the object `w` has open (for
+// answers that add fields of their own), WriteCode the object itself (the
 // device answers are written as text); CodeJson is the same as an object.
 void WriteCodeFields(JsonWriter& w, const store::CodeRow& code);
+void WriteCode(JsonWriter& w, const store::CodeRow& code);
 boost::json::object CodeJson(const store::CodeRow& code);
 boost::json::object ActivationJson(const store::ActivationRow& a);
 

@@ -97,8 +97,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   // memory in 1 KB chunks. By default they spill to a file past 64 KB and
   // are kept meanwhile in one 64 KB chunk: a malloc and free of 64 KB for
   // every activation, which made glibc consolidate its heap each time. A
-  // statement's journal holds only the pages that statement changes, and
-  // no statement here changes more than a few.
+  // statement's journal holds only the pages that statement changes: a few
+  // for every statement the server runs, the whole table for a migration
+  // that rewrites one (once, at an upgrade, in memory while it runs).
   static const bool configured = [] {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);

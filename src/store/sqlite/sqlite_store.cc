@@ -688,15 +688,6 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
 
-  // Checkpoints when the WAL has grown to options_.checkpoint_frames frames
-  // and the writer has committed since the last checkpoint and finished it
-  // (FinishCheckpoint): starting another before that would hold the
-  // checkpoint lock the writer needs to complete the previous one, and the
-  // WAL would never restart.
-  // Each checkpoint ends with a few fsyncs on the writer (FinishCheckpoint),
-  // which hold up every write in flight: fewer, larger checkpoints hold
-  // them up less often, and a WAL bounded in bytes (rather than in commits)
-  // stays the same size whatever a commit writes.
   // SQLite calls this after each commit on the writer's connection with the
   // number of frames now in the WAL.
   static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
@@ -704,6 +695,14 @@ class SqliteStore final : public Store {
     return SQLITE_OK;
   }
 
+  // Checkpoints when the WAL has grown to options_.checkpoint_frames frames
+  // and the writer has committed since the last checkpoint and finished it
+  // (FinishCheckpoint): starting another before that would hold the
+  // checkpoint lock the writer needs to complete the previous one, and the
+  // WAL would never restart. Each checkpoint ends with a few fsyncs on the
+  // writer, which hold up every write in flight: fewer, larger checkpoints
+  // hold them up less often, and a WAL bounded in bytes (rather than in
+  // commits) stays the same size whatever a commit writes.
   void CheckpointLoop() {
     SetCurrentThreadName("lic-checkpoint");
     std::uint64_t done_at = 0;
