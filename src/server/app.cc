@@ -147,6 +147,10 @@ class App {
         admin_(ctx_),
         log_(spdlog::stdout_logger_mt("requests")) {
     log_->set_pattern("%v");
+    // The keys a batch of writes decided are signed on the store's writer
+    // right after the batch commits (server/key_signer.h).
+    store_->SetAfterWrites(
+        [signer = key_signer_.get()] { signer->SignQueued(); });
     BuildRoutes();
   }
 
@@ -207,8 +211,9 @@ class App {
     found->fn(req, params, std::move(reply));
   }
 
-  // Joins the store's threads; pending writes are answered first, then the
-  // keys they issued are signed.
+  // Joins the store's threads; pending writes are answered first (with
+  // their keys, signed by the store's after-writes hook), then anything the
+  // signer still holds is answered.
   void Shutdown() {
     store_.reset();
     key_signer_.reset();

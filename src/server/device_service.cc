@@ -581,9 +581,10 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
                   std::move(reply));
     return;
   }
-  // The KeySigner's thread signs the key (one signature per batch), beside
-  // the commit and its fsync and never on the store's single writer; the
-  // answer waits for both (KeyJoin).
+  // The key is queued for the KeySigner when the transaction decides it and
+  // signed with the rest of its batch once the batch commits (store.h,
+  // SetAfterWrites); the answer waits for both the key and durability
+  // (KeyJoin).
   auto join = std::make_shared<KeyJoin>(write->key, std::move(write->finish),
                                         std::move(reply));
   ctx_.store.WriteAsync(

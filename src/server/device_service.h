@@ -45,7 +45,7 @@ class DeviceService {
     // key (attempts that succeed do not).
     std::string charge_on_refusal;
     // If set, the call issues a license key: the transaction fills in the
-    // payload; once it is durable the KeySigner signs it and `finish` finds
+    // payload; the KeySigner signs it after the commit and `finish` finds
     // the armoured key here.
     std::shared_ptr<IssuedKey> key;
   };

@@ -1,9 +1,9 @@
 // Answers a write that issues a license key once both halves are ready:
 // the transaction is durable (the store's callback) and the key is signed
-// (the KeySigner's callback). The key is handed to the signer as soon as
-// the transaction has decided it, so signing runs beside the commit and
-// its fsync instead of after them; it is never sent before the write is
-// durable, and a write that fails answers its error and drops the key.
+// (the KeySigner's callback). The key is queued for the signer as soon as
+// the transaction has decided it and is signed after its batch commits
+// (server/key_signer.h); it is never sent before the write is durable, and
+// a write that fails answers its error and drops the key.
 //
 // A store may run a transaction function more than once (PostgreSQL
 // retries); each run that succeeds starts a new attempt, and only the key

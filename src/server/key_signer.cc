@@ -4,39 +4,16 @@
 #include <iterator>
 #include <utility>
 
-#include "core/thread_name.h"
-
 namespace licentia::server {
 
-KeySigner::KeySigner(crypto::SigningKeyPair signer, KeyFormat format,
-                     std::chrono::microseconds gather)
-    : signer_(std::move(signer)),
-      format_(format),
-      // Gathering only pays where keys share a signature.
-      gather_(format == KeyFormat::kBatch ? gather
-                                          : std::chrono::microseconds(0)) {
-  thread_ = std::thread([this] { Loop(); });
-}
+KeySigner::KeySigner(crypto::SigningKeyPair signer, KeyFormat format)
+    : signer_(std::move(signer)), format_(format) {}
 
-KeySigner::~KeySigner() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_one();
-  thread_.join();
-}
+KeySigner::~KeySigner() { SignQueued(); }
 
 void KeySigner::Sign(LicenseKeyPayload payload, Done done) {
-  bool wake;
-  {
-    std::lock_guard lock(mu_);
-    bool was_idle = queue_.empty();
-    if (was_idle) opened_ = std::chrono::steady_clock::now();
-    queue_.push_back({std::move(payload), std::move(done)});
-    wake = was_idle || queue_.size() == kMaxBatchKeys;
-  }
-  if (wake) cv_.notify_one();
+  std::lock_guard lock(mu_);
+  queue_.push_back({std::move(payload), std::move(done)});
 }
 
 KeySigner::Stats KeySigner::GetStats() const {
@@ -44,27 +21,19 @@ KeySigner::Stats KeySigner::GetStats() const {
   return stats_;
 }
 
-void KeySigner::Loop() {
-  SetCurrentThreadName("lic-sign");
+void KeySigner::SignQueued() {
+  std::vector<Pending> taken;
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.empty()) return;
+    taken.swap(queue_);
+  }
   std::vector<Pending> batch;
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything answered
-      // Gather the batch; a full batch or shutdown closes it early.
-      cv_.wait_until(lock, opened_ + gather_, [this] {
-        return stopping_ || queue_.size() >= kMaxBatchKeys;
-      });
-      std::size_t n = std::min(queue_.size(), kMaxBatchKeys);
-      batch.assign(std::make_move_iterator(queue_.begin()),
-                   std::make_move_iterator(queue_.begin() + n));
-      queue_.erase(queue_.begin(), queue_.begin() + n);
-      // Keys left over open the next batch now.
-      if (!queue_.empty()) opened_ = std::chrono::steady_clock::now();
-    }
+  for (std::size_t start = 0; start < taken.size(); start += kMaxBatchKeys) {
+    std::size_t end = std::min(taken.size(), start + kMaxBatchKeys);
+    batch.assign(std::make_move_iterator(taken.begin() + start),
+                 std::make_move_iterator(taken.begin() + end));
     SignBatch(batch);
-    batch.clear();
   }
 }
 

@@ -1,27 +1,25 @@
-// Signs the license keys of activations off the network threads, many at
-// once. An Ed25519 signature costs more than the rest of an activation's
-// network-side work; with format 2 (core/key_batch.h) the keys of a batch
-// share one signature, so the cost per key falls as load rises.
+// Signs the license keys of activations, many at once. An Ed25519
+// signature costs more than the rest of an activation's network-side work;
+// with format 2 (core/key_batch.h) the keys signed together share one
+// signature, so the cost per key falls as load rises.
 //
-// A batch opens when a key arrives at an idle signer and gathers keys for
-// up to `gather` (keys queued while a batch is being signed form the next
-// one). Keys are queued as soon as their transaction has decided them, and
-// making that transaction durable takes longer than the gathering time, so
-// gathering costs an activation no latency (server/key_join.h).
+// Sign() only queues a key; SignQueued() signs everything queued so far, on
+// the calling thread. The server calls SignQueued from the store's
+// after-writes hook (store/store.h): the keys decided by one batch of
+// writes are signed together right after that batch commits, on the
+// store's writer, before the batch is answered. Keys thus cost no thread
+// of their own and no waiting to gather a batch.
 //
-// Thread-safe. Each Done is called exactly once, on the signer's thread:
-// with the armoured key, or with the error that kept this key from being
-// issued. Destruction signs and answers everything still queued.
+// Thread-safe. Each Done is called exactly once, on the thread that signs
+// it: with the armoured key, or with the error that kept this key from
+// being issued. Destruction signs and answers everything still queued.
 #ifndef LICENTIA_SERVER_KEY_SIGNER_H_
 #define LICENTIA_SERVER_KEY_SIGNER_H_
 
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/crypto.h"
@@ -35,15 +33,19 @@ class KeySigner {
   using Done = std::function<void(Result<std::string> armoured_key)>;
 
   // `format` kSingle signs each key alone (for fleets whose applications
-  // only verify format 1); kBatch signs each batch once.
-  static constexpr std::chrono::microseconds kDefaultGather{200};
-  KeySigner(crypto::SigningKeyPair signer, KeyFormat format,
-            std::chrono::microseconds gather = kDefaultGather);
+  // only verify format 1); kBatch signs up to kMaxBatchKeys keys at once.
+  KeySigner(crypto::SigningKeyPair signer, KeyFormat format);
   ~KeySigner();
   KeySigner(const KeySigner&) = delete;
   KeySigner& operator=(const KeySigner&) = delete;
 
+  // Queues `payload`; `done` is called when a SignQueued call signs it.
   void Sign(LicenseKeyPayload payload, Done done);
+
+  // Signs and answers every key queued before this call (keys queued
+  // meanwhile wait for the next call). Calls from several threads at once
+  // each sign their own share.
+  void SignQueued();
 
   struct Stats {
     std::uint64_t keys = 0;        // keys issued
@@ -56,19 +58,14 @@ class KeySigner {
     LicenseKeyPayload payload;
     Done done;
   };
-  void Loop();
+  // REQUIRES: 1 <= batch.size() <= kMaxBatchKeys.
   void SignBatch(std::vector<Pending>& batch);
 
   const crypto::SigningKeyPair signer_;
   const KeyFormat format_;
-  const std::chrono::microseconds gather_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Pending> queue_;                    // guarded by mu_
-  std::chrono::steady_clock::time_point opened_;  // queue_'s first key; mu_
-  bool stopping_ = false;                         // guarded by mu_
-  Stats stats_;                                   // guarded by mu_
-  std::thread thread_;
+  std::vector<Pending> queue_;  // guarded by mu_
+  Stats stats_;                 // guarded by mu_
 };
 
 }  // namespace licentia::server

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -40,69 +39,73 @@ void ExpectKeyFor(const crypto::SigningKeyPair& signer,
   EXPECT_EQ((*bytes)[4], static_cast<std::uint8_t>(format));
 }
 
-TEST(KeySignerTest, KeysQueuedDuringASignatureShareTheNext) {
+// Nothing is signed before SignQueued; then every queued key goes out,
+// under one signature per kMaxBatchKeys keys.
+TEST(KeySignerTest, SignQueuedSignsEverythingQueuedTogether) {
   auto signer = crypto::GenerateSigningKeyPair();
   KeySigner ks(signer, KeyFormat::kBatch);
-  // The first key's answer holds the signer's thread until 100 more keys
-  // are queued: those must then go out under one signature.
-  std::promise<void> queued;
-  std::shared_future<void> all_queued = queued.get_future().share();
-  constexpr int kMore = 100;
-  std::vector<std::promise<Result<std::string>>> answers(kMore + 1);
-  std::promise<void> entered;
-  ks.Sign(Payload(0), [&](Result<std::string> key) {
-    entered.set_value();
-    all_queued.wait();
-    answers[0].set_value(std::move(key));
-  });
-  entered.get_future().wait();
-  for (int i = 1; i <= kMore; ++i) {
-    ks.Sign(Payload(i), [&answers, i](Result<std::string> key) {
-      answers[i].set_value(std::move(key));
+  const std::size_t n = kMaxBatchKeys + 3;
+  std::vector<Result<std::string>> keys(n, Status(ErrorCode::kInternal, ""));
+  std::vector<int> calls(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    ks.Sign(Payload(i), [&keys, &calls, i](Result<std::string> key) {
+      keys[i] = std::move(key);
+      calls[i]++;
     });
   }
-  queued.set_value();
-  for (int i = 0; i <= kMore; ++i) {
-    ExpectKeyFor(signer, answers[i].get_future().get(), i, KeyFormat::kBatch);
+  EXPECT_EQ(ks.GetStats().keys, 0u);
+  EXPECT_EQ(calls[0], 0);
+  ks.SignQueued();
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(calls[i], 1) << i;
+    ExpectKeyFor(signer, keys[i], i, KeyFormat::kBatch);
   }
   KeySigner::Stats stats = ks.GetStats();
-  EXPECT_EQ(stats.keys, kMore + 1u);
+  EXPECT_EQ(stats.keys, n);
   EXPECT_EQ(stats.signatures, 2u);
+  // Nothing left: another call signs nothing.
+  ks.SignQueued();
+  EXPECT_EQ(ks.GetStats().signatures, 2u);
 }
 
-constexpr std::chrono::hours kForever{1};
-
-TEST(KeySignerTest, AFullBatchDoesNotWaitForTheGatheringTime) {
+// A key queued while a SignQueued call is answering waits for the next
+// call, and is answered exactly once.
+TEST(KeySignerTest, KeysQueuedWhileSigningWaitForTheNextCall) {
   auto signer = crypto::GenerateSigningKeyPair();
-  KeySigner ks(signer, KeyFormat::kBatch, kForever);
-  std::vector<std::promise<Result<std::string>>> answers(kMaxBatchKeys);
-  for (size_t i = 0; i < kMaxBatchKeys; ++i) {
-    ks.Sign(Payload(i), [&answers, i](Result<std::string> key) {
-      answers[i].set_value(std::move(key));
+  KeySigner ks(signer, KeyFormat::kBatch);
+  Result<std::string> second = Status(ErrorCode::kInternal, "");
+  int second_calls = 0;
+  ks.Sign(Payload(0), [&](Result<std::string>) {
+    ks.Sign(Payload(1), [&](Result<std::string> key) {
+      second = std::move(key);
+      second_calls++;
     });
-  }
-  for (size_t i = 0; i < kMaxBatchKeys; ++i) {
-    ExpectKeyFor(signer, answers[i].get_future().get(), i, KeyFormat::kBatch);
-  }
-  EXPECT_EQ(ks.GetStats().signatures, 1u);
+  });
+  ks.SignQueued();
+  EXPECT_EQ(second_calls, 0);
+  ks.SignQueued();
+  EXPECT_EQ(second_calls, 1);
+  ExpectKeyFor(signer, second, 1, KeyFormat::kBatch);
 }
 
-TEST(KeySignerTest, ShutdownSignsTheBatchBeingGathered) {
+TEST(KeySignerTest, ShutdownSignsWhatIsQueued) {
   auto signer = crypto::GenerateSigningKeyPair();
   std::vector<Result<std::string>> keys(3, Status(ErrorCode::kInternal, ""));
   {
-    KeySigner ks(signer, KeyFormat::kBatch, kForever);
+    KeySigner ks(signer, KeyFormat::kBatch);
     for (int i = 0; i < 3; ++i) {
       ks.Sign(Payload(i), [&keys, i](Result<std::string> key) {
         keys[i] = std::move(key);
       });
     }
-    // Destruction closes the batch at once and answers it.
+    // Destruction answers the queue.
   }
   for (int i = 0; i < 3; ++i)
     ExpectKeyFor(signer, keys[i], i, KeyFormat::kBatch);
 }
 
+// Threads queue while others sign (as PostgreSQL's writers do): every key
+// is answered once, with its own payload.
 TEST(KeySignerTest, ConcurrentCallersEachGetTheirOwnKeyOnce) {
   auto signer = crypto::GenerateSigningKeyPair();
   constexpr int kThreads = 8, kEach = 200;
@@ -120,6 +123,7 @@ TEST(KeySignerTest, ConcurrentCallersEachGetTheirOwnKeyOnce) {
             keys[serial] = std::move(key);
             calls[serial]++;
           });
+          if (i % 7 == t % 7) ks.SignQueued();
         }
       });
     }
@@ -143,7 +147,7 @@ TEST(KeySignerTest, FormatOneSignsEachKeyAlone) {
         keys[i] = std::move(key);
       });
     }
-    while (ks.GetStats().keys < 20) std::this_thread::yield();
+    ks.SignQueued();
     stats = ks.GetStats();
   }
   for (int i = 0; i < 20; ++i) {
@@ -178,12 +182,8 @@ TEST(KeySignerTest, ABatchWithNothingToSignCountsNoSignature) {
     KeySigner ks(signer, KeyFormat::kBatch);
     LicenseKeyPayload p = Payload(1);
     p.product = std::string(300, 'p');
-    std::promise<void> answered;
-    ks.Sign(std::move(p), [&](Result<std::string> k) {
-      key = std::move(k);
-      answered.set_value();
-    });
-    answered.get_future().wait();
+    ks.Sign(std::move(p), [&](Result<std::string> k) { key = std::move(k); });
+    ks.SignQueued();
     stats = ks.GetStats();
   }
   EXPECT_EQ(key.status().code(), ErrorCode::kInvalidRequest);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -195,6 +196,27 @@ class Store {
     std::uint64_t checkpoints = 0;   // SQLite: WAL checkpoints completed
   };
   virtual Stats GetStats() const = 0;
+
+  // Work the caller wants done after every round of writes, on the thread
+  // that ran them and before any of their `done` callbacks: the server
+  // signs there the license keys those writes decided, so a key costs no
+  // thread hand-off of its own (docs/performance.md). Called after each
+  // batch (SQLite) or each write (PostgreSQL) whatever its outcome, from
+  // several threads at once where writes run in parallel; it must be
+  // thread-safe, quick, and must not call into the store.
+  // REQUIRES: called before the first WriteAsync.
+  void SetAfterWrites(std::function<void()> hook) {
+    after_writes_ = std::move(hook);
+  }
+
+ protected:
+  // For backends: runs the hook, if any (see SetAfterWrites).
+  void AfterWrites() const {
+    if (after_writes_) after_writes_();
+  }
+
+ private:
+  std::function<void()> after_writes_;
 };
 
 struct OpenOptions {

@@ -690,7 +690,13 @@ class PgStore final : public Store {
         p = std::move(queue_.front());
         queue_.pop_front();
       }
-      p.done(p.write ? RunWrite(p.fn) : Read(p.fn));
+      if (p.write) {
+        Status st = RunWrite(p.fn);
+        AfterWrites();
+        p.done(std::move(st));
+      } else {
+        p.done(Read(p.fn));
+      }
     }
   }
 

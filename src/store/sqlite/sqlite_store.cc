@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -535,7 +534,6 @@ class SqliteStore final : public Store {
     checkpoint_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
     if (checkpointer_.joinable()) checkpointer_.join();
-    syncer_.reset();  // answers every write the writer committed
   }
 
   Status Init() {
@@ -551,12 +549,7 @@ class SqliteStore final : public Store {
     // Migrations committed without a sync of their own: make them durable
     // before serving.
     LICENTIA_ASSIGN_OR_RETURN(syncer_, WalSyncer::Open(options_.path + "-wal"));
-    {
-      std::promise<Status> migrated;
-      syncer_->Submit(
-          [&migrated](const Status& synced) { migrated.set_value(synced); });
-      LICENTIA_RETURN_IF_ERROR(migrated.get_future().get());
-    }
+    LICENTIA_RETURN_IF_ERROR(syncer_->Sync());
     // Checkpoints copy the WAL back into the database and fsync it. Run
     // inside a commit (SQLite's default) they stall every write waiting on
     // the single writer; a checkpointer thread on its own connection does
@@ -773,22 +766,29 @@ class SqliteStore final : public Store {
   // fails after changing the database, the batch starts over with each
   // write in its own savepoint, where it can be rolled back alone (store.h:
   // transaction functions may run more than once). The answers go out
-  // through the WalSyncer once the commit is on disk.
+  // once the commit is on disk (WalSyncer), after the store's after-writes
+  // hook (store.h).
   void RunBatch(std::vector<PendingWrite>& batch) {
-    Connection& conn = *writer_conn_;
     std::vector<Status> results(batch.size());
-    Status begin = Control(conn, "BEGIN IMMEDIATE");
-    if (!begin.ok()) {
-      for (auto& w : batch) w.done(begin);
-      return;
+    Status failed = CommitBatch(batch, results);
+    AfterWrites();
+    if (failed.ok()) failed = syncer_->Sync();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].done(failed.ok() ? std::move(results[i]) : failed);
     }
+  }
+
+  // RunBatch's transaction: OK with each write's own result in `results`
+  // once the batch is committed (not yet synced), or the error that kept
+  // the whole batch from committing.
+  Status CommitBatch(std::vector<PendingWrite>& batch,
+                     std::vector<Status>& results) {
+    Connection& conn = *writer_conn_;
+    LICENTIA_RETURN_IF_ERROR(Control(conn, "BEGIN IMMEDIATE"));
     if (!RunWrites(conn, batch, results, /*savepoints=*/false)) {
       Status again = Control(conn, "ROLLBACK");
       if (again.ok()) again = Control(conn, "BEGIN IMMEDIATE");
-      if (!again.ok()) {
-        for (auto& w : batch) w.done(again);
-        return;
-      }
+      LICENTIA_RETURN_IF_ERROR(again);
       (void)RunWrites(conn, batch, results, /*savepoints=*/true);
     }
     Status commit = SaveKeySerial(conn);
@@ -799,26 +799,18 @@ class SqliteStore final : public Store {
     touched_.Clear();
     if (!commit.ok()) {
       (void)conn.Exec("ROLLBACK");
-      for (auto& w : batch) w.done(commit);
-      return;
+      return commit;
     }
-    {
-      std::lock_guard lock(mu_);
-      batches_ += 1;
-      stats_.transactions += static_cast<std::uint64_t>(
-          std::count_if(results.begin(), results.end(),
-                        [](const Status& st) { return st.ok(); }));
-      wal_frames_ = writer_wal_frames_;
-      if (wal_frames_ >= options_.checkpoint_frames) {
-        checkpoint_cv_.notify_one();
-      }
+    std::lock_guard lock(mu_);
+    batches_ += 1;
+    stats_.transactions += static_cast<std::uint64_t>(
+        std::count_if(results.begin(), results.end(),
+                      [](const Status& st) { return st.ok(); }));
+    wal_frames_ = writer_wal_frames_;
+    if (wal_frames_ >= options_.checkpoint_frames) {
+      checkpoint_cv_.notify_one();
     }
-    syncer_->Submit([batch = std::move(batch), results = std::move(results)](
-                        const Status& synced) mutable {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        batch[i].done(synced.ok() ? std::move(results[i]) : synced);
-      }
-    });
+    return Status::Ok();
   }
 
   const SqliteOptions options_;
@@ -831,7 +823,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> checkpoint_conn_;  // used only by checkpointer_
   std::thread checkpointer_;
   std::condition_variable checkpoint_cv_;
-  std::unique_ptr<WalSyncer> syncer_;  // set in Init, reset last
+  std::unique_ptr<WalSyncer> syncer_;  // set in Init; used by writer_
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -6,9 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <utility>
-
-#include "core/thread_name.h"
 
 namespace licentia::store::sqlite {
 
@@ -25,61 +22,17 @@ Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(
   return std::unique_ptr<WalSyncer>(new WalSyncer(fd));
 }
 
-WalSyncer::WalSyncer(int fd) : fd_(fd) {
-  thread_ = std::thread([this] { Loop(); });
-}
+WalSyncer::~WalSyncer() { ::close(fd_); }
 
-WalSyncer::~WalSyncer() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
+Status WalSyncer::Sync() {
+  if (::fdatasync(fd_) != 0) {
+    return Status(ErrorCode::kInternal,
+                  fmt::format("The write-ahead log could not be synced to "
+                              "disk ({}); the change may not be durable.",
+                              std::strerror(errno)));
   }
-  cv_.notify_one();
-  thread_.join();
-  ::close(fd_);
-}
-
-void WalSyncer::Submit(Delivery delivery) {
-  bool was_idle;
-  {
-    std::lock_guard lock(mu_);
-    was_idle = pending_.empty();
-    pending_.push_back(std::move(delivery));
-  }
-  if (was_idle) cv_.notify_one();
-}
-
-std::uint64_t WalSyncer::syncs() const {
-  std::lock_guard lock(mu_);
-  return syncs_;
-}
-
-void WalSyncer::Loop() {
-  SetCurrentThreadName("lic-walsync");
-  std::vector<Delivery> taken;
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-      if (pending_.empty()) return;  // stopping, and nothing left to answer
-      taken.swap(pending_);
-    }
-    // Everything in `taken` was committed before this call, so one sync
-    // covers all of it.
-    Status synced = Status::Ok();
-    if (::fdatasync(fd_) != 0) {
-      synced = Status(ErrorCode::kInternal,
-                      fmt::format("The write-ahead log could not be synced to "
-                                  "disk ({}); the change may not be durable.",
-                                  std::strerror(errno)));
-    }
-    {
-      std::lock_guard lock(mu_);
-      syncs_ += 1;
-    }
-    for (auto& deliver : taken) deliver(synced);
-    taken.clear();
-  }
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  return Status::Ok();
 }
 
 }  // namespace licentia::store::sqlite
