@@ -301,7 +301,20 @@ class SqliteTransaction final : public Transaction {
     q.Bind(9, static_cast<std::int64_t>(a.key_serial));
     Touch(a.code_id);
     LICENTIA_RETURN_IF_ERROR(q.Run());
-    return conn_->LastInsertId();
+    std::int64_t id = conn_->LastInsertId();
+    // Inserted rows hold a seat (deactivated_at is not written).
+    LICENTIA_RETURN_IF_ERROR(AddSeats(a.code_id, 1));
+    return id;
+  }
+
+  // The code's running seat count (migration 4): changed only with the
+  // activation that takes or frees the seat, in the same transaction.
+  Status AddSeats(std::int64_t code_id, int delta) {
+    LICENTIA_ASSIGN_OR_RETURN(
+        Query q, Prepare("UPDATE codes SET seats_used = seats_used + ?2 "
+                         "WHERE id = ?1"));
+    q.Bind(1, code_id).Bind(2, delta);
+    return q.Run();
   }
 
   Status RefreshActivation(const ActivationRow& a) override {
@@ -324,8 +337,11 @@ class SqliteTransaction final : public Transaction {
                          "RETURNING code_id"));
     q.Bind(1, activation_id).Bind(2, at);
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (row) Touch(q.Int(0));
-    return q.Run();
+    std::int64_t code_id = row ? q.Int(0) : 0;
+    LICENTIA_RETURN_IF_ERROR(q.Run());
+    if (!row) return Status::Ok();  // no such seat, or already free
+    Touch(code_id);
+    return AddSeats(code_id, -1);
   }
 
   Result<std::uint64_t> NextKeySerial() override {

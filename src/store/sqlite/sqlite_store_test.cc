@@ -200,7 +200,8 @@ TEST(SqliteStoreTest, EventLogIsAppendOnly) {
 }
 
 // Migration 2 turned the seat count into a stored running count; a
-// database from before it gets the count of its existing activations.
+// database from before it gets the count of its existing activations, and
+// from migration 4 the store keeps it without triggers.
 TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
   std::string path = TempDb("upgrade");
   std::int64_t code_id = 0;
@@ -228,7 +229,7 @@ TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
             .ok());
   }
   {
-    // Back to the schema before migrations 2 and 3.
+    // Back to the schema before migrations 2, 3 and 4.
     auto conn = *Connection::Open(path, false);
     ASSERT_TRUE(conn->Exec("CREATE UNIQUE INDEX "
                            "activations_one_seat_per_device ON "
@@ -237,10 +238,6 @@ TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
                            "CREATE INDEX activations_by_code ON "
                            "activations(code_id, id);"
                            "DROP INDEX activations_seats;"
-                           "DROP TRIGGER activations_take_seat;"
-                           "DROP TRIGGER activations_free_seat;"
-                           "DROP TRIGGER activations_retake_seat;"
-                           "DROP TRIGGER activations_delete_seat;"
                            "ALTER TABLE codes DROP COLUMN seats_used;"
                            "DELETE FROM schema_migrations WHERE version >= 2;")
                     .ok());
@@ -276,6 +273,21 @@ TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
                     return t.InsertActivation(again).status();
                   })
                   .ok());
+  ASSERT_TRUE(store
+                  ->Read([&](Transaction& t) {
+                    EXPECT_EQ((*t.FindCodeById(code_id))->seats_used, 4);
+                    EXPECT_EQ(*t.CountActiveSeats(code_id), 4);
+                    return Status::Ok();
+                  })
+                  .ok());
+  store.reset();
+  // No trigger is left to count a seat twice.
+  auto conn = *Connection::Open(path, true);
+  auto q = *conn->Prepare(
+      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND "
+      "tbl_name = 'activations'");
+  ASSERT_TRUE(*q.Step());
+  EXPECT_EQ(q.Int(0), 0);
 }
 
 // The read cache (read_cache.h) must never answer with a row older than
