@@ -11,6 +11,7 @@
 
 #include "core/thread_name.h"
 #include "store/feature_list.h"
+#include "store/sqlite/list_statements.h"
 #include "store/sqlite/read_cache.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_migrations.h"
@@ -18,12 +19,6 @@
 
 namespace licentia::store::sqlite {
 namespace {
-
-constexpr const char* kCodeColumns =
-    "id, code_hash, code_tail, batch_id, product_id, edition, features, "
-    "max_devices, license_type, term_days, activate_by, compatible_versions, "
-    "requires_account, created_at, first_activated_at, blocked, "
-    "blocked_reason, seats_used";
 
 CodeRow ReadCode(const Query& q) {
   CodeRow c;
@@ -74,11 +69,6 @@ const std::string kFindCodeByHash =
     fmt::format("SELECT {} FROM codes WHERE code_hash = ?1", kCodeColumns);
 const std::string kFindCodeById =
     fmt::format("SELECT {} FROM codes WHERE id = ?1", kCodeColumns);
-const std::string kListCodes = fmt::format(
-    "SELECT {} FROM codes WHERE id > ?1 AND (?2 = '' OR product_id = ?2) "
-    "AND (?3 IS NULL OR blocked = ?3) AND (?4 IS NULL OR batch_id = ?4) "
-    "AND (?5 = '' OR code_tail LIKE '%' || ?5) ORDER BY id LIMIT ?6",
-    kCodeColumns);
 const std::string kFindActiveActivation = fmt::format(
     "SELECT {} FROM activations WHERE code_id = ?1 AND device_hash = ?2 AND "
     "deactivated_at IS NULL",
@@ -216,7 +206,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<CodeRow>> ListCodes(const CodeFilter& f) override {
-    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kListCodes.c_str()));
+    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(ListCodesStatement(f).c_str()));
     q.Bind(1, f.after_id).Bind(2, f.product_id);
     if (f.blocked) {
       q.Bind(3, std::int64_t{*f.blocked ? 1 : 0});
@@ -420,12 +410,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<EventRow>> ListEvents(const EventFilter& f) override {
-    LICENTIA_ASSIGN_OR_RETURN(
-        Query q,
-        Prepare("SELECT id, at, type, code_id, product_id, device, "
-                "actor, details FROM events WHERE id > ?1 AND (?2 IS "
-                "NULL OR code_id = ?2) AND (?3 = '' OR product_id = ?3) "
-                "AND (?4 = '' OR type = ?4) ORDER BY id LIMIT ?5"));
+    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(ListEventsStatement(f).c_str()));
     q.Bind(1, f.after_id).Bind(2, f.code_id).Bind(3, f.product_id);
     q.Bind(4, f.type).Bind(5, std::int64_t{f.limit});
     std::vector<EventRow> out;

@@ -1,0 +1,96 @@
+#include "store/sqlite/list_statements.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace licentia::store::sqlite {
+namespace {
+
+// A database with the server's schema (every migration applied).
+std::string MigratedDb() {
+  auto p = std::filesystem::temp_directory_path() /
+           ("list-statements" + std::to_string(::getpid()) + ".db");
+  for (auto suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(p.string() + suffix);
+  }
+  EXPECT_TRUE(OpenSqliteStore({.path = p.string()}).ok());
+  return p.string();
+}
+
+// SQLite's plan for `sql`, one line per step. (Not through
+// Connection::Prepare, whose cache is keyed by the text's address.)
+std::string Plan(Connection& conn, const std::string& sql) {
+  std::string explain = "EXPLAIN QUERY PLAN " + sql;
+  sqlite3_stmt* raw = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(conn.raw(), explain.c_str(), -1, &raw, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(conn.raw());
+  std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt(raw);
+  std::string plan;
+  while (raw && sqlite3_step(raw) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(raw, 3));
+    plan += "\n";
+  }
+  return plan;
+}
+
+class ListStatementsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = MigratedDb();
+    conn_ = *Connection::Open(path_, true);
+  }
+  void TearDown() override {
+    conn_.reset();
+    std::filesystem::remove(path_);
+  }
+  std::string path_;
+  std::unique_ptr<Connection> conn_;
+};
+
+// A listing filtered by code, batch or product must be served by that
+// filter's index, never by walking every row after the cursor.
+TEST_F(ListStatementsTest, EventsOfACodeOrProductUseTheirIndex) {
+  EventFilter by_code;
+  by_code.code_id = 7;
+  EXPECT_NE(Plan(*conn_, ListEventsStatement(by_code)).find("events_by_code"),
+            std::string::npos)
+      << Plan(*conn_, ListEventsStatement(by_code));
+  EventFilter by_product;
+  by_product.product_id = "p";
+  EXPECT_NE(
+      Plan(*conn_, ListEventsStatement(by_product)).find("events_by_product"),
+      std::string::npos);
+  // The code is the narrower filter when both are given.
+  by_code.product_id = "p";
+  EXPECT_NE(Plan(*conn_, ListEventsStatement(by_code)).find("events_by_code"),
+            std::string::npos);
+  EXPECT_NE(Plan(*conn_, ListEventsStatement({})).find("PRIMARY KEY"),
+            std::string::npos);
+}
+
+TEST_F(ListStatementsTest, CodesOfABatchOrProductUseTheirIndex) {
+  CodeFilter by_batch;
+  by_batch.batch_id = 3;
+  by_batch.product_id = "p";
+  EXPECT_NE(Plan(*conn_, ListCodesStatement(by_batch)).find("codes_by_batch"),
+            std::string::npos)
+      << Plan(*conn_, ListCodesStatement(by_batch));
+  CodeFilter by_product;
+  by_product.product_id = "p";
+  by_product.blocked = true;
+  EXPECT_NE(
+      Plan(*conn_, ListCodesStatement(by_product)).find("codes_by_product"),
+      std::string::npos);
+  EXPECT_NE(Plan(*conn_, ListCodesStatement({})).find("PRIMARY KEY"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace licentia::store::sqlite
