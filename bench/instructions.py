@@ -80,13 +80,12 @@ def main():
                            capture_output=True)
             subprocess.run(["callgrind_control", "-i", "on", str(pid)],
                            check=True, capture_output=True)
-            rate = run.load(setup, path, args.seconds, args.connections,
-                            script, env)[0]
+            requests = run.load(setup, path, args.seconds, args.connections,
+                                script, env)[3]
             subprocess.run(["callgrind_control", "-i", "off", str(pid)],
                            check=True, capture_output=True)
             subprocess.run(["callgrind_control", "-d", str(pid)], check=True,
                            capture_output=True)
-            requests = rate * args.seconds
             per_request[name] = totals(outdir, pid) / requests
             if args.keep:
                 for dump in glob.glob(os.path.join(outdir, f"cg.{pid}.*")):

@@ -12,6 +12,12 @@ the median of each round's ratio to that round's no-op rate; plus the raw Ed2551
 SQLite commit rate (Google Benchmark) and how many activations shared a
 commit.
 
+Beside each rate it reports the CPU time the request cost (licentiad and
+wrk together, per request) and how idle the machine was meanwhile. A rate
+ratio below the CPU ratio means the cores sat idle while requests waited:
+for durable activations, the disk's flush and the time the hypervisor
+takes to wake a halted virtual CPU, which no server-side cost explains.
+
 Usage: bench/run.py [--rounds 5] [--seconds 8] [--connections 64]
                     [--postgres postgresql://user@host:port]
 scripts/bench.sh builds the binaries, starts a throwaway PostgreSQL cluster
@@ -21,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -135,14 +142,37 @@ def load(setup, path, seconds, connections, script, env):
         cmd.append(base + path)
         procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env))
     total, p50, p99 = 0.0, "", ""
+    requests = 0
     for p in procs:
         out = p.communicate()[0]
         if re.search(r"Non-2xx or 3xx responses: (\d+)", out) or "Socket errors" in out:
             sys.exit(f"wrk saw failures against {path}:\n{out}")
         total += float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        requests += int(re.search(r"(\d+) requests in", out).group(1))
         p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
         p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
-    return total, p50, p99
+    return total, p50, p99, requests
+
+
+def process_cpu(pids):
+    """CPU seconds (user + system) used so far by the processes `pids`."""
+    ticks = 0
+    for pid in pids:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    """CPU seconds used by finished child processes (wrk) so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def machine_times():
+    """(idle, total) jiffies of all CPUs, from /proc/stat."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])
 
 
 def run_setup(setup, args, here):
@@ -150,6 +180,9 @@ def run_setup(setup, args, here):
     no-op: the machine's speed drifts over seconds (it is shared), and a
     ratio of measurements taken next to each other cancels most of it."""
     results = {"noop": [], "activate": [], "status": []}
+    cpu = {"noop": [], "activate": [], "status": []}  # µs per request
+    idle = {"noop": [], "activate": [], "status": []}  # fraction
+    pids = [p.pid for p in setup.procs]
     latency = {}
     for rnd in range(args.rounds):
         env = dict(os.environ, BENCH_CODES=setup.codes_path,
@@ -158,7 +191,13 @@ def run_setup(setup, args, here):
                 ("noop", "/v1/ping", None),
                 ("activate", "/v1/activate", os.path.join(here, "activate.lua")),
                 ("status", "/v1/status", os.path.join(here, "status.lua"))]:
-            rate, p50, p99 = load(setup, path, args.seconds, args.connections, script, env)
+            cpu0, wrk0, (idle0, all0) = process_cpu(pids), children_cpu(), machine_times()
+            rate, p50, p99, requests = load(setup, path, args.seconds,
+                                            args.connections, script, env)
+            idle1, all1 = machine_times()
+            spent = process_cpu(pids) - cpu0 + children_cpu() - wrk0
+            cpu[name].append(spent / max(requests, 1) * 1e6)
+            idle[name].append((idle1 - idle0) / max(all1 - all0, 1))
             # Let the kernel write back what this measurement dirtied (the
             # activations write tens of MB/s) before the next one starts, so
             # no measurement pays for the previous one's writeback.
@@ -167,12 +206,18 @@ def run_setup(setup, args, here):
             results[name].append(rate)
             latency[name] = (p50, p99)
             print(f"{setup.name}: round {rnd + 1}: {name:9s} {rate:10.0f} req/s  "
-                  f"p50 {p50}  p99 {p99}", flush=True)
+                  f"p50 {p50}  p99 {p99}  cpu {cpu[name][-1]:.1f} us/req  "
+                  f"idle {idle[name][-1]:.0%}", flush=True)
     ratios = {k: [r / n for r, n in zip(v, results["noop"])]
               for k, v in results.items()}
+    # The no-op's CPU per request over this one's: the rate ratio the
+    # request's cost alone would allow on fully busy cores.
+    cpu_ratios = {k: [n / c for c, n in zip(v, cpu["noop"])] for k, v in cpu.items()}
     return ({k: statistics.median(v) for k, v in results.items()},
             {k: (statistics.median(v), min(v), max(v)) for k, v in ratios.items()},
-            latency)
+            latency,
+            {k: (statistics.median(cpu[k]), statistics.median(cpu_ratios[k]),
+                 statistics.median(idle[k])) for k in cpu})
 
 
 def main():
@@ -201,38 +246,39 @@ def main():
                             f"CREATE DATABASE bench_{db}_{os.getpid()}"], check=True)
         setup = Setup(name, work, database, instances, args.codes)
         try:
-            med, ratios, latency = run_setup(setup, args, here)
+            med, ratios, latency, cpu = run_setup(setup, args, here)
             commits, txns, keys, signatures = setup.counters()
         finally:
             setup.stop()
         shutil.rmtree(work, ignore_errors=True)
         noop = med["noop"]
-        tables.append((name, med, ratios, latency, commits, txns, keys, signatures))
+        tables.append((name, med, ratios, latency, cpu, commits, txns, keys, signatures))
 
     raw = micro()
     lines = [
-        f"| setup | measurement | median of {args.rounds} | ratio to no-op: median (min–max) of the rounds | p50 / p99 (last round) |",
-        "|---|---|---:|---:|---|",
+        f"| setup | measurement | median of {args.rounds} | ratio to no-op: median (min–max) of the rounds | p50 / p99 (last round) | CPU per request, licentiad + wrk (ratio to no-op) | machine idle |",
+        "|---|---|---:|---:|---|---:|---:|",
     ]
-    for name, med, ratios, latency, commits, txns, keys, signatures in tables:
+    for name, med, ratios, latency, cpu, commits, txns, keys, signatures in tables:
         for key, label in [("noop", "no-op `GET /v1/ping`"),
                            ("activate", "activation of a new device (durable)"),
                            ("status", "status")]:
             r = ratios[key]
             lines.append(f"| {name} | {label} | {med[key]:,.0f} req/s | "
                          f"**{r[0]:.2f}** ({r[1]:.2f}–{r[2]:.2f}) | "
-                         f"{latency[key][0]} / {latency[key][1]} |")
+                         f"{latency[key][0]} / {latency[key][1]} | "
+                         f"{cpu[key][0]:.1f} µs ({cpu[key][1]:.2f}) | {cpu[key][2]:.0%} |")
         lines.append(f"| {name} | write transactions per durable commit | "
-                     f"{txns / max(commits, 1):.1f} | | {txns} in {commits} commits |")
+                     f"{txns / max(commits, 1):.1f} | | {txns} in {commits} commits | | |")
         lines.append(f"| {name} | license keys per Ed25519 signature | "
-                     f"{keys / max(signatures, 1):.1f} | | {keys} keys, {signatures} signatures |")
+                     f"{keys / max(signatures, 1):.1f} | | {keys} keys, {signatures} signatures | | |")
     noop = tables[0][1]["noop"]
     batch_keys = raw["BM_IssueLicenseKeyBatch"] * 16  # the rate is of batches
     lines += [
-        f"| raw | Ed25519 signatures (1 core) | {raw['BM_Ed25519Sign']:,.0f} /s | {raw['BM_Ed25519Sign'] / noop:.2f} | |",
-        f"| raw | license key issue, one signature each (format 1, 1 core) | {raw['BM_IssueLicenseKey']:,.0f} /s | {raw['BM_IssueLicenseKey'] / noop:.2f} | |",
-        f"| raw | license key issue in batches of 16 (format 2, 1 core) | {batch_keys:,.0f} /s | {batch_keys / noop:.2f} | |",
-        f"| raw | durable SQLite commits (fsync each) | {raw['BM_SqliteDurableCommit']:,.0f} /s | {raw['BM_SqliteDurableCommit'] / noop:.2f} | |",
+        f"| raw | Ed25519 signatures (1 core) | {raw['BM_Ed25519Sign']:,.0f} /s | {raw['BM_Ed25519Sign'] / noop:.2f} | | | |",
+        f"| raw | license key issue, one signature each (format 1, 1 core) | {raw['BM_IssueLicenseKey']:,.0f} /s | {raw['BM_IssueLicenseKey'] / noop:.2f} | | | |",
+        f"| raw | license key issue in batches of 16 (format 2, 1 core) | {batch_keys:,.0f} /s | {batch_keys / noop:.2f} | | | |",
+        f"| raw | durable SQLite commits (fsync each) | {raw['BM_SqliteDurableCommit']:,.0f} /s | {raw['BM_SqliteDurableCommit'] / noop:.2f} | | | |",
     ]
     table = "\n".join(lines)
     print()
