@@ -4,8 +4,9 @@
 // nothing beyond the output's growth. The text is what boost::json::serialize
 // gives for the same object, key order included (json_writer_test.cc pins it).
 //
-// Strings are escaped by boost::json's serializer, so the escaping rules
-// are the library's. Not thread-safe; one writer per output string.
+// Strings are escaped exactly as boost::json's serializer escapes them
+// (the tests compare every byte value, alone and inside text). Not
+// thread-safe; one writer per output string.
 #ifndef LICENTIA_SERVER_JSON_WRITER_H_
 #define LICENTIA_SERVER_JSON_WRITER_H_
 

@@ -79,8 +79,23 @@ TEST(JsonWriterTest, EscapesEveryByteAsTheLibraryDoes) {
   }
 }
 
+// Every byte value, alone, at either end of a string and between plain
+// runs, against the library's own output.
+TEST(JsonWriterTest, EscapesEachByteValueWherever) {
+  for (int b = 0; b < 256; ++b) {
+    std::string c(1, static_cast<char>(b));
+    for (const std::string& s :
+         {c, "ab" + c, c + "cd", "ab" + c + "cd" + c + c + "ef"}) {
+      std::string text;
+      JsonWriter w(text);
+      w.String(s);
+      EXPECT_EQ(text, json::serialize(json::string(s))) << "byte " << b;
+    }
+  }
+}
+
 TEST(JsonWriterTest, EscapesLongStrings) {
-  // Longer than the writer's stack buffer allows for in the worst case.
+  // Many escapes among long plain runs, as in a license key's armour.
   std::string s;
   for (int i = 0; i < 300; ++i) s += "line \"" + std::to_string(i) + "\"\n\x02";
   std::string text;
