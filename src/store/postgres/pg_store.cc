@@ -12,6 +12,7 @@
 #include "core/thread_name.h"
 #include "store/feature_list.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_list_statements.h"
 
 namespace licentia::store::postgres {
 namespace {
@@ -139,12 +140,6 @@ CREATE TRIGGER activations_seats AFTER INSERT OR DELETE OR UPDATE OF
   FOR EACH ROW EXECUTE FUNCTION activations_count_seats();
 )sql",
 };
-
-#define LICENTIA_CODE_COLUMNS                                                \
-  "id, code_hash, code_tail, batch_id, product_id, edition, features, "      \
-  "max_devices, license_type, term_days, activate_by, compatible_versions, " \
-  "requires_account, created_at, first_activated_at, blocked, "              \
-  "blocked_reason, seats_used"
 
 CodeRow ReadCode(const Rows& r, int i) {
   CodeRow c;
@@ -317,14 +312,7 @@ class PgTransaction final : public Transaction {
       p.AddNull();
     }
     p.Add(f.batch_id).Add(f.tail).Add(std::int64_t{f.limit});
-    LICENTIA_ASSIGN_OR_RETURN(
-        Rows r,
-        c_.Query("SELECT " LICENTIA_CODE_COLUMNS
-                 " FROM codes WHERE id > $1 AND ($2 = '' OR product_id = $2) "
-                 "AND ($3::boolean IS NULL OR blocked = $3) AND ($4::bigint IS "
-                 "NULL OR batch_id = $4) AND ($5 = '' OR code_tail LIKE '%' || "
-                 "$5) ORDER BY id LIMIT $6",
-                 p));
+    LICENTIA_ASSIGN_OR_RETURN(Rows r, c_.Query(ListCodesStatement(f), p));
     std::vector<CodeRow> out;
     for (int i = 0; i < r.size(); ++i) out.push_back(ReadCode(r, i));
     return out;
@@ -484,16 +472,12 @@ class PgTransaction final : public Transaction {
   Result<std::vector<EventRow>> ListEvents(const EventFilter& f) override {
     LICENTIA_ASSIGN_OR_RETURN(
         Rows r,
-        c_.Query("SELECT id, at, type, code_id, product_id, device, actor, "
-                 "details FROM events WHERE id > $1 AND ($2::bigint IS NULL OR "
-                 "code_id = $2) AND ($3 = '' OR product_id = $3) AND ($4 = '' "
-                 "OR type = $4) ORDER BY id LIMIT $5",
-                 Params()
-                     .Add(f.after_id)
-                     .Add(f.code_id)
-                     .Add(f.product_id)
-                     .Add(f.type)
-                     .Add(std::int64_t{f.limit})));
+        c_.Query(ListEventsStatement(f), Params()
+                                             .Add(f.after_id)
+                                             .Add(f.code_id)
+                                             .Add(f.product_id)
+                                             .Add(f.type)
+                                             .Add(std::int64_t{f.limit})));
     std::vector<EventRow> out;
     for (int i = 0; i < r.size(); ++i) {
       out.push_back({r.Int(i, 0), r.Int(i, 1), r.Text(i, 2), r.OptInt(i, 3),
