@@ -92,11 +92,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   // the reader and writer threads would contend on; nothing here reads them.
   //
   // Statement journals (a statement inside a transaction that writes more
-  // than one row, as an activation's insert does through its seat trigger,
-  // records the pages it changes so it can be undone alone) are kept in
-  // memory in 1 KB chunks. By default they spill to a file past 64 KB and
-  // are kept meanwhile in one 64 KB chunk: a malloc and free of 64 KB for
-  // every activation, which made glibc consolidate its heap each time. A
+  // than one row, or fires a trigger, records the pages it changes so it
+  // can be undone alone) are kept in memory in 1 KB chunks. By default
+  // they spill to a file past 64 KB and are kept meanwhile in one 64 KB
+  // chunk: a malloc and free of 64 KB for each such statement (every
+  // activation, while seat counts were kept by a trigger), which made
+  // glibc consolidate its heap each time. A
   // statement's journal holds only the pages that statement changes: a few
   // for every statement the server runs, the whole table for a migration
   // that rewrites one (once, at an upgrade, in memory while it runs).

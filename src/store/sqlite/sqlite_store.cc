@@ -771,11 +771,13 @@ class SqliteStore final : public Store {
   // hook (store.h).
   void RunBatch(std::vector<PendingWrite>& batch) {
     std::vector<Status> results(batch.size());
-    Status failed = CommitBatch(batch, results);
+    // The whole batch's fate: committed and synced, or the error that
+    // answers every write in it.
+    Status batch_status = CommitBatch(batch, results);
     AfterWrites();
-    if (failed.ok()) failed = syncer_->Sync();
+    if (batch_status.ok()) batch_status = syncer_->Sync();
     for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].done(failed.ok() ? std::move(results[i]) : failed);
+      batch[i].done(batch_status.ok() ? std::move(results[i]) : batch_status);
     }
   }
 
