@@ -1,7 +1,7 @@
 #include "server/key_signer.h"
 
 #include <algorithm>
-#include <iterator>
+#include <span>
 #include <utility>
 
 namespace licentia::server {
@@ -28,16 +28,15 @@ void KeySigner::SignQueued() {
     if (queue_.empty()) return;
     taken.swap(queue_);
   }
-  std::vector<Pending> batch;
-  for (std::size_t start = 0; start < taken.size(); start += kMaxBatchKeys) {
-    std::size_t end = std::min(taken.size(), start + kMaxBatchKeys);
-    batch.assign(std::make_move_iterator(taken.begin() + start),
-                 std::make_move_iterator(taken.begin() + end));
-    SignBatch(batch);
+  std::span<Pending> left(taken);
+  while (!left.empty()) {
+    std::size_t n = std::min(left.size(), kMaxBatchKeys);
+    SignBatch(left.first(n));
+    left = left.subspan(n);
   }
 }
 
-void KeySigner::SignBatch(std::vector<Pending>& batch) {
+void KeySigner::SignBatch(std::span<Pending> batch) {
   std::vector<Result<std::string>> keys;
   if (format_ == KeyFormat::kBatch) {
     std::vector<LicenseKeyPayload> payloads;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,7 @@ class KeySigner {
     Done done;
   };
   // REQUIRES: 1 <= batch.size() <= kMaxBatchKeys.
-  void SignBatch(std::vector<Pending>& batch);
+  void SignBatch(std::span<Pending> batch);
 
   const crypto::SigningKeyPair signer_;
   const KeyFormat format_;

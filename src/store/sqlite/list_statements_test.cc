@@ -48,7 +48,9 @@ class ListStatementsTest : public ::testing::Test {
   }
   void TearDown() override {
     conn_.reset();
-    std::filesystem::remove(path_);
+    for (auto suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(path_ + suffix);
+    }
   }
   std::string path_;
   std::unique_ptr<Connection> conn_;
