@@ -297,6 +297,14 @@ class App {
     };
     Add("GET", "/healthz", Access::kPublic,
         [this](const HttpRequest&, const PathParams&, Reply reply) {
+          // A store that can no longer make writes durable is not healthy
+          // even though it still answers reads: a load balancer should
+          // send devices elsewhere.
+          if (Status writable = store_->WriteHealth(); !writable.ok()) {
+            ReplyNow(reply,
+                     Status(ErrorCode::kUnavailable, writable.message()));
+            return;
+          }
           ReadAndReply(
               *store_,
               [](store::Transaction& txn) {

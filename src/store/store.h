@@ -197,6 +197,12 @@ class Store {
   };
   virtual Stats GetStats() const = 0;
 
+  // OK while writes can be made durable; otherwise the error every write
+  // now fails with (SQLite: a sync of the WAL failed, and the store
+  // refuses to acknowledge writes until it is reopened). /healthz reports
+  // it. Thread-safe.
+  virtual Status WriteHealth() const { return Status::Ok(); }
+
   // Work the caller wants done after every round of writes, on the thread
   // that ran them and before any of their `done` callbacks: the server
   // signs there the license keys those writes decided, so a key costs no

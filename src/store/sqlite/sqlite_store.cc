@@ -598,6 +598,8 @@ class SqliteStore final : public Store {
     return st;
   }
 
+  Status WriteHealth() const override { return syncer_->Health(); }
+
   Stats GetStats() const override {
     Stats stats;
     {

@@ -9,10 +9,19 @@
 // next batch queues up, so the batch size adapts to the disk's speed by
 // itself.
 //
-// The sync used to run on a thread of its own, overlapping the next batch.
-// On two shared cores the hand-off to that thread and back cost more CPU
-// (wake-ups, a third thread on every activation's path) than the overlap
-// saved: docs/performance.md, "One thread from commit to answer".
+// The sync used to run on a thread of its own, overlapping the next batch,
+// and was tried again as a pipeline (the writer adding writes to an open
+// transaction while the previous batch synced). On two shared cores both
+// cost more CPU (wake-ups, a third thread on every activation's path) than
+// the overlap saved: docs/performance.md, "One thread from commit to
+// answer" and "The sync beside the next batch".
+//
+// A failed sync fails every later one too (fail closed): after a failed
+// fdatasync the kernel may have dropped the unwritten pages and cleared
+// the error, so a later sync that succeeds would not prove that the
+// commits before it are on disk. The store then refuses to acknowledge
+// writes until it is reopened (recovery reads only the WAL's checksummed
+// prefix).
 //
 // This relies on two properties of SQLite's WAL: frames are appended in
 // commit order and recovery keeps only a checksummed prefix of them, so a
@@ -44,10 +53,14 @@ class WalSyncer {
   WalSyncer& operator=(const WalSyncer&) = delete;
 
   // Syncs the WAL file. OK: every commit that returned before this call is
-  // on disk. kInternal: the sync failed and those commits may not be
-  // durable; they must not be acknowledged as written.
+  // on disk. kInternal: this sync or an earlier one failed and those
+  // commits may not be durable; they must not be acknowledged as written.
   // REQUIRES: one caller at a time (the writer thread).
   [[nodiscard]] Status Sync();
+
+  // OK until a sync fails; then the error every later Sync returns.
+  // Thread-safe.
+  [[nodiscard]] Status Health() const;
 
   // How many successful fdatasync calls made commits durable so far.
   // Thread-safe.
@@ -59,6 +72,7 @@ class WalSyncer {
   explicit WalSyncer(int fd) : fd_(fd) {}
 
   const int fd_;
+  std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> syncs_{0};
 };
 

@@ -1,5 +1,6 @@
 #include "store/sqlite/wal_syncer.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -41,6 +42,36 @@ TEST(WalSyncerTest, AFailedSyncIsAnError) {
   EXPECT_EQ(synced.code(), ErrorCode::kInternal);
   EXPECT_NE(synced.message().find("not be durable"), std::string::npos);
   EXPECT_EQ(syncer->syncs(), 0u);
+}
+
+// After one failed sync, later syncs fail too even when the file could be
+// synced again: the kernel may have dropped the pages the failed sync did
+// not write, so a later success would not cover them. The syncer's
+// descriptor is pointed at /dev/null (fdatasync fails) and then back at a
+// real file by dup2 on its number.
+TEST(WalSyncerTest, AFailedSyncFailsEveryLaterOne) {
+  std::string path = TempFile("latch");
+  int probe = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(probe, 0);
+  ::close(probe);
+  auto syncer = *WalSyncer::Open(path);  // takes the lowest free number
+  ASSERT_TRUE(syncer->Sync().ok());
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int real = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(devnull, 0);
+  ASSERT_GE(real, 0);
+  ASSERT_EQ(::dup2(devnull, probe), probe);
+  EXPECT_TRUE(syncer->Health().ok());
+  EXPECT_EQ(syncer->Sync().code(), ErrorCode::kInternal);
+  EXPECT_EQ(syncer->Health().code(), ErrorCode::kInternal);
+  ASSERT_EQ(::dup2(real, probe), probe);  // syncable again
+  Status later = syncer->Sync();
+  EXPECT_EQ(later.code(), ErrorCode::kInternal);
+  EXPECT_NE(later.message().find("earlier sync"), std::string::npos);
+  EXPECT_EQ(syncer->syncs(), 1u);
+  ::close(devnull);
+  ::close(real);
+  std::filesystem::remove(path);
 }
 
 }  // namespace
