@@ -19,6 +19,7 @@ for durable activations, the disk's flush and the time the hypervisor
 takes to wake a halted virtual CPU, which no server-side cost explains.
 
 Usage: bench/run.py [--rounds 5] [--seconds 8] [--connections 64]
+                    [--sweep 64,128,256]
                     [--postgres postgresql://user@host:port]
 scripts/bench.sh builds the binaries, starts a throwaway PostgreSQL cluster
 and runs this with --postgres.
@@ -175,25 +176,35 @@ def machine_times():
     return fields[3] + fields[4], sum(fields[:8])
 
 
-def run_setup(setup, args, here):
+ENDPOINTS = [("noop", "/v1/ping", None),
+             ("activate", "/v1/activate", "activate.lua"),
+             ("status", "/v1/status", "status.lua")]
+
+
+def run_setup(setup, args, here, connections=None, only=None):
     """Medians of the rates, and of each round's ratios to that round's
     no-op: the machine's speed drifts over seconds (it is shared), and a
-    ratio of measurements taken next to each other cancels most of it."""
-    results = {"noop": [], "activate": [], "status": []}
-    cpu = {"noop": [], "activate": [], "status": []}  # µs per request
-    idle = {"noop": [], "activate": [], "status": []}  # fraction
+    ratio of measurements taken next to each other cancels most of it.
+    `only` limits the measurements to these endpoint names (the no-op is
+    always measured)."""
+    connections = connections or args.connections
+    endpoints = [e for e in ENDPOINTS
+                 if only is None or e[0] == "noop" or e[0] in only]
+    results = {e[0]: [] for e in endpoints}
+    cpu = {e[0]: [] for e in endpoints}  # µs per request
+    idle = {e[0]: [] for e in endpoints}  # fraction
     pids = [p.pid for p in setup.procs]
     latency = {}
     for rnd in range(args.rounds):
         env = dict(os.environ, BENCH_CODES=setup.codes_path,
-                   BENCH_DEVICES=setup.devices_path, BENCH_RUN=f"{setup.name}-{rnd}")
-        for name, path, script in [
-                ("noop", "/v1/ping", None),
-                ("activate", "/v1/activate", os.path.join(here, "activate.lua")),
-                ("status", "/v1/status", os.path.join(here, "status.lua"))]:
+                   BENCH_DEVICES=setup.devices_path,
+                   BENCH_RUN=f"{setup.name}-{connections}-{rnd}")
+        for name, path, script in endpoints:
+            if script:
+                script = os.path.join(here, script)
             cpu0, wrk0, (idle0, all0) = process_cpu(pids), children_cpu(), machine_times()
             rate, p50, p99, requests = load(setup, path, args.seconds,
-                                            args.connections, script, env)
+                                            connections, script, env)
             idle1, all1 = machine_times()
             spent = process_cpu(pids) - cpu0 + children_cpu() - wrk0
             cpu[name].append(spent / max(requests, 1) * 1e6)
@@ -205,7 +216,7 @@ def run_setup(setup, args, here):
             time.sleep(1)
             results[name].append(rate)
             latency[name] = (p50, p99)
-            print(f"{setup.name}: round {rnd + 1}: {name:9s} {rate:10.0f} req/s  "
+            print(f"{setup.name}, c{connections}: round {rnd + 1}: {name:9s} {rate:10.0f} req/s  "
                   f"p50 {p50}  p99 {p99}  cpu {cpu[name][-1]:.1f} us/req  "
                   f"idle {idle[name][-1]:.0%}", flush=True)
     ratios = {k: [r / n for r, n in zip(v, results["noop"])]
@@ -230,6 +241,9 @@ def main():
                     "(postgresql://user@host:port); adds runs on it with one "
                     "and with two instances")
     ap.add_argument("--markdown", help="also write the tables to this file")
+    ap.add_argument("--sweep", help="comma-separated connection counts: "
+                    "also measure no-op and activation rates at each, on "
+                    "SQLite (how durable activations scale with concurrency)")
     args = ap.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
 
@@ -248,6 +262,9 @@ def main():
         try:
             med, ratios, latency, cpu = run_setup(setup, args, here)
             commits, txns, keys, signatures = setup.counters()
+            if args.sweep and not db:
+                sweep = [(c,) + run_setup(setup, args, here, c, ["activate"])
+                         for c in map(int, args.sweep.split(","))]
         finally:
             setup.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -280,6 +297,20 @@ def main():
         f"| raw | license key issue in batches of 16 (format 2, 1 core) | {batch_keys:,.0f} /s | {batch_keys / noop:.2f} | | | |",
         f"| raw | durable SQLite commits (fsync each) | {raw['BM_SqliteDurableCommit']:,.0f} /s | {raw['BM_SqliteDurableCommit'] / noop:.2f} | | | |",
     ]
+    if args.sweep:
+        lines += [
+            "",
+            f"Concurrency sweep, SQLite ({args.rounds} interleaved rounds at each count):",
+            "",
+            "| connections | no-op | activations (durable) | ratio: median (min–max) | CPU ratio | idle during activations | activation p50 / p99 (last round) |",
+            "|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for c, med, ratios, latency, cpu in sweep:
+            r = ratios["activate"]
+            lines.append(
+                f"| {c} | {med['noop']:,.0f} req/s | {med['activate']:,.0f} req/s | "
+                f"**{r[0]:.2f}** ({r[1]:.2f}–{r[2]:.2f}) | {cpu['activate'][1]:.2f} | "
+                f"{cpu['activate'][2]:.0%} | {latency['activate'][0]} / {latency['activate'][1]} |")
     table = "\n".join(lines)
     print()
     print(f"wrk -c{args.connections} -d{args.seconds}s, {args.rounds} rounds interleaved; "

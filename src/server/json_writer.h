@@ -48,6 +48,8 @@ class JsonWriter {
  private:
   // Writes the comma that separates this value from the previous one.
   void BeforeValue();
+  // Writes `v` as a JSON string: quoted, with the escapes it needs.
+  void Quoted(std::string_view v);
   void Open(char c);
   void Close(char c);
 

@@ -59,6 +59,34 @@ TEST(JsonWriterTest, WritesWhatBoostJsonSerializes) {
   EXPECT_EQ(text, json::serialize(expected));
 }
 
+// Keys take a faster path when short and plain; keys that are neither
+// (escapes, longer than the short-key buffer) must come out the same as
+// through the library.
+TEST(JsonWriterTest, WritesEveryKindOfKeyAsTheLibraryDoes) {
+  const std::string keys[] = {"",
+                              "plain",
+                              std::string(48, 'k'),
+                              std::string(49, 'k'),
+                              std::string(300, 'x'),
+                              "quote\"d",
+                              "back\\slash",
+                              "line\nbreak",
+                              std::string("nul\0byte", 8),
+                              "\x1f",
+                              "ünï €"};
+  std::string text;
+  JsonWriter w(text);
+  w.BeginObject();
+  json::object expected;
+  int n = 0;
+  for (const std::string& key : keys) {
+    w.Field(key, std::int64_t{n});
+    expected[key] = n++;
+  }
+  w.EndObject();
+  EXPECT_EQ(text, json::serialize(expected));
+}
+
 TEST(JsonWriterTest, EscapesEveryByteAsTheLibraryDoes) {
   std::mt19937 rng(7);
   for (int round = 0; round < 500; ++round) {
