@@ -1,6 +1,5 @@
 #include "server/json_writer.h"
 
-#include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <cstring>
@@ -41,27 +40,28 @@ namespace {
 bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 }  // namespace
 
-void JsonWriter::Key(std::string_view key) {
+void JsonWriter::Key(JsonKey key) {
   assert(!after_key_);
   BeforeValue();
-  // Keys are short names that need no escapes: written with one append
-  // (a response has ~30 of them; appending quote, text, quote and colon
-  // one by one was ~8% of a status call's instructions).
-  constexpr std::size_t kShortKey = 48;
-  if (key.size() <= kShortKey &&
-      std::none_of(key.begin(), key.end(), [](char c) {
-        return NeedsEscape(static_cast<unsigned char>(c));
-      })) {
-    char buf[kShortKey + 3];
-    buf[0] = '"';
-    std::memcpy(buf + 1, key.data(), key.size());
-    buf[key.size() + 1] = '"';
-    buf[key.size() + 2] = ':';
-    out_.append(buf, key.size() + 3);
-  } else {
-    Quoted(key);
-    out_ += ':';
-  }
+  // Quote, key, quote and colon in one growth of the output (a status
+  // answer has ~25 keys; appending them piece by piece, with a check for
+  // escapes, was ~5% of its instructions).
+  const std::string_view text = key.text();
+  const std::size_t at = out_.size();
+  out_.resize(at + text.size() + 3);
+  char* p = out_.data() + at;
+  p[0] = '"';
+  std::memcpy(p + 1, text.data(), text.size());
+  p[text.size() + 1] = '"';
+  p[text.size() + 2] = ':';
+  after_key_ = true;
+}
+
+void JsonWriter::DynamicKey(std::string_view key) {
+  assert(!after_key_);
+  BeforeValue();
+  Quoted(key);
+  out_ += ':';
   after_key_ = true;
 }
 

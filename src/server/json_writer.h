@@ -10,6 +10,7 @@
 #ifndef LICENTIA_SERVER_JSON_WRITER_H_
 #define LICENTIA_SERVER_JSON_WRITER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,28 @@
 #include <type_traits>
 
 namespace licentia::server {
+
+// An object key written in the source: checked when the program is
+// compiled to need no escapes (a key that does is a compile error), so the
+// writer copies it as it is. Keys made at run time go through
+// JsonWriter::DynamicKey instead.
+class JsonKey {
+ public:
+  template <std::size_t N>
+  consteval JsonKey(const char (&key)[N])  // NOLINT: implicit by design
+      : text_(key, N - 1) {
+    for (std::size_t i = 0; i + 1 < N; ++i) {
+      auto c = static_cast<unsigned char>(key[i]);
+      if (c < 0x20 || c == '"' || c == '\\') {
+        throw "a JsonKey must need no escapes; use DynamicKey";
+      }
+    }
+  }
+  constexpr std::string_view text() const { return text_; }
+
+ private:
+  std::string_view text_;
+};
 
 class JsonWriter {
  public:
@@ -30,8 +53,10 @@ class JsonWriter {
   void EndObject();
   void BeginArray();
   void EndArray();
-  // REQUIRES: inside an object, and each key followed by one value.
-  void Key(std::string_view key);
+  // REQUIRES (both): inside an object, and each key followed by one value.
+  void Key(JsonKey key);
+  // A key known only at run time, escaped as a string value is.
+  void DynamicKey(std::string_view key);
 
   void String(std::string_view v);
   void Int(std::int64_t v);
@@ -43,7 +68,7 @@ class JsonWriter {
 
   // Key and value in one call.
   template <typename T>
-  void Field(std::string_view key, const T& value);
+  void Field(JsonKey key, const T& value);
 
  private:
   // Writes the comma that separates this value from the previous one.
@@ -60,7 +85,7 @@ class JsonWriter {
 };
 
 template <typename T>
-void JsonWriter::Field(std::string_view key, const T& value) {
+void JsonWriter::Field(JsonKey key, const T& value) {
   Key(key);
   if constexpr (std::is_same_v<T, bool>) {
     Bool(value);

@@ -87,7 +87,7 @@ std::string EventDetails::ToJson() const {
   JsonWriter w(out);
   w.BeginObject();
   for (const auto& [key, value] : fields_) {
-    w.Key(key);
+    w.DynamicKey(key);
     if (const auto* i = std::get_if<std::int64_t>(&value)) {
       w.Int(*i);
     } else {
