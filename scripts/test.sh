@@ -3,7 +3,8 @@
 # the optimised build's unit, integration and end-to-end tests (the server
 # suites on SQLite and on a throwaway PostgreSQL cluster), then the same
 # tests under AddressSanitizer + UndefinedBehaviorSanitizer, then each
-# libFuzzer target for a short while (scripts/fuzz.sh).
+# libFuzzer target for a short while (scripts/fuzz.sh). A one-round run of
+# the benchmark checks that it still works (its numbers are not checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -26,6 +27,12 @@ echo "== release build and tests"
 cmake --preset release >/dev/null
 cmake --build --preset release
 ctest --preset release
+
+# The benchmark itself must keep working (wrk, its Lua scripts, the setup
+# through the admin API, the tables); one short round, numbers unchecked.
+echo "== benchmark smoke run"
+python3 bench/run.py --rounds 1 --seconds 1 --codes 2000 --sweep 16 \
+  --postgres "$LICENTIA_TEST_POSTGRES_URL" >/dev/null
 
 echo "== ASan/UBSan build and tests"
 cmake --preset asan >/dev/null
