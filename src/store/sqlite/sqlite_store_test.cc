@@ -11,6 +11,8 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <system_error>
 #include <thread>
 
 #include "store/sqlite/sqlite_handle.h"
@@ -18,17 +20,36 @@
 namespace licentia::store::sqlite {
 namespace {
 
-std::string TempDb(const char* name) {
-  auto p = std::filesystem::temp_directory_path() /
-           (std::string(name) + std::to_string(::getpid()) + ".db");
-  for (auto suffix : {"", "-wal", "-shm"}) {
-    std::filesystem::remove(p.string() + suffix);
+// A database path in the temp directory, free when made and removed with
+// its -wal and -shm files when the test ends. Declare it before the store
+// that uses it, so the store is closed first.
+class TempDb {
+ public:
+  explicit TempDb(const char* name)
+      : path_((std::filesystem::temp_directory_path() /
+               (std::string("licentia-store-") + name +
+                std::to_string(::getpid()) + ".db"))
+                  .string()) {
+    Remove();
   }
-  return p.string();
-}
+  ~TempDb() { Remove(); }
+  TempDb(const TempDb&) = delete;
+  TempDb& operator=(const TempDb&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  void Remove() {
+    for (auto suffix : {"", "-wal", "-shm"}) {
+      std::error_code ignored;
+      std::filesystem::remove(path_ + suffix, ignored);
+    }
+  }
+  const std::string path_;
+};
 
 TEST(SqliteStoreTest, ConcurrentWritesShareCommits) {
-  auto store = *OpenSqliteStore({.path = TempDb("group")});
+  TempDb db("group");
+  auto store = *OpenSqliteStore({.path = db.path()});
   constexpr int kThreads = 64;
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
@@ -51,7 +72,8 @@ TEST(SqliteStoreTest, ConcurrentWritesShareCommits) {
 // batch: serials must still never repeat, across rolled-back writes, batches
 // and restarts.
 TEST(SqliteStoreTest, KeySerialsNeverRepeatAcrossRollbacksAndRestarts) {
-  std::string path = TempDb("serials");
+  TempDb db("serials");
+  const std::string& path = db.path();
   std::vector<std::uint64_t> committed;
   std::mutex mu;
   auto take = [&](Store& store, bool fail) {
@@ -96,7 +118,8 @@ TEST(SqliteStoreTest, KeySerialsNeverRepeatAcrossRollbacksAndRestarts) {
 // changing something leaves nothing either, and every other write of the
 // batch commits.
 TEST(SqliteStoreTest, FailedWritesLeaveNothingWithOrWithoutSavepoints) {
-  auto store = *OpenSqliteStore({.path = TempDb("isolation")});
+  TempDb db("isolation");
+  auto store = *OpenSqliteStore({.path = db.path()});
   ASSERT_TRUE(store
                   ->Write([](Transaction& t) {
                     return t.InsertProduct({"p", "P", 1, {}});
@@ -155,7 +178,8 @@ TEST(SqliteStoreTest, FailedWritesLeaveNothingWithOrWithoutSavepoints) {
 // start at, far smaller than what is written through it: it restarts from
 // its beginning after each one.
 TEST(SqliteStoreTest, CheckpointsRunBesideTheWriter) {
-  std::string path = TempDb("checkpoint");
+  TempDb db("checkpoint");
+  const std::string& path = db.path();
   constexpr int kFrames = 256;  // 1 MB of 4 KB pages
   auto store = *OpenSqliteStore({.path = path, .checkpoint_frames = kFrames});
   // About 3,200 pages (13 MB) of events, from 8 writers at once.
@@ -182,7 +206,8 @@ TEST(SqliteStoreTest, CheckpointsRunBesideTheWriter) {
 }
 
 TEST(SqliteStoreTest, EventLogIsAppendOnly) {
-  std::string path = TempDb("events");
+  TempDb db("events");
+  const std::string& path = db.path();
   {
     auto store = *OpenSqliteStore({.path = path});
     ASSERT_TRUE(store
@@ -203,7 +228,8 @@ TEST(SqliteStoreTest, EventLogIsAppendOnly) {
 // database from before it gets the count of its existing activations, and
 // from migration 4 the store keeps it without triggers.
 TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
-  std::string path = TempDb("upgrade");
+  TempDb db("upgrade");
+  const std::string& path = db.path();
   std::int64_t code_id = 0;
   {
     auto store = *OpenSqliteStore({.path = path});
@@ -294,7 +320,8 @@ TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
 // an acknowledged write: every kind of change is visible to the next read,
 // here with the cache warmed before each change.
 TEST(SqliteStoreTest, ReadsSeeEveryAcknowledgedChangeThroughTheCache) {
-  auto store = *OpenSqliteStore({.path = TempDb("cache")});
+  TempDb db("cache");
+  auto store = *OpenSqliteStore({.path = db.path()});
   auto write = [&](const std::function<Status(Transaction&)>& fn) {
     ASSERT_TRUE(store->Write(fn).ok());
   };
@@ -376,7 +403,8 @@ TEST(SqliteStoreTest, ReadsSeeEveryAcknowledgedChangeThroughTheCache) {
 // Readers on other threads keep filling the cache from snapshots taken
 // around each commit; a read after an acknowledged write still sees it.
 TEST(SqliteStoreTest, ConcurrentReadersNeverCacheAStaleRowPastAWrite) {
-  auto store = *OpenSqliteStore({.path = TempDb("cacherace")});
+  TempDb db("cacherace");
+  auto store = *OpenSqliteStore({.path = db.path()});
   CodeRow c;
   c.code_hash[0] = 2;
   c.terms.product = "p";
@@ -424,7 +452,8 @@ TEST(SqliteStoreTest, ConcurrentReadersNeverCacheAStaleRowPastAWrite) {
 }
 
 TEST(SqliteStoreTest, RefusesANewerSchema) {
-  std::string path = TempDb("newer");
+  TempDb db("newer");
+  const std::string& path = db.path();
   { ASSERT_TRUE(OpenSqliteStore({.path = path}).ok()); }
   {
     auto conn = *Connection::Open(path, false);
@@ -437,7 +466,8 @@ TEST(SqliteStoreTest, RefusesANewerSchema) {
 }
 
 TEST(SqliteStoreTest, NotADatabaseIsReported) {
-  std::string path = TempDb("garbage");
+  TempDb db("garbage");
+  const std::string& path = db.path();
   {
     FILE* f = std::fopen(path.c_str(), "w");
     std::fputs("this is not a database, just text that is long enough....", f);
