@@ -77,6 +77,9 @@ void BM_SqliteDurableCommit(benchmark::State& state) {
     (void)q.Run();
     (void)conn->Exec("COMMIT");
   }
+  conn.reset();
+  for (auto s : {"", "-wal", "-shm"})
+    std::filesystem::remove(path.string() + s);
 }
 BENCHMARK(BM_SqliteDurableCommit)->UseRealTime();
 
