@@ -61,11 +61,14 @@ void BM_ParseActivationCode(benchmark::State& state) {
 BENCHMARK(BM_ParseActivationCode);
 
 void BM_SqliteDurableCommit(benchmark::State& state) {
-  auto path =
-      std::filesystem::temp_directory_path() / "licentia-bench-commit.db";
-  for (auto s : {"", "-wal", "-shm"})
-    std::filesystem::remove(path.string() + s);
-  auto conn = *store::sqlite::Connection::Open(path.string(), false);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "licentia-bench-commit.db")
+          .string();
+  auto remove_database = [&] {
+    for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  };
+  remove_database();
+  auto conn = *store::sqlite::Connection::Open(path, false);
   (void)conn->Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
       "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)");
@@ -78,8 +81,7 @@ void BM_SqliteDurableCommit(benchmark::State& state) {
     (void)conn->Exec("COMMIT");
   }
   conn.reset();
-  for (auto s : {"", "-wal", "-shm"})
-    std::filesystem::remove(path.string() + s);
+  remove_database();
 }
 BENCHMARK(BM_SqliteDurableCommit)->UseRealTime();
 

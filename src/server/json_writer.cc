@@ -36,10 +36,6 @@ void JsonWriter::EndObject() { Close('}'); }
 void JsonWriter::BeginArray() { Open('['); }
 void JsonWriter::EndArray() { Close(']'); }
 
-namespace {
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
-}  // namespace
-
 void JsonWriter::Key(JsonKey key) {
   assert(!after_key_);
   BeforeValue();
@@ -81,7 +77,7 @@ void JsonWriter::Quoted(std::string_view v) {
   const char* end = v.data() + v.size();
   for (const char* p = run; p != end; ++p) {
     auto c = static_cast<unsigned char>(*p);
-    if (!NeedsEscape(c)) continue;
+    if (!JsonNeedsEscape(c)) continue;
     out_.append(run, p);
     run = p + 1;
     switch (c) {

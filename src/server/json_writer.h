@@ -19,6 +19,12 @@
 
 namespace licentia::server {
 
+// True for the bytes a JSON string must escape (control characters, the
+// quote and the backslash).
+constexpr bool JsonNeedsEscape(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\';
+}
+
 // An object key written in the source: checked when the program is
 // compiled to need no escapes (a key that does is a compile error), so the
 // writer copies it as it is. Keys made at run time go through
@@ -29,8 +35,7 @@ class JsonKey {
   consteval JsonKey(const char (&key)[N])  // NOLINT: implicit by design
       : text_(key, N - 1) {
     for (std::size_t i = 0; i + 1 < N; ++i) {
-      auto c = static_cast<unsigned char>(key[i]);
-      if (c < 0x20 || c == '"' || c == '\\') {
+      if (JsonNeedsEscape(static_cast<unsigned char>(key[i]))) {
         throw "a JsonKey must need no escapes; use DynamicKey";
       }
     }

@@ -2,7 +2,9 @@
 // append-only event log, refusing a database from a newer version.
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -449,6 +451,53 @@ TEST(SqliteStoreTest, ConcurrentReadersNeverCacheAStaleRowPastAWrite) {
   }
   done.store(true);
   for (auto& t : readers) t.join();
+}
+
+// The descriptor this process holds open read-only on `path`: the
+// store's WalSyncer (SQLite opens its files read-write). -1 if none.
+int ReadOnlyDescriptorOf(const std::string& path) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(entry.path(), ec);
+    if (ec || target != path) continue;
+    int fd = std::stoi(entry.path().filename().string());
+    if ((::fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) return fd;
+  }
+  return -1;
+}
+
+// When a sync of the WAL fails, the writes of that batch are answered with
+// the error (never as written), so is every write after it even once the
+// file could be synced again, and WriteHealth reports it (/healthz answers
+// 503 from it). The failure is made real by pointing the syncer's
+// descriptor at /dev/null, where fdatasync fails.
+TEST(SqliteStoreTest, AFailedWalSyncFailsEveryWriteFromThenOn) {
+  TempDb db("syncfail");
+  auto store = *OpenSqliteStore({.path = db.path()});
+  auto insert = [&](const char* id) {
+    return store->Write([id](Transaction& t) {
+      return t.InsertProduct({id, "P", 1, {}});
+    });
+  };
+  ASSERT_TRUE(insert("before").ok());
+  EXPECT_TRUE(store->WriteHealth().ok());
+
+  int syncer_fd = ReadOnlyDescriptorOf(db.path() + "-wal");
+  ASSERT_GE(syncer_fd, 0);
+  int saved = ::dup(syncer_fd);
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_EQ(::dup2(devnull, syncer_fd), syncer_fd);
+  Status failed = insert("during");
+  EXPECT_EQ(failed.code(), ErrorCode::kInternal);
+  EXPECT_NE(failed.message().find("durable"), std::string::npos);
+
+  ASSERT_EQ(::dup2(saved, syncer_fd), syncer_fd);  // syncable again
+  Status later = insert("after");
+  EXPECT_EQ(later.code(), ErrorCode::kInternal);
+  EXPECT_EQ(store->WriteHealth().code(), ErrorCode::kInternal);
+  ::close(saved);
+  ::close(devnull);
 }
 
 TEST(SqliteStoreTest, RefusesANewerSchema) {
