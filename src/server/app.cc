@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json/serialize.hpp>
+#include <cassert>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/reply.h"
+#include "server/router.h"
 #include "server/secrets.h"
 #include "store/store.h"
 
@@ -50,39 +52,6 @@ struct Route {
 RouteFn Sync(SyncRouteFn fn) {
   return [fn = std::move(fn)](const HttpRequest& r, const PathParams& p,
                               Reply reply) { ReplyNow(reply, fn(r, p)); };
-}
-
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
-    }
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    out.push_back(path.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
-bool Match(std::string_view pattern, std::string_view path,
-           PathParams& params) {
-  auto p = Segments(pattern);
-  auto s = Segments(path);
-  if (p.size() != s.size()) return false;
-  PathParams out;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == "{}") {
-      out.emplace_back(s[i]);
-    } else if (p[i] != s[i]) {
-      return false;
-    }
-  }
-  params = std::move(out);
-  return true;
 }
 
 HttpResponse JsonResponse(int status, const json::object& body) {
@@ -155,31 +124,25 @@ class App {
   }
 
   void Handle(const HttpRequest& req, const Responder& respond) {
-    PathParams params;
-    const Route* found = nullptr;
-    bool path_known = false;
-    for (const auto& r : routes_) {
-      if (!Match(r.pattern, req.path, params)) continue;
-      path_known = true;
-      if (r.method == req.method) {
-        found = &r;
-        break;
-      }
-    }
-    if (!found) {
+    Router::Match match = router_.Find(req.method, req.path);
+    if (match.outcome != Router::Outcome::kFound) {
       HttpResponse res = ErrorResponse(
-          path_known ? Status(ErrorCode::kMethodNotAllowed,
-                              fmt::format("{} is not allowed on {}.",
-                                          req.method.substr(0, 10),
-                                          req.path.substr(0, 100)))
-                     : Status(ErrorCode::kNotFound,
-                              "There is no such endpoint; see docs/api.md."));
+          match.outcome == Router::Outcome::kWrongMethod
+              ? Status(ErrorCode::kMethodNotAllowed,
+                       fmt::format("{} is not allowed on {}.",
+                                   req.method.substr(0, 10),
+                                   req.path.substr(0, 100)))
+              : Status(ErrorCode::kNotFound,
+                       "There is no such endpoint; see docs/api.md."));
       res.route = "(unmatched)";
       respond([res] { return res; });
       return;
     }
+    const Route* found = &routes_[match.route];
+    PathParams params = std::move(match.params);
+    // Routes live as long as the App, which outlives every request.
     Reply reply = [respond, status = found->success_status,
-                   route = found->pattern](ResultMaker make) {
+                   route = std::string_view(found->pattern)](ResultMaker make) {
       respond([make = std::move(make), status, route] {
         Result<JsonBody> result = make();
         HttpResponse res;
@@ -277,6 +240,8 @@ class App {
 
   void Add(std::string method, std::string pattern, Access access, RouteFn fn,
            int success = 200) {
+    [[maybe_unused]] size_t index = router_.Add(method, pattern);
+    assert(index == routes_.size());
     routes_.push_back({std::move(method), std::move(pattern), access,
                        std::move(fn), success});
   }
@@ -410,7 +375,8 @@ class App {
   AdminService admin_;
   Metrics metrics_;
   std::shared_ptr<spdlog::logger> log_;
-  std::vector<Route> routes_;
+  std::vector<Route> routes_;  // indexed as router_ numbers them
+  Router router_;
 
  public:
   std::string MetricsText() {
