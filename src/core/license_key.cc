@@ -119,9 +119,11 @@ Result<LicenseKeyPayload> DecodePayload(std::span<const std::uint8_t> bytes,
   return p;
 }
 
+}  // namespace
+
 // The one canonical text form of a signed key: BEGIN line, Base64 in lines of
 // 64 characters, END line, each line ending in '\n'.
-std::string Armour(std::span<const std::uint8_t> bytes) {
+std::string ArmourLicenseKey(std::span<const std::uint8_t> bytes) {
   std::string b64 = crypto::ToBase64Public(bytes);
   std::string out;
   out.reserve(kLicenseKeyBegin.size() + kLicenseKeyEnd.size() + b64.size() +
@@ -136,8 +138,6 @@ std::string Armour(std::span<const std::uint8_t> bytes) {
   out += '\n';
   return out;
 }
-
-}  // namespace
 
 crypto::Hash DeviceBinding(std::string_view fingerprint) {
   std::string input("licentia/device/v1");
@@ -186,17 +186,17 @@ Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p,
   return out;
 }
 
-Result<std::string> IssueLicenseKey(LicenseKeyPayload p,
-                                    const crypto::SigningKeyPair& signer) {
+Result<crypto::Bytes> SignLicenseKey(LicenseKeyPayload p,
+                                     const crypto::SigningKeyPair& signer) {
   p.key_id = crypto::KeyIdOf(signer.public_key);
   LICENTIA_ASSIGN_OR_RETURN(crypto::Bytes bytes,
                             EncodeLicenseKeyPayload(p, KeyFormat::kSingle));
   crypto::Signature sig = crypto::Sign(bytes, signer.secret_key);
   bytes.insert(bytes.end(), sig.begin(), sig.end());
-  return Armour(bytes);
+  return bytes;
 }
 
-std::vector<Result<std::string>> IssueLicenseKeyBatch(
+std::vector<Result<crypto::Bytes>> SignLicenseKeyBatch(
     std::vector<LicenseKeyPayload> payloads,
     const crypto::SigningKeyPair& signer) {
   assert(!payloads.empty());
@@ -205,15 +205,15 @@ std::vector<Result<std::string>> IssueLicenseKeyBatch(
   std::vector<LeafSalt> salts(payloads.size());
   crypto::RandomBytes(
       std::span(salts.front().data(), salts.size() * kLeafSaltBytes));
-  return IssueLicenseKeyBatchWithSalts(std::move(payloads), signer, salts);
+  return SignLicenseKeyBatchWithSalts(std::move(payloads), signer, salts);
 }
 
-std::vector<Result<std::string>> IssueLicenseKeyBatchWithSalts(
+std::vector<Result<crypto::Bytes>> SignLicenseKeyBatchWithSalts(
     std::vector<LicenseKeyPayload> payloads,
     const crypto::SigningKeyPair& signer, std::span<const LeafSalt> salts) {
   assert(!payloads.empty() && payloads.size() <= kMaxBatchKeys &&
          salts.size() == payloads.size());
-  std::vector<Result<std::string>> keys(
+  std::vector<Result<crypto::Bytes>> keys(
       payloads.size(), Status(ErrorCode::kInternal, "not issued"));
   crypto::KeyId key_id = crypto::KeyIdOf(signer.public_key);
   std::vector<crypto::Bytes> encoded;
@@ -244,9 +244,45 @@ std::vector<Result<std::string>> IssueLicenseKeyBatchWithSalts(
     PutU8(bytes, static_cast<std::uint8_t>(leaf));
     PutU8(bytes, tree.depth);
     bytes.insert(bytes.end(), sig.begin(), sig.end());
-    keys[origin[leaf]] = Armour(bytes);
+    keys[origin[leaf]] = std::move(bytes);
   }
   return keys;
+}
+
+namespace {
+std::vector<Result<std::string>> ArmourEach(
+    std::vector<Result<crypto::Bytes>> keys) {
+  std::vector<Result<std::string>> out;
+  out.reserve(keys.size());
+  for (auto& key : keys) {
+    if (key.ok()) {
+      out.emplace_back(ArmourLicenseKey(*key));
+    } else {
+      out.emplace_back(key.status());
+    }
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::string> IssueLicenseKey(LicenseKeyPayload p,
+                                    const crypto::SigningKeyPair& signer) {
+  LICENTIA_ASSIGN_OR_RETURN(crypto::Bytes bytes,
+                            SignLicenseKey(std::move(p), signer));
+  return ArmourLicenseKey(bytes);
+}
+
+std::vector<Result<std::string>> IssueLicenseKeyBatch(
+    std::vector<LicenseKeyPayload> payloads,
+    const crypto::SigningKeyPair& signer) {
+  return ArmourEach(SignLicenseKeyBatch(std::move(payloads), signer));
+}
+
+std::vector<Result<std::string>> IssueLicenseKeyBatchWithSalts(
+    std::vector<LicenseKeyPayload> payloads,
+    const crypto::SigningKeyPair& signer, std::span<const LeafSalt> salts) {
+  return ArmourEach(
+      SignLicenseKeyBatchWithSalts(std::move(payloads), signer, salts));
 }
 
 Result<LicenseKeyPayload> VerifyLicenseKey(
@@ -273,7 +309,8 @@ Result<LicenseKeyPayload> VerifyLicenseKey(
       text.size() - kLicenseKeyBegin.size() - kLicenseKeyEnd.size() - 1);
   auto bytes = crypto::FromBase64(body);
   if (!bytes) return Malformed("the body is not Base64");
-  if (Armour(*bytes) != text) return Malformed("the text is not canonical");
+  if (ArmourLicenseKey(*bytes) != text)
+    return Malformed("the text is not canonical");
   if (bytes->size() < kHeaderBytes + crypto::kSignatureBytes) {
     return Malformed("too short");
   }

@@ -62,22 +62,43 @@ crypto::Hash DeviceBinding(std::string_view fingerprint);
 Result<crypto::Bytes> EncodeLicenseKeyPayload(const LicenseKeyPayload& p,
                                               KeyFormat format);
 
-// Signs `p` alone (format 1) and returns the armoured key. `p.key_id` is
-// overwritten with the id of `signer`.
-Result<std::string> IssueLicenseKey(LicenseKeyPayload p,
-                                    const crypto::SigningKeyPair& signer);
+// The text form of a signed key's bytes, as users paste it: BEGIN line,
+// Base64 in lines of 64 characters, END line (docs/license-key.md). The
+// bytes are not checked: give it what SignLicenseKey* returned.
+std::string ArmourLicenseKey(std::span<const std::uint8_t> signed_key);
+
+// Signs `p` alone (format 1) and returns the key's bytes (payload and
+// signature; ArmourLicenseKey makes its text). `p.key_id` is overwritten
+// with the id of `signer`. kInvalidRequest as EncodeLicenseKeyPayload.
+Result<crypto::Bytes> SignLicenseKey(LicenseKeyPayload p,
+                                     const crypto::SigningKeyPair& signer);
 
 // Signs up to kMaxBatchKeys payloads with one signature (format 2) and
-// returns one armoured key per payload, in order; a payload that cannot be
-// encoded gets its error and is left out of the batch. Every key_id is
-// overwritten with the id of `signer`. Each key gets a fresh random salt.
+// returns each key's bytes, in order; a payload that cannot be encoded gets
+// its error and is left out of the batch. Every key_id is overwritten with
+// the id of `signer`. Each key gets a fresh random salt. Armouring is left
+// to the caller so that it can happen on another thread than the signing.
 // REQUIRES: 1 <= payloads.size() <= kMaxBatchKeys.
-std::vector<Result<std::string>> IssueLicenseKeyBatch(
+std::vector<Result<crypto::Bytes>> SignLicenseKeyBatch(
     std::vector<LicenseKeyPayload> payloads,
     const crypto::SigningKeyPair& signer);
 
 // As above with the given salts, one per payload: only for golden vectors.
 // A salt must never be reused; production code uses the overload above.
+std::vector<Result<crypto::Bytes>> SignLicenseKeyBatchWithSalts(
+    std::vector<LicenseKeyPayload> payloads,
+    const crypto::SigningKeyPair& signer, std::span<const LeafSalt> salts);
+
+// SignLicenseKey, armoured.
+Result<std::string> IssueLicenseKey(LicenseKeyPayload p,
+                                    const crypto::SigningKeyPair& signer);
+
+// SignLicenseKeyBatch, each key armoured.
+std::vector<Result<std::string>> IssueLicenseKeyBatch(
+    std::vector<LicenseKeyPayload> payloads,
+    const crypto::SigningKeyPair& signer);
+
+// SignLicenseKeyBatchWithSalts, each key armoured: only for golden vectors.
 std::vector<Result<std::string>> IssueLicenseKeyBatchWithSalts(
     std::vector<LicenseKeyPayload> payloads,
     const crypto::SigningKeyPair& signer, std::span<const LeafSalt> salts);

@@ -158,6 +158,23 @@ TEST(LicenseKeyTest, GoldenBatchKey) {
   EXPECT_EQ(*keys[1], kGoldenBatchKey);
 }
 
+// The server signs on one thread and armours on another: the two halves
+// give exactly the golden keys.
+TEST(LicenseKeyTest, SignedBytesArmourToTheGoldenKeys) {
+  auto single = SignLicenseKey(GoldenPayload(), GoldenSigner());
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(ArmourLicenseKey(*single), kGoldenKey);
+  auto batch = SignLicenseKeyBatchWithSalts(GoldenBatch(), GoldenSigner(),
+                                            GoldenSalts());
+  ASSERT_EQ(batch.size(), 3u);
+  ASSERT_TRUE(batch[1].ok());
+  EXPECT_EQ(ArmourLicenseKey(*batch[1]), kGoldenBatchKey);
+  // The bytes are the payload, then the proof, salt, leaf, depth and the
+  // signature (docs/license-key.md): they start with the magic and format.
+  EXPECT_EQ(std::string(batch[1]->begin(), batch[1]->begin() + 4), "LCNS");
+  EXPECT_EQ((*batch[1])[4], static_cast<std::uint8_t>(KeyFormat::kBatch));
+}
+
 TEST(LicenseKeyTest, EveryKeyOfABatchVerifiesToItsOwnPayload) {
   auto signer = GoldenSigner();
   for (size_t n : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{8},
@@ -259,6 +276,12 @@ TEST(LicenseKeyTest, APayloadThatCannotBeEncodedFailsAloneInItsBatch) {
     EXPECT_TRUE(
         VerifyLicenseKey(*keys[i], std::span(&signer.public_key, 1)).ok());
   }
+  auto signed_keys = SignLicenseKeyBatch(batch, signer);
+  ASSERT_EQ(signed_keys.size(), 3u);
+  EXPECT_EQ(signed_keys[1].status().code(), ErrorCode::kInvalidRequest);
+  EXPECT_TRUE(signed_keys[0].ok() && signed_keys[2].ok());
+  EXPECT_EQ(SignLicenseKey(batch[1], signer).status().code(),
+            ErrorCode::kInvalidRequest);
 }
 
 TEST(LicenseKeyTest, ToleratesPastingArtefacts) {

@@ -389,7 +389,7 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
         w.Key("license");
         WriteLicense(w, outcome->code, outcome->activation);
         w.Field("server_time", outcome->now);
-        w.Field("license_key", key->armoured);
+        w.Field("license_key", ArmourLicenseKey(key->signed_key));
         w.EndObject();
         return JsonBody::Text(std::move(text));
       },
@@ -593,10 +593,11 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
         licentia::Status st = fn(txn);
         if (st.ok()) {
           std::uint64_t attempt = join->NewAttempt();
-          ctx_.key_signer.Sign(std::move(key->payload),
-                               [join, attempt](Result<std::string> armoured) {
-                                 join->Signed(attempt, std::move(armoured));
-                               });
+          ctx_.key_signer.Sign(
+              std::move(key->payload),
+              [join, attempt](Result<crypto::Bytes> signed_key) {
+                join->Signed(attempt, std::move(signed_key));
+              });
         }
         return st;
       },

@@ -46,7 +46,7 @@ class DeviceService {
     std::string charge_on_refusal;
     // If set, the call issues a license key: the transaction fills in the
     // payload; the KeySigner signs it after the commit and `finish` finds
-    // the armoured key here.
+    // the signed key here.
     std::shared_ptr<IssuedKey> key;
   };
   Reply ChargingRefusals(std::string key, Reply reply);

@@ -16,10 +16,10 @@ std::uint64_t KeyJoin::NewAttempt() {
   return ++attempt_;
 }
 
-void KeyJoin::Signed(std::uint64_t attempt, Result<std::string> armoured) {
+void KeyJoin::Signed(std::uint64_t attempt, Result<crypto::Bytes> signed_key) {
   std::unique_lock lock(mu_);
   if (answered_ || attempt != attempt_) return;
-  signed_ = std::move(armoured);
+  signed_ = std::move(signed_key);
   AnswerIfComplete(lock);
 }
 
@@ -39,11 +39,11 @@ void KeyJoin::Durable(Status st) {
 void KeyJoin::AnswerIfComplete(std::unique_lock<std::mutex>& lock) {
   if (!durable_ || !signed_) return;
   answered_ = true;
-  Result<std::string> armoured = std::move(*signed_);
+  Result<crypto::Bytes> signed_key = std::move(*signed_);
   signed_.reset();
   lock.unlock();
-  if (!armoured.ok()) return ReplyNow(reply_, armoured.status());
-  key_->armoured = std::move(*armoured);
+  if (!signed_key.ok()) return ReplyNow(reply_, signed_key.status());
+  key_->signed_key = std::move(*signed_key);
   reply_(finish_);
 }
 

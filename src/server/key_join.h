@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "core/crypto.h"
 #include "core/status.h"
 #include "server/reply.h"
 #include "server/service_context.h"
@@ -28,14 +29,14 @@ namespace licentia::server {
 
 class KeyJoin {
  public:
-  // `finish` makes the response and finds the armoured key in `key`.
+  // `finish` makes the response and finds the signed key in `key`.
   KeyJoin(std::shared_ptr<IssuedKey> key, ResultMaker finish, Reply reply);
 
   // Called by the transaction function when it succeeds; returns the id
   // to pass to Signed() for the key of this run.
   std::uint64_t NewAttempt();
   // The signer's answer for `attempt`.
-  void Signed(std::uint64_t attempt, Result<std::string> armoured);
+  void Signed(std::uint64_t attempt, Result<crypto::Bytes> signed_key);
   // The store's answer: the transaction is durable, or failed.
   void Durable(Status st);
 
@@ -48,10 +49,10 @@ class KeyJoin {
   const ResultMaker finish_;
   const Reply reply_;
   std::mutex mu_;
-  std::uint64_t attempt_ = 0;                  // guarded by mu_
-  std::optional<Result<std::string>> signed_;  // for attempt_; guarded by mu_
-  bool durable_ = false;                       // guarded by mu_
-  bool answered_ = false;                      // guarded by mu_
+  std::uint64_t attempt_ = 0;                    // guarded by mu_
+  std::optional<Result<crypto::Bytes>> signed_;  // for attempt_; guarded by mu_
+  bool durable_ = false;                         // guarded by mu_
+  bool answered_ = false;                        // guarded by mu_
 };
 
 }  // namespace licentia::server

@@ -10,6 +10,10 @@
 namespace licentia::server {
 namespace {
 
+crypto::Bytes Bytes(std::string_view text) {
+  return crypto::Bytes(text.begin(), text.end());
+}
+
 // Records the one answer a KeyJoin gives.
 struct Answers {
   int count = 0;
@@ -33,7 +37,9 @@ struct Fixture {
   std::shared_ptr<IssuedKey> key = std::make_shared<IssuedKey>();
   KeyJoin join{key,
                [k = key]() -> Result<boost::json::object> {
-                 return boost::json::object{{"license_key", k->armoured}};
+                 return boost::json::object{
+                     {"license_key",
+                      std::string(k->signed_key.begin(), k->signed_key.end())}};
                },
                answers.reply()};
   std::string SentKey() const {
@@ -45,7 +51,7 @@ TEST(KeyJoinTest, AnswersWhenBothHalvesAreInWhicheverComesFirst) {
   {
     Fixture f;
     auto attempt = f.join.NewAttempt();
-    f.join.Signed(attempt, std::string("KEY"));
+    f.join.Signed(attempt, Bytes("KEY"));
     EXPECT_EQ(f.answers.count, 0);  // signed, not yet durable: nothing sent
     f.join.Durable(Status::Ok());
     ASSERT_EQ(f.answers.count, 1);
@@ -56,7 +62,7 @@ TEST(KeyJoinTest, AnswersWhenBothHalvesAreInWhicheverComesFirst) {
     auto attempt = f.join.NewAttempt();
     f.join.Durable(Status::Ok());
     EXPECT_EQ(f.answers.count, 0);
-    f.join.Signed(attempt, std::string("KEY"));
+    f.join.Signed(attempt, Bytes("KEY"));
     ASSERT_EQ(f.answers.count, 1);
     EXPECT_EQ(f.SentKey(), "KEY");
   }
@@ -65,16 +71,16 @@ TEST(KeyJoinTest, AnswersWhenBothHalvesAreInWhicheverComesFirst) {
 TEST(KeyJoinTest, AFailedWriteAnswersItsErrorAndNeverTheKey) {
   Fixture f;
   auto attempt = f.join.NewAttempt();
-  f.join.Signed(attempt, std::string("KEY"));
+  f.join.Signed(attempt, Bytes("KEY"));
   f.join.Durable(Status(ErrorCode::kInternal, "the commit failed"));
   ASSERT_EQ(f.answers.count, 1);
   EXPECT_EQ(f.answers.last->status().code(), ErrorCode::kInternal);
-  EXPECT_TRUE(f.key->armoured.empty());
+  EXPECT_TRUE(f.key->signed_key.empty());
   // A signature arriving afterwards changes nothing.
   Fixture g;
   auto a = g.join.NewAttempt();
   g.join.Durable(Status(ErrorCode::kUnavailable, "down"));
-  g.join.Signed(a, std::string("KEY"));
+  g.join.Signed(a, Bytes("KEY"));
   EXPECT_EQ(g.answers.count, 1);
   EXPECT_EQ(g.answers.last->status().code(), ErrorCode::kUnavailable);
 }
@@ -83,13 +89,13 @@ TEST(KeyJoinTest, OnlyTheLatestAttemptsKeyIsSent) {
   Fixture f;
   auto first = f.join.NewAttempt();
   auto second = f.join.NewAttempt();  // the store ran the function again
-  f.join.Signed(first, std::string("STALE"));
+  f.join.Signed(first, Bytes("STALE"));
   f.join.Durable(Status::Ok());
   EXPECT_EQ(f.answers.count, 0);  // the stale key is not enough
-  f.join.Signed(second, std::string("FRESH"));
+  f.join.Signed(second, Bytes("FRESH"));
   ASSERT_EQ(f.answers.count, 1);
   EXPECT_EQ(f.SentKey(), "FRESH");
-  f.join.Signed(second, std::string("AGAIN"));
+  f.join.Signed(second, Bytes("AGAIN"));
   EXPECT_EQ(f.answers.count, 1);
 }
 

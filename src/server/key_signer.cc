@@ -37,15 +37,15 @@ void KeySigner::SignQueued() {
 }
 
 void KeySigner::SignBatch(std::span<Pending> batch) {
-  std::vector<Result<std::string>> keys;
+  std::vector<Result<crypto::Bytes>> keys;
   if (format_ == KeyFormat::kBatch) {
     std::vector<LicenseKeyPayload> payloads;
     payloads.reserve(batch.size());
     for (auto& p : batch) payloads.push_back(std::move(p.payload));
-    keys = IssueLicenseKeyBatch(std::move(payloads), signer_);
+    keys = SignLicenseKeyBatch(std::move(payloads), signer_);
   } else {
     for (auto& p : batch) {
-      keys.push_back(IssueLicenseKey(std::move(p.payload), signer_));
+      keys.push_back(SignLicenseKey(std::move(p.payload), signer_));
     }
   }
   // A payload that cannot be encoded is answered with its error: it is

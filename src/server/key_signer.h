@@ -11,8 +11,10 @@
 // of their own and no waiting to gather a batch.
 //
 // Thread-safe. Each Done is called exactly once, on the thread that signs
-// it: with the armoured key, or with the error that kept this key from
-// being issued. Destruction signs and answers everything still queued.
+// it: with the signed key's bytes (for ArmourLicenseKey, which the caller
+// runs on its own thread: armouring costs more than a key's share of the
+// signature), or with the error that kept this key from being issued.
+// Destruction signs and answers everything still queued.
 #ifndef LICENTIA_SERVER_KEY_SIGNER_H_
 #define LICENTIA_SERVER_KEY_SIGNER_H_
 
@@ -31,7 +33,7 @@ namespace licentia::server {
 
 class KeySigner {
  public:
-  using Done = std::function<void(Result<std::string> armoured_key)>;
+  using Done = std::function<void(Result<crypto::Bytes> signed_key)>;
 
   // `format` kSingle signs each key alone (for fleets whose applications
   // only verify format 1); kBatch signs up to kMaxBatchKeys keys at once.

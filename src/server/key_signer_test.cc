@@ -24,19 +24,17 @@ LicenseKeyPayload Payload(std::uint64_t serial) {
 
 // What a device would check: the key verifies to exactly its payload.
 void ExpectKeyFor(const crypto::SigningKeyPair& signer,
-                  const Result<std::string>& key, std::uint64_t serial,
+                  const Result<crypto::Bytes>& key, std::uint64_t serial,
                   KeyFormat format) {
   ASSERT_TRUE(key.ok()) << key.status().ToString();
-  auto v = VerifyLicenseKey(*key, std::span(&signer.public_key, 1));
+  auto v = VerifyLicenseKey(ArmourLicenseKey(*key),
+                            std::span(&signer.public_key, 1));
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   LicenseKeyPayload expected = Payload(serial);
   expected.key_id = crypto::KeyIdOf(signer.public_key);
   EXPECT_EQ(*v, expected);
-  auto bytes = crypto::FromBase64(key->substr(
-      kLicenseKeyBegin.size(),
-      key->size() - kLicenseKeyBegin.size() - kLicenseKeyEnd.size() - 1));
-  ASSERT_TRUE(bytes.has_value());
-  EXPECT_EQ((*bytes)[4], static_cast<std::uint8_t>(format));
+  ASSERT_GT(key->size(), 4u);
+  EXPECT_EQ((*key)[4], static_cast<std::uint8_t>(format));
 }
 
 // Nothing is signed before SignQueued; then every queued key goes out,
@@ -45,10 +43,10 @@ TEST(KeySignerTest, SignQueuedSignsEverythingQueuedTogether) {
   auto signer = crypto::GenerateSigningKeyPair();
   KeySigner ks(signer, KeyFormat::kBatch);
   const std::size_t n = kMaxBatchKeys + 3;
-  std::vector<Result<std::string>> keys(n, Status(ErrorCode::kInternal, ""));
+  std::vector<Result<crypto::Bytes>> keys(n, Status(ErrorCode::kInternal, ""));
   std::vector<int> calls(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    ks.Sign(Payload(i), [&keys, &calls, i](Result<std::string> key) {
+    ks.Sign(Payload(i), [&keys, &calls, i](Result<crypto::Bytes> key) {
       keys[i] = std::move(key);
       calls[i]++;
     });
@@ -73,10 +71,10 @@ TEST(KeySignerTest, SignQueuedSignsEverythingQueuedTogether) {
 TEST(KeySignerTest, KeysQueuedWhileSigningWaitForTheNextCall) {
   auto signer = crypto::GenerateSigningKeyPair();
   KeySigner ks(signer, KeyFormat::kBatch);
-  Result<std::string> second = Status(ErrorCode::kInternal, "");
+  Result<crypto::Bytes> second = Status(ErrorCode::kInternal, "");
   int second_calls = 0;
-  ks.Sign(Payload(0), [&](Result<std::string>) {
-    ks.Sign(Payload(1), [&](Result<std::string> key) {
+  ks.Sign(Payload(0), [&](Result<crypto::Bytes>) {
+    ks.Sign(Payload(1), [&](Result<crypto::Bytes> key) {
       second = std::move(key);
       second_calls++;
     });
@@ -90,11 +88,11 @@ TEST(KeySignerTest, KeysQueuedWhileSigningWaitForTheNextCall) {
 
 TEST(KeySignerTest, ShutdownSignsWhatIsQueued) {
   auto signer = crypto::GenerateSigningKeyPair();
-  std::vector<Result<std::string>> keys(3, Status(ErrorCode::kInternal, ""));
+  std::vector<Result<crypto::Bytes>> keys(3, Status(ErrorCode::kInternal, ""));
   {
     KeySigner ks(signer, KeyFormat::kBatch);
     for (int i = 0; i < 3; ++i) {
-      ks.Sign(Payload(i), [&keys, i](Result<std::string> key) {
+      ks.Sign(Payload(i), [&keys, i](Result<crypto::Bytes> key) {
         keys[i] = std::move(key);
       });
     }
@@ -110,8 +108,8 @@ TEST(KeySignerTest, ConcurrentCallersEachGetTheirOwnKeyOnce) {
   auto signer = crypto::GenerateSigningKeyPair();
   constexpr int kThreads = 8, kEach = 200;
   std::vector<std::atomic<int>> calls(kThreads * kEach);
-  std::vector<Result<std::string>> keys(kThreads * kEach,
-                                        Status(ErrorCode::kInternal, "none"));
+  std::vector<Result<crypto::Bytes>> keys(kThreads * kEach,
+                                          Status(ErrorCode::kInternal, "none"));
   {
     KeySigner ks(signer, KeyFormat::kBatch);
     std::vector<std::thread> threads;
@@ -119,7 +117,7 @@ TEST(KeySignerTest, ConcurrentCallersEachGetTheirOwnKeyOnce) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kEach; ++i) {
           int serial = t * kEach + i;
-          ks.Sign(Payload(serial), [&, serial](Result<std::string> key) {
+          ks.Sign(Payload(serial), [&, serial](Result<crypto::Bytes> key) {
             keys[serial] = std::move(key);
             calls[serial]++;
           });
@@ -138,12 +136,12 @@ TEST(KeySignerTest, ConcurrentCallersEachGetTheirOwnKeyOnce) {
 
 TEST(KeySignerTest, FormatOneSignsEachKeyAlone) {
   auto signer = crypto::GenerateSigningKeyPair();
-  std::vector<Result<std::string>> keys(20, Status(ErrorCode::kInternal, ""));
+  std::vector<Result<crypto::Bytes>> keys(20, Status(ErrorCode::kInternal, ""));
   KeySigner::Stats stats;
   {
     KeySigner ks(signer, KeyFormat::kSingle);
     for (int i = 0; i < 20; ++i) {
-      ks.Sign(Payload(i), [&keys, i](Result<std::string> key) {
+      ks.Sign(Payload(i), [&keys, i](Result<crypto::Bytes> key) {
         keys[i] = std::move(key);
       });
     }
@@ -158,13 +156,13 @@ TEST(KeySignerTest, FormatOneSignsEachKeyAlone) {
 
 TEST(KeySignerTest, AnUnencodablePayloadGetsItsErrorAndOthersTheirKeys) {
   auto signer = crypto::GenerateSigningKeyPair();
-  std::vector<Result<std::string>> keys(3, Status(ErrorCode::kInternal, ""));
+  std::vector<Result<crypto::Bytes>> keys(3, Status(ErrorCode::kInternal, ""));
   {
     KeySigner ks(signer, KeyFormat::kBatch);
     for (int i = 0; i < 3; ++i) {
       LicenseKeyPayload p = Payload(i);
       if (i == 1) p.edition = std::string(300, 'e');
-      ks.Sign(std::move(p), [&keys, i](Result<std::string> key) {
+      ks.Sign(std::move(p), [&keys, i](Result<crypto::Bytes> key) {
         keys[i] = std::move(key);
       });
     }
@@ -176,13 +174,13 @@ TEST(KeySignerTest, AnUnencodablePayloadGetsItsErrorAndOthersTheirKeys) {
 
 TEST(KeySignerTest, ABatchWithNothingToSignCountsNoSignature) {
   auto signer = crypto::GenerateSigningKeyPair();
-  Result<std::string> key = Status(ErrorCode::kInternal, "");
+  Result<crypto::Bytes> key = Status(ErrorCode::kInternal, "");
   KeySigner::Stats stats;
   {
     KeySigner ks(signer, KeyFormat::kBatch);
     LicenseKeyPayload p = Payload(1);
     p.product = std::string(300, 'p');
-    ks.Sign(std::move(p), [&](Result<std::string> k) { key = std::move(k); });
+    ks.Sign(std::move(p), [&](Result<crypto::Bytes> k) { key = std::move(k); });
     ks.SignQueued();
     stats = ks.GetStats();
   }

@@ -25,10 +25,11 @@ namespace licentia::server {
 class KeySigner;
 
 // A license key on its way out: the payload a transaction filled in, then
-// the armoured key once signed.
+// the key's bytes once signed. They are armoured where the answer is made,
+// on a network thread, not on the store's writer that signs them.
 struct IssuedKey {
   LicenseKeyPayload payload;
-  std::string armoured;
+  crypto::Bytes signed_key;
 };
 
 struct ServiceContext {
