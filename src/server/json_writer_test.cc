@@ -126,6 +126,25 @@ TEST(JsonWriterTest, EscapesEachByteValueWherever) {
   }
 }
 
+// The scan looks at eight bytes at a time: every byte value at every
+// offset of a run long enough to span several words, and next to bytes
+// just above and below the ones that need escapes.
+TEST(JsonWriterTest, EscapesEachByteValueAtEveryOffsetOfAWord) {
+  for (int b = 0; b < 256; ++b) {
+    for (size_t at = 0; at < 24; ++at) {
+      for (char filler : {'a', '!', '#', '[', ']', '\x7f', '\x80', '\xff'}) {
+        std::string s(24, filler);
+        s[at] = static_cast<char>(b);
+        std::string text;
+        JsonWriter w(text);
+        w.String(s);
+        ASSERT_EQ(text, json::serialize(json::string(s)))
+            << "byte " << b << " at " << at << " among " << int{filler};
+      }
+    }
+  }
+}
+
 TEST(JsonWriterTest, EscapesLongStrings) {
   // Many escapes among long plain runs, as in a license key's armour.
   std::string s;
