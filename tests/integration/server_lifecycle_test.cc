@@ -3,16 +3,38 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
 #include "client/http_client.h"
 #include "integration/api_test_base.h"
+#include "integration/test_database.h"
 
 namespace licentia::testing {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Creates product "p" with one code of `max_devices` seats; on failure adds
+// a test failure and returns an empty code.
+IssuedCode ProductWithOneCode(const ServerProcess& server, int max_devices) {
+  auto admin = server.Admin();
+  EXPECT_TRUE(admin
+                  .Call("POST", "/v1/admin/products",
+                        json::object{{"id", "p"}, {"name", "P"}})
+                  .ok());
+  auto issued = admin.Call(
+      "POST", "/v1/admin/codes",
+      json::object{
+          {"product", "p"}, {"count", 1}, {"max_devices", max_devices}});
+  if (!issued.ok()) {
+    ADD_FAILURE() << issued.status().ToString();
+    return {};
+  }
+  const json::value& first = issued->at("codes").at(0);
+  return {first.at("id").as_int64(), std::string(first.at("code").as_string())};
+}
 
 TEST(ServerLifecycleTest, FirstStartCreatesDataDirKeysAndOneAdminToken) {
   ServerProcess server;
@@ -77,17 +99,10 @@ TEST(ServerLifecycleTest, HealthAndMetrics) {
 TEST(ServerLifecycleTest, AcknowledgedActivationsSurviveKill9) {
   ServerProcess server({"--rate-limit-ip", "0", "--rate-limit-code", "0"});
   server.Start();
-  auto admin = server.Admin();
-  ASSERT_TRUE(admin
-                  .Call("POST", "/v1/admin/products",
-                        json::object{{"id", "p"}, {"name", "P"}})
-                  .ok());
-  auto issued = admin.Call(
-      "POST", "/v1/admin/codes",
-      json::object{{"product", "p"}, {"count", 1}, {"max_devices", 100}});
-  ASSERT_TRUE(issued.ok());
-  std::string code(issued->at("codes").at(0).at("code").as_string());
-  std::int64_t id = issued->at("codes").at(0).at("id").as_int64();
+  const IssuedCode issued = ProductWithOneCode(server, 100);
+  ASSERT_FALSE(issued.code.empty());
+  const std::string& code = issued.code;
+  const std::int64_t id = issued.id;
   // Acknowledged activations from several threads, then a crash.
   std::atomic<int> acknowledged{0};
   std::vector<std::thread> threads;
@@ -112,6 +127,85 @@ TEST(ServerLifecycleTest, AcknowledgedActivationsSurviveKill9) {
       server.Admin().Call("GET", "/v1/admin/codes/" + std::to_string(id));
   ASSERT_TRUE(detail.ok());
   EXPECT_EQ(detail->at("seats_used").as_int64(), 40);
+}
+
+// A disk that stops syncing, injected into the real server (LD_PRELOAD,
+// tests/fault/fail_sync.c): from the first failed sync nothing is
+// acknowledged, /healthz answers 503 so that a load balancer takes the
+// instance out, and that holds after the disk recovers (the kernel may have
+// dropped the pages it could not write) until a restart. Every activation
+// acknowledged before is still there after it.
+TEST(ServerLifecycleTest, AFailedDiskSyncFailsClosedUntilARestart) {
+  if (UsePostgres()) GTEST_SKIP() << "PostgreSQL syncs its own log";
+  ServerProcess server({"--rate-limit-ip", "0", "--rate-limit-code", "0"});
+  const fs::path trigger = server.data_dir().parent_path() / "fail-sync";
+  server.set_env("LD_PRELOAD", FAIL_SYNC_PRELOAD_PATH);
+  server.set_env("LICENTIA_TEST_FAIL_SYNC_IF", trigger.string());
+  // The library is not sanitized; a sanitized server must accept it first
+  // in the list of libraries.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  server.set_env("ASAN_OPTIONS",
+                 std::string(asan ? asan : "") + ":verify_asan_link_order=0");
+  server.Start();
+  const IssuedCode issued = ProductWithOneCode(server, 10);
+  ASSERT_FALSE(issued.code.empty());
+  const std::string& code = issued.code;
+  const std::int64_t id = issued.id;
+  auto admin = server.Admin();
+  auto activate = [&](const std::string& device) {
+    return server.Device().Call(
+        "POST", "/v1/activate",
+        json::object{
+            {"code", code}, {"fingerprint", device}, {"app_version", "1.0"}});
+  };
+  client::HttpClient http(server.url());
+  auto health = [&] {
+    auto r = http.Send("GET", "/healthz");
+    return r.ok() ? r->status : -1;
+  };
+  auto before = activate("before");
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  std::string token(before->at("activation_token").as_string());
+  EXPECT_EQ(health(), 200);
+
+  { std::ofstream(trigger) << "fail"; }
+  auto refused = activate("during");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kUnavailable)
+      << refused.status().ToString();
+  EXPECT_EQ(health(), 503);
+
+  // The disk syncs again; the server still refuses, as it must.
+  fs::remove(trigger);
+  auto still = activate("after");
+  ASSERT_FALSE(still.ok());
+  EXPECT_EQ(still.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(health(), 503);
+  auto body = http.Send("GET", "/healthz");
+  ASSERT_TRUE(body.ok());
+  EXPECT_NE(body->body.find("UNAVAILABLE"), std::string::npos) << body->body;
+  // Reads that need no write still answer: a device can see its license.
+  EXPECT_TRUE(admin.Call("GET", "/v1/admin/codes/" + std::to_string(id)).ok());
+
+  EXPECT_EQ(server.Stop(), 0);
+  server.Start();
+  EXPECT_EQ(health(), 200);
+  ASSERT_TRUE(activate("restarted").ok());
+  // The write that was refused may or may not have reached the disk (like
+  // any commit whose answer was lost); a retry of it is idempotent. The
+  // acknowledged one is there, and so is the new one.
+  ASSERT_TRUE(activate("during").ok());
+  auto detail = admin.Call("GET", "/v1/admin/codes/" + std::to_string(id));
+  ASSERT_TRUE(detail.ok());
+  std::int64_t seats = detail->at("seats_used").as_int64();
+  EXPECT_GE(seats, 3);  // before, restarted, during
+  EXPECT_LE(seats, 4);  // and "after", if its commit reached the disk
+  auto status = server.Device().Call("POST", "/v1/status",
+                                     json::object{{"code", code},
+                                                  {"fingerprint", "before"},
+                                                  {"activation_token", token}});
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_EQ(status->at("state").as_string(), "active");
 }
 
 TEST(ServerLifecycleTest, SigtermShutsDownCleanly) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "integration/test_database.h"
@@ -71,6 +72,27 @@ void ServerProcess::Start() {
     args.push_back(database_url_);
   }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  // Everything the child needs is made before fork: between fork and exec a
+  // child of a multi-threaded process must not allocate.
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    bool replaced = false;
+    for (const auto& [name, value] : env_) {
+      replaced = replaced || (entry.starts_with(name) &&
+                              entry.substr(name.size()).starts_with('='));
+    }
+    if (!replaced) env_strings.emplace_back(entry);
+  }
+  for (const auto& [name, value] : env_) {
+    env_strings.push_back(name + "=" + value);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t parent = ::getpid();
   pid_ = ::fork();
   ASSERT_GE(pid_, 0);
@@ -84,10 +106,7 @@ void ServerProcess::Start() {
     int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   // Wait for the port file (written once the server listens).

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/api_client.h"
@@ -30,6 +31,11 @@ class ServerProcess {
   int Stop();
   // SIGKILL, as a crash or power loss would.
   void Kill();
+  // Sets an environment variable of licentiad from the next Start() on
+  // (e.g. LD_PRELOAD for fault injection).
+  void set_env(std::string name, std::string value) {
+    env_.emplace_back(std::move(name), std::move(value));
+  }
   // The test clock's time at the next Start() (default 1800000000).
   void set_clock_start(std::int64_t t) { clock_start_ = t; }
   std::string public_key_hex() const;
@@ -52,6 +58,7 @@ class ServerProcess {
 
  private:
   std::vector<std::string> extra_args_;
+  std::vector<std::pair<std::string, std::string>> env_;
   std::filesystem::path root_;
   std::filesystem::path data_dir_;
   std::filesystem::path log_;

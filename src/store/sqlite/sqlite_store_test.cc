@@ -489,13 +489,13 @@ TEST(SqliteStoreTest, AFailedWalSyncFailsEveryWriteFromThenOn) {
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   ASSERT_EQ(::dup2(devnull, syncer_fd), syncer_fd);
   Status failed = insert("during");
-  EXPECT_EQ(failed.code(), ErrorCode::kInternal);
+  EXPECT_EQ(failed.code(), ErrorCode::kUnavailable);
   EXPECT_NE(failed.message().find("durable"), std::string::npos);
 
   ASSERT_EQ(::dup2(saved, syncer_fd), syncer_fd);  // syncable again
   Status later = insert("after");
-  EXPECT_EQ(later.code(), ErrorCode::kInternal);
-  EXPECT_EQ(store->WriteHealth().code(), ErrorCode::kInternal);
+  EXPECT_EQ(later.code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store->WriteHealth().code(), ErrorCode::kUnavailable);
   ::close(saved);
   ::close(devnull);
 }

@@ -26,7 +26,7 @@ WalSyncer::~WalSyncer() { ::close(fd_); }
 
 Status WalSyncer::Health() const {
   if (failed_.load(std::memory_order_acquire)) {
-    return Status(ErrorCode::kInternal,
+    return Status(ErrorCode::kUnavailable,
                   "An earlier sync of the write-ahead log failed; no change "
                   "can be made durable until the server is restarted.");
   }
@@ -37,7 +37,7 @@ Status WalSyncer::Sync() {
   LICENTIA_RETURN_IF_ERROR(Health());
   if (::fdatasync(fd_) != 0) {
     failed_.store(true, std::memory_order_release);
-    return Status(ErrorCode::kInternal,
+    return Status(ErrorCode::kUnavailable,
                   fmt::format("The write-ahead log could not be synced to "
                               "disk ({}); the change may not be durable.",
                               std::strerror(errno)));

@@ -53,8 +53,9 @@ class WalSyncer {
   WalSyncer& operator=(const WalSyncer&) = delete;
 
   // Syncs the WAL file. OK: every commit that returned before this call is
-  // on disk. kInternal: this sync or an earlier one failed and those
-  // commits may not be durable; they must not be acknowledged as written.
+  // on disk. kUnavailable: this sync or an earlier one failed and those
+  // commits may not be durable; they must not be acknowledged as written
+  // (the server answers 503 until it is restarted).
   // REQUIRES: one caller at a time (the writer thread).
   [[nodiscard]] Status Sync();
 

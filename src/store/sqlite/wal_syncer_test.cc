@@ -39,7 +39,7 @@ TEST(WalSyncerTest, CountsItsSuccessfulSyncs) {
 TEST(WalSyncerTest, AFailedSyncIsAnError) {
   auto syncer = *WalSyncer::Open("/dev/null");
   Status synced = syncer->Sync();
-  EXPECT_EQ(synced.code(), ErrorCode::kInternal);
+  EXPECT_EQ(synced.code(), ErrorCode::kUnavailable);
   EXPECT_NE(synced.message().find("not be durable"), std::string::npos);
   EXPECT_EQ(syncer->syncs(), 0u);
 }
@@ -62,11 +62,11 @@ TEST(WalSyncerTest, AFailedSyncFailsEveryLaterOne) {
   ASSERT_GE(real, 0);
   ASSERT_EQ(::dup2(devnull, probe), probe);
   EXPECT_TRUE(syncer->Health().ok());
-  EXPECT_EQ(syncer->Sync().code(), ErrorCode::kInternal);
-  EXPECT_EQ(syncer->Health().code(), ErrorCode::kInternal);
+  EXPECT_EQ(syncer->Sync().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(syncer->Health().code(), ErrorCode::kUnavailable);
   ASSERT_EQ(::dup2(real, probe), probe);  // syncable again
   Status later = syncer->Sync();
-  EXPECT_EQ(later.code(), ErrorCode::kInternal);
+  EXPECT_EQ(later.code(), ErrorCode::kUnavailable);
   EXPECT_NE(later.message().find("earlier sync"), std::string::npos);
   EXPECT_EQ(syncer->syncs(), 1u);
   ::close(devnull);
