@@ -68,7 +68,8 @@ def micro():
 class Setup:
     """One or more licentiad instances sharing a store, ready for load."""
 
-    def __init__(self, name, work, database=None, instances=1, codes=60000):
+    def __init__(self, name, work, database=None, instances=1, codes=60000,
+                 licentiad=None):
         self.name = name
         self.procs = []
         self.bases = []
@@ -76,7 +77,7 @@ class Setup:
         for i in range(instances):
             port_file = os.path.join(work, f"port{i}")
             token_file = os.path.join(work, "token")
-            args = [LICENTIAD, "--listen", "127.0.0.1:0", "--data-dir", data,
+            args = [licentiad or LICENTIAD, "--listen", "127.0.0.1:0", "--data-dir", data,
                     "--port-file", port_file, "--admin-token-file", token_file,
                     "--rate-limit-ip", "0", "--rate-limit-code", "0"]
             if database:
