@@ -21,7 +21,6 @@ Usage: bench/paired.py [--rounds 6] [--seconds 5] [--connections 64]
 import argparse
 import collections
 import os
-import resource
 import shutil
 import statistics
 import sys
@@ -52,18 +51,13 @@ def thread_cpu(pid):
     return out
 
 
-def wrk_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def measure(setup, name, path, script, args, env):
     """One load; returns (rate, {cpu row: µs per request})."""
     pid = setup.procs[0].pid
-    before, wrk_before = thread_cpu(pid), wrk_cpu()
+    before, wrk_before = thread_cpu(pid), run.children_cpu()
     rate, _, _, requests = run.load(setup, path, args.seconds, args.connections,
                                     script, env)
-    after, wrk_after = thread_cpu(pid), wrk_cpu()
+    after, wrk_after = thread_cpu(pid), run.children_cpu()
     rows = {f"{name} {k}": (after[k] - before[k]) / requests * 1e6 for k in after}
     rows[f"{name} licentiad"] = sum(after[k] - before[k] for k in after) / requests * 1e6
     rows[f"{name} wrk"] = (wrk_after - wrk_before) / requests * 1e6

@@ -33,6 +33,9 @@ ctest --preset release
 echo "== benchmark smoke run"
 python3 bench/run.py --rounds 1 --seconds 1 --codes 2000 --sweep 16 \
   --postgres "$LICENTIA_TEST_POSTGRES_URL" >/dev/null
+python3 bench/paired.py --rounds 1 --seconds 1 --codes 2000 \
+  a=build/release/src/server/licentiad b=build/release/src/server/licentiad \
+  >/dev/null
 
 echo "== ASan/UBSan build and tests"
 cmake --preset asan >/dev/null

@@ -40,8 +40,9 @@ using RouteFn =
 using SyncRouteFn =
     std::function<Result<json::object>(const HttpRequest&, const PathParams&)>;
 
+// What the App does for one endpoint; router_ finds it from the method and
+// path (the method is kept there only).
 struct Route {
-  std::string method;
   std::string pattern;  // "/v1/admin/codes/{}/block": {} captures a segment
   Access access;
   RouteFn fn;
@@ -240,10 +241,9 @@ class App {
 
   void Add(std::string method, std::string pattern, Access access, RouteFn fn,
            int success = 200) {
-    [[maybe_unused]] size_t index = router_.Add(method, pattern);
+    [[maybe_unused]] size_t index = router_.Add(std::move(method), pattern);
     assert(index == routes_.size());
-    routes_.push_back({std::move(method), std::move(pattern), access,
-                       std::move(fn), success});
+    routes_.push_back({std::move(pattern), access, std::move(fn), success});
   }
 
   void BuildRoutes() {
