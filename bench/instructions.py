@@ -29,15 +29,18 @@ import run  # noqa: E402
 
 
 def totals(outdir, pid):
-    """Sum of the instruction counts of the dumps made since the last reset."""
-    total = 0
+    """Instruction counts of the dumps made since the last reset (one per
+    thread): (all threads, the store's writer thread). The writer is the
+    thread whose dump has the SQLite store's batch loop in it."""
+    total = writer = 0
     for path in glob.glob(os.path.join(outdir, f"cg.{pid}.*")):
         with open(path) as f:
-            for line in f:
-                if line.startswith("totals:"):
-                    total += int(line.split()[1])
-                    break
-    return total
+            text = f.read()
+        count = int(text.split("\ntotals:", 1)[1].split()[0])
+        total += count
+        if "SqliteStore::RunBatch" in text:
+            writer += count
+    return total, writer
 
 
 def main():
@@ -56,6 +59,7 @@ def main():
     def under_valgrind(cmd, **kw):
         if cmd and cmd[0] == args.licentiad:
             cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                   "--separate-threads=yes",
                    f"--callgrind-out-file={outdir}/cg.%p"] + cmd
         return real_popen(cmd, **kw)
 
@@ -86,12 +90,17 @@ def main():
                            check=True, capture_output=True)
             subprocess.run(["callgrind_control", "-d", str(pid)], check=True,
                            capture_output=True)
-            per_request[name] = totals(outdir, pid) / requests
+            total, writer = totals(outdir, pid)
+            per_request[name] = total / requests
             if args.keep:
+                os.makedirs(args.keep, exist_ok=True)
                 for dump in glob.glob(os.path.join(outdir, f"cg.{pid}.*")):
-                    shutil.copy(dump, os.path.join(args.keep, f"callgrind.{name}"))
+                    suffix = os.path.basename(dump).removeprefix(f"cg.{pid}")
+                    shutil.copy(dump, os.path.join(args.keep,
+                                                   f"callgrind.{name}{suffix}"))
             print(f"{name:9s} {requests:8.0f} requests  "
-                  f"{per_request[name]:10,.0f} instructions/request", flush=True)
+                  f"{per_request[name]:10,.0f} instructions/request  "
+                  f"(store writer thread {writer / requests:8,.0f})", flush=True)
     finally:
         setup.stop()
         shutil.rmtree(work, ignore_errors=True)

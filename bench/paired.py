@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Paired comparison of licentiad builds on durable activations (SQLite).
+"""Paired comparison of licentiad builds on durable activations.
 
 Starts one server per build, each on its own database, then round after
 round measures each build's no-op rate and activation rate back to back,
@@ -16,13 +16,19 @@ shows where a change moved work: off the single writer, say, onto the
 network threads.
 
 Usage: bench/paired.py [--rounds 6] [--seconds 5] [--connections 64]
+                       [--postgres postgresql://user@host:port]
                        NAME=PATH_TO_LICENTIAD NAME=PATH_TO_LICENTIAD ...
+
+Each build runs on a SQLite database of its own, or with --postgres on a
+database of its own in that cluster (left there; the cluster is meant to be
+a throwaway one, as scripts/bench.sh makes).
 """
 import argparse
 import collections
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,6 +78,9 @@ def main():
     p.add_argument("--seconds", type=int, default=5)
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--codes", type=int, default=60000)
+    p.add_argument("--postgres", help="base URL of a PostgreSQL cluster "
+                   "(postgresql://user@host:port): each build gets a database "
+                   "of its own there instead of SQLite")
     p.add_argument("builds", nargs="+", metavar="NAME=PATH")
     args = p.parse_args()
     builds = [b.split("=", 1) for b in args.builds]
@@ -82,7 +91,14 @@ def main():
         for name, path in builds:
             work = tempfile.mkdtemp(prefix=f"licentia-paired-{name}-")
             works.append(work)
-            setups[name] = run.Setup(name, work, codes=args.codes, licentiad=path)
+            database = None
+            if args.postgres:
+                db = f"paired_{name}_{os.getpid()}".lower()
+                database = f"{args.postgres}/{db}"
+                subprocess.run(["psql", f"{args.postgres}/postgres", "-qc",
+                            f"CREATE DATABASE {db}"], check=True)
+            setups[name] = run.Setup(name, work, database, codes=args.codes,
+                                     licentiad=path)
         results = {name: collections.defaultdict(list) for name, _ in builds}
         for r in range(-1, args.rounds):  # round -1 warms each server up
             order = builds if r % 2 == 0 else builds[::-1]

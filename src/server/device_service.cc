@@ -281,8 +281,10 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
-        LICENTIA_ASSIGN_OR_RETURN(auto code,
-                                  txn.FindCodeByHash(cred.code_hash));
+        LICENTIA_ASSIGN_OR_RETURN(
+            store::CodeSeat seat,
+            txn.FindCodeSeat(cred.code_hash, cred.device_hash));
+        std::optional<store::CodeRow>& code = seat.code;
         if (!code) return CodeNotFound();
         if (product && *product != code->terms.product) {
           return licentia::Status(
@@ -297,9 +299,7 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
               "This code requires the device to be connected to a management "
               "console account before it can be activated.");
         }
-        LICENTIA_ASSIGN_OR_RETURN(
-            auto existing,
-            txn.FindActiveActivation(code->id, cred.device_hash));
+        std::optional<store::ActivationRow>& existing = seat.activation;
         LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
         store::ActivationRow act;
         bool reactivation = existing.has_value();
@@ -346,10 +346,7 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
           LICENTIA_ASSIGN_OR_RETURN(act.id, txn.InsertActivation(act));
           // Activating the device's registered reserve is the rollover (rule
           // 8).
-          LICENTIA_ASSIGN_OR_RETURN(
-              auto reserve,
-              txn.FindReserve(cred.device_hash, code->terms.product));
-          bool is_reserve = reserve && reserve->code_id == code->id;
+          bool is_reserve = seat.reserve && seat.reserve->code_id == code->id;
           if (is_reserve) {
             LICENTIA_RETURN_IF_ERROR(
                 txn.DeleteReserve(cred.device_hash, code->terms.product));

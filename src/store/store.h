@@ -73,6 +73,14 @@ struct ReserveRow {
   UnixSeconds added_at = 0;
 };
 
+// What an activation decides on: the code a device names, the device's
+// active seat on it and the device's reserve for the code's product.
+struct CodeSeat {
+  std::optional<CodeRow> code;  // empty: no such code, and nothing else
+  std::optional<ActivationRow> activation;
+  std::optional<ReserveRow> reserve;
+};
+
 struct EventRow {
   std::int64_t id = 0;
   UnixSeconds at = 0;
@@ -142,6 +150,16 @@ class Transaction {
   virtual Status RefreshActivation(const ActivationRow& row) = 0;
   virtual Status Deactivate(std::int64_t activation_id, UnixSeconds at) = 0;
   virtual Result<std::uint64_t> NextKeySerial() = 0;
+
+  // FindCodeByHash, then FindActiveActivation of `device_hash` on the code
+  // found and FindReserve of the device for the code's product, as one
+  // statement where the backend can: on the single SQLite writer every
+  // statement is time no other write can use, and on PostgreSQL each is a
+  // round trip. In a write transaction the code is read as FindCodeByHash
+  // reads it there (locked, on PostgreSQL). This default makes the three
+  // calls.
+  virtual Result<CodeSeat> FindCodeSeat(const crypto::Hash& code_hash,
+                                        const crypto::Hash& device_hash);
 
   // Reserve codes: at most one per device and product.
   virtual Result<std::optional<ReserveRow>> FindReserve(

@@ -94,13 +94,14 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
 
-  std::int64_t MakeCode(Transaction& t, std::uint8_t tag, int max_devices = 3) {
-    std::int64_t batch = *t.InsertBatch({0, "p", 1, "", 100});
+  std::int64_t MakeCode(Transaction& t, std::uint8_t tag, int max_devices = 3,
+                        const std::string& product = "p") {
+    std::int64_t batch = *t.InsertBatch({0, product, 1, "", 100});
     CodeRow c;
     c.code_hash[0] = tag;
     c.code_tail = "ABCDE";
     c.batch_id = batch;
-    c.terms.product = "p";
+    c.terms.product = product;
     c.terms.max_devices = max_devices;
     c.terms.features = {"a", "b"};
     c.terms.activate_by = 5000;
@@ -198,6 +199,89 @@ TEST_P(StoreContractTest, SeatsAndOneActiveSeatPerDevice) {
   });
   // The device can take a new seat after releasing the old one.
   W([&](Transaction& t) { ASSERT_TRUE(t.InsertActivation(a).ok()); });
+}
+
+TEST_P(StoreContractTest, FindCodeSeatReadsWhatTheThreeCallsRead) {
+  crypto::Hash dev{}, other{}, unknown{};
+  dev[0] = 3;
+  other[0] = 4;
+  unknown[0] = 99;
+  std::int64_t held = 0, freed = 0, elsewhere = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    ASSERT_TRUE(t.InsertProduct({"q", "Q", 1, {}}).ok());
+    held = MakeCode(t, 1);
+    freed = MakeCode(t, 2);
+    elsewhere = MakeCode(t, 3, 3, "q");
+    auto seat = [&](std::int64_t code, const crypto::Hash& device,
+                    std::string name) {
+      ActivationRow a;
+      a.code_id = code;
+      a.device_hash = device;
+      a.device_name = std::move(name);
+      a.activated_at = a.last_seen_at = 10;
+      a.key_serial = *t.NextKeySerial();
+      return *t.InsertActivation(a);
+    };
+    seat(held, dev, "mine");
+    ASSERT_TRUE(t.Deactivate(seat(freed, dev, "freed"), 20).ok());
+    seat(freed, other, "theirs");
+    ASSERT_TRUE(t.PutReserve({dev, "p", freed, 50}).ok());
+  });
+  crypto::Hash held_hash{}, freed_hash{}, elsewhere_hash{};
+  held_hash[0] = 1;
+  freed_hash[0] = 2;
+  elsewhere_hash[0] = 3;
+  struct Case {
+    crypto::Hash code, device;
+    std::int64_t code_id;  // 0: no such code
+    std::string seat;      // the active seat's device name; "": none
+    std::int64_t reserve;  // the reserve's code id; 0: none
+  };
+  std::vector<Case> cases = {
+      {unknown, dev, 0, "", 0},
+      {held_hash, dev, held, "mine", freed},
+      {freed_hash, dev, freed, "", freed},  // the freed seat is not held
+      {freed_hash, other, freed, "theirs", 0},
+      {elsewhere_hash, dev, elsewhere, "", 0},  // no reserve for q
+      {held_hash, unknown, held, "", 0},
+  };
+  auto check = [&](Transaction& t) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(c.code_id);
+      auto seat = t.FindCodeSeat(c.code, c.device);
+      ASSERT_TRUE(seat.ok()) << seat.status().ToString();
+      auto code = *t.FindCodeByHash(c.code);
+      ASSERT_EQ(seat->code.has_value(), c.code_id != 0);
+      if (!code) {
+        EXPECT_FALSE(seat->activation || seat->reserve);
+        continue;
+      }
+      EXPECT_EQ(seat->code->id, c.code_id);
+      EXPECT_EQ(seat->code->terms.features, code->terms.features);
+      EXPECT_EQ(seat->code->terms.activate_by, code->terms.activate_by);
+      EXPECT_EQ(seat->code->seats_used, code->seats_used);
+      auto act = *t.FindActiveActivation(code->id, c.device);
+      ASSERT_EQ(seat->activation.has_value(), !c.seat.empty());
+      ASSERT_EQ(act.has_value(), !c.seat.empty());
+      if (act) {
+        EXPECT_EQ(seat->activation->id, act->id);
+        EXPECT_EQ(seat->activation->device_name, c.seat);
+        EXPECT_EQ(seat->activation->device_hash, c.device);
+        EXPECT_EQ(seat->activation->key_serial, act->key_serial);
+        EXPECT_FALSE(seat->activation->deactivated_at.has_value());
+      }
+      ASSERT_EQ(seat->reserve.has_value(), c.reserve != 0);
+      if (seat->reserve) {
+        EXPECT_EQ(seat->reserve->code_id, c.reserve);
+        EXPECT_EQ(seat->reserve->product_id, "p");
+        EXPECT_EQ(seat->reserve->added_at, 50);
+        EXPECT_EQ(seat->reserve->device_hash, c.device);
+      }
+    }
+  };
+  R(check);
+  W(check);
 }
 
 TEST_P(StoreContractTest, KeySerialsAreUnique) {

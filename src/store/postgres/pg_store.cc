@@ -13,6 +13,7 @@
 #include "store/feature_list.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_list_statements.h"
+#include "store/shared_sql.h"
 
 namespace licentia::store::postgres {
 namespace {
@@ -141,26 +142,28 @@ CREATE TRIGGER activations_seats AFTER INSERT OR DELETE OR UPDATE OF
 )sql",
 };
 
-CodeRow ReadCode(const Rows& r, int i) {
+// Reads LICENTIA_CODE_COLUMNS of row `i`, starting at column `first`.
+CodeRow ReadCode(const Rows& r, int i, int first = 0) {
   CodeRow c;
-  c.id = r.Int(i, 0);
-  c.code_hash = r.FixedBytes<crypto::kHashBytes>(i, 1);
-  c.code_tail = r.Text(i, 2);
-  c.batch_id = r.Int(i, 3);
-  c.terms.product = r.Text(i, 4);
-  c.terms.edition = r.Text(i, 5);
-  c.terms.features = DecodeFeatures(r.Text(i, 6));
-  c.terms.max_devices = static_cast<int>(r.Int(i, 7));
-  c.terms.type = LicenseTypeFromName(r.Text(i, 8)).value_or(LicenseType::kTerm);
-  c.terms.term_days = static_cast<int>(r.Int(i, 9));
-  c.terms.activate_by = r.OptInt(i, 10);
-  c.terms.compatible_versions = r.Text(i, 11);
-  c.terms.requires_account = r.Bool(i, 12);
-  c.created_at = r.Int(i, 13);
-  c.first_activated_at = r.OptInt(i, 14);
-  c.blocked = r.Bool(i, 15);
-  c.blocked_reason = r.Text(i, 16);
-  c.seats_used = static_cast<int>(r.Int(i, 17));
+  c.id = r.Int(i, first + 0);
+  c.code_hash = r.FixedBytes<crypto::kHashBytes>(i, first + 1);
+  c.code_tail = r.Text(i, first + 2);
+  c.batch_id = r.Int(i, first + 3);
+  c.terms.product = r.Text(i, first + 4);
+  c.terms.edition = r.Text(i, first + 5);
+  c.terms.features = DecodeFeatures(r.Text(i, first + 6));
+  c.terms.max_devices = static_cast<int>(r.Int(i, first + 7));
+  c.terms.type =
+      LicenseTypeFromName(r.Text(i, first + 8)).value_or(LicenseType::kTerm);
+  c.terms.term_days = static_cast<int>(r.Int(i, first + 9));
+  c.terms.activate_by = r.OptInt(i, first + 10);
+  c.terms.compatible_versions = r.Text(i, first + 11);
+  c.terms.requires_account = r.Bool(i, first + 12);
+  c.created_at = r.Int(i, first + 13);
+  c.first_activated_at = r.OptInt(i, first + 14);
+  c.blocked = r.Bool(i, first + 15);
+  c.blocked_reason = r.Text(i, first + 16);
+  c.seats_used = static_cast<int>(r.Int(i, first + 17));
   return c;
 }
 
@@ -168,21 +171,28 @@ CodeRow ReadCode(const Rows& r, int i) {
   "id, code_id, device_hash, device_name, os, app_version, token_hash, " \
   "activated_at, last_seen_at, deactivated_at, key_serial"
 
-ActivationRow ReadActivation(const Rows& r, int i) {
+// Reads LICENTIA_ACTIVATION_COLUMNS of row `i`, starting at column `first`.
+ActivationRow ReadActivation(const Rows& r, int i, int first = 0) {
   ActivationRow a;
-  a.id = r.Int(i, 0);
-  a.code_id = r.Int(i, 1);
-  a.device_hash = r.FixedBytes<crypto::kHashBytes>(i, 2);
-  a.device_name = r.Text(i, 3);
-  a.os = r.Text(i, 4);
-  a.app_version = r.Text(i, 5);
-  a.token_hash = r.FixedBytes<crypto::kHashBytes>(i, 6);
-  a.activated_at = r.Int(i, 7);
-  a.last_seen_at = r.Int(i, 8);
-  a.deactivated_at = r.OptInt(i, 9);
-  a.key_serial = static_cast<std::uint64_t>(r.Int(i, 10));
+  a.id = r.Int(i, first + 0);
+  a.code_id = r.Int(i, first + 1);
+  a.device_hash = r.FixedBytes<crypto::kHashBytes>(i, first + 2);
+  a.device_name = r.Text(i, first + 3);
+  a.os = r.Text(i, first + 4);
+  a.app_version = r.Text(i, first + 5);
+  a.token_hash = r.FixedBytes<crypto::kHashBytes>(i, first + 6);
+  a.activated_at = r.Int(i, first + 7);
+  a.last_seen_at = r.Int(i, first + 8);
+  a.deactivated_at = r.OptInt(i, first + 9);
+  a.key_serial = static_cast<std::uint64_t>(r.Int(i, first + 10));
   return a;
 }
+
+// FindCodeSeat's one statement (shared_sql.h) and where its columns start.
+const int kCodeColumnCount = ColumnCount(LICENTIA_CODE_COLUMNS);
+const int kActivationColumnCount = ColumnCount(LICENTIA_ACTIVATION_COLUMNS);
+const std::string kFindCodeSeat =
+    FindCodeSeatSql(LICENTIA_CODE_COLUMNS, LICENTIA_ACTIVATION_COLUMNS, '$');
 
 class PgTransaction final : public Transaction {
  public:
@@ -275,12 +285,7 @@ class PgTransaction final : public Transaction {
 
   Result<std::optional<CodeRow>> FindCodeByHash(
       const crypto::Hash& h) override {
-    if (writing_) {
-      LICENTIA_RETURN_IF_ERROR(
-          c_.Query("SELECT 1 FROM codes WHERE code_hash = $1 FOR UPDATE",
-                   Params().Add(h))
-              .status());
-    }
+    if (writing_) LICENTIA_RETURN_IF_ERROR(LockCode(h));
     LICENTIA_ASSIGN_OR_RETURN(Rows r,
                               c_.Query("SELECT " LICENTIA_CODE_COLUMNS
                                        " FROM codes WHERE code_hash = $1",
@@ -346,6 +351,25 @@ class PgTransaction final : public Transaction {
                          Params().Add(code_id).Add(device)));
     if (r.size() == 0) return std::optional<ActivationRow>();
     return std::optional<ActivationRow>(ReadActivation(r, 0));
+  }
+
+  Result<CodeSeat> FindCodeSeat(const crypto::Hash& code_hash,
+                                const crypto::Hash& device_hash) override {
+    if (writing_) LICENTIA_RETURN_IF_ERROR(LockCode(code_hash));
+    LICENTIA_ASSIGN_OR_RETURN(
+        Rows r, c_.Query(kFindCodeSeat.c_str(),
+                         Params().Add(code_hash).Add(device_hash)));
+    CodeSeat out;
+    if (r.size() == 0) return out;
+    out.code = ReadCode(r, 0);
+    int column = kCodeColumnCount;
+    if (r.OptInt(0, column)) out.activation = ReadActivation(r, 0, column);
+    column += kActivationColumnCount;
+    if (auto reserve_code = r.OptInt(0, column)) {
+      out.reserve = ReserveRow{device_hash, out.code->terms.product,
+                               *reserve_code, r.Int(0, column + 1)};
+    }
+    return out;
   }
 
   Result<std::vector<ActivationRow>> ListActivations(
@@ -510,6 +534,14 @@ class PgTransaction final : public Transaction {
   }
 
  private:
+  // The row lock every write takes on a code before reading it (see above).
+  Status LockCode(const crypto::Hash& code_hash) {
+    return c_
+        .Query("SELECT 1 FROM codes WHERE code_hash = $1 FOR UPDATE",
+               Params().Add(code_hash))
+        .status();
+  }
+
   Status LoadVersions(ProductRow& p) {
     LICENTIA_ASSIGN_OR_RETURN(
         Rows r, c_.Query("SELECT version FROM product_versions WHERE "

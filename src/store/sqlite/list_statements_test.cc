@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "store/shared_sql.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -92,6 +93,25 @@ TEST_F(ListStatementsTest, CodesOfABatchOrProductUseTheirIndex) {
       std::string::npos);
   EXPECT_NE(Plan(*conn_, ListCodesStatement({})).find("PRIMARY KEY"),
             std::string::npos);
+}
+
+// The activation's one read on the writer: a point lookup in each table.
+TEST_F(ListStatementsTest, TheCodeSeatReadSearchesAnIndexOfEachTable) {
+  std::string plan =
+      Plan(*conn_, FindCodeSeatSql(kCodeColumns, "id, code_id", '?'));
+  EXPECT_NE(plan.find("SEARCH c USING INDEX sqlite_autoindex_codes_1 "
+                      "(code_hash=?)"),
+            std::string::npos)
+      << plan;
+  EXPECT_NE(plan.find("SEARCH a USING INDEX activations_seats (code_id=? AND "
+                      "device_hash=?)"),
+            std::string::npos)
+      << plan;
+  EXPECT_NE(plan.find("SEARCH r USING INDEX sqlite_autoindex_reserves_1 "
+                      "(device_hash=? AND product_id=?)"),
+            std::string::npos)
+      << plan;
+  EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
 }
 
 }  // namespace

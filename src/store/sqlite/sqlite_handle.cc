@@ -45,6 +45,15 @@ Query& Query::Bind(int i, std::span<const std::uint8_t> v) {
                     SQLITE_TRANSIENT);
   return *this;
 }
+Query& Query::BindRef(int i, const std::string& v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
+                    SQLITE_STATIC);
+  return *this;
+}
+Query& Query::BindBorrowedBlob(int i, const std::uint8_t* data, size_t size) {
+  sqlite3_bind_blob(stmt_, i, data, static_cast<int>(size), SQLITE_STATIC);
+  return *this;
+}
 Query& Query::Bind(int i, std::optional<std::int64_t> v) {
   return v ? Bind(i, *v) : BindNull(i);
 }

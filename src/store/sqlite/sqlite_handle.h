@@ -42,12 +42,26 @@ class Query {
   Query& operator=(const Query&) = delete;
   Query& operator=(Query&&) = delete;
 
-  // Parameters are 1-based, as in SQLite.
+  // Parameters are 1-based, as in SQLite. Bind copies text and blobs.
   Query& Bind(int i, std::int64_t v);
   Query& Bind(int i, std::string_view v);
   Query& Bind(int i, std::span<const std::uint8_t> v);
   Query& Bind(int i, std::optional<std::int64_t> v);
   Query& BindNull(int i);
+
+  // Binds without copying: SQLite reads `v` itself when the query steps,
+  // which saves a malloc, a copy and a free per parameter (SQLite as Debian
+  // builds it has no lookaside allocator for small blocks) on the writer's
+  // hot statements. REQUIRES: `v` stays alive and unchanged until this
+  // Query is destroyed. Temporaries are refused at compile time.
+  Query& BindRef(int i, const std::string& v);
+  template <size_t N>
+  Query& BindRef(int i, const std::array<std::uint8_t, N>& v) {
+    return BindBorrowedBlob(i, v.data(), N);
+  }
+  Query& BindRef(int i, const std::string&& v) = delete;
+  template <size_t N>
+  Query& BindRef(int i, const std::array<std::uint8_t, N>&& v) = delete;
 
   // True if a row is available, false when done; an error Status on failure
   // (kConflict for constraint violations, kUnavailable for busy/IO errors).
@@ -71,6 +85,8 @@ class Query {
   }
 
  private:
+  Query& BindBorrowedBlob(int i, const std::uint8_t* data, size_t size);
+
   sqlite3_stmt* stmt_;
 };
 

@@ -11,6 +11,7 @@
 
 #include "core/thread_name.h"
 #include "store/feature_list.h"
+#include "store/shared_sql.h"
 #include "store/sqlite/list_statements.h"
 #include "store/sqlite/read_cache.h"
 #include "store/sqlite/sqlite_handle.h"
@@ -20,26 +21,28 @@
 namespace licentia::store::sqlite {
 namespace {
 
-CodeRow ReadCode(const Query& q) {
+// Reads the kCodeColumns starting at column `first`.
+CodeRow ReadCode(const Query& q, int first = 0) {
   CodeRow c;
-  c.id = q.Int(0);
-  c.code_hash = q.FixedBlob<crypto::kHashBytes>(1);
-  c.code_tail = q.Text(2);
-  c.batch_id = q.Int(3);
-  c.terms.product = q.Text(4);
-  c.terms.edition = q.Text(5);
-  c.terms.features = DecodeFeatures(q.Text(6));
-  c.terms.max_devices = static_cast<int>(q.Int(7));
-  c.terms.type = LicenseTypeFromName(q.Text(8)).value_or(LicenseType::kTerm);
-  c.terms.term_days = static_cast<int>(q.Int(9));
-  c.terms.activate_by = q.OptInt(10);
-  c.terms.compatible_versions = q.Text(11);
-  c.terms.requires_account = q.Int(12) != 0;
-  c.created_at = q.Int(13);
-  c.first_activated_at = q.OptInt(14);
-  c.blocked = q.Int(15) != 0;
-  c.blocked_reason = q.Text(16);
-  c.seats_used = static_cast<int>(q.Int(17));
+  c.id = q.Int(first + 0);
+  c.code_hash = q.FixedBlob<crypto::kHashBytes>(first + 1);
+  c.code_tail = q.Text(first + 2);
+  c.batch_id = q.Int(first + 3);
+  c.terms.product = q.Text(first + 4);
+  c.terms.edition = q.Text(first + 5);
+  c.terms.features = DecodeFeatures(q.Text(first + 6));
+  c.terms.max_devices = static_cast<int>(q.Int(first + 7));
+  c.terms.type =
+      LicenseTypeFromName(q.Text(first + 8)).value_or(LicenseType::kTerm);
+  c.terms.term_days = static_cast<int>(q.Int(first + 9));
+  c.terms.activate_by = q.OptInt(first + 10);
+  c.terms.compatible_versions = q.Text(first + 11);
+  c.terms.requires_account = q.Int(first + 12) != 0;
+  c.created_at = q.Int(first + 13);
+  c.first_activated_at = q.OptInt(first + 14);
+  c.blocked = q.Int(first + 15) != 0;
+  c.blocked_reason = q.Text(first + 16);
+  c.seats_used = static_cast<int>(q.Int(first + 17));
   return c;
 }
 
@@ -47,19 +50,20 @@ constexpr const char* kActivationColumns =
     "id, code_id, device_hash, device_name, os, app_version, token_hash, "
     "activated_at, last_seen_at, deactivated_at, key_serial";
 
-ActivationRow ReadActivation(const Query& q) {
+// Reads the kActivationColumns starting at column `first`.
+ActivationRow ReadActivation(const Query& q, int first = 0) {
   ActivationRow a;
-  a.id = q.Int(0);
-  a.code_id = q.Int(1);
-  a.device_hash = q.FixedBlob<crypto::kHashBytes>(2);
-  a.device_name = q.Text(3);
-  a.os = q.Text(4);
-  a.app_version = q.Text(5);
-  a.token_hash = q.FixedBlob<crypto::kHashBytes>(6);
-  a.activated_at = q.Int(7);
-  a.last_seen_at = q.Int(8);
-  a.deactivated_at = q.OptInt(9);
-  a.key_serial = static_cast<std::uint64_t>(q.Int(10));
+  a.id = q.Int(first + 0);
+  a.code_id = q.Int(first + 1);
+  a.device_hash = q.FixedBlob<crypto::kHashBytes>(first + 2);
+  a.device_name = q.Text(first + 3);
+  a.os = q.Text(first + 4);
+  a.app_version = q.Text(first + 5);
+  a.token_hash = q.FixedBlob<crypto::kHashBytes>(first + 6);
+  a.activated_at = q.Int(first + 7);
+  a.last_seen_at = q.Int(first + 8);
+  a.deactivated_at = q.OptInt(first + 9);
+  a.key_serial = static_cast<std::uint64_t>(q.Int(first + 10));
   return a;
 }
 
@@ -73,6 +77,11 @@ const std::string kFindActiveActivation = fmt::format(
     "SELECT {} FROM activations WHERE code_id = ?1 AND device_hash = ?2 AND "
     "deactivated_at IS NULL",
     kActivationColumns);
+// FindCodeSeat's one statement (shared_sql.h) and where its columns start.
+const int kCodeColumnCount = ColumnCount(kCodeColumns);
+const int kActivationColumnCount = ColumnCount(kActivationColumns);
+const std::string kFindCodeSeat =
+    FindCodeSeatSql(kCodeColumns, kActivationColumns, '?');
 const std::string kListActivations =
     fmt::format("SELECT {} FROM activations WHERE code_id = ?1 ORDER BY id",
                 kActivationColumns);
@@ -192,7 +201,7 @@ class SqliteTransaction final : public Transaction {
       if (auto hit = cache_->CodeByHash(code_hash)) return hit;
     }
     LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kFindCodeByHash.c_str()));
-    q.Bind(1, code_hash);
+    q.BindRef(1, code_hash);
     return CacheCode(OneCode(q));
   }
 
@@ -248,12 +257,32 @@ class SqliteTransaction final : public Transaction {
       if (auto hit = cache_->Activation(code_id, device_hash)) return *hit;
     }
     LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kFindActiveActivation.c_str()));
-    q.Bind(1, code_id).Bind(2, device_hash);
+    q.Bind(1, code_id).BindRef(2, device_hash);
     LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
     std::optional<ActivationRow> found;
     if (row) found = ReadActivation(q);
     if (cache_) cache_->PutActivation(code_id, device_hash, found, stamp_);
     return found;
+  }
+
+  Result<CodeSeat> FindCodeSeat(const crypto::Hash& code_hash,
+                                const crypto::Hash& device_hash) override {
+    // A read goes through the cache, one row at a time.
+    if (cache_) return Transaction::FindCodeSeat(code_hash, device_hash);
+    LICENTIA_ASSIGN_OR_RETURN(Query q, Prepare(kFindCodeSeat.c_str()));
+    q.BindRef(1, code_hash).BindRef(2, device_hash);
+    LICENTIA_ASSIGN_OR_RETURN(bool row, q.Step());
+    CodeSeat out;
+    if (!row) return out;
+    out.code = ReadCode(q);
+    int column = kCodeColumnCount;
+    if (q.OptInt(column)) out.activation = ReadActivation(q, column);
+    column += kActivationColumnCount;
+    if (auto reserve_code = q.OptInt(column)) {
+      out.reserve = ReserveRow{device_hash, out.code->terms.product,
+                               *reserve_code, q.Int(column + 1)};
+    }
+    return out;
   }
 
   Result<std::vector<ActivationRow>> ListActivations(
@@ -285,8 +314,8 @@ class SqliteTransaction final : public Transaction {
                 "device_name, os, app_version, token_hash, activated_at, "
                 "last_seen_at, key_serial) VALUES (?1, ?2, ?3, ?4, ?5, "
                 "?6, ?7, ?8, ?9)"));
-    q.Bind(1, a.code_id).Bind(2, a.device_hash).Bind(3, a.device_name);
-    q.Bind(4, a.os).Bind(5, a.app_version).Bind(6, a.token_hash);
+    q.Bind(1, a.code_id).BindRef(2, a.device_hash).BindRef(3, a.device_name);
+    q.BindRef(4, a.os).BindRef(5, a.app_version).BindRef(6, a.token_hash);
     q.Bind(7, a.activated_at).Bind(8, a.last_seen_at);
     q.Bind(9, static_cast<std::int64_t>(a.key_serial));
     Touch(a.code_id);
@@ -313,8 +342,9 @@ class SqliteTransaction final : public Transaction {
         Prepare("UPDATE activations SET device_name = ?2, os = ?3, "
                 "app_version = ?4, token_hash = ?5, last_seen_at = ?6, "
                 "key_serial = ?7 WHERE id = ?1"));
-    q.Bind(1, a.id).Bind(2, a.device_name).Bind(3, a.os);
-    q.Bind(4, a.app_version).Bind(5, a.token_hash).Bind(6, a.last_seen_at);
+    q.Bind(1, a.id).BindRef(2, a.device_name).BindRef(3, a.os);
+    q.BindRef(4, a.app_version).BindRef(5, a.token_hash);
+    q.Bind(6, a.last_seen_at);
     q.Bind(7, static_cast<std::int64_t>(a.key_serial));
     Touch(a.code_id);
     return q.Run();
@@ -404,8 +434,9 @@ class SqliteTransaction final : public Transaction {
         Query q, Prepare("INSERT INTO events(at, type, code_id, "
                          "product_id, device, actor, details) VALUES "
                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-    q.Bind(1, e.at).Bind(2, e.type).Bind(3, e.code_id).Bind(4, e.product_id);
-    q.Bind(5, e.device).Bind(6, e.actor).Bind(7, e.details_json);
+    q.Bind(1, e.at).BindRef(2, e.type).Bind(3, e.code_id);
+    q.BindRef(4, e.product_id).BindRef(5, e.device).BindRef(6, e.actor);
+    q.BindRef(7, e.details_json);
     return q.Run();
   }
 
