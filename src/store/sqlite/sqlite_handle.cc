@@ -95,8 +95,7 @@ std::string Query::Blob(int col) const {
   return p ? std::string(static_cast<const char*>(p), n) : std::string();
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
-                                                     bool read_only) {
+void ConfigureSqliteOnce() {
   // Memory statistics take a process-wide mutex on every allocation, which
   // the reader and writer threads would contend on; nothing here reads them.
   //
@@ -116,11 +115,17 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
     return true;
   }();
   (void)configured;
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
+                                                     bool read_only,
+                                                     const char* vfs) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int flags = read_only ? SQLITE_OPEN_READONLY
                         : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;  // each connection is used by one thread
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
   std::unique_ptr<Connection> conn(new Connection(db));
   if (rc != SQLITE_OK) {
     return Status(ErrorCode::kUnavailable,

@@ -93,8 +93,10 @@ class Query {
 class Connection {
  public:
   // Opens `path`; read_only connections never write. kUnavailable on failure.
+  // `vfs` names a registered SQLite VFS; null is SQLite's default.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path,
-                                                  bool read_only);
+                                                  bool read_only,
+                                                  const char* vfs = nullptr);
 
   // Runs one or more statements without results (DDL, PRAGMA, BEGIN...).
   Status Exec(std::string_view sql);
@@ -113,6 +115,12 @@ class Connection {
                      std::unique_ptr<sqlite3_stmt, StatementFinalizer>>
       statements_;
 };
+
+// Sets SQLite's process-wide configuration (no memory statistics, statement
+// journals in memory). It only takes effect before SQLite initialises, so
+// whatever calls into SQLite first must call it first: Connection::Open and
+// RegisterWalWriteBufferVfs do. Thread-safe; runs once.
+void ConfigureSqliteOnce();
 
 // Maps a SQLite result code to a Status (kOk for SQLITE_OK/ROW/DONE).
 Status FromSqlite(int rc, sqlite3* db, std::string_view what);

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace licentia::store::sqlite {
 
@@ -19,7 +20,26 @@ Result<std::unique_ptr<WalSyncer>> WalSyncer::Open(
                   fmt::format("Cannot open the write-ahead log {}: {}.",
                               wal_path, std::strerror(errno)));
   }
-  return std::unique_ptr<WalSyncer>(new WalSyncer(fd));
+  auto syncer = std::unique_ptr<WalSyncer>(new WalSyncer(fd));
+  // The file's directory entry, once: SQLite creates the WAL when the store
+  // opens and deletes it only when the last connection closes, and the
+  // writer's WAL syncs never reach SQLite's own sync (which would sync the
+  // directory of a new WAL; see wal_write_buffer.h). Without it a power
+  // loss could lose a newly created WAL, whole, with commits acknowledged
+  // as durable. File systems that cannot sync a directory say EINVAL.
+  std::string dir = std::filesystem::path(wal_path).parent_path().string();
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(),
+                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0 || (::fsync(dir_fd) != 0 && errno != EINVAL)) {
+    std::string reason = std::strerror(errno);
+    if (dir_fd >= 0) ::close(dir_fd);
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("Cannot sync the directory of the write-ahead "
+                              "log {}: {}.",
+                              wal_path, reason));
+  }
+  ::close(dir_fd);
+  return syncer;
 }
 
 WalSyncer::~WalSyncer() { ::close(fd_); }

@@ -1,7 +1,9 @@
 // Makes committed SQLite transactions durable, on the writer thread.
 //
-// The writer connection commits with synchronous=NORMAL: COMMIT writes the
-// transaction's frames to the WAL but does not fsync it. After each batch
+// The writer connection's COMMIT writes the transaction's frames to the WAL
+// but does not fsync it (it runs on the buffering VFS of
+// wal_write_buffer.h, whose WAL sync only hands the frames to the kernel;
+// before that VFS it ran with synchronous=NORMAL). After each batch
 // the writer calls Sync(), which fdatasync()s the WAL file, and only then
 // delivers the batch's answers. So nothing is acknowledged before it is on
 // disk (an answer, including a refusal, never reflects state that a crash
@@ -44,7 +46,9 @@ namespace licentia::store::sqlite {
 class WalSyncer {
  public:
   // Opens the WAL file of a database already in WAL mode (`wal_path` is the
-  // database path + "-wal"). kUnavailable if the file cannot be opened.
+  // database path + "-wal") and syncs the directory that holds it (the
+  // file's own entry is then durable). kUnavailable if the file cannot be
+  // opened or the directory synced.
   [[nodiscard]] static Result<std::unique_ptr<WalSyncer>> Open(
       const std::string& wal_path);
 
