@@ -24,16 +24,28 @@ int ColumnCount(std::string_view columns) {
 }
 
 std::string FindCodeSeatSql(std::string_view code_columns,
-                            std::string_view activation_columns, char param) {
+                            std::string_view activation_columns,
+                            SqlDialect dialect) {
+  if (dialect == SqlDialect::kSqlite) {
+    return fmt::format(
+        "SELECT {}, {}, r.code_id, r.added_at FROM codes c "
+        "LEFT JOIN activations a ON a.code_id = c.id AND a.device_hash = ?2 "
+        "AND a.deactivated_at IS NULL "
+        "LEFT JOIN reserves r ON r.device_hash = ?2 AND "
+        "r.product_id = c.product_id "
+        "WHERE c.code_hash = ?1",
+        QualifiedColumns("c", code_columns),
+        QualifiedColumns("a", activation_columns));
+  }
   return fmt::format(
-      "SELECT {0}, {1}, r.code_id, r.added_at FROM codes c "
-      "LEFT JOIN activations a ON a.code_id = c.id AND a.device_hash = {2}2 "
-      "AND a.deactivated_at IS NULL "
-      "LEFT JOIN reserves r ON r.device_hash = {2}2 AND "
+      "SELECT {}, {}, r.code_id, r.added_at FROM codes c "
+      "LEFT JOIN LATERAL (SELECT {} FROM activations WHERE code_id = c.id "
+      "AND device_hash = $2 AND deactivated_at IS NULL LIMIT 1) a ON true "
+      "LEFT JOIN reserves r ON r.device_hash = $2 AND "
       "r.product_id = c.product_id "
-      "WHERE c.code_hash = {2}1",
+      "WHERE c.code_hash = $1",
       QualifiedColumns("c", code_columns),
-      QualifiedColumns("a", activation_columns), param);
+      QualifiedColumns("a", activation_columns), activation_columns);
 }
 
 }  // namespace licentia::store

@@ -18,16 +18,21 @@ TEST(SharedSqlTest, CountsColumns) {
 }
 
 TEST(SharedSqlTest, CodeSeatStatementWritesParametersForEachBackend) {
-  std::string sqlite = FindCodeSeatSql("id, product_id", "id", '?');
+  std::string sqlite =
+      FindCodeSeatSql("id, product_id", "id", SqlDialect::kSqlite);
   EXPECT_EQ(sqlite.find('$'), std::string::npos);
   EXPECT_NE(sqlite.find("SELECT c.id, c.product_id, a.id, r.code_id"),
             std::string::npos);
   EXPECT_NE(sqlite.find("c.code_hash = ?1"), std::string::npos);
   EXPECT_NE(sqlite.find("a.device_hash = ?2"), std::string::npos);
   EXPECT_NE(sqlite.find("r.device_hash = ?2"), std::string::npos);
-  std::string pg = FindCodeSeatSql("id, product_id", "id", '$');
+  std::string pg =
+      FindCodeSeatSql("id, product_id", "id", SqlDialect::kPostgres);
   EXPECT_EQ(pg.find('?'), std::string::npos);
   EXPECT_NE(pg.find("c.code_hash = $1"), std::string::npos);
+  EXPECT_NE(pg.find("LEFT JOIN LATERAL (SELECT id FROM activations WHERE "
+                    "code_id = c.id AND device_hash = $2"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_store.h"
+#include "store/shared_sql.h"
 
 namespace licentia::store::postgres {
 namespace {
@@ -83,6 +84,24 @@ TEST_F(PgListStatementsTest, CodesOfABatchOrProductUseTheirIndex) {
   plan = Plan("codes_product", ListCodesStatement(by_product),
               "(0, 'p', NULL, NULL, '', 50)");
   EXPECT_NE(plan.find("codes_by_product"), std::string::npos) << plan;
+}
+
+// The activation's one read: the seat is searched by code and device
+// together, never by the device alone with the code filtered afterwards
+// (which walks the index; the plain LEFT JOIN got that plan).
+TEST_F(PgListStatementsTest, TheCodeSeatReadSearchesTheSeatByCodeAndDevice) {
+  std::string sql =
+      FindCodeSeatSql("id, product_id", "id, code_id", SqlDialect::kPostgres);
+  std::string plan = Plan("code_seat", sql.c_str(), "('\\x00', '\\x01')");
+  EXPECT_NE(plan.find("Index Cond: ((code_id = c.id) AND (device_hash = $2))"),
+            std::string::npos)
+      << plan;
+  EXPECT_NE(plan.find("Index Cond: (code_hash = $1)"), std::string::npos)
+      << plan;
+  EXPECT_NE(plan.find("Index Cond: ((device_hash = $2) AND (product_id = "
+                      "c.product_id))"),
+            std::string::npos)
+      << plan;
 }
 
 }  // namespace

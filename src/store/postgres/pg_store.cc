@@ -191,8 +191,8 @@ ActivationRow ReadActivation(const Rows& r, int i, int first = 0) {
 // FindCodeSeat's one statement (shared_sql.h) and where its columns start.
 const int kCodeColumnCount = ColumnCount(LICENTIA_CODE_COLUMNS);
 const int kActivationColumnCount = ColumnCount(LICENTIA_ACTIVATION_COLUMNS);
-const std::string kFindCodeSeat =
-    FindCodeSeatSql(LICENTIA_CODE_COLUMNS, LICENTIA_ACTIVATION_COLUMNS, '$');
+const std::string kFindCodeSeat = FindCodeSeatSql(
+    LICENTIA_CODE_COLUMNS, LICENTIA_ACTIVATION_COLUMNS, SqlDialect::kPostgres);
 
 class PgTransaction final : public Transaction {
  public:

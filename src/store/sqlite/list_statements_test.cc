@@ -97,8 +97,8 @@ TEST_F(ListStatementsTest, CodesOfABatchOrProductUseTheirIndex) {
 
 // The activation's one read on the writer: a point lookup in each table.
 TEST_F(ListStatementsTest, TheCodeSeatReadSearchesAnIndexOfEachTable) {
-  std::string plan =
-      Plan(*conn_, FindCodeSeatSql(kCodeColumns, "id, code_id", '?'));
+  std::string plan = Plan(*conn_, FindCodeSeatSql(kCodeColumns, "id, code_id",
+                                                  SqlDialect::kSqlite));
   EXPECT_NE(plan.find("SEARCH c USING INDEX sqlite_autoindex_codes_1 "
                       "(code_hash=?)"),
             std::string::npos)

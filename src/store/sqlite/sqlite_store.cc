@@ -82,7 +82,7 @@ const std::string kFindActiveActivation = fmt::format(
 const int kCodeColumnCount = ColumnCount(kCodeColumns);
 const int kActivationColumnCount = ColumnCount(kActivationColumns);
 const std::string kFindCodeSeat =
-    FindCodeSeatSql(kCodeColumns, kActivationColumns, '?');
+    FindCodeSeatSql(kCodeColumns, kActivationColumns, SqlDialect::kSqlite);
 const std::string kListActivations =
     fmt::format("SELECT {} FROM activations WHERE code_id = ?1 ORDER BY id",
                 kActivationColumns);
