@@ -3,8 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <cstring>
-#include <mutex>
 #include <new>
 #include <vector>
 
