@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <utility>
+#include <vector>
 
 #include "core/crypto.h"
 
@@ -117,21 +119,90 @@ Status PgConnection::Check(PGresult* r, std::string_view what) {
 Result<Rows> PgConnection::Query(const char* sql, const Params& params) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
+    // Preparing belongs to the session, not to a transaction: done before
+    // a pending BEGIN is sent.
     std::string name = fmt::format("s{}", prepared_.size());
+    ++round_trips_;
     PgResultPtr prep(PQprepare(conn_.get(), name.c_str(), sql, 0, nullptr));
     LICENTIA_RETURN_IF_ERROR(Check(prep.get(), "prepare"));
     it = prepared_.emplace(sql, std::move(name)).first;
   }
-  PgResultPtr r(PQexecPrepared(conn_.get(), it->second.c_str(), params.size(),
-                               params.values(), nullptr, nullptr, 0));
+  PgResultPtr r;
+  if (const char* begin = std::exchange(pending_begin_, nullptr)) {
+    Status begun;
+    r = ExecPreparedAfterBegin(begin, it->second, params, begun);
+    LICENTIA_RETURN_IF_ERROR(begun);
+  } else {
+    ++round_trips_;
+    r.reset(PQexecPrepared(conn_.get(), it->second.c_str(), params.size(),
+                           params.values(), nullptr, nullptr, 0));
+  }
   LICENTIA_RETURN_IF_ERROR(Check(r.get(), std::string_view(sql).substr(0, 40)));
   return Rows(std::move(r));
 }
 
+PgResultPtr PgConnection::ExecPreparedAfterBegin(const char* begin,
+                                                 const std::string& name,
+                                                 const Params& params,
+                                                 Status& begun) {
+  PGconn* c = conn_.get();
+  ++round_trips_;
+  if (PQenterPipelineMode(c) != 1) {
+    // Not possible on a healthy idle connection; fall back to two trips.
+    begun = Check(PgResultPtr(PQexec(c, begin)).get(), begin);
+    if (!begun.ok()) return nullptr;
+    ++round_trips_;
+    return PgResultPtr(PQexecPrepared(c, name.c_str(), params.size(),
+                                      params.values(), nullptr, nullptr, 0));
+  }
+  bool sent = PQsendQueryParams(c, begin, 0, nullptr, nullptr, nullptr, nullptr,
+                                0) == 1 &&
+              PQsendQueryPrepared(c, name.c_str(), params.size(),
+                                  params.values(), nullptr, nullptr, 0) == 1 &&
+              PQpipelineSync(c) == 1;
+  // The results in order: the BEGIN's, the statement's (each followed by a
+  // null), then the sync point. A broken connection ends the list early.
+  std::vector<PgResultPtr> results;
+  int nulls = 0;
+  while (sent) {
+    PGresult* r = PQgetResult(c);
+    if (r == nullptr) {
+      if (broken() || ++nulls > 2) break;
+      continue;
+    }
+    if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+      PQclear(r);
+      break;
+    }
+    results.emplace_back(r);
+  }
+  if (PQexitPipelineMode(c) != 1) stuck_ = true;
+  begun = Check(results.empty() ? nullptr : results[0].get(), begin);
+  if (!begun.ok()) return nullptr;
+  if (results.size() < 2) return nullptr;  // Check reports the connection
+  return std::move(results[1]);
+}
+
+Status PgConnection::SendPendingBegin() {
+  const char* begin = std::exchange(pending_begin_, nullptr);
+  if (begin == nullptr) return Status::Ok();
+  ++round_trips_;
+  PgResultPtr r(PQexec(conn_.get(), begin));
+  return Check(r.get(), begin);
+}
+
 Status PgConnection::Exec(std::string_view sql) {
+  LICENTIA_RETURN_IF_ERROR(SendPendingBegin());
   std::string s(sql);
+  ++round_trips_;
   PgResultPtr r(PQexec(conn_.get(), s.c_str()));
   return Check(r.get(), sql.substr(0, 40));
+}
+
+Status PgConnection::End(bool commit) {
+  // Nothing reached the server: there is no transaction to end.
+  if (std::exchange(pending_begin_, nullptr) != nullptr) return Status::Ok();
+  return Exec(commit ? "COMMIT" : "ROLLBACK");
 }
 
 }  // namespace licentia::store::postgres

@@ -83,17 +83,47 @@ class PgConnection {
   // kUnavailable for a lost connection, kInternal otherwise; see
   // last_sqlstate() for the exact SQLSTATE.
   Result<Rows> Query(const char* sql, const Params& params = {});
-  // Runs commands without parameters (BEGIN, COMMIT, DDL).
+  // Runs commands without parameters (DDL, session settings). A
+  // transaction opened with Begin is begun first.
   Status Exec(std::string_view sql);
+
+  // Opens a transaction with `begin` ("BEGIN ISOLATION LEVEL ..."), sent
+  // together with the transaction's first Query in one round trip (libpq
+  // pipeline mode) instead of in one of its own; an error of the BEGIN is
+  // that Query's error. If no statement runs before End, nothing is sent
+  // at all. REQUIRES: `begin` is a string literal; no transaction open.
+  void Begin(const char* begin) {
+    pending_begin_ = begin;
+    last_sqlstate_.clear();  // of this transaction's statements only
+  }
+  // Ends the transaction Begin opened: COMMIT if `commit`, else ROLLBACK.
+  // Errors as for Query.
+  Status End(bool commit);
+
+  // How many times this connection has waited for the server so far (each
+  // a network round trip). For tests and measurements.
+  std::uint64_t round_trips() const { return round_trips_; }
 
   const std::string& last_sqlstate() const { return last_sqlstate_; }
   // True once the connection is broken; the pool then replaces it.
-  bool broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }
+  bool broken() const {
+    return stuck_ || PQstatus(conn_.get()) != CONNECTION_OK;
+  }
 
  private:
   explicit PgConnection(PGconn* c) : conn_(c) {}
   Status Check(PGresult* r, std::string_view what);
+  // Sends `begin`, then the prepared statement `name`, and reads both
+  // results in one round trip. Returns the statement's result, or the
+  // BEGIN's if that failed.
+  PgResultPtr ExecPreparedAfterBegin(const char* begin, const std::string& name,
+                                     const Params& params, Status& begun);
+  Status SendPendingBegin();
+
   std::unique_ptr<PGconn, PgConnCloser> conn_;
+  const char* pending_begin_ = nullptr;  // Begin's, until a statement runs
+  bool stuck_ = false;  // left in pipeline mode: replaced by the pool
+  std::uint64_t round_trips_ = 0;
   std::unordered_map<const char*, std::string> prepared_;  // sql -> name
   std::string last_sqlstate_;
 };

@@ -607,13 +607,12 @@ class PgStore final : public Store {
 
   Status Read(const TransactionFn& fn) override {
     LICENTIA_ASSIGN_OR_RETURN(auto conn, Acquire());
-    Status st = conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    if (st.ok()) {
-      PgTransaction txn(*conn, false);
-      st = fn(txn);
-      Status end = conn->Exec(st.ok() ? "COMMIT" : "ROLLBACK");
-      if (st.ok()) st = end;
-    }
+    // Begun with the first statement, in its round trip.
+    conn->Begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    PgTransaction txn(*conn, false);
+    Status st = fn(txn);
+    Status end = conn->End(st.ok());
+    if (st.ok()) st = end;
     Release(std::move(conn));
     return st;
   }
@@ -724,18 +723,16 @@ class PgStore final : public Store {
       auto conn = Acquire();
       if (!conn.ok()) return conn.status();
       PgConnection& c = **conn;
-      Status st = c.Exec("BEGIN ISOLATION LEVEL READ COMMITTED");
-      bool retry = false;
+      // Begun with the first statement, in its round trip.
+      c.Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
+      PgTransaction txn(c, true);
+      Status st = fn(txn);
+      bool retry = IsRetryable(c.last_sqlstate());
       if (st.ok()) {
-        PgTransaction txn(c, true);
-        st = fn(txn);
-        retry = IsRetryable(c.last_sqlstate());
-        if (st.ok()) {
-          st = c.Exec("COMMIT");
-          retry = !st.ok() && IsRetryable(c.last_sqlstate());
-        } else {
-          (void)c.Exec("ROLLBACK");
-        }
+        st = c.End(true);
+        retry = !st.ok() && IsRetryable(c.last_sqlstate());
+      } else {
+        (void)c.End(false);
       }
       Release(std::move(*conn));
       if (st.ok()) {
