@@ -168,7 +168,10 @@ class Transaction {
   virtual Status DeleteReserve(const crypto::Hash& device_hash,
                                std::string_view product_id) = 0;
 
-  // The append-only event log.
+  // The append-only event log. A backend may send the insert with the
+  // transaction's next statement or its commit (PostgreSQL does, to save a
+  // round trip); an error is then that call's, and the transaction fails
+  // either way.
   virtual Status AppendEvent(const EventRow& row) = 0;
   virtual Result<std::vector<EventRow>> ListEvents(
       const EventFilter& filter) = 0;

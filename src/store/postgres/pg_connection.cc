@@ -116,58 +116,74 @@ Status PgConnection::Check(PGresult* r, std::string_view what) {
                 fmt::format("Database error ({}: {}).", what, msg));
 }
 
-Result<Rows> PgConnection::Query(const char* sql, const Params& params) {
+Result<const std::string*> PgConnection::Prepared(const char* sql) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
-    // Preparing belongs to the session, not to a transaction: done before
-    // a pending BEGIN is sent.
+    // Preparing belongs to the session, not to a transaction: done apart
+    // from anything pending.
     std::string name = fmt::format("s{}", prepared_.size());
     ++round_trips_;
     PgResultPtr prep(PQprepare(conn_.get(), name.c_str(), sql, 0, nullptr));
     LICENTIA_RETURN_IF_ERROR(Check(prep.get(), "prepare"));
     it = prepared_.emplace(sql, std::move(name)).first;
   }
+  return &it->second;
+}
+
+Result<Rows> PgConnection::Query(const char* sql, const Params& params) {
+  LICENTIA_ASSIGN_OR_RETURN(const std::string* name, Prepared(sql));
   PgResultPtr r;
-  if (const char* begin = std::exchange(pending_begin_, nullptr)) {
-    Status begun;
-    r = ExecPreparedAfterBegin(begin, it->second, params, begun);
-    LICENTIA_RETURN_IF_ERROR(begun);
+  if (pending_begin_ != nullptr || !deferred_.empty()) {
+    LICENTIA_ASSIGN_OR_RETURN(r, Pipeline(name, &params, nullptr));
   } else {
     ++round_trips_;
-    r.reset(PQexecPrepared(conn_.get(), it->second.c_str(), params.size(),
+    r.reset(PQexecPrepared(conn_.get(), name->c_str(), params.size(),
                            params.values(), nullptr, nullptr, 0));
   }
   LICENTIA_RETURN_IF_ERROR(Check(r.get(), std::string_view(sql).substr(0, 40)));
   return Rows(std::move(r));
 }
 
-PgResultPtr PgConnection::ExecPreparedAfterBegin(const char* begin,
-                                                 const std::string& name,
-                                                 const Params& params,
-                                                 Status& begun) {
+Status PgConnection::Defer(const char* sql, Params params) {
+  LICENTIA_ASSIGN_OR_RETURN(const std::string* name, Prepared(sql));
+  deferred_.push_back({sql, name, std::move(params)});
+  return Status::Ok();
+}
+
+Result<PgResultPtr> PgConnection::Pipeline(const std::string* name,
+                                           const Params* params,
+                                           const char* command) {
   PGconn* c = conn_.get();
+  const char* begin = std::exchange(pending_begin_, nullptr);
+  std::vector<Deferred> deferred = std::exchange(deferred_, {});
   ++round_trips_;
-  if (PQenterPipelineMode(c) != 1) {
-    // Not possible on a healthy idle connection; fall back to two trips.
-    begun = Check(PgResultPtr(PQexec(c, begin)).get(), begin);
-    if (!begun.ok()) return nullptr;
-    ++round_trips_;
-    return PgResultPtr(PQexecPrepared(c, name.c_str(), params.size(),
-                                      params.values(), nullptr, nullptr, 0));
+  bool sent = PQenterPipelineMode(c) == 1;
+  if (sent && begin != nullptr) {
+    sent = PQsendQueryParams(c, begin, 0, nullptr, nullptr, nullptr, nullptr,
+                             0) == 1;
   }
-  bool sent = PQsendQueryParams(c, begin, 0, nullptr, nullptr, nullptr, nullptr,
-                                0) == 1 &&
-              PQsendQueryPrepared(c, name.c_str(), params.size(),
-                                  params.values(), nullptr, nullptr, 0) == 1 &&
-              PQpipelineSync(c) == 1;
-  // The results in order: the BEGIN's, the statement's (each followed by a
-  // null), then the sync point. A broken connection ends the list early.
+  for (const Deferred& d : deferred) {
+    sent = sent &&
+           PQsendQueryPrepared(c, d.name->c_str(), d.params.size(),
+                               d.params.values(), nullptr, nullptr, 0) == 1;
+  }
+  if (sent && name != nullptr) {
+    sent = PQsendQueryPrepared(c, name->c_str(), params->size(),
+                               params->values(), nullptr, nullptr, 0) == 1;
+  } else if (sent) {
+    sent = PQsendQueryParams(c, command, 0, nullptr, nullptr, nullptr, nullptr,
+                             0) == 1;
+  }
+  sent = sent && PQpipelineSync(c) == 1;
+  // The results in order, each followed by a null, then the sync point. A
+  // broken connection ends the list early.
+  const size_t expected = (begin != nullptr ? 1 : 0) + deferred.size() + 1;
   std::vector<PgResultPtr> results;
-  int nulls = 0;
+  size_t nulls = 0;
   while (sent) {
     PGresult* r = PQgetResult(c);
     if (r == nullptr) {
-      if (broken() || ++nulls > 2) break;
+      if (broken() || ++nulls > expected) break;
       continue;
     }
     if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
@@ -176,23 +192,31 @@ PgResultPtr PgConnection::ExecPreparedAfterBegin(const char* begin,
     }
     results.emplace_back(r);
   }
-  if (PQexitPipelineMode(c) != 1) stuck_ = true;
-  begun = Check(results.empty() ? nullptr : results[0].get(), begin);
-  if (!begun.ok()) return nullptr;
-  if (results.size() < 2) return nullptr;  // Check reports the connection
-  return std::move(results[1]);
+  if (PQpipelineStatus(c) != PQ_PIPELINE_OFF && PQexitPipelineMode(c) != 1) {
+    stuck_ = true;
+  }
+  // The first failure is the one to report; what follows it was skipped.
+  for (size_t i = 0; i + 1 < expected; ++i) {
+    const char* what = (begin != nullptr && i == 0)
+                           ? begin
+                           : deferred[i - (begin != nullptr ? 1 : 0)].sql;
+    LICENTIA_RETURN_IF_ERROR(
+        Check(i < results.size() ? results[i].get() : nullptr,
+              std::string_view(what).substr(0, 40)));
+  }
+  if (results.size() < expected) return PgResultPtr();  // Check reports why
+  return std::move(results.back());
 }
 
-Status PgConnection::SendPendingBegin() {
-  const char* begin = std::exchange(pending_begin_, nullptr);
-  if (begin == nullptr) return Status::Ok();
-  ++round_trips_;
-  PgResultPtr r(PQexec(conn_.get(), begin));
-  return Check(r.get(), begin);
+Status PgConnection::SendPending() {
+  if (pending_begin_ == nullptr && deferred_.empty()) return Status::Ok();
+  LICENTIA_ASSIGN_OR_RETURN(PgResultPtr r,
+                            Pipeline(nullptr, nullptr, "SELECT 1"));
+  return Check(r.get(), "SELECT 1");
 }
 
 Status PgConnection::Exec(std::string_view sql) {
-  LICENTIA_RETURN_IF_ERROR(SendPendingBegin());
+  LICENTIA_RETURN_IF_ERROR(SendPending());
   std::string s(sql);
   ++round_trips_;
   PgResultPtr r(PQexec(conn_.get(), s.c_str()));
@@ -200,9 +224,27 @@ Status PgConnection::Exec(std::string_view sql) {
 }
 
 Status PgConnection::End(bool commit) {
-  // Nothing reached the server: there is no transaction to end.
-  if (std::exchange(pending_begin_, nullptr) != nullptr) return Status::Ok();
-  return Exec(commit ? "COMMIT" : "ROLLBACK");
+  if (!commit) {
+    deferred_.clear();
+    // Nothing reached the server: there is no transaction to end.
+    if (std::exchange(pending_begin_, nullptr) != nullptr) return Status::Ok();
+    return Exec("ROLLBACK");
+  }
+  if (deferred_.empty()) {
+    if (std::exchange(pending_begin_, nullptr) != nullptr) return Status::Ok();
+    return Exec("COMMIT");
+  }
+  auto committed = Pipeline(nullptr, nullptr, "COMMIT");
+  Status st =
+      committed.ok() ? Check(committed->get(), "COMMIT") : committed.status();
+  if (!st.ok() && !broken()) {
+    // A deferred statement failed and the COMMIT after it was skipped: the
+    // transaction is still open, in its failed state.
+    std::string sqlstate = last_sqlstate_;
+    (void)Exec("ROLLBACK");
+    last_sqlstate_ = sqlstate;  // the retry decides on the failure's
+  }
+  return st;
 }
 
 }  // namespace licentia::store::postgres

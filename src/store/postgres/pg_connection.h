@@ -31,6 +31,13 @@ using PgResultPtr = std::unique_ptr<PGresult, PgResultClearer>;
 // Statement parameters, all sent as text (the server infers their types).
 class Params {
  public:
+  Params() = default;
+  // Moved, never copied: values() points into the strings held.
+  Params(Params&&) = default;
+  Params& operator=(Params&&) = default;
+  Params(const Params&) = delete;
+  Params& operator=(const Params&) = delete;
+
   Params& Add(std::int64_t v);
   Params& Add(std::string_view v);
   Params& Add(std::span<const std::uint8_t> bytes);  // as bytea
@@ -94,10 +101,19 @@ class PgConnection {
   // at all. REQUIRES: `begin` is a string literal; no transaction open.
   void Begin(const char* begin) {
     pending_begin_ = begin;
+    deferred_.clear();
     last_sqlstate_.clear();  // of this transaction's statements only
   }
-  // Ends the transaction Begin opened: COMMIT if `commit`, else ROLLBACK.
-  // Errors as for Query.
+  // Queues a statement whose result nothing reads (an insert into an
+  // append-only log, say) to go with the transaction's next Query or its
+  // COMMIT, in the same round trip. Its error is that call's error, and
+  // the transaction fails. Statements run in the order they were issued.
+  // kInternal if `sql` does not prepare (that is reported at once).
+  // REQUIRES: `sql` is a string literal; inside a transaction (Begin).
+  [[nodiscard]] Status Defer(const char* sql, Params params);
+  // Ends the transaction Begin opened: COMMIT if `commit` (with any
+  // deferred statements before it), else ROLLBACK (they are dropped).
+  // Errors as for Query; a failed COMMIT leaves no transaction open.
   Status End(bool commit);
 
   // How many times this connection has waited for the server so far (each
@@ -113,15 +129,24 @@ class PgConnection {
  private:
   explicit PgConnection(PGconn* c) : conn_(c) {}
   Status Check(PGresult* r, std::string_view what);
-  // Sends `begin`, then the prepared statement `name`, and reads both
-  // results in one round trip. Returns the statement's result, or the
-  // BEGIN's if that failed.
-  PgResultPtr ExecPreparedAfterBegin(const char* begin, const std::string& name,
-                                     const Params& params, Status& begun);
-  Status SendPendingBegin();
+  struct Deferred {
+    const char* sql;
+    const std::string* name;  // its prepared statement's
+    Params params;
+  };
+  // The prepared statement's name for `sql`, preparing it on first use.
+  Result<const std::string*> Prepared(const char* sql);
+  // Sends what is pending (the BEGIN, the deferred statements), then the
+  // prepared statement `name` or, if it is null, the command `command`, in
+  // one pipeline, and reads every result in the same round trip. The last
+  // one's result (for the caller to check), or the first error before it.
+  Result<PgResultPtr> Pipeline(const std::string* name, const Params* params,
+                               const char* command);
+  Status SendPending();
 
   std::unique_ptr<PGconn, PgConnCloser> conn_;
   const char* pending_begin_ = nullptr;  // Begin's, until a statement runs
+  std::vector<Deferred> deferred_;       // sent with the next statement
   bool stuck_ = false;  // left in pipeline mode: replaced by the pool
   std::uint64_t round_trips_ = 0;
   std::unordered_map<const char*, std::string> prepared_;  // sql -> name

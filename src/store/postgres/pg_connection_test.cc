@@ -91,5 +91,80 @@ TEST_F(PgConnectionTest, ARefusedBeginIsTheFirstStatementsError) {
   EXPECT_EQ(One("SELECT 4"), "4");
 }
 
+// A table of this session only, for the deferred-statement tests.
+constexpr char kInsert[] = "INSERT INTO deferred_test VALUES ($1)";
+constexpr char kCount[] = "SELECT COUNT(*) FROM deferred_test";
+
+class PgDeferTest : public PgConnectionTest {
+ protected:
+  void SetUp() override {
+    PgConnectionTest::SetUp();
+    if (IsSkipped()) return;
+    ASSERT_TRUE(conn_
+                    ->Exec("CREATE TEMP TABLE deferred_test (x INTEGER NOT "
+                           "NULL CHECK (x > 0))")
+                    .ok());
+    // Both statements prepared, so the round trips counted below are the
+    // transactions' own.
+    One(kCount);
+    conn_->Begin("BEGIN");
+    ASSERT_TRUE(Insert(1).ok());
+    ASSERT_TRUE(conn_->End(false).ok());
+  }
+  Status Insert(std::int64_t x) {
+    return conn_->Defer(kInsert, std::move(Params().Add(x)));
+  }
+};
+
+// Deferred statements go with the next statement, in its round trip and
+// before it (it sees their rows), and with the COMMIT.
+TEST_F(PgDeferTest, DeferredStatementsTravelWithTheNextStatementOrCommit) {
+  std::uint64_t before = conn_->round_trips();
+  conn_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
+  ASSERT_TRUE(Insert(1).ok());
+  ASSERT_TRUE(Insert(2).ok());
+  EXPECT_EQ(conn_->round_trips(), before);
+  EXPECT_EQ(One(kCount), "2");  // BEGIN, two inserts, the count: one trip
+  EXPECT_EQ(conn_->round_trips() - before, 1u);
+  ASSERT_TRUE(Insert(3).ok());
+  ASSERT_TRUE(conn_->End(true).ok());  // the insert and COMMIT: one trip
+  EXPECT_EQ(conn_->round_trips() - before, 2u);
+  EXPECT_EQ(One(kCount), "3");
+}
+
+// A deferred statement that fails fails the COMMIT it went with; nothing
+// of the transaction stays, and no transaction is left open (a statement
+// in a failed transaction would be refused).
+TEST_F(PgDeferTest, AFailingDeferredStatementFailsTheCommit) {
+  conn_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
+  ASSERT_TRUE(Insert(1).ok());
+  EXPECT_EQ(One(kCount), "1");
+  ASSERT_TRUE(Insert(-1).ok());  // breaks the CHECK, found at the COMMIT
+  Status committed = conn_->End(true);
+  EXPECT_FALSE(committed.ok());
+  EXPECT_EQ(conn_->last_sqlstate(), "23514") << committed.ToString();
+  EXPECT_FALSE(conn_->broken());
+  EXPECT_EQ(One(kCount), "0");
+}
+
+// ... or the statement it went with, which then does not run.
+TEST_F(PgDeferTest, AFailingDeferredStatementFailsTheNextStatement) {
+  conn_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
+  ASSERT_TRUE(Insert(-1).ok());
+  auto counted = conn_->Query(kCount);
+  EXPECT_FALSE(counted.ok());
+  EXPECT_EQ(conn_->last_sqlstate(), "23514");
+  (void)conn_->End(false);
+  EXPECT_EQ(One(kCount), "0");
+}
+
+TEST_F(PgDeferTest, ARollbackDropsDeferredStatements) {
+  conn_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
+  EXPECT_EQ(One(kCount), "0");
+  ASSERT_TRUE(Insert(5).ok());
+  ASSERT_TRUE(conn_->End(false).ok());
+  EXPECT_EQ(One(kCount), "0");
+}
+
 }  // namespace
 }  // namespace licentia::store::postgres

@@ -477,20 +477,16 @@ class PgTransaction final : public Transaction {
         .status();
   }
 
+  // Sent with the transaction's next statement or its COMMIT, in the same
+  // round trip: nothing reads its result.
   Status AppendEvent(const EventRow& e) override {
-    return c_
-        .Query(
-            "INSERT INTO events(at, type, code_id, product_id, device, "
-            "actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            Params()
-                .Add(e.at)
-                .Add(e.type)
-                .Add(e.code_id)
-                .Add(e.product_id)
-                .Add(e.device)
-                .Add(e.actor)
-                .Add(e.details_json))
-        .status();
+    Params params;
+    params.Add(e.at).Add(e.type).Add(e.code_id).Add(e.product_id);
+    params.Add(e.device).Add(e.actor).Add(e.details_json);
+    return c_.Defer(
+        "INSERT INTO events(at, type, code_id, product_id, device, actor, "
+        "details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        std::move(params));
   }
 
   Result<std::vector<EventRow>> ListEvents(const EventFilter& f) override {
