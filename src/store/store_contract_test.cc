@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "store/postgres/pg_connection.h"
@@ -291,6 +292,38 @@ TEST_P(StoreContractTest, KeySerialsAreUnique) {
     b = *t.NextKeySerial();
   });
   EXPECT_LT(a, b);
+}
+
+// Serials may skip (a rolled-back transaction's, or the rest of a block
+// PostgreSQL instances draw at a time) but never repeat: not across
+// transactions, not after reopening, not between two instances.
+TEST_P(StoreContractTest, KeySerialsNeverRepeat) {
+  std::set<std::uint64_t> seen;
+  auto draw = [&](Store& store) {
+    std::uint64_t serial = 0;
+    Status st = store.Write([&](Transaction& t) {
+      auto s = t.NextKeySerial();
+      if (!s.ok()) return s.status();
+      serial = *s;
+      return Status::Ok();
+    });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    EXPECT_TRUE(seen.insert(serial).second) << serial << " again";
+    return serial;
+  };
+  for (int i = 0; i < 100; ++i) draw(*store_);
+  std::uint64_t last = *seen.rbegin();
+  Reopen();
+  EXPECT_GT(draw(*store_), last);
+  if (GetParam().name == "postgres") {
+    // A second instance on the same database, drawing in turn.
+    auto other = GetParam().open(dir_.string());
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    for (int i = 0; i < 100; ++i) {
+      draw(*store_);
+      draw(**other);
+    }
+  }
 }
 
 TEST_P(StoreContractTest, ReservesOnePerDeviceAndProduct) {

@@ -194,6 +194,45 @@ const int kActivationColumnCount = ColumnCount(LICENTIA_ACTIVATION_COLUMNS);
 const std::string kFindCodeSeat = FindCodeSeatSql(
     LICENTIA_CODE_COLUMNS, LICENTIA_ACTIVATION_COLUMNS, SqlDialect::kPostgres);
 
+// Key serials drawn from the sequence a block at a time and shared by the
+// store's connections, so that NextKeySerial is a round trip once per
+// block instead of once per key. They stay unique across instances (every
+// block comes from the sequence); the rest of a block is lost when the
+// instance stops, as a rolled-back transaction's serial is: serials are
+// unique, not contiguous. Thread-safe.
+class KeySerialBlocks {
+ public:
+  static constexpr int kBlock = 32;
+
+  // The next serial, drawing a block on `conn` when none is left.
+  Result<std::uint64_t> Next(PgConnection& conn) {
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        std::uint64_t serial = free_.back();
+        free_.pop_back();
+        return serial;
+      }
+    }
+    static const std::string kDraw = fmt::format(
+        "SELECT nextval('key_serial') FROM generate_series(1, {})", kBlock);
+    LICENTIA_ASSIGN_OR_RETURN(Rows r, conn.Query(kDraw.c_str()));
+    if (r.size() == 0) {
+      return Status(ErrorCode::kInternal, "key_serial sequence gave nothing");
+    }
+    std::lock_guard lock(mu_);
+    // Kept smallest last, so that serials go out in the sequence's order.
+    for (int i = r.size() - 1; i >= 1; --i) {
+      free_.push_back(static_cast<std::uint64_t>(r.Int(i, 0)));
+    }
+    return static_cast<std::uint64_t>(r.Int(0, 0));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::uint64_t> free_;  // guarded by mu_
+};
+
 class PgTransaction final : public Transaction {
  public:
   // In a write transaction, reading a code locks its row first (FOR UPDATE,
@@ -202,7 +241,8 @@ class PgTransaction final : public Transaction {
   // Every change to a code's seats, first activation, block state or
   // reserves goes through reading that code, so they are serialised per
   // code across instances without serialization failures.
-  PgTransaction(PgConnection& c, bool writing) : c_(c), writing_(writing) {}
+  PgTransaction(PgConnection& c, bool writing, KeySerialBlocks& serials)
+      : c_(c), writing_(writing), serials_(serials) {}
 
   Result<std::optional<ProductRow>> FindProduct(std::string_view id) override {
     LICENTIA_ASSIGN_OR_RETURN(
@@ -438,10 +478,7 @@ class PgTransaction final : public Transaction {
         .status();
   }
 
-  Result<std::uint64_t> NextKeySerial() override {
-    LICENTIA_ASSIGN_OR_RETURN(Rows r, c_.Query("SELECT nextval('key_serial')"));
-    return static_cast<std::uint64_t>(r.Int(0, 0));
-  }
+  Result<std::uint64_t> NextKeySerial() override { return serials_.Next(c_); }
 
   Result<std::optional<ReserveRow>> FindReserve(
       const crypto::Hash& device, std::string_view product_id) override {
@@ -549,6 +586,7 @@ class PgTransaction final : public Transaction {
 
   PgConnection& c_;
   const bool writing_;
+  KeySerialBlocks& serials_;
 };
 
 bool IsRetryable(const std::string& sqlstate) {
@@ -605,7 +643,7 @@ class PgStore final : public Store {
     LICENTIA_ASSIGN_OR_RETURN(auto conn, Acquire());
     // Begun with the first statement, in its round trip.
     conn->Begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    PgTransaction txn(*conn, false);
+    PgTransaction txn(*conn, false, serials_);
     Status st = fn(txn);
     Status end = conn->End(st.ok());
     if (st.ok()) st = end;
@@ -721,7 +759,7 @@ class PgStore final : public Store {
       PgConnection& c = **conn;
       // Begun with the first statement, in its round trip.
       c.Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
-      PgTransaction txn(c, true);
+      PgTransaction txn(c, true, serials_);
       Status st = fn(txn);
       bool retry = IsRetryable(c.last_sqlstate());
       if (st.ok()) {
@@ -749,6 +787,7 @@ class PgStore final : public Store {
   }
 
   const PgOptions options_;
+  KeySerialBlocks serials_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
   std::deque<Pending> queue_;                        // guarded by mu_
