@@ -28,7 +28,6 @@ import collections
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -91,12 +90,8 @@ def main():
         for name, path in builds:
             work = tempfile.mkdtemp(prefix=f"licentia-paired-{name}-")
             works.append(work)
-            database = None
-            if args.postgres:
-                db = f"paired_{name}_{os.getpid()}".lower()
-                database = f"{args.postgres}/{db}"
-                subprocess.run(["psql", f"{args.postgres}/postgres", "-qc",
-                            f"CREATE DATABASE {db}"], check=True)
+            database = (run.create_database(args.postgres, f"paired_{name}")
+                        if args.postgres else None)
             setups[name] = run.Setup(name, work, database, codes=args.codes,
                                      licentiad=path)
         results = {name: collections.defaultdict(list) for name, _ in builds}

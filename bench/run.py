@@ -54,6 +54,16 @@ def call(url, method="GET", body=None, token=None):
         return json.loads(r.read())
 
 
+def create_database(cluster, name):
+    """Creates database `name` (made a valid identifier, with this process's
+    id appended) in the PostgreSQL cluster at base URL `cluster`; returns
+    its URL. Left there: the cluster is meant to be a throwaway one."""
+    db = re.sub(r"[^a-z0-9_]", "_", f"{name}_{os.getpid()}".lower())
+    subprocess.run(["psql", f"{cluster}/postgres", "-qc", f"CREATE DATABASE {db}"],
+                   check=True)
+    return f"{cluster}/{db}"
+
+
 def micro():
     out = subprocess.run(
         [MICRO, "--benchmark_format=json", "--benchmark_min_time=1"],
@@ -254,11 +264,7 @@ def main():
     tables = []
     for name, db, instances in plans:
         work = tempfile.mkdtemp(prefix="licentia-bench-")
-        database = None
-        if db:
-            database = f"{args.postgres}/bench_{db}_{os.getpid()}"
-            subprocess.run(["psql", f"{args.postgres}/postgres", "-qc",
-                            f"CREATE DATABASE bench_{db}_{os.getpid()}"], check=True)
+        database = create_database(args.postgres, f"bench_{db}") if db else None
         setup = Setup(name, work, database, instances, args.codes)
         try:
             med, ratios, latency, cpu = run_setup(setup, args, here)

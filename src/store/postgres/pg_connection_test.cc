@@ -158,6 +158,24 @@ TEST_F(PgDeferTest, AFailingDeferredStatementFailsTheNextStatement) {
   EXPECT_EQ(One(kCount), "0");
 }
 
+// A command run with Exec goes after what is pending, which reaches the
+// server first.
+TEST_F(PgDeferTest, ExecSendsWhatIsPendingFirst) {
+  conn_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
+  ASSERT_TRUE(Insert(7).ok());
+  ASSERT_TRUE(conn_->Exec("SAVEPOINT after_insert").ok());
+  EXPECT_EQ(One(kCount), "1");
+  ASSERT_TRUE(conn_->End(true).ok());
+  EXPECT_EQ(One(kCount), "1");
+  // ... and a pending statement that fails is Exec's error.
+  conn_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
+  ASSERT_TRUE(Insert(-7).ok());
+  EXPECT_FALSE(conn_->Exec("SAVEPOINT never").ok());
+  EXPECT_EQ(conn_->last_sqlstate(), "23514");
+  (void)conn_->End(false);
+  EXPECT_EQ(One(kCount), "1");
+}
+
 TEST_F(PgDeferTest, ARollbackDropsDeferredStatements) {
   conn_->Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
   EXPECT_EQ(One(kCount), "0");

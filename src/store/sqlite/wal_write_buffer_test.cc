@@ -101,6 +101,18 @@ TEST_F(WalWriteBufferTest, RegisteringFirstKeepsTheStoreConfiguration) {
   EXPECT_EQ(sqlite3_memory_used(), 0);
 }
 
+// A file the wrapped VFS cannot open is the same clear error as without
+// the buffer, and leaves nothing half-open behind.
+TEST_F(WalWriteBufferTest, AFileThatCannotOpenIsAClearError) {
+  auto conn = Connection::Open("/nonexistent-dir/licentia.db", false,
+                               kWalWriteBufferVfs);
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(conn.status().message().find("/nonexistent-dir/licentia.db"),
+            std::string::npos)
+      << conn.status().ToString();
+}
+
 // SQLite publishes a commit only after syncing the WAL, which is where the
 // buffer is written out: another connection sees every commit at once.
 TEST_F(WalWriteBufferTest, CommitsAreVisibleToOtherConnectionsAtOnce) {
