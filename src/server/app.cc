@@ -396,8 +396,18 @@ class App {
         "# HELP licentia_key_signatures_total Ed25519 signatures made for "
         "license keys (one per batch in format 2).\n"
         "# TYPE licentia_key_signatures_total counter\n"
-        "licentia_key_signatures_total {}\n",
-        stats.commits, stats.transactions, keys.keys, keys.signatures));
+        "licentia_key_signatures_total {}\n"
+        "# HELP licentia_store_checkpoints_total SQLite: checkpoints that "
+        "copied the write-ahead log into the database.\n"
+        "# TYPE licentia_store_checkpoints_total counter\n"
+        "licentia_store_checkpoints_total {}\n"
+        "# HELP licentia_store_wal_restarts_total SQLite: commits that "
+        "began the write-ahead log again from its start (one per "
+        "checkpoint when all is well).\n"
+        "# TYPE licentia_store_wal_restarts_total counter\n"
+        "licentia_store_wal_restarts_total {}\n",
+        stats.commits, stats.transactions, keys.keys, keys.signatures,
+        stats.checkpoints, stats.wal_restarts));
   }
 };
 

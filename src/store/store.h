@@ -215,6 +215,8 @@ class Store {
                                      // PostgreSQL commits
     std::uint64_t transactions = 0;  // write transactions committed
     std::uint64_t checkpoints = 0;   // SQLite: WAL checkpoints completed
+    std::uint64_t wal_restarts = 0;  // SQLite: commits that began the WAL
+                                     // again from its start
   };
   virtual Stats GetStats() const = 0;
 

@@ -81,6 +81,11 @@ TEST(ServerLifecycleTest, HealthAndMetrics) {
       << metrics->body;
   EXPECT_NE(metrics->body.find("licentia_store_commits_total"),
             std::string::npos);
+  // A fresh store has checkpointed nothing yet.
+  EXPECT_NE(metrics->body.find("\nlicentia_store_checkpoints_total 0\n"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("\nlicentia_store_wal_restarts_total 0\n"),
+            std::string::npos);
   EXPECT_EQ(server.Stop(), 0);
   // One structured line per request in the log.
   std::ifstream log(server.log_path());

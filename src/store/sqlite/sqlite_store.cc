@@ -13,6 +13,7 @@
 #include "store/feature_list.h"
 #include "store/shared_sql.h"
 #include "store/sqlite/list_statements.h"
+#include "store/sqlite/page_write_back.h"
 #include "store/sqlite/read_cache.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_migrations.h"
@@ -603,6 +604,8 @@ class SqliteStore final : public Store {
     // and the database before the WAL may be reused.
     LICENTIA_RETURN_IF_ERROR(
         checkpoint_conn_->Exec("PRAGMA synchronous=FULL;"));
+    LICENTIA_ASSIGN_OR_RETURN(checkpoint_write_back_,
+                              PageWriteBack::Open(options_.path));
     writer_ = std::thread([this] { WriterLoop(); });
     checkpointer_ = std::thread([this] { CheckpointLoop(); });
     return Status::Ok();
@@ -725,7 +728,10 @@ class SqliteStore final : public Store {
   // SQLite calls this after each commit on the writer's connection with the
   // number of frames now in the WAL.
   static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
-    static_cast<SqliteStore*>(self)->writer_wal_frames_ = frames;
+    auto* store = static_cast<SqliteStore*>(self);
+    // Shorter than after the last commit: this one began the WAL again.
+    if (frames < store->writer_wal_frames_) store->writer_wal_restarts_ += 1;
+    store->writer_wal_frames_ = frames;
     return SQLITE_OK;
   }
 
@@ -755,6 +761,12 @@ class SqliteStore final : public Store {
       int rc =
           sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr,
                                     SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+      // SQLite syncs the database only in the pass that reaches the end of
+      // the WAL, which under load is the writer's (FinishCheckpoint): write
+      // back the pages copied here now, so that its sync, which holds up
+      // every write in flight, has only its own few (page_write_back.h).
+      // An error here is also the error of that sync, which reports it.
+      if (rc == SQLITE_OK && copied > 0) (void)checkpoint_write_back_->Run();
       std::lock_guard lock(mu_);
       if (rc == SQLITE_OK) stats_.checkpoints += 1;
     }
@@ -777,6 +789,12 @@ class SqliteStore final : public Store {
                                     SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
     std::lock_guard lock(mu_);
     finished_checkpoints_ = done;
+    // The WAL restarts at the next commit, whose length then tells the
+    // checkpointer whether a new checkpoint is due. With the length of the
+    // last commit left here, it started one at once, beside that commit:
+    // the WAL, found busy, did not restart, and every checkpoint took two
+    // rounds (two syncs of the database on this thread).
+    wal_frames_ = 0;
     checkpoint_cv_.notify_one();
   }
 
@@ -850,6 +868,7 @@ class SqliteStore final : public Store {
         std::count_if(results.begin(), results.end(),
                       [](const Status& st) { return st.ok(); }));
     wal_frames_ = writer_wal_frames_;
+    stats_.wal_restarts = writer_wal_restarts_;
     if (wal_frames_ >= options_.checkpoint_frames) {
       checkpoint_cv_.notify_one();
     }
@@ -864,6 +883,7 @@ class SqliteStore final : public Store {
   KeySerials serials_;                           // used only by writer_
   const std::unique_ptr<ReadCache> cache_;       // null when disabled
   std::unique_ptr<Connection> checkpoint_conn_;  // used only by checkpointer_
+  std::unique_ptr<PageWriteBack> checkpoint_write_back_;  // checkpointer_
   std::thread checkpointer_;
   std::condition_variable checkpoint_cv_;
   std::unique_ptr<WalSyncer> syncer_;  // set in Init; used by writer_
@@ -880,6 +900,7 @@ class SqliteStore final : public Store {
   int wal_frames_ = 0;         // after the last COMMIT; guarded by mu_
   std::uint64_t finished_checkpoints_ = 0;  // by the writer; guarded by mu_
   int writer_wal_frames_ = 0;  // set by OnWalCommit; used only by writer_
+  std::uint64_t writer_wal_restarts_ = 0;  // likewise
 };
 
 }  // namespace
