@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -12,25 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/page_counts_for_test.h"
+
 namespace licentia::store::sqlite {
 namespace {
-
-// cachestat(2), Linux 6.5: how many of a file's cached pages are dirty or
-// under write-back. Debian 12's headers predate it, hence the raw call.
-constexpr long kCachestatSyscall = 451;
-struct CachestatRange {
-  std::uint64_t off = 0;
-  std::uint64_t len = 0;  // 0: to the end of the file
-};
-struct Cachestat {
-  std::uint64_t nr_cache = 0, nr_dirty = 0, nr_writeback = 0, nr_evicted = 0,
-                nr_recently_evicted = 0;
-};
-
-bool PageCounts(int fd, Cachestat& out) {
-  CachestatRange range;
-  return ::syscall(kCachestatSyscall, fd, &range, &out, 0) == 0;
-}
 
 TEST(PageWriteBackTest, AMissingFileIsAClearError) {
   auto w = PageWriteBack::Open("/nonexistent/licentia.db");
@@ -61,30 +45,30 @@ TEST(PageWriteBackTest, LeavesNoDirtyPages) {
   ASSERT_GE(fd, 0);
   struct statfs fs {};
   ASSERT_EQ(::fstatfs(fd, &fs), 0);
-  Cachestat before;
+  PageCounts before;
   std::vector<char> page(4096, 'x');
   for (int i = 0; i < 64; ++i) {
     // Every other page, as a checkpoint writes scattered pages.
     ASSERT_EQ(::pwrite(fd, page.data(), page.size(), 2 * i * 4096),
               static_cast<ssize_t>(page.size()));
   }
-  bool counted = PageCounts(fd, before);
+  bool counted = ReadPageCounts(fd, before);
   auto w = PageWriteBack::Open(path);
   ASSERT_TRUE(w.ok()) << w.status().message();
   EXPECT_TRUE((*w)->Run().ok());
-  Cachestat after;
-  bool counted_after = PageCounts(fd, after);
+  PageCounts after;
+  bool counted_after = ReadPageCounts(fd, after);
   EXPECT_TRUE((*w)->Run().ok());  // nothing left to write: still fine
   ::close(fd);
   std::filesystem::remove(path);
   if (fs.f_type == TMPFS_MAGIC || !counted || !counted_after) {
     GTEST_SKIP() << "no cachestat(2) or a file system without write-back";
   }
-  if (before.nr_dirty == 0) {
+  if (before.dirty == 0) {
     GTEST_SKIP() << "the kernel wrote the pages back before the test did";
   }
-  EXPECT_EQ(after.nr_dirty, 0u);
-  EXPECT_EQ(after.nr_writeback, 0u);
+  EXPECT_EQ(after.dirty, 0u);
+  EXPECT_EQ(after.writeback, 0u);
 }
 
 }  // namespace

@@ -832,6 +832,8 @@ class SqliteStore final : public Store {
     // The whole batch's fate: committed and synced, or the error that
     // answers every write in it.
     Status batch_status = CommitBatch(batch, results);
+    // The batch's frames head for the disk while its keys are signed.
+    if (batch_status.ok()) syncer_->StartWriteBack();
     AfterWrites();
     if (batch_status.ok()) batch_status = syncer_->Sync();
     for (size_t i = 0; i < batch.size(); ++i) {
