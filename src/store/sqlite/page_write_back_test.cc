@@ -1,13 +1,8 @@
 #include "store/sqlite/page_write_back.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <linux/magic.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
-#include <cstdint>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -37,38 +32,28 @@ TEST(PageWriteBackTest, AFileThatCannotBeWrittenBackIsAnError) {
 // the database) are on their way to the disk, none left dirty, when Run
 // returns.
 TEST(PageWriteBackTest, LeavesNoDirtyPages) {
-  // Beside the build, on a disk: tmpfs pages are never written back.
-  std::string path = (std::filesystem::current_path() /
-                      ("page-write-back-" + std::to_string(::getpid())))
-                         .string();
-  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
-  ASSERT_GE(fd, 0);
-  struct statfs fs {};
-  ASSERT_EQ(::fstatfs(fd, &fs), 0);
-  PageCounts before;
+  DiskFileForTest file("page-write-back");
+  ASSERT_GE(file.fd(), 0);
   std::vector<char> page(4096, 'x');
   for (int i = 0; i < 64; ++i) {
     // Every other page, as a checkpoint writes scattered pages.
-    ASSERT_EQ(::pwrite(fd, page.data(), page.size(), 2 * i * 4096),
+    ASSERT_EQ(::pwrite(file.fd(), page.data(), page.size(), 2 * i * 4096),
               static_cast<ssize_t>(page.size()));
   }
-  bool counted = ReadPageCounts(fd, before);
-  auto w = PageWriteBack::Open(path);
+  auto before = file.Counts();
+  auto w = PageWriteBack::Open(file.path());
   ASSERT_TRUE(w.ok()) << w.status().message();
   EXPECT_TRUE((*w)->Run().ok());
-  PageCounts after;
-  bool counted_after = ReadPageCounts(fd, after);
+  auto after = file.Counts();
   EXPECT_TRUE((*w)->Run().ok());  // nothing left to write: still fine
-  ::close(fd);
-  std::filesystem::remove(path);
-  if (fs.f_type == TMPFS_MAGIC || !counted || !counted_after) {
+  if (!before || !after) {
     GTEST_SKIP() << "no cachestat(2) or a file system without write-back";
   }
-  if (before.dirty == 0) {
+  if (before->dirty == 0) {
     GTEST_SKIP() << "the kernel wrote the pages back before the test did";
   }
-  EXPECT_EQ(after.dirty, 0u);
-  EXPECT_EQ(after.writeback, 0u);
+  EXPECT_EQ(after->dirty, 0u);
+  EXPECT_EQ(after->writeback, 0u);
 }
 
 }  // namespace

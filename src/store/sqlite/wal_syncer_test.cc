@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <linux/magic.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -82,33 +80,24 @@ TEST(WalSyncerTest, AFailedSyncFailsEveryLaterOne) {
 // StartWriteBack sends the frames on their way (none is left dirty when it
 // returns) without waiting for them, and the Sync after it still succeeds.
 TEST(WalSyncerTest, StartWriteBackLeavesNoDirtyPages) {
-  // Beside the build, on a disk: tmpfs pages are never written back.
-  std::string path = (std::filesystem::current_path() /
-                      ("wal-write-back-" + std::to_string(::getpid())))
-                         .string();
-  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
-  ASSERT_GE(fd, 0);
-  struct statfs fs {};
-  ASSERT_EQ(::fstatfs(fd, &fs), 0);
+  DiskFileForTest file("wal-write-back");
+  ASSERT_GE(file.fd(), 0);
   std::vector<char> frames(64 * 4096, 'f');
-  ASSERT_EQ(::pwrite(fd, frames.data(), frames.size(), 0),
+  ASSERT_EQ(::pwrite(file.fd(), frames.data(), frames.size(), 0),
             static_cast<ssize_t>(frames.size()));
-  auto syncer = *WalSyncer::Open(path);
-  PageCounts before, after;
-  bool counted = ReadPageCounts(fd, before);
+  auto syncer = *WalSyncer::Open(file.path());
+  auto before = file.Counts();
   syncer->StartWriteBack();
-  counted = ReadPageCounts(fd, after) && counted;
+  auto after = file.Counts();
   EXPECT_TRUE(syncer->Sync().ok());
   EXPECT_EQ(syncer->syncs(), 1u);
-  ::close(fd);
-  std::filesystem::remove(path);
-  if (fs.f_type == TMPFS_MAGIC || !counted) {
+  if (!before || !after) {
     GTEST_SKIP() << "no cachestat(2) or a file system without write-back";
   }
-  if (before.dirty == 0) {
+  if (before->dirty == 0) {
     GTEST_SKIP() << "the kernel wrote the pages back before the test did";
   }
-  EXPECT_EQ(after.dirty, 0u);
+  EXPECT_EQ(after->dirty, 0u);
 }
 
 }  // namespace
