@@ -84,9 +84,19 @@ class [[nodiscard]] Status {
   // "CODE_NAME: message", for logs.
   std::string ToString() const;
 
+  // For kRateLimited and kUnavailable: how many whole seconds the caller
+  // should wait before trying again (the server's Retry-After header), or
+  // 0 when unknown.
+  int retry_after_seconds() const { return retry_after_seconds_; }
+  Status&& WithRetryAfter(int seconds) && {
+    retry_after_seconds_ = seconds;
+    return std::move(*this);
+  }
+
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  int retry_after_seconds_ = 0;
 };
 
 // Either a value or a non-OK Status. Accessing value() of an error is a

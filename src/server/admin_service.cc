@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <charconv>
+#include <initializer_list>
 #include <memory>
 
 #include "core/activation_code.h"
@@ -43,24 +45,64 @@ Status ProductNotFound(std::string_view id) {
 }
 
 Result<std::int64_t> QueryInt(const QueryParams& q, std::string_view name,
-                              std::int64_t fallback, std::int64_t max) {
+                              std::int64_t fallback, std::int64_t min,
+                              std::int64_t max) {
   auto it = q.find(name);
   if (it == q.end() || it->second.empty()) return fallback;
   std::int64_t v = 0;
   const std::string& s = it->second;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || v < 0 || v > max) {
+  if (ec != std::errc() || ptr != s.data() + s.size() || v < min || v > max) {
     return Status(ErrorCode::kInvalidRequest,
-                  fmt::format("Query parameter '{}' must be a number from 0 "
-                              "to {}.",
-                              name, max));
+                  fmt::format("Query parameter '{}' must be a whole number "
+                              "from {} to {}.",
+                              name, min, max));
   }
   return v;
+}
+
+// A page size: at least one row (an empty page would end the listing
+// with no way to continue), at most kMaxPageSize.
+Result<int> QueryLimit(const QueryParams& q) {
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t limit,
+                            QueryInt(q, "limit", 100, 1, kMaxPageSize));
+  return static_cast<int>(limit);
 }
 
 std::string QueryString(const QueryParams& q, std::string_view name) {
   auto it = q.find(name);
   return it == q.end() ? std::string() : it->second;
+}
+
+// A listing refuses parameters it does not know: a mistyped filter
+// ("?prodcut=photo") would otherwise return everything, silently.
+Status OnlyKnownParams(const QueryParams& q,
+                       std::initializer_list<std::string_view> known) {
+  for (const auto& [name, value] : q) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list;
+      for (std::string_view k : known) {
+        list += list.empty() ? "" : ", ";
+        list += k;
+      }
+      return Status(ErrorCode::kInvalidRequest,
+                    fmt::format("Unknown query parameter '{}'; this listing "
+                                "takes {}.",
+                                name.substr(0, 40), list));
+    }
+  }
+  return Status::Ok();
+}
+
+// The product filter of a listing: "" (any) or a valid product id.
+Result<std::string> QueryProduct(const QueryParams& q) {
+  std::string product = QueryString(q, "product");
+  if (!product.empty() && !ValidProductId(product)) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "Query parameter 'product' must be a product id (a-z, 0-9, "
+                  "'-', '_', '.').");
+  }
+  return product;
 }
 
 Result<store::CodeRow> LoadCode(store::Transaction& txn, std::int64_t id) {
@@ -308,15 +350,15 @@ void AdminService::IssueCodes(std::string_view body, Reply reply) {
 }
 
 Result<json::object> AdminService::ListCodes(const QueryParams& query) {
+  LICENTIA_RETURN_IF_ERROR(OnlyKnownParams(
+      query, {"product", "status", "batch", "q", "after", "limit"}));
   store::CodeFilter filter;
-  filter.product_id = QueryString(query, "product");
+  LICENTIA_ASSIGN_OR_RETURN(filter.product_id, QueryProduct(query));
   LICENTIA_ASSIGN_OR_RETURN(filter.after_id,
-                            QueryInt(query, "after", 0, INT64_MAX));
-  LICENTIA_ASSIGN_OR_RETURN(std::int64_t limit,
-                            QueryInt(query, "limit", 100, kMaxPageSize));
-  filter.limit = static_cast<int>(limit);
+                            QueryInt(query, "after", 0, 0, INT64_MAX));
+  LICENTIA_ASSIGN_OR_RETURN(filter.limit, QueryLimit(query));
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t batch,
-                            QueryInt(query, "batch", 0, INT64_MAX));
+                            QueryInt(query, "batch", 0, 0, INT64_MAX));
   if (batch > 0) filter.batch_id = batch;
   std::string status = QueryString(query, "status");
   if (status == "blocked") {
@@ -339,7 +381,9 @@ Result<json::object> AdminService::ListCodes(const QueryParams& query) {
   Status st = ctx_.store.Read([&](store::Transaction& txn) -> Status {
     LICENTIA_ASSIGN_OR_RETURN(auto rows, txn.ListCodes(filter));
     for (const auto& c : rows) codes.push_back(CodeJson(c));
-    if (static_cast<int>(rows.size()) == filter.limit) next = rows.back().id;
+    if (!rows.empty() && static_cast<int>(rows.size()) == filter.limit) {
+      next = rows.back().id;
+    }
     return Status::Ok();
   });
   if (!st.ok()) return st;
@@ -426,17 +470,27 @@ void AdminService::SetBlocked(std::string_view id_text, std::string_view body,
 }
 
 Result<json::object> AdminService::ListEvents(const QueryParams& query) {
+  LICENTIA_RETURN_IF_ERROR(
+      OnlyKnownParams(query, {"code", "product", "type", "after", "limit"}));
   store::EventFilter filter;
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t code_id,
-                            QueryInt(query, "code", 0, INT64_MAX));
+                            QueryInt(query, "code", 0, 0, INT64_MAX));
   if (code_id > 0) filter.code_id = code_id;
-  filter.product_id = QueryString(query, "product");
+  LICENTIA_ASSIGN_OR_RETURN(filter.product_id, QueryProduct(query));
   filter.type = QueryString(query, "type");
+  if (!filter.type.empty() && !IsEventType(filter.type)) {
+    std::string list;
+    for (std::string_view t : kEventTypes) {
+      list += list.empty() ? "" : ", ";
+      list += t;
+    }
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("There is no event type '{}'; the types are {}.",
+                              filter.type.substr(0, 40), list));
+  }
   LICENTIA_ASSIGN_OR_RETURN(filter.after_id,
-                            QueryInt(query, "after", 0, INT64_MAX));
-  LICENTIA_ASSIGN_OR_RETURN(std::int64_t limit,
-                            QueryInt(query, "limit", 100, kMaxPageSize));
-  filter.limit = static_cast<int>(limit);
+                            QueryInt(query, "after", 0, 0, INT64_MAX));
+  LICENTIA_ASSIGN_OR_RETURN(filter.limit, QueryLimit(query));
   json::array events;
   std::int64_t next = 0;
   Status st = ctx_.store.Read([&](store::Transaction& txn) -> Status {
@@ -455,7 +509,9 @@ Result<json::object> AdminService::ListEvents(const QueryParams& query) {
           {"actor", e.actor},
           {"details", std::move(details)}});
     }
-    if (static_cast<int>(rows.size()) == filter.limit) next = rows.back().id;
+    if (!rows.empty() && static_cast<int>(rows.size()) == filter.limit) {
+      next = rows.back().id;
+    }
     return Status::Ok();
   });
   if (!st.ok()) return st;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <string_view>
 #include <vector>
 
@@ -68,8 +69,11 @@ HttpResponse ErrorResponse(const Status& st) {
       json::object{{"error", json::object{{"code", ErrorCodeName(st.code())},
                                           {"message", st.message()}}}});
   r.error_code = std::string(ErrorCodeName(st.code()));
-  if (st.code() == ErrorCode::kRateLimited) {
-    r.headers.emplace_back("Retry-After", "60");
+  if (st.code() == ErrorCode::kRateLimited ||
+      (st.code() == ErrorCode::kUnavailable && st.retry_after_seconds() > 0)) {
+    // The limiter's own wait; 60 only where nothing better is known.
+    int wait = st.retry_after_seconds() > 0 ? st.retry_after_seconds() : 60;
+    r.headers.emplace_back("Retry-After", std::to_string(wait));
   }
   if (st.code() == ErrorCode::kUnauthorized) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -113,6 +117,8 @@ class App {
         per_ip_(config.rate_limit_per_ip, config.rate_limit_per_ip / 6 + 10),
         per_code_(config.rate_limit_per_code,
                   config.rate_limit_per_code / 6 + 5),
+        admin_failures_(config.rate_limit_admin_failures,
+                        config.rate_limit_admin_failures / 2 + 1),
         devices_(ctx_, per_code_),
         admin_(ctx_),
         log_(spdlog::stdout_logger_mt("requests")) {
@@ -125,6 +131,15 @@ class App {
   }
 
   void Handle(const HttpRequest& req, const Responder& respond) {
+    // /metrics is not a JSON route: its answer is the Prometheus text.
+    if (req.method == "GET" && req.path == "/metrics") {
+      HttpResponse r;
+      r.body = MetricsText();
+      r.content_type = "text/plain; version=0.0.4";
+      r.route = "/metrics";
+      respond([r] { return r; });
+      return;
+    }
     Router::Match match = router_.Find(req.method, req.path);
     if (match.outcome != Router::Outcome::kFound) {
       HttpResponse res = ErrorResponse(
@@ -204,24 +219,32 @@ class App {
 
  private:
   Status Admit(const Route& route, const HttpRequest& req) {
-    if (route.access == Access::kDevice &&
-        per_ip_.Acquire(req.remote_address) != 0) {
-      return Status(ErrorCode::kRateLimited,
-                    "Too many requests from this address; wait a minute and "
-                    "try again.");
+    if (route.access != Access::kDevice) return Status::Ok();
+    if (int wait = per_ip_.Acquire(req.remote_address)) {
+      return TooManyRequests("Too many requests from this address", wait);
     }
     return Status::Ok();
   }
 
   // Calls `then` with OK if the request carries a valid admin token, at
-  // once or later from a store thread.
+  // once or later from a store thread. Failed attempts count against the
+  // client's address; an address over its budget is refused before its
+  // token is looked at, so guessing tokens gains nothing.
   void Authenticate(const HttpRequest& req, std::function<void(Status)> then) {
+    if (int wait = admin_failures_.Check(req.remote_address)) {
+      return then(TooManyRequests(
+          "Too many failed admin sign-ins from this address", wait));
+    }
+    auto refuse = [this, address = req.remote_address](Status st) {
+      admin_failures_.Charge(address);
+      return st;
+    };
     constexpr std::string_view kBearer = "Bearer ";
     std::string_view auth = req.authorization;
     if (!auth.starts_with(kBearer) || auth.size() > 200) {
-      return then(Status(ErrorCode::kUnauthorized,
-                         "This endpoint needs an admin token: send "
-                         "'Authorization: Bearer <token>'."));
+      return then(refuse(Status(ErrorCode::kUnauthorized,
+                                "This endpoint needs an admin token: send "
+                                "'Authorization: Bearer <token>'.")));
     }
     crypto::Hash hash = crypto::Blake2b(auth.substr(kBearer.size()));
     auto exists = std::make_shared<bool>(false);
@@ -230,10 +253,10 @@ class App {
           LICENTIA_ASSIGN_OR_RETURN(*exists, txn.AdminTokenExists(hash));
           return Status::Ok();
         },
-        [exists, then = std::move(then)](Status st) {
+        [exists, refuse, then = std::move(then)](Status st) {
           if (st.ok() && !*exists) {
-            st = Status(ErrorCode::kUnauthorized,
-                        "The admin token is not valid.");
+            st = refuse(Status(ErrorCode::kUnauthorized,
+                               "The admin token is not valid."));
           }
           then(std::move(st));
         });
@@ -371,6 +394,7 @@ class App {
   ServiceContext ctx_;
   RateLimiter per_ip_;
   RateLimiter per_code_;
+  RateLimiter admin_failures_;  // failed admin authentications per address
   DeviceService devices_;
   AdminService admin_;
   Metrics metrics_;
@@ -382,6 +406,8 @@ class App {
   std::string MetricsText() {
     auto stats = store_->GetStats();
     auto keys = key_signer_->GetStats();
+    TransportStats transport =
+        transport_stats_ ? transport_stats_() : TransportStats{};
     return metrics_.Render(fmt::format(
         "# HELP licentia_store_commits_total Durable database commits.\n"
         "# TYPE licentia_store_commits_total counter\n"
@@ -405,10 +431,33 @@ class App {
         "began the write-ahead log again from its start (one per "
         "checkpoint when all is well).\n"
         "# TYPE licentia_store_wal_restarts_total counter\n"
-        "licentia_store_wal_restarts_total {}\n",
+        "licentia_store_wal_restarts_total {}\n"
+        "# HELP licentia_open_connections Client connections open now.\n"
+        "# TYPE licentia_open_connections gauge\n"
+        "licentia_open_connections {}\n"
+        "# HELP licentia_refused_connections_total Connections refused "
+        "over the total or per-address cap.\n"
+        "# TYPE licentia_refused_connections_total counter\n"
+        "licentia_refused_connections_total {}\n"
+        "# HELP licentia_accept_errors_total Failed accept() calls (e.g. "
+        "out of file descriptors).\n"
+        "# TYPE licentia_accept_errors_total counter\n"
+        "licentia_accept_errors_total {}\n",
         stats.commits, stats.transactions, keys.keys, keys.signatures,
-        stats.checkpoints, stats.wal_restarts));
+        stats.checkpoints, stats.wal_restarts, transport.open_connections,
+        transport.refused_connections, transport.accept_errors));
   }
+
+  // Where MetricsText reads the transport's counters. REQUIRES: called
+  // before requests are served.
+  void SetTransportStats(std::function<TransportStats()> source) {
+    transport_stats_ = std::move(source);
+  }
+
+ private:
+  std::function<TransportStats()> transport_stats_;
+
+ public:
 };
 
 Result<std::pair<std::string, std::uint16_t>> ParseListen(std::string_view s) {
@@ -506,23 +555,17 @@ int RunServer(const ServerConfig& config) {
   options.port = listen->second;
   options.io_threads = std::max(1, config.io_threads);
   options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
-  // /metrics needs the App, so it is served here rather than as a route.
+  options.max_connections = config.max_connections;
+  options.max_connections_per_address = config.max_connections_per_address;
   HttpServer server(
       options,
       [&app](const HttpRequest& req, Responder respond) {
-        if (req.method == "GET" && req.path == "/metrics") {
-          HttpResponse r;
-          r.body = app.MetricsText();
-          r.content_type = "text/plain; version=0.0.4";
-          r.route = "/metrics";
-          respond([r] { return r; });
-          return;
-        }
         app.Handle(req, respond);
       },
       [&app](const HttpRequest& req, const HttpResponse& res, double ms) {
         app.OnComplete(req, res, ms);
       });
+  app.SetTransportStats([&server] { return server.GetStats(); });
   auto port = server.Listen();
   if (!port.ok()) return Fail(port.status());
   if (!config.port_file.empty()) {
@@ -539,6 +582,41 @@ int RunServer(const ServerConfig& config) {
   app.Shutdown();
   spdlog::info("licentiad stopped");
   return 0;
+}
+
+struct InProcessServer::Impl {
+  ServerConfig config;  // the App keeps a reference
+  std::string token;
+  App app;
+  Impl(const ServerConfig& c, Prepared prepared, std::string t)
+      : config(c),
+        token(std::move(t)),
+        app(config, std::move(prepared.store), std::move(prepared.secrets)) {}
+  ~Impl() { app.Shutdown(); }
+};
+
+InProcessServer::InProcessServer(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+InProcessServer::~InProcessServer() = default;
+
+Result<std::unique_ptr<InProcessServer>> InProcessServer::Open(
+    const ServerConfig& config) {
+  LICENTIA_ASSIGN_OR_RETURN(Prepared prepared, Prepare(config));
+  LICENTIA_ASSIGN_OR_RETURN(std::string token,
+                            NewAdminToken(*prepared.store, "in-process"));
+  return std::unique_ptr<InProcessServer>(new InProcessServer(
+      std::make_unique<Impl>(config, std::move(prepared), std::move(token))));
+}
+
+const std::string& InProcessServer::admin_token() const { return impl_->token; }
+
+HttpResponse InProcessServer::Handle(const HttpRequest& request) {
+  std::promise<ResponseMaker> answer;
+  auto future = answer.get_future();
+  impl_->app.Handle(request, [&answer](ResponseMaker make) {
+    answer.set_value(std::move(make));
+  });
+  return future.get()();
 }
 
 int CreateAdminToken(const ServerConfig& config) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "server/http_types.h"
 
 namespace licentia::server {
 
@@ -19,11 +20,16 @@ struct ServerConfig {
   std::string database;  // "" = sqlite://<data_dir>/licentia.db
   int io_threads = 2;
   int db_pool_size = 8;  // PostgreSQL connections
-  int worker_threads = 64;
   std::int64_t max_body_bytes = 64 * 1024;
   double rate_limit_per_ip = 600;   // requests/minute on device endpoints
   double rate_limit_per_code = 60;  // attempts/minute with one code
-  bool test_clock = false;          // enables POST /v1/admin/test/clock
+  // Failed admin authentications a minute per client address.
+  double rate_limit_admin_failures = 10;
+  // Open connections at once: in all, and from one client address. Beyond
+  // them a new connection is answered 503 / 429 and closed.
+  int max_connections = 10000;
+  int max_connections_per_address = 256;
+  bool test_clock = false;  // enables POST /v1/admin/test/clock
   std::optional<std::int64_t> test_clock_start;
   std::string port_file;         // write the bound port here
   std::string admin_token_file;  // write a newly created admin token here
@@ -40,6 +46,28 @@ int RunServer(const ServerConfig& config);
 
 // Creates one more admin token in the configured database and prints it.
 int CreateAdminToken(const ServerConfig& config);
+
+// licentiad's request handling without its network listener: the same
+// routes, authentication, rate limits and services over the configured data
+// directory and database, for the admin-API fuzz target. Not thread-safe
+// for Handle; one request at a time.
+class InProcessServer {
+ public:
+  // Opens the data directory and database as RunServer does and creates an
+  // admin token. kUnavailable / kIoError as RunServer would fail.
+  static Result<std::unique_ptr<InProcessServer>> Open(
+      const ServerConfig& config);
+  ~InProcessServer();
+
+  const std::string& admin_token() const;
+  // Handles `request` and waits for its answer.
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  struct Impl;
+  explicit InProcessServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace licentia::server
 

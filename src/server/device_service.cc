@@ -34,10 +34,7 @@ std::string_view LimiterKey(const crypto::Hash& code_hash) {
 }
 
 Status TooManyAttempts(int wait_seconds) {
-  return Status(ErrorCode::kRateLimited,
-                fmt::format("Too many attempts with this code; try again in "
-                            "{} seconds.",
-                            wait_seconds));
+  return TooManyRequests("Too many attempts with this code", wait_seconds);
 }
 
 Result<ActivationCode> ParseCodeField(const JsonFields& f,
@@ -142,20 +139,23 @@ struct HeldLicense {
   store::ActivationRow activation;
 };
 
+// One answer for every way the proof can fail (no such code, no seat for
+// this fingerprint, a wrong token): a caller without the token learns
+// neither which codes exist nor which devices hold a seat.
+Status NotHeld() {
+  return Status(ErrorCode::kNotActivated,
+                "This device holds no activation of this code with this "
+                "activation token.");
+}
+
 Result<HeldLicense> LoadHeld(store::Transaction& txn,
                              const DeviceCredentials& cred) {
   LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeByHash(cred.code_hash));
-  if (!code) return CodeNotFound();
+  if (!code) return NotHeld();
   LICENTIA_ASSIGN_OR_RETURN(
       auto act, txn.FindActiveActivation(code->id, cred.device_hash));
-  if (!act) {
-    return Status(ErrorCode::kNotActivated,
-                  "This device holds no activation of this code.");
-  }
-  if (!crypto::Equal(act->token_hash, TokenHash(cred.token))) {
-    return Status(ErrorCode::kUnauthorized,
-                  "The activation token does not match this device's "
-                  "activation.");
+  if (!act || !crypto::Equal(act->token_hash, TokenHash(cred.token))) {
+    return NotHeld();
   }
   return HeldLicense{std::move(*code), std::move(*act)};
 }

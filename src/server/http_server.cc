@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/thread_name.h"
@@ -28,6 +29,20 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kDrainLimit = std::chrono::seconds(5);
+// Pauses of the accept loop after accept() failed for want of resources.
+constexpr auto kAcceptPauseMin = std::chrono::milliseconds(10);
+constexpr auto kAcceptPauseMax = std::chrono::seconds(1);
+// How long a refused connection may take to receive its refusal.
+constexpr auto kRefusalTimeout = std::chrono::seconds(2);
+
+// accept() errors that say the process or system is out of a resource; the
+// next attempt would fail the same way at once.
+bool IsResourceExhaustion(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors ||   // EMFILE
+         ec.value() == ENFILE ||                // system-wide table
+         ec == asio::error::no_buffer_space ||  // ENOBUFS
+         ec == asio::error::no_memory;          // ENOMEM
+}
 
 HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
   HttpResponse r;
@@ -58,6 +73,66 @@ struct HttpServer::Impl {
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
+
+  // Open connections, in all and per client address.
+  mutable std::mutex conn_mu;
+  std::int64_t open_connections = 0;                      // guarded by conn_mu
+  std::unordered_map<std::string, int> open_per_address;  // guarded by conn_mu
+  std::atomic<std::uint64_t> refused_connections{0};
+  std::atomic<std::uint64_t> accept_errors{0};
+
+  // Takes a connection slot for `address`: OK, or why not (the refusal).
+  Status AdmitConnection(const std::string& address) {
+    std::lock_guard lock(conn_mu);
+    if (open_connections >= options.max_connections) {
+      return Status(ErrorCode::kUnavailable,
+                    "The server has too many open connections; try again "
+                    "shortly.")
+          .WithRetryAfter(1);
+    }
+    int& mine = open_per_address[address];
+    if (mine >= options.max_connections_per_address) {
+      if (mine == 0) open_per_address.erase(address);
+      return Status(ErrorCode::kRateLimited,
+                    fmt::format("This address has {} connections open, the "
+                                "most allowed; close one and try again.",
+                                options.max_connections_per_address))
+          .WithRetryAfter(1);
+    }
+    ++mine;
+    ++open_connections;
+    return Status::Ok();
+  }
+
+  void ReleaseConnection(const std::string& address) {
+    std::lock_guard lock(conn_mu);
+    --open_connections;
+    auto it = open_per_address.find(address);
+    if (it != open_per_address.end() && --it->second <= 0) {
+      open_per_address.erase(it);
+    }
+  }
+
+  // Gives the slot back when the session ends, however it ends.
+  class ConnectionSlot {
+   public:
+    ConnectionSlot(Impl* impl, std::string address)
+        : impl_(impl), address_(std::move(address)) {}
+    ConnectionSlot(ConnectionSlot&& other) noexcept
+        : impl_(std::exchange(other.impl_, nullptr)),
+          address_(std::move(other.address_)) {}
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+    ~ConnectionSlot() {
+      if (impl_) impl_->ReleaseConnection(address_);
+    }
+    const std::string& address() const { return address_; }
+
+   private:
+    Impl* impl_;
+    std::string address_;
+  };
 
   Impl(HttpServerOptions o, RequestHandler h, CompletionHook c)
       : options(std::move(o)),
@@ -167,7 +242,8 @@ struct HttpServer::Impl {
     }
     auto url = boost::urls::parse_origin_form(in.target());
     if (!url) return false;
-    out.path = url->path();
+    // Not decoded: "/v1/admin%2Fcodes" must not reach /v1/admin/codes.
+    out.path = std::string(url->encoded_path());
     for (auto param : url->params()) {
       out.query[param.key] = param.value;
     }
@@ -191,42 +267,68 @@ struct HttpServer::Impl {
                                asio::as_tuple(asio::use_awaitable));
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
+  // Answers a request the transport itself refuses, and closes.
+  asio::awaitable<void> Refuse(beast::tcp_stream& stream,
+                               const std::string& remote, const Status& why) {
+    HttpRequest req;
+    req.method = req.path = "?";
+    req.remote_address = remote;
+    HttpResponse r = ErrorResponse(why.code(), why.message());
+    if (why.retry_after_seconds() > 0) {
+      r.headers.emplace_back("Retry-After",
+                             std::to_string(why.retry_after_seconds()));
+    }
+    if (on_complete) on_complete(req, r, 0);
+    co_await Write(stream, std::move(r), 11, false);
+  }
+
+  // A request whose body length cannot be known safely: RFC 9112 section
+  // 6.3 says such a message must be refused and the connection closed.
+  static bool AmbiguousBodyLength(
+      const http::request_parser<http::string_body>& parser) {
+    const auto& h = parser.get();
+    if (h.find(http::field::transfer_encoding) == h.end()) return false;
+    return !parser.chunked() || h.find(http::field::content_length) != h.end();
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket, ConnectionSlot slot) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     boost::system::error_code ignored;
-    std::string remote =
-        stream.socket().remote_endpoint(ignored).address().to_string();
+    const std::string& remote = slot.address();
     while (!stopping.load()) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(16 * 1024);
       stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
-      auto [ec, bytes] = co_await http::async_read(
+      auto [ec, bytes] = co_await http::async_read_header(
           stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (!ec && AmbiguousBodyLength(parser)) {
+        co_await Refuse(stream, remote,
+                        Status(ErrorCode::kInvalidRequest,
+                               "Transfer-Encoding must end with chunked and "
+                               "come without Content-Length."));
+        break;
+      }
+      if (!ec && !parser.is_done()) {
+        std::tie(ec, bytes) = co_await http::async_read(
+            stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      }
       (void)bytes;
       if (ec) {
         if (ec == http::error::body_limit || ec == http::error::header_limit) {
-          HttpRequest req;
-          req.method = req.path = "?";
-          req.remote_address = remote;
-          HttpResponse r =
-              ErrorResponse(ErrorCode::kPayloadTooLarge,
-                            fmt::format("The request is larger than {} bytes.",
-                                        options.max_body_bytes));
-          if (on_complete) on_complete(req, r, 0);
-          co_await Write(stream, std::move(r), 11, false);
+          co_await Refuse(
+              stream, remote,
+              Status(ErrorCode::kPayloadTooLarge,
+                     fmt::format("The request is larger than {} bytes.",
+                                 options.max_body_bytes)));
         } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
                    ec != beast::error::timeout &&
                    ec != asio::error::connection_reset &&
                    ec != asio::error::operation_aborted) {
-          HttpRequest req;
-          req.method = req.path = "?";
-          req.remote_address = remote;
-          HttpResponse r = ErrorResponse(ErrorCode::kInvalidRequest,
-                                         "The request is not valid HTTP.");
-          if (on_complete) on_complete(req, r, 0);
-          co_await Write(stream, std::move(r), 11, false);
+          co_await Refuse(stream, remote,
+                          Status(ErrorCode::kInvalidRequest,
+                                 "The request is not valid HTTP."));
         }
         break;
       }
@@ -253,16 +355,53 @@ struct HttpServer::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // A connection over a cap: told why, then closed.
+  asio::awaitable<void> RefuseConnection(tcp::socket socket, std::string remote,
+                                         Status why) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(kRefusalTimeout);
+    co_await Refuse(stream, remote, why);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
   asio::awaitable<void> Accept() {
+    asio::steady_timer pause(accept_strand);
+    std::chrono::steady_clock::duration pause_for = kAcceptPauseMin;
     while (acceptor.is_open()) {
       auto [ec, socket] = co_await acceptor.async_accept(
           asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (!acceptor.is_open()) break;
-        continue;  // e.g. too many open files: keep serving the others
+        accept_errors.fetch_add(1, std::memory_order_relaxed);
+        if (IsResourceExhaustion(ec)) {
+          // Retrying at once would fail the same way and burn a core
+          // while the connections being served starve; wait for some to
+          // close.
+          pause.expires_after(pause_for);
+          co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+          pause_for = std::min<std::chrono::steady_clock::duration>(
+              pause_for * 2, kAcceptPauseMax);
+        }
+        continue;
       }
+      pause_for = kAcceptPauseMin;
+      boost::system::error_code addr_ec;
+      std::string remote =
+          socket.remote_endpoint(addr_ec).address().to_string();
       auto ex = socket.get_executor();
-      asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
+      Status admitted = AdmitConnection(remote);
+      if (!admitted.ok()) {
+        refused_connections.fetch_add(1, std::memory_order_relaxed);
+        asio::co_spawn(ex,
+                       RefuseConnection(std::move(socket), std::move(remote),
+                                        std::move(admitted)),
+                       asio::detached);
+        continue;
+      }
+      asio::co_spawn(ex,
+                     Session(std::move(socket), ConnectionSlot(this, remote)),
+                     asio::detached);
     }
   }
 
@@ -334,6 +473,17 @@ void HttpServer::Run() {
   }
   s.ioc.run();
   for (auto& t : threads) t.join();
+}
+
+TransportStats HttpServer::GetStats() const {
+  TransportStats stats;
+  {
+    std::lock_guard lock(impl_->conn_mu);
+    stats.open_connections = impl_->open_connections;
+  }
+  stats.refused_connections = impl_->refused_connections.load();
+  stats.accept_errors = impl_->accept_errors.load();
+  return stats;
 }
 
 void HttpServer::Stop() {

@@ -5,7 +5,17 @@
 //
 // Requests with a body larger than max_body_bytes are answered 413
 // PAYLOAD_TOO_LARGE and the connection is closed; unparsable requests get
-// 400 INVALID_REQUEST. Keep-alive is supported.
+// 400 INVALID_REQUEST and the connection is closed too, since where the next
+// request would begin is unknown (RFC 9112 section 6.3: a Transfer-Encoding
+// whose last coding is not chunked, or one beside a Content-Length).
+// Request targets are passed on as sent (still percent-encoded): the router
+// matches them literally, so every route has exactly one spelling.
+// Keep-alive is supported.
+//
+// Connections are capped in total and per client address; a connection
+// beyond a cap is answered 503 UNAVAILABLE (total) or 429 RATE_LIMITED (its
+// address) and closed. When accept() fails for want of file descriptors or
+// memory, accepting pauses (10 ms, doubling to 1 s) instead of spinning.
 #ifndef LICENTIA_SERVER_HTTP_SERVER_H_
 #define LICENTIA_SERVER_HTTP_SERVER_H_
 
@@ -24,6 +34,15 @@ struct HttpServerOptions {
   int io_threads = 2;
   std::size_t max_body_bytes = 64 * 1024;
   int idle_timeout_seconds = 60;
+  int max_connections = 10000;
+  int max_connections_per_address = 256;
+};
+
+// What the transport counts, for /metrics. Thread-safe snapshot.
+struct TransportStats {
+  std::int64_t open_connections = 0;
+  std::uint64_t refused_connections = 0;  // over a connection cap
+  std::uint64_t accept_errors = 0;        // failed accept() calls
 };
 
 class HttpServer {
@@ -43,6 +62,8 @@ class HttpServer {
   void Run();
   // Thread-safe.
   void Stop();
+  // Thread-safe.
+  TransportStats GetStats() const;
 
  private:
   struct Impl;

@@ -1,15 +1,43 @@
 // licentiad: the Licentia activation server.
-#include <CLI/CLI.hpp>
+//
+// Exit codes: 0 after a clean shutdown (SIGTERM/SIGINT) or a completed
+// one-off command; 1 when the server cannot start or fails while serving
+// (the reason is printed); 2 for a usage error: an unknown or invalid
+// option, an unknown setting in the config file, or a config file that
+// cannot be read.
+#include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "licentia/version.h"
 #include "server/app.h"
 
+namespace {
+
+constexpr int kExitUsage = 2;
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  // Everything licentiad creates (the database and its journal files, keys,
+  // the port file) is for its own user only.
+  ::umask(077);
   licentia::server::ServerConfig config;
   CLI::App cli{
       "licentiad - the Licentia activation server.\n"
       "With no arguments it serves on 127.0.0.1:8470 with its data (SQLite "
       "database, signing key) in ./licentia-data."};
-  cli.set_config("--config", "", "Read these settings from a TOML/INI file");
+  cli.set_version_flag("--version", "licentiad " LICENTIA_VERSION_STRING);
+  cli.set_config("--config", "",
+                 "Read these settings from a TOML/INI file: the long options "
+                 "without '--', one per line, outside any [section]");
+  // A setting licentiad does not know is refused, naming it: silently
+  // ignoring a misspelt key (or a whole [section]) would start the server
+  // on defaults, with a new data directory and a new admin token.
+  cli.allow_config_extras(CLI::config_extras_mode::error);
   cli.add_option("--listen", config.listen,
                  "HOST:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
@@ -21,11 +49,6 @@ int main(int argc, char** argv) {
   cli.add_option("--io-threads", config.io_threads, "Network threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  cli.add_option("--workers", config.worker_threads,
-                 "Threads for database work (concurrent requests waiting on "
-                 "a commit)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
   cli.add_option("--db-pool-size", config.db_pool_size,
                  "PostgreSQL connections (and concurrent write transactions)")
       ->capture_default_str()
@@ -42,6 +65,22 @@ int main(int argc, char** argv) {
                  "Attempts per minute with one activation code (0: off)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cli.add_option("--rate-limit-admin-failures",
+                 config.rate_limit_admin_failures,
+                 "Failed admin authentications per minute per client address "
+                 "(0: off)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cli.add_option("--max-connections", config.max_connections,
+                 "Open connections at once; more are answered 503 and closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cli.add_option("--max-connections-per-address",
+                 config.max_connections_per_address,
+                 "Open connections at once from one client address; more are "
+                 "answered 429 and closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   cli.add_flag("--test-clock", config.test_clock,
                "FOR TESTS ONLY: freeze the server's clock and let admins set "
                "it via POST /v1/admin/test/clock");
@@ -63,7 +102,26 @@ int main(int argc, char** argv) {
   bool create_token = false;
   cli.add_flag("--create-admin-token", create_token,
                "Create an additional admin token, print it and exit");
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ConfigError& e) {
+    std::string what = e.what();
+    constexpr std::string_view kPrefix = "INI was not able to parse ";
+    if (what.starts_with(kPrefix)) {
+      std::fprintf(stderr,
+                   "licentiad: the config file has a setting licentiad does "
+                   "not know: '%s'. Settings are the long options without "
+                   "'--' (e.g. listen = \"127.0.0.1:8470\"), outside any "
+                   "[section]; see docs/server.md.\n",
+                   what.substr(kPrefix.size()).c_str());
+    } else {
+      std::fprintf(stderr, "licentiad: config file: %s\n", what.c_str());
+    }
+    return kExitUsage;
+  } catch (const CLI::ParseError& e) {
+    int rc = cli.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
   config.log_requests = !no_log;
   if (create_token) return licentia::server::CreateAdminToken(config);
   return licentia::server::RunServer(config);

@@ -1,5 +1,7 @@
 #include "server/rate_limiter.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -63,6 +65,13 @@ void RateLimiter::EvictIdleLocked(std::chrono::steady_clock::time_point now) {
     return std::chrono::duration<double>(now - kv.second.updated).count() >
            full_after;
   });
+}
+
+Status TooManyRequests(std::string_view what, int wait_seconds) {
+  return Status(ErrorCode::kRateLimited,
+                fmt::format("{}; try again in {} second{}.", what, wait_seconds,
+                            wait_seconds == 1 ? "" : "s"))
+      .WithRetryAfter(wait_seconds);
 }
 
 }  // namespace licentia::server

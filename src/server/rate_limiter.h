@@ -11,6 +11,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/status.h"
+
 namespace licentia::server {
 
 class RateLimiter {
@@ -55,6 +57,11 @@ class RateLimiter {
   std::unordered_map<std::string, Bucket> buckets_;        // guarded by mu_
   std::chrono::steady_clock::time_point last_eviction_{};  // guarded by mu_
 };
+
+// The refusal of a throttled request: kRateLimited, "<what>; try again in
+// N seconds.", carrying the wait for the Retry-After header.
+// REQUIRES: wait_seconds > 0.
+Status TooManyRequests(std::string_view what, int wait_seconds);
 
 }  // namespace licentia::server
 

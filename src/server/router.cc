@@ -27,6 +27,18 @@ size_t Split(std::string_view path, std::array<std::string_view, N>& out) {
   return count;
 }
 
+// The one spelling of a route's path: "/" then non-empty segments split by
+// single slashes, no trailing slash, nothing percent-encoded (no route has a
+// character that needs it). Anything else is no route at all, so a proxy
+// rule on a literal prefix such as "/v1/admin/" cannot be bypassed by
+// "//v1//admin", "/v1/admin%2Fcodes" or "/%76%31/admin".
+bool IsCanonicalPath(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  if (path.size() > 1 && path.back() == '/') return false;
+  if (path.find("//") != std::string_view::npos) return false;
+  return path.find('%') == std::string_view::npos;
+}
+
 }  // namespace
 
 size_t Router::Add(std::string method, std::string_view pattern) {
@@ -50,9 +62,10 @@ size_t Router::Add(std::string method, std::string_view pattern) {
 
 Router::Match Router::Find(std::string_view method,
                            std::string_view path) const {
+  Match match;
+  if (!IsCanonicalPath(path)) return match;
   std::array<std::string_view, kMaxSegments> parts;
   const size_t count = Split(path, parts);
-  Match match;
   if (count > kMaxSegments) return match;
   for (size_t r = 0; r < routes_.size(); ++r) {
     const Route& route = routes_[r];

@@ -2,8 +2,10 @@
 //
 // A pattern is a path whose segments are either literal or "{}", which
 // captures that segment of the request path: "/v1/admin/codes/{}/block".
-// Empty segments are ignored on both sides ("/v1//status/" is
-// "/v1/status"). Patterns are split once, when added; a request's path is
+// A request path matches only in its one canonical spelling: "/", then
+// non-empty segments, no trailing slash, nothing percent-encoded
+// ("/v1//status", "/v1/status/" and "/v1%2Fstatus" match nothing).
+// Patterns are split once, when added; a request's path is
 // split once, into a fixed array, so finding a route allocates nothing but
 // the captured segments.
 //

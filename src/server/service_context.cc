@@ -1,6 +1,8 @@
 #include "server/service_context.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <cassert>
 
 #include "core/license_terms.h"
 
@@ -98,10 +100,16 @@ std::string EventDetails::ToJson() const {
   return out;
 }
 
+bool IsEventType(std::string_view type) {
+  return std::find(kEventTypes.begin(), kEventTypes.end(), type) !=
+         kEventTypes.end();
+}
+
 Status RecordEvent(store::Transaction& txn, UnixSeconds at,
                    std::string_view type, const store::CodeRow* code,
                    std::string_view device_hex, std::string_view actor,
                    const EventDetails& details) {
+  assert(IsEventType(type));
   store::EventRow e;
   e.at = at;
   e.type = std::string(type);

@@ -3,6 +3,7 @@
 #ifndef LICENTIA_SERVER_SERVICE_CONTEXT_H_
 #define LICENTIA_SERVER_SERVICE_CONTEXT_H_
 
+#include <array>
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <initializer_list>
@@ -75,7 +76,16 @@ class EventDetails {
   std::vector<std::pair<std::string_view, Value>> fields_;
 };
 
-// Appends an event in `txn`.
+// Every event type the server records, as the event log's filter accepts
+// them (docs/api.md lists each).
+inline constexpr std::array<std::string_view, 10> kEventTypes = {
+    "product.created",  "product.version_added", "codes.issued",
+    "code.activated",   "code.deactivated",      "code.blocked",
+    "code.unblocked",   "reserve.added",         "reserve.removed",
+    "reserve.activated"};
+bool IsEventType(std::string_view type);
+
+// Appends an event in `txn`. REQUIRES: IsEventType(type).
 Status RecordEvent(store::Transaction& txn, UnixSeconds at,
                    std::string_view type, const store::CodeRow* code,
                    std::string_view device_hex, std::string_view actor,

@@ -259,7 +259,7 @@ TEST_F(ActivationTest, EachRefusalHasItsOwnCode) {
                              json::object{{"code", one_seat.code},
                                           {"fingerprint", "d1"},
                                           {"activation_token", "lat_wrong"}}),
-      "UNAUTHORIZED");
+      "NOT_ACTIVATED");
   EXPECT_API_ERROR(client::ApiClient(server_->url(), "lta_wrong")
                        .Call("GET", "/v1/admin/codes"),
                    "UNAUTHORIZED");
@@ -305,7 +305,7 @@ TEST_F(ActivationTest, ReactivationRotatesTheActivationToken) {
                  {{"code", c.code},
                   {"fingerprint", "device-a"},
                   {"activation_token", first->at("activation_token")}}),
-      "UNAUTHORIZED");
+      "NOT_ACTIVATED");
   EXPECT_TRUE(DeviceCall("/v1/deactivate",
                          {{"code", c.code},
                           {"fingerprint", "device-a"},

@@ -183,6 +183,36 @@ TEST_F(BadInputTest, UnknownRoutesMethodsAndIds) {
   EXPECT_FALSE(Code(code_.id).at("blocked").as_bool());
 }
 
+// Regression: limit=0 made the listing read past an empty page and killed
+// the server (SIGSEGV): one admin request took every device's service down.
+TEST_F(BadInputTest, AdminListingParametersAreValidated) {
+  std::string before = Snapshot();
+  for (const char* listing : {"/v1/admin/codes", "/v1/admin/events"}) {
+    for (const char* query :
+         {"?limit=0", "?limit=1001", "?limit=-1", "?limit=1e3", "?limit=%00",
+          "?after=-1", "?after=x", "?product=BAD%20ID", "?nonsense=1",
+          "?limit=99999999999999999999"}) {
+      auto [status, code] = Raw("GET", std::string(listing) + query, "", true);
+      EXPECT_EQ(status, 400) << listing << query;
+      EXPECT_EQ(code, "INVALID_REQUEST") << listing << query;
+    }
+  }
+  EXPECT_EQ(Raw("GET", "/v1/admin/events?type=nonsense", "", true).second,
+            "INVALID_REQUEST");
+  EXPECT_EQ(Raw("GET", "/v1/admin/codes?status=maybe", "", true).second,
+            "INVALID_REQUEST");
+  // The smallest page works, and pages on.
+  auto page = AdminCall("GET", "/v1/admin/events?limit=1");
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->at("events").as_array().size(), 1u);
+  EXPECT_FALSE(page->at("next_after").is_null());
+  auto typed = AdminCall("GET", "/v1/admin/events?type=codes.issued");
+  ASSERT_TRUE(typed.ok());
+  EXPECT_EQ(typed->at("events").as_array().size(), 1u);
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_TRUE(Activate(code_.code, "d").ok());  // still serving
+}
+
 TEST_F(BadInputTest, TheTestClockNeedsTheAdminToken) {
   auto [status, code] =
       Raw("POST", "/v1/admin/test/clock", R"({"advance_days":1})");

@@ -36,6 +36,8 @@ class ServerProcess {
   void set_env(std::string name, std::string value) {
     env_.emplace_back(std::move(name), std::move(value));
   }
+  // The open-file limit (RLIMIT_NOFILE) of licentiad from the next Start().
+  void set_fd_limit(int limit) { fd_limit_ = limit; }
   // The test clock's time at the next Start() (default 1800000000).
   void set_clock_start(std::int64_t t) { clock_start_ = t; }
   std::string public_key_hex() const;
@@ -66,6 +68,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   std::int64_t clock_start_ = 1800000000;
+  int fd_limit_ = 0;  // 0: inherited
   std::string admin_token_;
   std::string database_url_;  // "" = the SQLite file in the data directory
 
