@@ -1,9 +1,12 @@
 #include "cli/admin_commands.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -43,6 +46,61 @@ std::string Percent(std::string_view s) {
 }
 
 int Report(const Status& st, bool as_json) { return ReportError(st, as_json); }
+
+// A file that holds secrets: created new (never over an existing file) with
+// mode 0600, and removed when destroyed unless Keep() or Finish() was
+// called, so a failed run leaves nothing behind.
+class PrivateOutputFile {
+ public:
+  PrivateOutputFile() = default;
+  PrivateOutputFile(const PrivateOutputFile&) = delete;
+  PrivateOutputFile& operator=(const PrivateOutputFile&) = delete;
+  ~PrivateOutputFile() {
+    if (!path_.empty() && !keep_) {
+      stream_.close();
+      ::unlink(path_.c_str());
+    }
+  }
+
+  // kConflict if `path` exists; kIoError if it cannot be created.
+  Status Create(const std::string& path) {
+    int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (errno == EEXIST) {
+        return Status(ErrorCode::kConflict,
+                      fmt::format("{} exists; choose another file (it may "
+                                  "hold the only copy of earlier codes).",
+                                  path));
+      }
+      return Status(
+          ErrorCode::kIoError,
+          fmt::format("Cannot create {}: {}.", path, std::strerror(errno)));
+    }
+    ::close(fd);
+    path_ = path;
+    stream_.open(path, std::ios::out | std::ios::trunc);
+    if (!stream_) {
+      return Status(ErrorCode::kIoError, "Cannot write " + path + ".");
+    }
+    return Status::Ok();
+  }
+  std::ostream& stream() { return stream_; }
+  void Keep() { keep_ = true; }
+  // Flushes and keeps the file. kIoError if the writes failed.
+  Status Finish() {
+    keep_ = true;
+    stream_.flush();
+    if (!stream_) return Status(ErrorCode::kIoError, "Cannot write " + path_);
+    stream_.close();
+    return Status::Ok();
+  }
+
+ private:
+  std::string path_;
+  std::ofstream stream_;
+  bool keep_ = false;
+};
 
 class Admin {
  public:
@@ -228,16 +286,16 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
     issue->add_flag("--quiet,-q", o->quiet, "No progress bar");
     issue->callback([=] {
       *run = [=]() -> int {
-        std::ofstream file;
+        // The file is the only plaintext copy of the codes: never over an
+        // existing file, readable by its owner only, and gone again if
+        // nothing was issued into it.
+        PrivateOutputFile file;
         if (!o->output.empty()) {
-          file.open(o->output, std::ios::trunc);
-          if (!file) {
-            return Report(
-                Status(ErrorCode::kIoError, "Cannot write " + o->output),
-                admin->g_.json);
+          if (Status st = file.Create(o->output); !st.ok()) {
+            return Report(st, admin->g_.json);
           }
         }
-        std::ostream& out = o->output.empty() ? std::cout : file;
+        std::ostream& out = o->output.empty() ? std::cout : file.stream();
         bool json_out = o->format == "json" || admin->g_.json;
         bool progress = !o->quiet && o->count > kIssueChunk && isatty(2);
         if (!json_out) out << "id,code,product,batch_id\n";
@@ -265,6 +323,13 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
           if (!r.ok()) {
             if (progress) std::cerr << "\n";
             if (done > 0) {
+              // Issued codes exist on the server; their only copy is here.
+              if (json_out) {
+                out << json::serialize(json::object{{"count", done},
+                                                    {"codes", std::move(all)}})
+                    << "\n";
+              }
+              file.Keep();
               std::cerr << fmt::format(
                   "{} codes were issued before the "
                   "failure and are in the output.\n",
@@ -302,6 +367,9 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
               << "\n";
         }
         if (!o->output.empty()) {
+          if (Status st = file.Finish(); !st.ok()) {
+            return Report(st, admin->g_.json);
+          }
           std::cerr << fmt::format("Issued {} codes to {}\n", done, o->output);
         }
         return kExitOk;
@@ -318,8 +386,10 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
     list->add_option("--status", l->status, "blocked or unblocked")
         ->check(CLI::IsMember({"blocked", "unblocked"}));
     list->add_option("--search,-s", l->q, "Last symbols of the code");
-    list->add_option("--limit", l->limit, "Page size (max 1000)");
-    list->add_option("--after", l->after, "Show codes after this id");
+    list->add_option("--limit", l->limit, "Page size, 1 to 1000")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}));
+    list->add_option("--after", l->after, "Show codes after this id")
+        ->check(CLI::NonNegativeNumber);
     list->callback([=] {
       *run = [=] {
         std::string path = fmt::format("/v1/admin/codes?limit={}&after={}",
@@ -398,8 +468,10 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
     events->add_option("--code", e->code, "Only events of this code id");
     events->add_option("--product", e->product, "Only this product");
     events->add_option("--type", e->type, "Only this type, e.g. code.blocked");
-    events->add_option("--limit", e->limit, "Page size (max 1000)");
-    events->add_option("--after", e->after, "Events after this id");
+    events->add_option("--limit", e->limit, "Page size, 1 to 1000")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}));
+    events->add_option("--after", e->after, "Events after this id")
+        ->check(CLI::NonNegativeNumber);
     events->callback([=] {
       *run = [=] {
         std::string path = fmt::format("/v1/admin/events?limit={}&after={}",

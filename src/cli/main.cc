@@ -5,6 +5,7 @@
 #include "cli/admin_commands.h"
 #include "cli/device_commands.h"
 #include "cli/exit_codes.h"
+#include "licentia/version.h"
 
 int main(int argc, char** argv) {
   using licentia::cli::GlobalOptions;
@@ -18,6 +19,12 @@ int main(int argc, char** argv) {
       "act for one application on this device; `licentia admin ...` is for the "
       "vendor."};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "licentia " LICENTIA_VERSION_STRING);
+  // Global options are accepted after the subcommands too
+  // ("licentia admin --token T codes list"), as people type them: a
+  // subcommand passes options it does not know up to its parent. Set
+  // before the subcommands are added, which inherit it.
+  app.fallthrough();
   app.add_option("--server", global.server, "Server URL (env LICENTIA_SERVER)")
       ->capture_default_str();
   app.add_option("--token", global.token,

@@ -266,6 +266,13 @@ Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
             terms.type == LicenseType::kTrial ? 30 : 365));
   terms.term_days = static_cast<int>(term_days);
   LICENTIA_ASSIGN_OR_RETURN(terms.activate_by, f.OptDate("activate_by"));
+  if (terms.activate_by && *terms.activate_by < ctx_.clock.Now()) {
+    // Codes that could never be activated are a mistake, not a batch.
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("activate_by ({}) is in the past; codes issued "
+                              "with it could never be activated.",
+                              FormatTimestamp(*terms.activate_by)));
+  }
   LICENTIA_ASSIGN_OR_RETURN(auto range,
                             f.OptString("compatible_versions", 256));
   if (range) {

@@ -107,13 +107,22 @@ int main(int argc, char** argv) {
   } catch (const CLI::ConfigError& e) {
     std::string what = e.what();
     constexpr std::string_view kPrefix = "INI was not able to parse ";
-    if (what.starts_with(kPrefix)) {
+    std::string item =
+        what.starts_with(kPrefix) ? what.substr(kPrefix.size()) : "";
+    if (item.ends_with(".++") || item.ends_with(".--")) {
+      // CLI11 reports a section by its open/close markers.
+      std::fprintf(stderr,
+                   "licentiad: the config file has a section '[%s]'; "
+                   "licentiad's settings go outside any section (e.g. "
+                   "listen = \"127.0.0.1:8470\"); see docs/server.md.\n",
+                   item.substr(0, item.size() - 3).c_str());
+    } else if (!item.empty()) {
       std::fprintf(stderr,
                    "licentiad: the config file has a setting licentiad does "
                    "not know: '%s'. Settings are the long options without "
                    "'--' (e.g. listen = \"127.0.0.1:8470\"), outside any "
                    "[section]; see docs/server.md.\n",
-                   what.substr(kPrefix.size()).c_str());
+                   item.c_str());
     } else {
       std::fprintf(stderr, "licentiad: config file: %s\n", what.c_str());
     }

@@ -103,6 +103,85 @@ TEST_F(CliAdminTest, ExitCodesAreStable) {
             "NOT_FOUND");
 }
 
+// The output file is the only plaintext copy of the codes.
+TEST_F(CliAdminTest, IssueToAFileNeverOverwritesAndLeavesNothingOnFailure) {
+  CreateProduct("p");
+  namespace fs = std::filesystem;
+  fs::path file = server_->data_dir() / "codes.csv";
+  auto r = Cli({"admin", "codes", "issue", "--product", "p", "--count", "2",
+                "-o", file.string()});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  std::string first = [&] {
+    std::ifstream in(file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  // A second run into the same file is refused and the codes stay.
+  auto again = Cli({"admin", "codes", "issue", "--product", "p", "--count", "2",
+                    "-o", file.string()});
+  EXPECT_EQ(again.exit_code, cli::kExitRefused);
+  std::ifstream in(file);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), first);
+  // A failed issue leaves no file behind.
+  fs::path failed = server_->data_dir() / "failed.csv";
+  auto none = Cli({"admin", "codes", "issue", "--product", "nothing", "-o",
+                   failed.string()});
+  EXPECT_EQ(none.exit_code, cli::kExitNotFound);
+  EXPECT_FALSE(fs::exists(failed));
+  // Codes that could never be activated are refused (the test clock is
+  // in 2027).
+  auto past = Cli({"admin", "codes", "issue", "--product", "p", "--activate-by",
+                   "2026-01-01", "-o", failed.string()});
+  EXPECT_EQ(past.exit_code, cli::kExitInvalidInput);
+  EXPECT_FALSE(fs::exists(failed));
+}
+
+// Regression: the first-start banner said "licentia admin --token ...",
+// which failed: global options were accepted only before the subcommand.
+TEST_F(CliAdminTest, GlobalOptionsAreAcceptedAnywhere) {
+  CreateProduct("p");
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"admin", "--token", server_->admin_token(),
+                                 "--server", server_->url(), "product", "list",
+                                 "--json"},
+        {"admin", "product", "list", "--json", "--token",
+         server_->admin_token(), "--server", server_->url()}}) {
+    args.insert(args.begin(), LicentiaCliPath());
+    auto r = RunCommand(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(json::parse(r.out).at("products").at(0).at("id").as_string(),
+              "p");
+  }
+  auto version = RunCommand({LicentiaCliPath(), "--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_TRUE(version.out.starts_with("licentia ")) << version.out;
+  auto server_version = RunCommand({LicentiadPath(), "--version"});
+  EXPECT_EQ(server_version.exit_code, 0);
+  EXPECT_TRUE(server_version.out.starts_with("licentiad ")) << version.out;
+}
+
+// Regression: --limit 0 crashed the server; --type nonsense listed nothing
+// and exited 0; --limit 5000 complained about a "Query parameter".
+TEST_F(CliAdminTest, ListingOptionsAreCheckedWithClearErrors) {
+  for (const char* limit : {"0", "5000", "-1"}) {
+    auto codes = RunCommand(
+        {LicentiaCliPath(), "--server", server_->url(), "--token",
+         server_->admin_token(), "admin", "codes", "list", "--limit", limit},
+        {}, /*merge_stderr=*/true);
+    EXPECT_EQ(codes.exit_code, cli::kExitUsage) << limit;
+    EXPECT_NE(codes.out.find("--limit"), std::string::npos) << codes.out;
+    EXPECT_EQ(Cli({"admin", "events", "--limit", limit}).exit_code,
+              cli::kExitUsage);
+  }
+  auto type = Cli({"--json", "admin", "events", "--type", "nonsense"});
+  EXPECT_EQ(type.exit_code, cli::kExitInvalidInput);
+  EXPECT_EQ(json::parse(type.out).at("error").at("code").as_string(),
+            "INVALID_REQUEST");
+  // The server is still up.
+  EXPECT_EQ(Cli({"admin", "events", "--limit", "1"}).exit_code, 0);
+}
+
 TEST_F(CliAdminTest, TestClockCommand) {
   auto r = Cli({"--json", "admin", "test-clock", "--advance-days", "10"});
   ASSERT_EQ(r.exit_code, 0);

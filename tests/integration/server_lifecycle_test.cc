@@ -240,6 +240,53 @@ TEST(ServerLifecycleTest, ConfigFileSetsTheSameOptions) {
   fs::remove_all(dir);
 }
 
+// Regression: unknown keys were ignored, and with a [server] section every
+// setting was: the server started on defaults, with a new data directory
+// and a new admin token.
+TEST(ServerLifecycleTest, UnknownConfigSettingsAreRefusedNamingThem) {
+  fs::path dir = fs::temp_directory_path() /
+                 ("licentia-badconfig-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[server]\nlisten = \"127.0.0.1:0\"\n", "[server]"},
+      {"listen = \"127.0.0.1:0\"\nmax-body-byte = 2048\n", "max-body-byte"},
+      {"workers = 8\n", "workers"},
+  };
+  for (const auto& [text, key] : cases) {
+    std::ofstream(dir / "licentiad.toml") << text;
+    auto r = RunCommand(
+        {LicentiadPath(), "--config", (dir / "licentiad.toml").string(),
+         "--data-dir", (dir / "data").string()},
+        {}, /*merge_stderr=*/true);
+    EXPECT_EQ(r.exit_code, 2) << text;
+    EXPECT_NE(r.out.find("'" + key + "'"), std::string::npos) << r.out;
+  }
+  auto missing =
+      RunCommand({LicentiadPath(), "--config", (dir / "none.toml").string(),
+                  "--data-dir", (dir / "data").string()},
+                 {}, /*merge_stderr=*/true);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find("none.toml"), std::string::npos) << missing.out;
+  EXPECT_FALSE(fs::exists(dir / "data"));  // nothing was started
+  fs::remove_all(dir);
+}
+
+// The database holds code hashes, seat tokens' hashes and the event log:
+// like the keys, for licentiad's user only.
+TEST(ServerLifecycleTest, DataFilesAreReadableByTheServersUserOnly) {
+  ServerProcess server;
+  server.Start();
+  EXPECT_TRUE(ProductWithOneCode(server, 1).id > 0);
+  for (const auto& entry : fs::directory_iterator(server.data_dir())) {
+    auto perms = entry.status().permissions();
+    EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all),
+              fs::perms::none)
+        << entry.path();
+  }
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST(ServerLifecycleTest, UnusableDatabaseIsAClearStartupError) {
   fs::path dir = fs::temp_directory_path() /
                  ("licentia-baddb-" + std::to_string(::getpid()));
