@@ -67,8 +67,8 @@ CodeInfo Code(FuzzedDataProvider& in) {
 std::optional<licentia::ProblemReport> Problem(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) return std::nullopt;
   licentia::ProblemReport p;
-  p.code = static_cast<licentia::ErrorCode>(in.ConsumeIntegralInRange(
-      0, static_cast<int>(licentia::ErrorCode::kClockRolledBack)));
+  p.code = static_cast<licentia::ErrorCode>(
+      in.ConsumeIntegralInRange(0, static_cast<int>(licentia::kLastErrorCode)));
   p.message = Str(in, 60);
   p.what_to_do = Str(in, 60);
   p.at = in.ConsumeIntegral<std::int64_t>();
@@ -95,6 +95,12 @@ DeviceState State(FuzzedDataProvider& in) {
   s.clock_offset = in.ConsumeIntegral<std::int64_t>();
   s.last_local_time = in.ConsumeIntegral<std::int64_t>();
   s.activate_now_requested = in.ConsumeBool();
+  s.retry_code = Str(in, 40);
+  int seats = in.ConsumeIntegralInRange(0, 3);
+  for (int i = 0; i < seats; ++i) {
+    // A seat without a code names nothing to release; the codec drops it.
+    s.seats_to_release.push_back({"C" + Str(in, 40), Str(in, 60)});
+  }
   return s;
 }
 

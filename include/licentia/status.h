@@ -61,7 +61,12 @@ enum class ErrorCode {
   // Device side (the SDK).
   kStateTampered,    // the local state file failed its integrity check
   kClockRolledBack,  // the device clock is behind the last trusted time
+  // Rollover refusals.
+  kCurrentLicenseValid,  // the current license has not ended by server time
 };
+
+// The highest code: every value from kOk to it is a code.
+constexpr ErrorCode kLastErrorCode = ErrorCode::kCurrentLicenseValid;
 
 // Stable upper-case name, e.g. "CODE_BLOCKED". Never changes for a code.
 std::string_view ErrorCodeName(ErrorCode code);

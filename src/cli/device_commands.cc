@@ -47,6 +47,11 @@ std::string When(std::optional<UnixSeconds> t) {
   return t ? FormatTimestamp(*t).substr(0, 10) : std::string("-");
 }
 
+// "1 device", "3 devices".
+std::string Count(long n, std::string_view noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
 void PrintDetails(const LicenseDetails& d) {
   std::string status;
   switch (d.state) {
@@ -71,7 +76,9 @@ void PrintDetails(const LicenseDetails& d) {
     fmt::print("  Product           {} ({}, {})\n", d.product, d.edition,
                d.license_type);
     fmt::print("  Expires           {}{}\n", When(d.expires_at),
-               d.days_left ? fmt::format(" ({} days left)", *d.days_left) : "");
+               d.days_left
+                   ? fmt::format(" ({} left)", Count(*d.days_left, "day"))
+                   : "");
     fmt::print("  Devices           {} of {} in use\n", d.seats_used,
                d.max_devices);
   }
@@ -81,7 +88,9 @@ void PrintDetails(const LicenseDetails& d) {
     std::string rs;
     switch (d.reserve.state) {
       case ReserveState::kWaiting:
-        rs = "waiting: activates when the current license ends";
+        rs = d.state == LicenseState::kBlocked
+                 ? "waiting: press Activate now to switch to it"
+                 : "waiting: activates when the current license ends";
         break;
       case ReserveState::kRetrying:
         rs = fmt::format("activation failed, retrying automatically at {}",
@@ -95,9 +104,11 @@ void PrintDetails(const LicenseDetails& d) {
       default:
         break;
     }
-    fmt::print("  Reserve code      {} ({}, {} days, {} devices)\n",
-               d.reserve.masked_code, d.reserve.license_type,
-               d.reserve.term_days, d.reserve.max_devices);
+    fmt::print("  Reserve code      {} ({}, {}, {}{})\n", d.reserve.masked_code,
+               d.reserve.license_type, Count(d.reserve.term_days, "day"),
+               Count(d.reserve.max_devices, "device"),
+               d.reserve.expires_at ? ", expires " + When(d.reserve.expires_at)
+                                    : std::string());
     fmt::print("                    {}\n", rs);
     if (d.reserve.last_error) {
       fmt::print("                    why: {}\n",
@@ -311,6 +322,9 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
         std::signal(SIGINT, [](int) { stop_agent = 1; });
         for (int i = 0; !stop_agent && (*ticks == 0 || i < *ticks); ++i) {
           Status st = (*m)->Tick();
+          // The result says whether the application may run licensed now,
+          // not only whether the tick's own work went well.
+          if (st.ok()) st = (*m)->Check();
           LicenseDetails d = (*m)->Details();
           json::object line{{"at", FormatTimestamp(d.trusted_time)},
                             {"state", LicenseStateName(d.state)},

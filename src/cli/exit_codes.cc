@@ -60,6 +60,7 @@ int ExitCodeFor(const Status& status) {
     case ErrorCode::kReserveNotLater:
     case ErrorCode::kReserveAlreadySet:
     case ErrorCode::kConflict:
+    case ErrorCode::kCurrentLicenseValid:
       return kExitRefused;
     default:
       return kExitError;

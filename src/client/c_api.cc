@@ -61,6 +61,8 @@ static_assert(LICENTIA_ERR_STATE_TAMPERED ==
               static_cast<int>(ErrorCode::kStateTampered));
 static_assert(LICENTIA_ERR_CLOCK_ROLLED_BACK ==
               static_cast<int>(ErrorCode::kClockRolledBack));
+static_assert(LICENTIA_ERR_CURRENT_LICENSE_VALID ==
+              static_cast<int>(ErrorCode::kCurrentLicenseValid));
 
 thread_local std::string last_error;
 
@@ -108,8 +110,7 @@ bool ParseLong(const char* s, long& out) {
 extern "C" {
 
 const char* licentia_error_name(int code) {
-  if (code < 0 ||
-      code > static_cast<int>(licentia::ErrorCode::kClockRolledBack)) {
+  if (code < 0 || code > static_cast<int>(licentia::kLastErrorCode)) {
     return "UNKNOWN";
   }
   // Names are string literals, so their data outlives every call.

@@ -40,6 +40,16 @@ struct CodeInfo {
   bool operator==(const CodeInfo&) const = default;
 };
 
+// A seat this device no longer uses but could not yet release on the
+// server (it was unreachable): released at the next contact, so that no
+// seat leaks.
+struct SeatToRelease {
+  std::string code;  // canonical
+  std::string activation_token;
+
+  bool operator==(const SeatToRelease&) const = default;
+};
+
 struct DeviceState {
   // The current license; empty code means none.
   CodeInfo current;
@@ -64,6 +74,11 @@ struct DeviceState {
   UnixSeconds clock_offset = 0;
   UnixSeconds last_local_time = 0;  // the latest device clock reading seen
   bool activate_now_requested = false;
+
+  std::vector<SeatToRelease> seats_to_release;
+  // A code whose activation failed for a network reason: Try again repeats
+  // it. Empty when there is none.
+  std::string retry_code;
 
   bool has_license() const { return !current.code.empty(); }
   bool has_reserve() const { return !reserve.code.empty(); }

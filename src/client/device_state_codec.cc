@@ -91,7 +91,14 @@ std::string EncodeBody(const DeviceState& s) {
       {"clock_offset", s.clock_offset},
       {"last_local_time", s.last_local_time},
       {"activate_now_requested", s.activate_now_requested},
+      {"retry_code", s.retry_code},
   };
+  json::array seats;
+  for (const auto& seat : s.seats_to_release) {
+    seats.push_back(json::object{{"code", seat.code},
+                                 {"activation_token", seat.activation_token}});
+  }
+  o["seats_to_release"] = std::move(seats);
   return json::serialize(o);
 }
 
@@ -129,6 +136,16 @@ std::optional<DeviceState> DecodeBody(std::string_view text) {
   s.activate_now_requested = o.if_contains("activate_now_requested") &&
                              o.at("activate_now_requested").is_bool() &&
                              o.at("activate_now_requested").as_bool();
+  s.retry_code = GetString(o, "retry_code");
+  if (const auto* seats = o.if_contains("seats_to_release");
+      seats && seats->is_array()) {
+    for (const auto& seat : seats->as_array()) {
+      if (!seat.is_object()) continue;
+      SeatToRelease r{GetString(seat.as_object(), "code"),
+                      GetString(seat.as_object(), "activation_token")};
+      if (!r.code.empty()) s.seats_to_release.push_back(std::move(r));
+    }
+  }
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include "core/activation_code.h"
 #include "core/crypto.h"
 #include "core/license_key.h"
+#include "core/time_attestation.h"
 #include "core/version_range.h"
 
 namespace licentia {
@@ -24,6 +25,11 @@ namespace {
 
 // A device clock this far behind the last trusted time counts as set back.
 constexpr UnixSeconds kClockTolerance = 300;
+// A Check() writes the trusted time to the state file once it has moved
+// this far since it was last written (or has crossed the license's end):
+// an application that only ever checks offline keeps its high-water mark
+// across restarts, without a disk write per check.
+constexpr UnixSeconds kTrustedTimeSaveStep = 3600;
 
 std::string_view Str(const json::value& v, const char* key) {
   const auto* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
@@ -110,6 +116,26 @@ ProblemReport Report(const Status& st, UnixSeconds at) {
   return ProblemReport{st.code(), st.message(), WhatToDo(st.code()), at};
 }
 
+// A failed activation of a typed code: nothing retries it by itself, but
+// Try again repeats it.
+ProblemReport ActivationReport(const Status& st, UnixSeconds at) {
+  ProblemReport r = Report(st, at);
+  switch (st.code()) {
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kInternal:
+      r.what_to_do = "Check the internet connection, then press Try again.";
+      break;
+    case ErrorCode::kRateLimited:
+      r.what_to_do = "Wait a minute, then press Try again.";
+      break;
+    default:
+      break;
+  }
+  return r;
+}
+
+std::string DayOf(UnixSeconds t) { return FormatTimestamp(t).substr(0, 10); }
+
 }  // namespace
 
 struct LicenseManager::Impl {
@@ -120,10 +146,12 @@ struct LicenseManager::Impl {
   std::string fingerprint;
   std::string os;
   client::StateFile file;
+  json::array accepted_key_ids;  // hex ids of `trusted`, sent on activation
   std::mutex mu;
-  DeviceState state;               // guarded by mu
-  bool clock_rolled_back = false;  // guarded by mu
-  client::ApiClient api;           // guarded by mu
+  DeviceState state;                   // guarded by mu
+  bool clock_rolled_back = false;      // guarded by mu
+  UnixSeconds saved_trusted_time = 0;  // guarded by mu; as last written
+  client::ApiClient api;               // guarded by mu
 
   Impl(ClientConfig c, std::vector<crypto::PublicKey> keys, std::string fp)
       : config(std::move(c)),
@@ -136,7 +164,11 @@ struct LicenseManager::Impl {
              fingerprint + "\n" + config.product),
         api(config.server_url, "",
             client::HttpClientOptions{.connect_timeout_ms = config.timeout_ms,
-                                      .total_timeout_ms = config.timeout_ms}) {}
+                                      .total_timeout_ms = config.timeout_ms}) {
+    for (const auto& key : trusted) {
+      accepted_key_ids.emplace_back(crypto::ToHex(crypto::KeyIdOf(key)));
+    }
+  }
 
   // The time every decision uses: the device clock corrected by the offset
   // to the server's clock, and never earlier than the latest time already
@@ -152,7 +184,80 @@ struct LicenseManager::Impl {
     return state.trusted_time;
   }
 
-  Status Save() { return file.Save(state); }
+  Status Save() {
+    Status st = file.Save(state);
+    if (st.ok()) saved_trusted_time = state.trusted_time;
+    return st;
+  }
+
+  // Writes the state if the trusted time moved on enough to matter (see
+  // kTrustedTimeSaveStep). REQUIRES: mu held.
+  void KeepTrustedTime() {
+    std::optional<UnixSeconds> end = state.current.expires_at;
+    bool crossed_end =
+        end && saved_trusted_time < *end && state.trusted_time >= *end;
+    if (crossed_end ||
+        state.trusted_time >= saved_trusted_time + kTrustedTimeSaveStep) {
+      (void)Save();
+    }
+  }
+
+  // Asks the server for its time, signed for a fresh nonce, and trusts it
+  // even when it is earlier than the trusted time: the one way a device
+  // whose clock ran ahead (or was set back after running ahead) comes back
+  // to the right time. An unsigned or replayed time is never accepted
+  // (core/time_attestation.h). REQUIRES: mu held.
+  Status LearnAttestedServerTime() {
+    TimeNonce nonce;
+    crypto::RandomBytes(nonce);
+    LICENTIA_ASSIGN_OR_RETURN(
+        json::value reply,
+        api.Call("POST", "/v1/time",
+                 json::object{{"nonce", crypto::ToHex(nonce)}}));
+    TimeAttestation a;
+    auto t = OptInt(reply, "server_time");
+    auto key_id = crypto::FromHex(Str(reply, "key_id"));
+    auto signature = crypto::FromHex(Str(reply, "signature"));
+    if (!t || !key_id || key_id->size() != a.key_id.size() || !signature ||
+        signature->size() != a.signature.size()) {
+      return Status(ErrorCode::kKeyMalformed,
+                    "The server's signed time is malformed.");
+    }
+    a.server_time = *t;
+    std::copy(key_id->begin(), key_id->end(), a.key_id.begin());
+    std::copy(signature->begin(), signature->end(), a.signature.begin());
+    LICENTIA_ASSIGN_OR_RETURN(UnixSeconds server_time,
+                              VerifyTimeAttestation(nonce, a, trusted));
+    UnixSeconds local = clock->Now();
+    state.clock_offset = server_time - local;
+    state.last_local_time = local;
+    state.trusted_time = server_time;
+    clock_rolled_back = false;
+    return Status::Ok();
+  }
+
+  // Gives a seat back to the server; if the server cannot be reached, it
+  // is remembered and given back at the next contact. REQUIRES: mu held.
+  void ReleaseSeat(client::SeatToRelease seat) {
+    if (seat.code.empty() || seat.activation_token.empty()) return;
+    auto r =
+        api.Call("POST", "/v1/deactivate",
+                 json::object{{"code", seat.code},
+                              {"fingerprint", fingerprint},
+                              {"activation_token", seat.activation_token}});
+    if (r.ok() || r.status().code() == ErrorCode::kNotActivated) return;
+    if (std::find(state.seats_to_release.begin(), state.seats_to_release.end(),
+                  seat) == state.seats_to_release.end()) {
+      state.seats_to_release.push_back(std::move(seat));
+    }
+  }
+
+  // Releases the seats an earlier attempt could not. REQUIRES: mu held.
+  void ReleasePendingSeats() {
+    std::vector<client::SeatToRelease> pending;
+    pending.swap(state.seats_to_release);
+    for (auto& seat : pending) ReleaseSeat(std::move(seat));
+  }
 
   LicenseState CurrentState(UnixSeconds now) const {
     if (!state.has_license()) return LicenseState::kNone;
@@ -206,31 +311,54 @@ struct LicenseManager::Impl {
     state.trusted_time = std::max(state.trusted_time, *t);
   }
 
-  // Activates `code` on the server and makes it the current license.
-  Status ActivateCode(const std::string& code) {
+  // Activates `code` on the server and makes it the current license. The
+  // seat of the license it replaces is given back. With `rollover`, the
+  // server is told which license this replaces, and refuses while that one
+  // is still valid by its clock (CURRENT_LICENSE_VALID).
+  Status ActivateCode(const std::string& code, bool rollover) {
     UnixSeconds now = Now();
-    LICENTIA_ASSIGN_OR_RETURN(
-        json::value reply, api.Call("POST", "/v1/activate", DeviceBody(code)));
+    json::object body = DeviceBody(code);
+    // The server refuses before taking a seat if this application could
+    // not verify its keys (built with another server's public key).
+    body["accepts_key_ids"] = accepted_key_ids;
+    if (rollover && state.has_license()) {
+      body["replaces_code"] = state.current.code;
+      body["replaces_activation_token"] = state.activation_token;
+    }
+    LICENTIA_ASSIGN_OR_RETURN(json::value reply,
+                              api.Call("POST", "/v1/activate", body));
     LearnServerTime(reply);
     now = Now();
     std::string_view key = Str(reply, "license_key");
-    LICENTIA_ASSIGN_OR_RETURN(LicenseKeyPayload payload, VerifyKey(key, now));
+    client::SeatToRelease taken{code,
+                                std::string(Str(reply, "activation_token"))};
+    auto payload = VerifyKey(key, now);
     const auto* lic = reply.as_object().if_contains("license");
-    if (!lic || !lic->is_object()) {
-      return Status(ErrorCode::kInternal,
-                    "The server's answer lacks the license.");
+    if (payload.ok() && (!lic || !lic->is_object())) {
+      payload = Status(ErrorCode::kInternal,
+                       "The server's answer lacks the license.");
+    }
+    if (!payload.ok()) {
+      // The device will not use a key it cannot verify: the seat the
+      // server just gave it goes back at once.
+      if (state.current.code != code) ReleaseSeat(std::move(taken));
+      return payload.status();
+    }
+    if (state.has_license() && state.current.code != code) {
+      ReleaseSeat({state.current.code, state.activation_token});
     }
     CodeInfo info;
     info.code = code;
     ReadCodeInfo(*lic, info);
-    info.expires_at = payload.valid_until;  // the signed value is authoritative
+    info.expires_at = payload->valid_until;  // the signed value decides
     state.current = std::move(info);
-    state.activation_token = std::string(Str(reply, "activation_token"));
+    state.activation_token = std::move(taken.activation_token);
     state.license_key = std::string(key);
     state.blocked = false;
     state.blocked_reason.clear();
     state.last_sync = now;
     state.last_error.reset();
+    state.retry_code.clear();
     return Status::Ok();
   }
 
@@ -252,8 +380,25 @@ struct LicenseManager::Impl {
   Status Rollover() {
     UnixSeconds now = Now();
     std::string code = state.reserve.code;
-    CodeInfo reserve = state.reserve;
-    Status st = ActivateCode(code);
+    Status st = Status::Ok();
+    if (state.has_license() && !state.blocked) {
+      // The license ended by the device's trusted time; a clock running
+      // ahead must not burn it early, so the server's signed time decides.
+      st = LearnAttestedServerTime();
+      if (st.ok()) {
+        now = Now();
+        if (CurrentState(now) == LicenseState::kActive) return Save();
+      } else if (!IsTransient(st.code())) {
+        st = Status::Ok();  // e.g. an older server: it checks on its side
+      }
+    }
+    if (st.ok()) st = ActivateCode(code, /*rollover=*/true);
+    if (st.code() == ErrorCode::kCurrentLicenseValid) {
+      // Not the reserve's failure: it waits for the license to end.
+      state.last_error = Report(st, now);
+      (void)Save();
+      return st;
+    }
     if (st.ok()) {
       state.reserve = CodeInfo{};
       state.reserve_state = ReserveState::kNone;
@@ -287,6 +432,22 @@ struct LicenseManager::Impl {
     return Save();
   }
 
+  // Activates a code the user entered. REQUIRES: mu held.
+  Status ActivateTyped(const std::string& code) {
+    Status st = ActivateCode(code, /*rollover=*/false);
+    if (!st.ok()) {
+      state.last_error = ActivationReport(st, Now());
+      state.retry_code = code;  // Try again repeats it
+      (void)Save();
+      return st;
+    }
+    if (state.reserve.code == code) {
+      state.reserve = CodeInfo{};
+      state.reserve_state = ReserveState::kNone;
+    }
+    return Save();
+  }
+
   Status SyncLocked() {
     if (!state.has_license()) return DoDueWork();
     UnixSeconds now = Now();
@@ -309,8 +470,16 @@ struct LicenseManager::Impl {
       return reply.status();
     }
     LearnServerTime(*reply);
+    auto server_time = OptInt(*reply, "server_time");
+    if (clock_rolled_back ||
+        (server_time && *server_time + kClockTolerance < state.trusted_time)) {
+      // The device's time is off (set back, or ran ahead); the server's
+      // signed time puts it right. Failing that, it stays as it was.
+      (void)LearnAttestedServerTime();
+    }
     now = Now();
     state.last_sync = now;
+    ReleasePendingSeats();
     std::string_view server_state = Str(*reply, "state");
     state.blocked = server_state == "blocked";
     const auto* lic = reply->as_object().if_contains("license");
@@ -319,6 +488,14 @@ struct LicenseManager::Impl {
       ReadCodeInfo(*lic, state.current);
       state.current.code = code;
       state.blocked_reason = std::string(Str(*lic, "blocked_reason"));
+    }
+    // What the server knows of the reserve (its expiry, once it was first
+    // activated on another device).
+    const auto* res = reply->as_object().if_contains("reserve");
+    if (res && res->is_object() && state.has_reserve()) {
+      std::string code = state.reserve.code;
+      ReadCodeInfo(*res, state.reserve);
+      state.reserve.code = code;
     }
     state.last_error.reset();
     return DoDueWork();
@@ -363,6 +540,7 @@ Result<std::unique_ptr<LicenseManager>> LicenseManager::Open(
   auto loaded = impl->file.Load();
   if (loaded.ok()) {
     impl->state = std::move(*loaded);
+    impl->saved_trusted_time = impl->state.trusted_time;
   } else if (loaded.status().code() == ErrorCode::kStateTampered) {
     impl->file.QuarantineCorrupt();
     return loaded.status();
@@ -376,18 +554,7 @@ Status LicenseManager::Activate(std::string_view code_text) {
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
                             ActivationCode::Parse(code_text));
   std::lock_guard lock(impl_->mu);
-  Impl& m = *impl_;
-  Status st = m.ActivateCode(code.Canonical());
-  if (!st.ok()) {
-    m.state.last_error = Report(st, m.Now());
-    (void)m.Save();
-    return st;
-  }
-  if (m.state.reserve.code == code.Canonical()) {
-    m.state.reserve = CodeInfo{};
-    m.state.reserve_state = ReserveState::kNone;
-  }
-  return m.Save();
+  return impl_->ActivateTyped(code.Canonical());
 }
 
 LicenseDetails LicenseManager::Details() {
@@ -434,6 +601,20 @@ LicenseDetails LicenseManager::Details() {
       d.last_error->what_to_do =
           "Press Activate now to switch to the reserve code.";
     }
+  }
+  if (!d.last_error && d.state == LicenseState::kExpired) {
+    d.last_error =
+        Report(Status(ErrorCode::kKeyExpired,
+                      d.expires_at
+                          ? "The license ended on " + DayOf(*d.expires_at) + "."
+                          : std::string("The license has ended.")),
+               now);
+    d.last_error->what_to_do =
+        s.has_reserve()
+            ? "The reserve code takes over; its state is shown with it."
+            : "Buy a renewal and activate its code. Add the next code as "
+              "a reserve code before the license ends, and the switch "
+              "happens by itself.";
   }
   if (m.clock_rolled_back) {
     d.clock_rolled_back = true;
@@ -537,6 +718,7 @@ Status LicenseManager::Check() {
   Impl& m = *impl_;
   UnixSeconds now = m.Now();
   if (m.clock_rolled_back) {
+    m.KeepTrustedTime();
     return Status(ErrorCode::kClockRolledBack,
                   "The device clock is set earlier than the last trusted "
                   "time; set it correctly.");
@@ -554,6 +736,7 @@ Status LicenseManager::Check() {
   if (m.state.blocked) {
     return Status(ErrorCode::kCodeBlocked, "The vendor blocked this license.");
   }
+  m.KeepTrustedTime();
   auto key = m.VerifyKey(m.state.license_key, now);
   if (!key.ok()) return key.status();
   return Status::Ok();
@@ -563,9 +746,13 @@ Status LicenseManager::TryAgain() {
   std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
   UnixSeconds now = m.Now();
-  if (!m.state.has_reserve() ||
-      (m.state.reserve_state != ReserveState::kFailed &&
-       m.state.reserve_state != ReserveState::kRetrying)) {
+  bool reserve_failed = m.state.has_reserve() &&
+                        (m.state.reserve_state == ReserveState::kFailed ||
+                         m.state.reserve_state == ReserveState::kRetrying);
+  if (!reserve_failed && !m.state.retry_code.empty()) {
+    return m.ActivateTyped(m.state.retry_code);  // a failed activation
+  }
+  if (!reserve_failed) {
     return Status(ErrorCode::kInvalidRequest, "There is nothing to retry.");
   }
   LicenseState cur = m.CurrentState(now);
@@ -590,15 +777,26 @@ Status LicenseManager::ActivateNow() {
                   "itself when it ends.");
   }
   m.state.activate_now_requested = true;
-  return m.Rollover();
+  LICENTIA_RETURN_IF_ERROR(m.Rollover());
+  if (m.state.has_reserve() &&
+      m.CurrentState(m.Now()) == LicenseState::kActive) {
+    // The server's time showed the license had not ended after all.
+    m.state.activate_now_requested = false;
+    (void)m.Save();
+    return Status(ErrorCode::kCurrentLicenseValid,
+                  "The current license is still valid by the server's "
+                  "clock; the reserve activates by itself when it ends.");
+  }
+  return Status::Ok();
 }
 
 Status LicenseManager::Tick() {
   std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
   UnixSeconds now = m.Now();
+  // A set-back clock is put right by the server's signed time at once.
   bool sync_due = m.state.has_license() &&
-                  (!m.state.last_sync ||
+                  (!m.state.last_sync || m.clock_rolled_back ||
                    now >= *m.state.last_sync + m.config.sync_interval);
   if (sync_due) {
     Status st = m.SyncLocked();

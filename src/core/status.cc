@@ -51,7 +51,11 @@ constexpr std::array kCodes = {
     CodeInfo{ErrorCode::kCorruption, "CORRUPTION", 500},
     CodeInfo{ErrorCode::kStateTampered, "STATE_TAMPERED", 500},
     CodeInfo{ErrorCode::kClockRolledBack, "CLOCK_ROLLED_BACK", 400},
+    CodeInfo{ErrorCode::kCurrentLicenseValid, "CURRENT_LICENSE_VALID", 409},
 };
+
+static_assert(kCodes.size() == static_cast<size_t>(kLastErrorCode) + 1,
+              "every error code has a row");
 
 const CodeInfo& Info(ErrorCode code) {
   for (const auto& info : kCodes) {

@@ -314,6 +314,10 @@ class App {
         with_body(devices_, &DeviceService::Deactivate));
     Add("POST", "/v1/status", Access::kDevice,
         with_body(devices_, &DeviceService::LicenseStatus));
+    Add("POST", "/v1/time", Access::kDevice,
+        Sync([this](const HttpRequest& r, const PathParams&) {
+          return devices_.AttestTime(r.body);
+        }));
     Add("POST", "/v1/reserve/check", Access::kDevice,
         with_body(devices_, &DeviceService::CheckReserve));
     Add("POST", "/v1/reserve/register", Access::kDevice,

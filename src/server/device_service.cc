@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 
 #include "core/license_key.h"
+#include "core/time_attestation.h"
 #include "core/version_range.h"
 #include "server/json_fields.h"
 #include "server/key_join.h"
@@ -160,6 +162,28 @@ Result<HeldLicense> LoadHeld(store::Transaction& txn,
   return HeldLicense{std::move(*code), std::move(*act)};
 }
 
+// CURRENT_LICENSE_VALID if the device still holds `current` and it has
+// neither ended nor been blocked by the server's clock.
+Status RefuseWhileCurrentIsValid(store::Transaction& txn,
+                                 const DeviceCredentials& current,
+                                 UnixSeconds now) {
+  auto held = LoadHeld(txn, current);
+  if (!held.ok()) {
+    // Released, or never held: nothing is replaced early.
+    return held.status().code() == ErrorCode::kNotActivated ? Status::Ok()
+                                                            : held.status();
+  }
+  if (held->code.blocked) return Status::Ok();
+  auto expiry = CodeExpiry(held->code);
+  if (!expiry || now >= *expiry) return Status::Ok();
+  return Status(ErrorCode::kCurrentLicenseValid,
+                fmt::format("The current license is valid until {} by the "
+                            "server's clock (it is {} now); the reserve code "
+                            "activates when it ends. Check this device's date "
+                            "and time.",
+                            FormatTimestamp(*expiry), FormatTimestamp(now)));
+}
+
 // The device's license, as the activation and status answers carry it.
 void WriteLicense(JsonWriter& w, const store::CodeRow& code,
                   const store::ActivationRow& act) {
@@ -249,10 +273,44 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
       JsonFields::Parse(body, {"code", "fingerprint", "device_name", "os",
-                               "app_version", "product"}));
+                               "app_version", "product", "accepts_key_ids",
+                               "replaces_code", "replaces_activation_token"}));
   LICENTIA_ASSIGN_OR_RETURN(
       DeviceCredentials cred,
       ParseCredentials(f, "code", false, per_code_, ctx_));
+  // An application that would refuse this server's keys (built with another
+  // server's public key) is told so before anything happens: no seat is
+  // taken and no term starts for a key the device would throw away.
+  LICENTIA_ASSIGN_OR_RETURN(
+      std::vector<std::string> accepted,
+      f.StringList("accepts_key_ids", 16, 2 * crypto::kKeyIdBytes));
+  if (f.Has("accepts_key_ids")) {
+    if (accepted.empty()) {
+      return licentia::Status(ErrorCode::kInvalidRequest,
+                              "'accepts_key_ids' must name at least one key.");
+    }
+    std::string mine = crypto::ToHex(ctx_.key_signer.key_id());
+    if (std::find(accepted.begin(), accepted.end(), mine) == accepted.end()) {
+      return licentia::Status(
+          ErrorCode::kKeyUnknownSigner,
+          fmt::format("This server signs license keys with key {}, which the "
+                      "application does not trust (it was built for another "
+                      "server's public key); nothing was activated.",
+                      mine));
+    }
+  }
+  // A rollover names the license it replaces: while that license is still
+  // valid by the server's clock, the reserve is not activated (a device
+  // clock running ahead must not burn the reserve's term).
+  std::optional<DeviceCredentials> replaces;
+  if (f.Has("replaces_code") || f.Has("replaces_activation_token")) {
+    LICENTIA_ASSIGN_OR_RETURN(ActivationCode rc,
+                              ParseCodeField(f, "replaces_code"));
+    LICENTIA_ASSIGN_OR_RETURN(std::string rt,
+                              f.String("replaces_activation_token", kMaxToken));
+    replaces = DeviceCredentials{rc, ctx_.HashCode(rc), cred.fingerprint,
+                                 std::move(rt), cred.device_hash};
+  }
   LICENTIA_ASSIGN_OR_RETURN(auto name, f.OptString("device_name", kMaxName));
   LICENTIA_ASSIGN_OR_RETURN(auto os, f.OptString("os", kMaxName));
   LICENTIA_ASSIGN_OR_RETURN(std::string app_version,
@@ -298,6 +356,10 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
               ErrorCode::kAccountRequired,
               "This code requires the device to be connected to a management "
               "console account before it can be activated.");
+        }
+        if (replaces && replaces->code_hash != cred.code_hash) {
+          LICENTIA_RETURN_IF_ERROR(
+              RefuseWhileCurrentIsValid(txn, *replaces, now));
         }
         std::optional<store::ActivationRow>& existing = seat.activation;
         LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
@@ -549,6 +611,24 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareUnregisterReserve(
 
 void DeviceService::UnregisterReserve(std::string_view body, Reply reply) {
   Submit(PrepareUnregisterReserve(body), std::move(reply));
+}
+
+Result<json::object> DeviceService::AttestTime(std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(JsonFields f, JsonFields::Parse(body, {"nonce"}));
+  LICENTIA_ASSIGN_OR_RETURN(std::string hex,
+                            f.String("nonce", 2 * kTimeNonceBytes));
+  auto bytes = crypto::FromHex(hex);
+  if (!bytes || bytes->size() != kTimeNonceBytes) {
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("nonce must be {} random bytes as {} hex digits.",
+                              kTimeNonceBytes, 2 * kTimeNonceBytes));
+  }
+  TimeNonce nonce;
+  std::copy(bytes->begin(), bytes->end(), nonce.begin());
+  TimeAttestation a = ctx_.key_signer.AttestTime(nonce, ctx_.clock.Now());
+  return json::object{{"server_time", a.server_time},
+                      {"key_id", crypto::ToHex(a.key_id)},
+                      {"signature", crypto::ToHex(a.signature)}};
 }
 
 // Refusals are what a guesser collects; the server's own failures

@@ -34,6 +34,9 @@ class DeviceService {
   void CheckReserve(std::string_view body, Reply reply);
   void RegisterReserve(std::string_view body, Reply reply);
   void UnregisterReserve(std::string_view body, Reply reply);
+  // The server's time signed for the device's nonce (docs/api.md, POST
+  // /v1/time): what a device whose clock ran ahead may trust to come back.
+  Result<boost::json::object> AttestTime(std::string_view body);
 
  private:
   // A call ready to run: its transaction (read or write) and what makes

@@ -46,6 +46,11 @@ Result<JsonFields> JsonFields::Parse(
   return JsonFields(std::move(arena), std::move(v.as_object()));
 }
 
+bool JsonFields::Has(std::string_view name) const {
+  auto it = obj_.find(name);
+  return it != obj_.end() && !it->value().is_null();
+}
+
 Result<std::optional<std::string>> JsonFields::OptString(std::string_view name,
                                                          size_t max_len) const {
   auto it = obj_.find(name);

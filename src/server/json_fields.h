@@ -25,6 +25,8 @@ class JsonFields {
   static Result<JsonFields> Parse(
       std::string_view body, std::initializer_list<std::string_view> allowed);
 
+  // True if the field is present and not null.
+  bool Has(std::string_view name) const;
   Result<std::string> String(std::string_view name, size_t max_len) const;
   Result<std::optional<std::string>> OptString(std::string_view name,
                                                size_t max_len) const;

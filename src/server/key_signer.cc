@@ -63,4 +63,9 @@ void KeySigner::SignBatch(std::span<Pending> batch) {
   }
 }
 
+TimeAttestation KeySigner::AttestTime(const TimeNonce& nonce,
+                                      UnixSeconds server_time) const {
+  return licentia::AttestTime(nonce, server_time, signer_);
+}
+
 }  // namespace licentia::server

@@ -28,6 +28,7 @@
 #include "core/crypto.h"
 #include "core/license_key.h"
 #include "core/status.h"
+#include "core/time_attestation.h"
 
 namespace licentia::server {
 
@@ -49,6 +50,13 @@ class KeySigner {
   // meanwhile wait for the next call). Calls from several threads at once
   // each sign their own share.
   void SignQueued();
+
+  // Signs the server's time for a device's nonce (core/time_attestation.h)
+  // at once, on the calling thread. Thread-safe.
+  TimeAttestation AttestTime(const TimeNonce& nonce,
+                             UnixSeconds server_time) const;
+  // The id of the key this signer signs with. Thread-safe.
+  crypto::KeyId key_id() const { return crypto::KeyIdOf(signer_.public_key); }
 
   struct Stats {
     std::uint64_t keys = 0;        // keys issued

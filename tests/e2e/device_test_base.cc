@@ -21,10 +21,12 @@ std::filesystem::path DeviceTestBase::StateFile(const std::string& name) const {
 }
 
 Result<std::unique_ptr<LicenseManager>> DeviceTestBase::Reopen(
-    const std::string& name, const std::string& app_version) {
+    const std::string& name, const std::string& app_version,
+    const std::string& public_key_hex) {
   ClientConfig c;
   c.server_url = server_->url();
-  c.trusted_public_keys = {server_->public_key_hex()};
+  c.trusted_public_keys = {public_key_hex.empty() ? server_->public_key_hex()
+                                                  : public_key_hex};
   c.product = "photo";
   c.app_version = app_version;
   c.state_dir = (state_root_ / name).string();

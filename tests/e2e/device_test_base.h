@@ -26,8 +26,11 @@ class DeviceTestBase : public ApiTestBase {
                          const std::string& app_version = "22.0");
   // Re-opens a device from its state file (as after an application restart
   // or an update to `app_version`).
+  // `public_key_hex` is the key the application trusts (default: the
+  // server's).
   Result<std::unique_ptr<LicenseManager>> Reopen(
-      const std::string& name, const std::string& app_version = "22.0");
+      const std::string& name, const std::string& app_version = "22.0",
+      const std::string& public_key_hex = "");
   std::filesystem::path StateFile(const std::string& name) const;
 
   // Moves the server's and the devices' clocks forward together.

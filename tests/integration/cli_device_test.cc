@@ -122,6 +122,51 @@ TEST_F(CliDeviceTest, AgentRollsOverWhenDue) {
             "*****-*****-*****-" + reserve.code.substr(18));
 }
 
+// Regression: the agent printed "result":"OK" while the license was
+// expired or blocked and nothing could take over.
+TEST_F(CliDeviceTest, AgentSaysWhenTheApplicationIsNotLicensed) {
+  IssuedCode current = Issue({{"product", "photo"}, {"term_days", 10}});
+  ASSERT_EQ(Cli({"activate", current.code}).exit_code, 0);
+  auto ok = json::parse(Cli({"agent", "--ticks", "1"}).out);
+  EXPECT_EQ(ok.at("result").as_string(), "OK");
+  Advance(11);
+  auto expired = json::parse(Cli({"agent", "--ticks", "1"}).out);
+  EXPECT_EQ(expired.at("state").as_string(), "expired");
+  EXPECT_EQ(expired.at("result").as_string(), "KEY_EXPIRED");
+  IssuedCode other = Issue({{"product", "photo"}});
+  ASSERT_EQ(Cli({"activate", other.code}, "dev2").exit_code, 0);
+  ASSERT_TRUE(AdminCall("POST", "/v1/admin/codes/" + std::to_string(other.id) +
+                                    "/block")
+                  .ok());
+  Advance(1);  // the agent's next sync is due
+  auto blocked = json::parse(Cli({"agent", "--ticks", "1"}, "dev2").out);
+  EXPECT_EQ(blocked.at("state").as_string(), "blocked");
+  EXPECT_EQ(blocked.at("result").as_string(), "CODE_BLOCKED");
+}
+
+// Regression: a blocked license's reserve still said "activates when the
+// current license ends" (it never would), and counts read "1 devices".
+TEST_F(CliDeviceTest, DetailsSayWhatWillHappen) {
+  IssuedCode current = Issue({{"product", "photo"}});
+  IssuedCode reserve = Issue({{"product", "photo"}, {"max_devices", 1}});
+  ASSERT_EQ(Cli({"activate", current.code}).exit_code, 0);
+  ASSERT_EQ(Cli({"reserve", "add", reserve.code}).exit_code, 0);
+  auto waiting = Cli({"details"}).out;
+  EXPECT_NE(waiting.find("365 days, 1 device)"), std::string::npos) << waiting;
+  EXPECT_EQ(waiting.find("1 devices"), std::string::npos) << waiting;
+  ASSERT_TRUE(AdminCall("POST", "/v1/admin/codes/" +
+                                    std::to_string(current.id) + "/block")
+                  .ok());
+  ASSERT_EQ(Cli({"sync"}).exit_code, 0);
+  auto blocked = Cli({"details"}).out;
+  EXPECT_NE(blocked.find("waiting: press Activate now to switch to it"),
+            std::string::npos)
+      << blocked;
+  EXPECT_EQ(blocked.find("activates when the current license ends"),
+            std::string::npos)
+      << blocked;
+}
+
 TEST(DemoTest, TellsTheWholeStory) {
   auto r = RunCommand({"/bin/bash", DEMO_SCRIPT_PATH},
                       {std::string("LICENTIAD=") + LicentiadPath(),

@@ -1,5 +1,6 @@
 // The server side of the reserve code: rule 6 pre-check and registration,
 // and the rollover event when a device activates its reserve.
+#include "core/time_attestation.h"
 #include "integration/api_test_base.h"
 
 namespace licentia::testing {
@@ -119,6 +120,96 @@ TEST_F(ReserveTest, ActivatingTheReserveIsRecordedAsRollover) {
                             {"activation_token", r->at("activation_token")}});
   ASSERT_TRUE(status.ok());
   EXPECT_TRUE(status->at("reserve").is_null());
+}
+
+// A rollover names the license it replaces; while that one is valid by
+// the server's clock the reserve is not activated, so a device clock
+// running ahead cannot start the reserve's term early.
+TEST_F(ReserveTest, ARolloverIsRefusedWhileTheCurrentLicenseIsValid) {
+  IssuedCode reserve = Issue(Terms());
+  ASSERT_TRUE(Register(reserve.code).ok());
+  json::object rollover{{"code", reserve.code},
+                        {"fingerprint", "dev"},
+                        {"app_version", "22.0"},
+                        {"replaces_code", current_.code},
+                        {"replaces_activation_token", token_}};
+  std::int64_t events = EventCount();
+  AdvanceDays(300);
+  auto early = DeviceCall("/v1/activate", rollover);
+  EXPECT_API_ERROR(early, "CURRENT_LICENSE_VALID");
+  EXPECT_NE(early.status().message().find("server's clock"), std::string::npos);
+  EXPECT_TRUE(Code(reserve.id).at("first_activated_at").is_null());
+  EXPECT_EQ(Code(reserve.id).at("seats_used").as_int64(), 0);
+  EXPECT_EQ(EventCount(), events);
+  // Naming a license the device does not hold (a wrong token) replaces
+  // nothing: the activation goes ahead.
+  json::object wrong_token = rollover;
+  wrong_token["replaces_activation_token"] = "lat_wrong";
+  wrong_token["code"] = Issue(Terms()).code;
+  EXPECT_TRUE(DeviceCall("/v1/activate", wrong_token).ok());
+  // Once the current license has ended, the rollover goes through.
+  AdvanceDays(66);
+  auto r = DeviceCall("/v1/activate", rollover);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // A blocked current license may be replaced at once (Activate now).
+  IssuedCode next = Issue(Terms());
+  std::string reserve_token(r->at("activation_token").as_string());
+  ASSERT_TRUE(AdminCall("POST", "/v1/admin/codes/" +
+                                    std::to_string(reserve.id) + "/block")
+                  .ok());
+  EXPECT_TRUE(
+      DeviceCall("/v1/activate", {{"code", next.code},
+                                  {"fingerprint", "dev"},
+                                  {"app_version", "22.0"},
+                                  {"replaces_code", reserve.code},
+                                  {"replaces_activation_token", reserve_token}})
+          .ok());
+}
+
+// An application that could not verify this server's keys is refused
+// before a seat is taken or a term starts.
+TEST_F(ReserveTest, ActivationNamesTheKeysTheApplicationAccepts) {
+  IssuedCode c = Issue(Terms());
+  std::int64_t events = EventCount();
+  json::object body{{"code", c.code},
+                    {"fingerprint", "dev2"},
+                    {"app_version", "22.0"},
+                    {"accepts_key_ids", json::array{"00112233445566ff"}}};
+  EXPECT_API_ERROR(DeviceCall("/v1/activate", body), "KEY_UNKNOWN_SIGNER");
+  EXPECT_TRUE(Code(c.id).at("first_activated_at").is_null());
+  EXPECT_EQ(EventCount(), events);
+  body["accepts_key_ids"] = json::array{};
+  EXPECT_API_ERROR(DeviceCall("/v1/activate", body), "INVALID_REQUEST");
+  body["accepts_key_ids"] =
+      json::array{"00112233445566ff",
+                  crypto::ToHex(crypto::KeyIdOf(server_->public_key()))};
+  EXPECT_TRUE(DeviceCall("/v1/activate", body).ok());
+}
+
+// POST /v1/time signs the server's time for the device's nonce.
+TEST_F(ReserveTest, TheServersTimeComesSignedForTheDevicesNonce) {
+  TimeNonce nonce;
+  crypto::RandomBytes(nonce);
+  auto r = DeviceCall("/v1/time", {{"nonce", crypto::ToHex(nonce)}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  TimeAttestation a;
+  a.server_time = r->at("server_time").as_int64();
+  auto id = crypto::FromHex(std::string(r->at("key_id").as_string()));
+  auto sig = crypto::FromHex(std::string(r->at("signature").as_string()));
+  ASSERT_TRUE(id && sig && id->size() == a.key_id.size() &&
+              sig->size() == a.signature.size());
+  std::copy(id->begin(), id->end(), a.key_id.begin());
+  std::copy(sig->begin(), sig->end(), a.signature.begin());
+  std::vector<crypto::PublicKey> trusted = {server_->public_key()};
+  auto t = VerifyTimeAttestation(nonce, a, trusted);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(*t, 1800000000);
+  for (const char* bad :
+       {"", "00", "zz", "00112233445566778899aabbccddeeff00"}) {
+    EXPECT_API_ERROR(DeviceCall("/v1/time", {{"nonce", bad}}),
+                     "INVALID_REQUEST");
+  }
+  EXPECT_API_ERROR(DeviceCall("/v1/time", {{"nonce", 5}}), "INVALID_REQUEST");
 }
 
 TEST_F(ReserveTest, UnregisterRemovesTheReserve) {
