@@ -18,7 +18,6 @@
 #include "core/crypto.h"
 #include "server/admin_service.h"
 #include "server/device_service.h"
-#include "server/http_server.h"
 #include "server/json_fields.h"
 #include "server/key_signer.h"
 #include "server/metrics.h"
@@ -464,26 +463,6 @@ class App {
  public:
 };
 
-Result<std::pair<std::string, std::uint16_t>> ParseListen(std::string_view s) {
-  size_t colon = s.rfind(':');
-  if (colon == std::string_view::npos) {
-    return Status(ErrorCode::kInvalidRequest,
-                  "--listen must be HOST:PORT, e.g. 127.0.0.1:8470.");
-  }
-  std::string host(s.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  unsigned port = 0;
-  auto ps = s.substr(colon + 1);
-  auto [ptr, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), port);
-  if (ec != std::errc() || ptr != ps.data() + ps.size() || port > 65535) {
-    return Status(ErrorCode::kInvalidRequest,
-                  fmt::format("'{}' is not a port number.", ps));
-  }
-  return std::make_pair(host, static_cast<std::uint16_t>(port));
-}
-
 std::string DatabaseUrl(const ServerConfig& config) {
   if (!config.database.empty()) return config.database;
   return "sqlite://" + (fs::absolute(config.data_dir) / "licentia.db").string();
@@ -527,109 +506,97 @@ Result<Prepared> Prepare(const ServerConfig& config) {
   return Prepared{std::move(store), std::move(secrets)};
 }
 
-int Fail(const Status& st) {
-  fmt::print(stderr, "licentiad: {}\n", st.ToString());
-  return 1;
-}
-
 }  // namespace
 
-int RunServer(const ServerConfig& config) {
-  auto listen = ParseListen(config.listen);
-  if (!listen.ok()) return Fail(listen.status());
-  auto prepared = Prepare(config);
-  if (!prepared.ok()) return Fail(prepared.status());
-  store::Store& store = *prepared->store;
-
-  std::int64_t tokens = 0;
-  Status st = store.Read([&](store::Transaction& txn) -> Status {
-    LICENTIA_ASSIGN_OR_RETURN(tokens, txn.CountAdminTokens());
-    return Status::Ok();
-  });
-  if (!st.ok()) return Fail(st);
-  if (tokens == 0) {
-    auto token = NewAdminToken(store, "initial");
-    if (!token.ok()) return Fail(token.status());
-    if (Status a = AnnounceToken(config, *token); !a.ok()) return Fail(a);
-  }
-
-  App app(config, std::move(prepared->store), std::move(prepared->secrets));
-  HttpServerOptions options;
-  options.host = listen->first;
-  options.port = listen->second;
-  options.io_threads = std::max(1, config.io_threads);
-  options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
-  options.max_connections = config.max_connections;
-  options.max_connections_per_address = config.max_connections_per_address;
-  HttpServer server(
-      options,
-      [&app](const HttpRequest& req, Responder respond) {
-        app.Handle(req, respond);
-      },
-      [&app](const HttpRequest& req, const HttpResponse& res, double ms) {
-        app.OnComplete(req, res, ms);
-      });
-  app.SetTransportStats([&server] { return server.GetStats(); });
-  auto port = server.Listen();
-  if (!port.ok()) return Fail(port.status());
-  if (!config.port_file.empty()) {
-    // Written whole then renamed, so a reader never sees a partial number.
-    std::string tmp = config.port_file + ".tmp";
-    std::ofstream(tmp) << *port << "\n";
-    fs::rename(tmp, config.port_file);
-  }
-  spdlog::info("licentiad listening on {}:{} (database {}, data {}{})",
-               options.host, *port, DatabaseUrl(config), config.data_dir,
-               config.test_clock ? ", TEST CLOCK ENABLED" : "");
-  server.Run();
-  // Answers writes still queued while the network threads' context exists.
-  app.Shutdown();
-  spdlog::info("licentiad stopped");
-  return 0;
-}
-
-struct InProcessServer::Impl {
+struct Application::Impl {
   ServerConfig config;  // the App keeps a reference
-  std::string token;
   App app;
-  Impl(const ServerConfig& c, Prepared prepared, std::string t)
+  Impl(const ServerConfig& c, Prepared prepared)
       : config(c),
-        token(std::move(t)),
         app(config, std::move(prepared.store), std::move(prepared.secrets)) {}
-  ~Impl() { app.Shutdown(); }
 };
 
-InProcessServer::InProcessServer(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl)) {}
+Application::Application(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Application::~Application() { impl_->app.Shutdown(); }
+
+Result<std::unique_ptr<Application>> Application::Open(
+    const ServerConfig& config) {
+  LICENTIA_ASSIGN_OR_RETURN(Prepared prepared, Prepare(config));
+  store::Store& store = *prepared.store;
+  std::int64_t tokens = 0;
+  LICENTIA_RETURN_IF_ERROR(store.Read([&](store::Transaction& txn) -> Status {
+    LICENTIA_ASSIGN_OR_RETURN(tokens, txn.CountAdminTokens());
+    return Status::Ok();
+  }));
+  if (tokens == 0) {
+    LICENTIA_ASSIGN_OR_RETURN(std::string token,
+                              NewAdminToken(store, "initial"));
+    LICENTIA_RETURN_IF_ERROR(AnnounceToken(config, token));
+  }
+  return std::unique_ptr<Application>(
+      new Application(std::make_unique<Impl>(config, std::move(prepared))));
+}
+
+void Application::Handle(const HttpRequest& request, const Responder& respond) {
+  impl_->app.Handle(request, respond);
+}
+
+void Application::OnComplete(const HttpRequest& request,
+                             const HttpResponse& response, double millis) {
+  impl_->app.OnComplete(request, response, millis);
+}
+
+void Application::SetTransportStats(std::function<TransportStats()> source) {
+  impl_->app.SetTransportStats(std::move(source));
+}
+
+void Application::Shutdown() { impl_->app.Shutdown(); }
+
+std::string Application::DatabaseUrl() const {
+  return server::DatabaseUrl(impl_->config);
+}
+
+InProcessServer::InProcessServer(std::unique_ptr<Application> app,
+                                 std::string token)
+    : app_(std::move(app)), token_(std::move(token)) {}
 InProcessServer::~InProcessServer() = default;
 
 Result<std::unique_ptr<InProcessServer>> InProcessServer::Open(
     const ServerConfig& config) {
-  LICENTIA_ASSIGN_OR_RETURN(Prepared prepared, Prepare(config));
-  LICENTIA_ASSIGN_OR_RETURN(std::string token,
-                            NewAdminToken(*prepared.store, "in-process"));
-  return std::unique_ptr<InProcessServer>(new InProcessServer(
-      std::make_unique<Impl>(config, std::move(prepared), std::move(token))));
+  std::string token;
+  {
+    // A token made before the application opens the store: with one in
+    // the database, no initial token is created and announced.
+    LICENTIA_ASSIGN_OR_RETURN(Prepared prepared, Prepare(config));
+    LICENTIA_ASSIGN_OR_RETURN(token,
+                              NewAdminToken(*prepared.store, "in-process"));
+  }
+  LICENTIA_ASSIGN_OR_RETURN(auto app, Application::Open(config));
+  return std::unique_ptr<InProcessServer>(
+      new InProcessServer(std::move(app), std::move(token)));
 }
-
-const std::string& InProcessServer::admin_token() const { return impl_->token; }
 
 HttpResponse InProcessServer::Handle(const HttpRequest& request) {
   std::promise<ResponseMaker> answer;
   auto future = answer.get_future();
-  impl_->app.Handle(request, [&answer](ResponseMaker make) {
+  app_->Handle(request, [&answer](ResponseMaker make) {
     answer.set_value(std::move(make));
   });
   return future.get()();
 }
 
 int CreateAdminToken(const ServerConfig& config) {
-  auto prepared = Prepare(config);
-  if (!prepared.ok()) return Fail(prepared.status());
-  auto token =
-      NewAdminToken(*prepared->store, "created by --create-admin-token");
-  if (!token.ok()) return Fail(token.status());
-  if (Status a = AnnounceToken(config, *token); !a.ok()) return Fail(a);
+  auto made = [&]() -> Status {
+    LICENTIA_ASSIGN_OR_RETURN(Prepared prepared, Prepare(config));
+    LICENTIA_ASSIGN_OR_RETURN(
+        std::string token,
+        NewAdminToken(*prepared.store, "created by --create-admin-token"));
+    return AnnounceToken(config, token);
+  }();
+  if (!made.ok()) {
+    fmt::print(stderr, "licentiad: {}\n", made.ToString());
+    return 1;
+  }
   return 0;
 }
 

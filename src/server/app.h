@@ -5,6 +5,7 @@
 #define LICENTIA_SERVER_APP_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,8 +42,40 @@ struct ServerConfig {
 };
 
 // Prepares everything and serves until SIGTERM/SIGINT. Returns the process
-// exit code; prints a clear message on failure.
+// exit code; prints a clear message on failure. (run_server.cc: the one
+// part that needs the network transport.)
 int RunServer(const ServerConfig& config);
+
+// licentiad's request handling over its data directory and database:
+// routes, authentication, rate limits, the services, metrics and the
+// request log; everything but the network listener.
+class Application {
+ public:
+  // Opens (creating if need be) the data directory and the database;
+  // creates and announces the first admin token if there is none.
+  static Result<std::unique_ptr<Application>> Open(const ServerConfig& config);
+  // Shuts down (see Shutdown) if that was not done.
+  ~Application();
+
+  // Handles one request, answering through `respond` now or later from
+  // another thread. Thread-safe.
+  void Handle(const HttpRequest& request, const Responder& respond);
+  // The request log line and metrics of one answered request.
+  void OnComplete(const HttpRequest& request, const HttpResponse& response,
+                  double millis);
+  // Where /metrics reads the transport's counters.
+  // REQUIRES: called before requests are handled.
+  void SetTransportStats(std::function<TransportStats()> source);
+  // Answers the writes still queued and joins the store's threads.
+  // REQUIRES: no request is handled afterwards.
+  void Shutdown();
+  std::string DatabaseUrl() const;
+
+ private:
+  struct Impl;
+  explicit Application(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 // Creates one more admin token in the configured database and prints it.
 int CreateAdminToken(const ServerConfig& config);
@@ -59,14 +92,14 @@ class InProcessServer {
       const ServerConfig& config);
   ~InProcessServer();
 
-  const std::string& admin_token() const;
+  const std::string& admin_token() const { return token_; }
   // Handles `request` and waits for its answer.
   HttpResponse Handle(const HttpRequest& request);
 
  private:
-  struct Impl;
-  explicit InProcessServer(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  InProcessServer(std::unique_ptr<Application> app, std::string token);
+  std::unique_ptr<Application> app_;
+  std::string token_;
 };
 
 }  // namespace licentia::server

@@ -8,7 +8,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 #include <chrono>
 #include <csignal>
 #include <exception>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "core/thread_name.h"
+#include "server/request_target.h"
 
 namespace licentia::server {
 namespace asio = boost::asio;
@@ -240,14 +240,7 @@ struct HttpServer::Impl {
     if (auto it = in.find(http::field::authorization); it != in.end()) {
       out.authorization = std::string(it->value());
     }
-    auto url = boost::urls::parse_origin_form(in.target());
-    if (!url) return false;
-    // Not decoded: "/v1/admin%2Fcodes" must not reach /v1/admin/codes.
-    out.path = std::string(url->encoded_path());
-    for (auto param : url->params()) {
-      out.query[param.key] = param.value;
-    }
-    return true;
+    return ParseRequestTarget(in.target(), out);
   }
 
   // Takes the response by value: its body (an activation's is over a

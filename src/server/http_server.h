@@ -38,13 +38,6 @@ struct HttpServerOptions {
   int max_connections_per_address = 256;
 };
 
-// What the transport counts, for /metrics. Thread-safe snapshot.
-struct TransportStats {
-  std::int64_t open_connections = 0;
-  std::uint64_t refused_connections = 0;  // over a connection cap
-  std::uint64_t accept_errors = 0;        // failed accept() calls
-};
-
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, RequestHandler handler,

@@ -4,6 +4,7 @@
 #ifndef LICENTIA_SERVER_HTTP_TYPES_H_
 #define LICENTIA_SERVER_HTTP_TYPES_H_
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -29,6 +30,13 @@ struct HttpResponse {
   // For the request log and metrics only; never sent.
   std::string route;       // the matched route pattern, e.g. "/v1/activate"
   std::string error_code;  // the stable error code of an error response
+};
+
+// What the transport counts, for /metrics.
+struct TransportStats {
+  std::int64_t open_connections = 0;
+  std::uint64_t refused_connections = 0;  // over a connection cap
+  std::uint64_t accept_errors = 0;        // failed accept() calls
 };
 
 // Builds the response; runs on a network thread.
