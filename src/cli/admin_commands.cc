@@ -301,7 +301,16 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
         if (!json_out) out << "id,code,product,batch_id\n";
         json::array all;
         std::int64_t done = 0;
-        std::vector<std::int64_t> batches;
+        json::array batches;
+        json::value terms;  // as the server stated them (same for each part)
+        // The JSON document: what the API answers for one batch, with every
+        // part's batch id (a large issue is sent in parts).
+        auto document = [&] {
+          return json::object{{"count", done},
+                              {"batch_ids", batches},
+                              {"terms", terms},
+                              {"codes", std::move(all)}};
+        };
         while (done < o->count) {
           std::int64_t n = std::min(kIssueChunk, o->count - done);
           json::object req{{"product", o->product},
@@ -324,11 +333,7 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
             if (progress) std::cerr << "\n";
             if (done > 0) {
               // Issued codes exist on the server; their only copy is here.
-              if (json_out) {
-                out << json::serialize(json::object{{"count", done},
-                                                    {"codes", std::move(all)}})
-                    << "\n";
-              }
+              if (json_out) out << json::serialize(document()) << "\n";
               file.Keep();
               std::cerr << fmt::format(
                   "{} codes were issued before the "
@@ -339,6 +344,7 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
           }
           std::int64_t batch = r->at("batch_id").as_int64();
           batches.push_back(batch);
+          if (const auto* t = r->as_object().if_contains("terms")) terms = *t;
           for (const auto& c : r->at("codes").as_array()) {
             if (json_out) {
               all.push_back(json::object{{"id", c.at("id")},
@@ -361,11 +367,7 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
           }
         }
         if (progress) std::cerr << "\n";
-        if (json_out) {
-          out << json::serialize(
-                     json::object{{"count", done}, {"codes", std::move(all)}})
-              << "\n";
-        }
+        if (json_out) out << json::serialize(document()) << "\n";
         if (!o->output.empty()) {
           if (Status st = file.Finish(); !st.ok()) {
             return Report(st, admin->g_.json);

@@ -103,10 +103,15 @@ Result<ServerSecrets> LoadOrCreateSecrets(const fs::path& data_dir) {
                 secrets.signer.public_key.begin());
   }
   // The public key is not secret; it is written for the SDK's configuration.
+  // Readable by all (0644) whatever the umask: it is distributed.
   {
     std::ofstream pub(data_dir / kPublicKeyFile, std::ios::trunc);
     pub << crypto::ToHex(secrets.signer.public_key) << "\n";
   }
+  fs::permissions(data_dir / kPublicKeyFile,
+                  fs::perms::owner_read | fs::perms::owner_write |
+                      fs::perms::group_read | fs::perms::others_read,
+                  ec);
   fs::path pepper_path = data_dir / kCodePepperFile;
   if (!fs::exists(pepper_path, ec)) {
     crypto::RandomBytes(secrets.code_pepper);

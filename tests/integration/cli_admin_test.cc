@@ -82,6 +82,11 @@ TEST_F(CliAdminTest, JsonOutputToAFile) {
   auto v = json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
   EXPECT_EQ(v.at("count").as_int64(), 3);
   EXPECT_EQ(v.at("codes").as_array().size(), 3u);
+  // What docs/api.md shows for the API's answer is in the CLI's JSON too.
+  EXPECT_EQ(v.at("batch_ids").as_array().size(), 1u);
+  EXPECT_EQ(v.at("codes").at(0).at("batch_id"), v.at("batch_ids").at(0));
+  EXPECT_EQ(v.at("terms").at("product").as_string(), "p");
+  EXPECT_EQ(v.at("terms").at("license_type").as_string(), "term");
 }
 
 TEST_F(CliAdminTest, ExitCodesAreStable) {

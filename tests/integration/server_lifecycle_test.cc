@@ -280,6 +280,13 @@ TEST(ServerLifecycleTest, DataFilesAreReadableByTheServersUserOnly) {
   EXPECT_TRUE(ProductWithOneCode(server, 1).id > 0);
   for (const auto& entry : fs::directory_iterator(server.data_dir())) {
     auto perms = entry.status().permissions();
+    if (entry.path().filename() == "signing.pub") {
+      // The public key is handed to application builds.
+      EXPECT_EQ(perms & fs::perms::all,
+                fs::perms::owner_read | fs::perms::owner_write |
+                    fs::perms::group_read | fs::perms::others_read);
+      continue;
+    }
     EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all),
               fs::perms::none)
         << entry.path();
