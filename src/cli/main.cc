@@ -1,6 +1,8 @@
 // licentia: the Licentia command-line tool.
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <exception>
+#include <string>
 
 #include "cli/admin_commands.h"
 #include "cli/device_commands.h"
@@ -38,6 +40,18 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : licentia::cli::kExitUsage;
   }
-  int rc = run_device();
-  return rc >= 0 ? rc : run_admin();
+  // The commands read the server's JSON answers as documented; an answer
+  // of another shape (a proxy's error page, another program on the port)
+  // must end in a clear error, not an uncaught exception.
+  try {
+    int rc = run_device();
+    return rc >= 0 ? rc : run_admin();
+  } catch (const std::exception& e) {
+    return licentia::cli::ReportError(
+        licentia::Status(licentia::ErrorCode::kInternal,
+                         std::string("The server's answer was not what this "
+                                     "version of licentia expects (") +
+                             e.what() + ")."),
+        global.json);
+  }
 }

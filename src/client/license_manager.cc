@@ -50,6 +50,7 @@ std::optional<UnixSeconds> OptInt(const json::value& v, const char* key) {
 
 // Fills what the server said about a code (a "license" or "reserve" object).
 void ReadCodeInfo(const json::value& v, CodeInfo& c) {
+  if (!v.is_object()) return;
   c.masked_code = std::string(Str(v, "masked_code"));
   c.product = std::string(Str(v, "product"));
   c.edition = std::string(Str(v, "edition"));
@@ -658,7 +659,13 @@ Status LicenseManager::AddReserve(std::string_view code_text) {
   m.LearnServerTime(reply);
   CodeInfo info;
   info.code = code.Canonical();
-  ReadCodeInfo(reply.at("reserve"), info);
+  const auto* reserve =
+      reply.is_object() ? reply.as_object().if_contains("reserve") : nullptr;
+  if (!reserve || !reserve->is_object()) {
+    return Status(ErrorCode::kInternal,
+                  "The server's answer lacks the reserve code.");
+  }
+  ReadCodeInfo(*reserve, info);
   m.state.reserve = std::move(info);
   m.state.reserve_state = ReserveState::kWaiting;
   m.state.failed_attempts = 0;

@@ -1,5 +1,11 @@
 // `licentia admin ...` against the real server, as a vendor would use it.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <thread>
 
 #include "cli/exit_codes.h"
 #include "integration/api_test_base.h"
@@ -185,6 +191,68 @@ TEST_F(CliAdminTest, ListingOptionsAreCheckedWithClearErrors) {
             "INVALID_REQUEST");
   // The server is still up.
   EXPECT_EQ(Cli({"admin", "events", "--limit", "1"}).exit_code, 0);
+}
+
+// Answers every request on a loopback port with `body` (200, JSON), as a
+// server of another kind or version might; stops when destroyed.
+class OddServer {
+ public:
+  explicit OddServer(std::string body) : body_(std::move(body)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 16);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        char buf[8192];
+        (void)::recv(c, buf, sizeof buf, 0);
+        std::string reply =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Connection: close\r\nContent-Length: " +
+            std::to_string(body_.size()) + "\r\n\r\n" + body_;
+        (void)::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+        ::close(c);
+      }
+    });
+  }
+  ~OddServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+
+ private:
+  std::string body_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// The commands read the server's answers as documented; an answer of
+// another shape ends in a clear error, never an uncaught exception.
+TEST(CliOddServerTest, AnswersOfAnotherShapeAreAClearError) {
+  OddServer odd(R"({"codes":"not a list","events":7,"products":{}})");
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"admin", "codes", "list"},
+        {"admin", "events"},
+        {"admin", "product", "list"},
+        {"admin", "codes", "show", "1"}}) {
+    args.insert(args.begin(),
+                {LicentiaCliPath(), "--server", odd.url(), "--token", "lta_x"});
+    auto r = RunCommand(args, {}, /*merge_stderr=*/true);
+    EXPECT_EQ(r.exit_code, cli::kExitError) << r.out;
+    EXPECT_NE(r.out.find("[INTERNAL]"), std::string::npos) << r.out;
+  }
 }
 
 TEST_F(CliAdminTest, TestClockCommand) {
