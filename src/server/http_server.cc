@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <exception>
@@ -37,11 +38,18 @@ constexpr auto kRefusalTimeout = std::chrono::seconds(2);
 
 // accept() errors that say the process or system is out of a resource; the
 // next attempt would fail the same way at once.
+// (By errno value: accept() reports system errors, and comparing with
+// asio's error enums trips UBSan's vptr check inside Boost.System.)
 bool IsResourceExhaustion(const boost::system::error_code& ec) {
-  return ec == asio::error::no_descriptors ||   // EMFILE
-         ec.value() == ENFILE ||                // system-wide table
-         ec == asio::error::no_buffer_space ||  // ENOBUFS
-         ec == asio::error::no_memory;          // ENOMEM
+  switch (ec.value()) {
+    case EMFILE:  // the process's descriptor table
+    case ENFILE:  // the system's
+    case ENOBUFS:
+    case ENOMEM:
+      return true;
+    default:
+      return false;
+  }
 }
 
 HttpResponse ErrorResponse(ErrorCode code, std::string_view message) {
