@@ -21,6 +21,7 @@
 #include "server/json_fields.h"
 #include "server/key_signer.h"
 #include "server/metrics.h"
+#include "server/printable_text.h"
 #include "server/rate_limiter.h"
 #include "server/reply.h"
 #include "server/router.h"
@@ -65,8 +66,9 @@ HttpResponse JsonResponse(int status, const json::object& body) {
 HttpResponse ErrorResponse(const Status& st) {
   HttpResponse r = JsonResponse(
       HttpStatusFor(st.code()),
-      json::object{{"error", json::object{{"code", ErrorCodeName(st.code())},
-                                          {"message", st.message()}}}});
+      json::object{
+          {"error", json::object{{"code", ErrorCodeName(st.code())},
+                                 {"message", PrintableText(st.message())}}}});
   r.error_code = std::string(ErrorCodeName(st.code()));
   if (st.code() == ErrorCode::kRateLimited ||
       (st.code() == ErrorCode::kUnavailable && st.retry_after_seconds() > 0)) {

@@ -213,6 +213,18 @@ TEST_F(BadInputTest, AdminListingParametersAreValidated) {
   EXPECT_TRUE(Activate(code_.code, "d").ok());  // still serving
 }
 
+// Found by admin_api_fuzz: an error message quoting a percent-decoded
+// parameter name that is not UTF-8 made the answer invalid JSON.
+TEST_F(BadInputTest, ErrorsQuotingRawBytesAreStillJson) {
+  for (const char* path :
+       {"/v1/admin/codes?laaa%aaaaa=1", "/v1/admin/events?%ff%fe=1",
+        "/v1/admin/products/%c3", "/v1/admin/codes?product=%e2%82"}) {
+    auto [status, code] = Raw("GET", path, "", true);
+    EXPECT_GE(status, 400) << path;
+    EXPECT_FALSE(code.empty()) << path << ": the answer is not JSON";
+  }
+}
+
 TEST_F(BadInputTest, TheTestClockNeedsTheAdminToken) {
   auto [status, code] =
       Raw("POST", "/v1/admin/test/clock", R"({"advance_days":1})");
