@@ -89,7 +89,9 @@ class Setup:
             token_file = os.path.join(work, "token")
             args = [licentiad or LICENTIAD, "--listen", "127.0.0.1:0", "--data-dir", data,
                     "--port-file", port_file, "--admin-token-file", token_file,
-                    "--rate-limit-ip", "0", "--rate-limit-code", "0"]
+                    "--rate-limit-ip", "0", "--rate-limit-code", "0",
+                    # wrk is one address standing for many devices.
+                    "--max-connections-per-address", "100000"]
             if database:
                 args += ["--database", database]
             log = open(os.path.join(work, f"licentiad{i}.log"), "w")
