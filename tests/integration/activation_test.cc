@@ -295,6 +295,29 @@ TEST_F(ActivationTest, DeactivateFreesTheSeatOnlyForTheHolder) {
             a->at("license").at("expires_at"));
 }
 
+// Regression: a wrong token answered 401 for a fingerprint holding a seat
+// and 404 for one without, telling a code holder which devices are
+// activated. Every unproven call now gets the very same answer.
+TEST_F(ActivationTest, AnUnprovenSeatGetsOneAnswerWhateverIsWrong) {
+  IssuedCode c = Issue(Terms(2));
+  ASSERT_TRUE(Activate(c.code, "holder").ok());
+  auto ask = [&](const std::string& code, const std::string& fingerprint) {
+    client::HttpClient http(server_->url());
+    auto r = http.Send(
+        "POST", "/v1/status",
+        json::serialize(json::object{{"code", code},
+                                     {"fingerprint", fingerprint},
+                                     {"activation_token", "lat_guess"}}));
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? std::to_string(r->status) + " " + r->body : "";
+  };
+  std::string holder = ask(c.code, "holder");
+  EXPECT_EQ(ask(c.code, "stranger"), holder);
+  EXPECT_EQ(ask("00000-00000-00000-00000", "holder"), holder);
+  EXPECT_NE(holder.find("404"), std::string::npos) << holder;
+  EXPECT_NE(holder.find("NOT_ACTIVATED"), std::string::npos) << holder;
+}
+
 TEST_F(ActivationTest, ReactivationRotatesTheActivationToken) {
   IssuedCode c = Issue(Terms());
   auto first = Activate(c.code, "device-a");

