@@ -13,6 +13,7 @@
 #include "core/activation_code.h"
 #include "core/crypto.h"
 #include "core/license_key.h"
+#include "core/license_policy.h"
 #include "core/time_attestation.h"
 #include "core/version_range.h"
 
@@ -260,11 +261,17 @@ struct LicenseManager::Impl {
     for (auto& seat : pending) ReleaseSeat(std::move(seat));
   }
 
+  // The license's state by the policy the server applies
+  // (core/license_policy.h), from what the device holds.
   LicenseState CurrentState(UnixSeconds now) const {
     if (!state.has_license()) return LicenseState::kNone;
-    if (state.blocked) return LicenseState::kBlocked;
-    if (state.current.expires_at && now >= *state.current.expires_at) {
-      return LicenseState::kExpired;
+    switch (CodeStateAt(state.blocked, state.current.expires_at, now)) {
+      case CodeState::kBlocked:
+        return LicenseState::kBlocked;
+      case CodeState::kExpired:
+        return LicenseState::kExpired;
+      case CodeState::kActive:
+        break;
     }
     return LicenseState::kActive;
   }
@@ -635,21 +642,11 @@ Status LicenseManager::AddReserve(std::string_view code_text) {
   std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
   UnixSeconds now = m.Now();
-  if (m.CurrentState(now) != LicenseState::kActive) {
-    return Status(ErrorCode::kNoCurrentLicense,
-                  "A reserve code can only be added while this device has a "
-                  "current, valid license.");
-  }
-  if (m.state.has_reserve()) {
-    return Status(ErrorCode::kReserveAlreadySet,
-                  "This device already has a reserve code; remove it before "
-                  "adding another.");
-  }
-  if (code.Canonical() == m.state.current.code) {
-    return Status(ErrorCode::kReserveIsCurrentCode,
-                  "This is the code the device is already using; enter a "
-                  "different code as the reserve.");
-  }
+  // What the device can tell on its own, with the server's words (rule 6;
+  // the server checks all of it again).
+  if (m.CurrentState(now) != LicenseState::kActive) return NoCurrentLicense();
+  if (m.state.has_reserve()) return ReserveAlreadySet();
+  if (code.Canonical() == m.state.current.code) return ReserveIsCurrentCode();
   json::object body = m.Credentials();
   body["reserve_code"] = code.Canonical();
   auto check = m.api.Call("POST", "/v1/reserve/check", body);

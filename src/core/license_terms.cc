@@ -59,26 +59,6 @@ UnixSeconds ExpiryFrom(UnixSeconds first_activation, int term_days) {
          static_cast<UnixSeconds>(term_days) * kSecondsPerDay;
 }
 
-Status CheckActivatable(const CodeTerms& terms, UnixSeconds now,
-                        std::optional<UnixSeconds> first_activated_at,
-                        std::string_view app_version) {
-  if (terms.activate_by && now > *terms.activate_by) {
-    return Status(ErrorCode::kActivationDeadlinePassed,
-                  fmt::format("This code had to be activated by {}; that date "
-                              "has passed.",
-                              FormatTimestamp(*terms.activate_by)));
-  }
-  if (first_activated_at) {
-    UnixSeconds expiry = ExpiryFrom(*first_activated_at, terms.term_days);
-    if (now >= expiry) {
-      return Status(ErrorCode::kCodeExpired,
-                    fmt::format("This code's term ended on {}.",
-                                FormatTimestamp(expiry)));
-    }
-  }
-  return CheckVersionCompatible(terms, app_version);
-}
-
 Status CheckVersionCompatible(const CodeTerms& terms,
                               std::string_view app_version) {
   if (terms.compatible_versions.empty()) {  // any version, the common case

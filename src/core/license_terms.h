@@ -40,16 +40,6 @@ struct CodeTerms {
 // Rule 3: the term counts from the code's first activation on any device.
 UnixSeconds ExpiryFrom(UnixSeconds first_activation, int term_days);
 
-// The checks every new activation (a new seat) of a code makes, in the order
-// a person would want them reported: activate-by date (a deadline for every
-// new seat, so a reserve taken up after it fails as rule 8 requires), expiry
-// (once known), application version. Re-activating a device that already
-// holds a seat does not take a new seat and skips the activate-by check.
-// `first_activated_at` is empty before the code's first activation.
-Status CheckActivatable(const CodeTerms& terms, UnixSeconds now,
-                        std::optional<UnixSeconds> first_activated_at,
-                        std::string_view app_version);
-
 // Rule 2: whether `app_version` is within the code's compatible versions.
 // kIncompatibleVersion, or kInvalidRequest for an unparsable version.
 Status CheckVersionCompatible(const CodeTerms& terms,

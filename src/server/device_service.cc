@@ -55,16 +55,6 @@ Status CodeNotFound() {
                 "was typed exactly as received.");
 }
 
-Status Blocked(const store::CodeRow& code) {
-  return Status(ErrorCode::kCodeBlocked,
-                code.blocked_reason.empty()
-                    ? std::string("This activation code has been blocked by "
-                                  "the vendor.")
-                    : fmt::format("This activation code has been blocked by "
-                                  "the vendor: {}.",
-                                  code.blocked_reason));
-}
-
 }  // namespace
 
 // Parses the device credentials and checks the per-code rate limit, so a
@@ -173,9 +163,11 @@ Status RefuseWhileCurrentIsValid(store::Transaction& txn,
     return held.status().code() == ErrorCode::kNotActivated ? Status::Ok()
                                                             : held.status();
   }
-  if (held->code.blocked) return Status::Ok();
+  if (CodeStateAt(FactsOf(held->code), now) != CodeState::kActive) {
+    return Status::Ok();
+  }
   auto expiry = CodeExpiry(held->code);
-  if (!expiry || now >= *expiry) return Status::Ok();
+  if (!expiry) return Status::Ok();  // never activated: nothing to protect
   return Status(ErrorCode::kCurrentLicenseValid,
                 fmt::format("The current license is valid until {} by the "
                             "server's clock (it is {} now); the reserve code "
@@ -200,60 +192,16 @@ Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
                                          const HeldLicense& held,
                                          const crypto::Hash& reserve_hash,
                                          UnixSeconds now) {
-  auto current_expiry = CodeExpiry(held.code);
-  if (!current_expiry || *current_expiry <= now || held.code.blocked) {
-    return Status(ErrorCode::kNoCurrentLicense,
-                  "A reserve code can only be added while this device has a "
-                  "current, valid license.");
-  }
-  if (held.code.terms.type == LicenseType::kSubscription) {
-    return Status(ErrorCode::kCurrentIsSubscription,
-                  "The current license is a subscription, which renews "
-                  "itself; a reserve code cannot be added to it.");
-  }
+  CodeFacts current = FactsOf(held.code);
+  LICENTIA_RETURN_IF_ERROR(CheckReserveHolder(current, now));
   LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeByHash(reserve_hash));
   if (!code) return CodeNotFound();
-  if (code->terms.type == LicenseType::kSubscription) {
-    return Status(ErrorCode::kReserveIsSubscription,
-                  "A subscription code cannot be used as a reserve code.");
-  }
-  if (code->terms.type == LicenseType::kTrial) {
-    return Status(ErrorCode::kReserveIsTrial,
-                  "A trial code cannot be used as a reserve code.");
-  }
-  if (code->id == held.code.id) {
-    return Status(ErrorCode::kReserveIsCurrentCode,
-                  "This is the code the device is already using; enter a "
-                  "different code as the reserve.");
-  }
-  if (code->blocked) return Blocked(*code);
-  if (code->terms.product != held.code.terms.product) {
-    return Status(ErrorCode::kWrongProduct,
-                  fmt::format("This code is for the product '{}', not '{}'.",
-                              code->terms.product, held.code.terms.product));
-  }
-  if (code->terms.activate_by && now > *code->terms.activate_by) {
-    return Status(ErrorCode::kActivationDeadlinePassed,
-                  fmt::format("This code had to be activated by {}; that date "
-                              "has passed.",
-                              FormatTimestamp(*code->terms.activate_by)));
-  }
-  if (auto expiry = CodeExpiry(*code); expiry && *expiry <= *current_expiry) {
-    return Status(ErrorCode::kReserveNotLater,
-                  fmt::format("This code was first activated earlier and "
-                              "expires on {}, not later than the current "
-                              "license ({}); it would add nothing.",
-                              FormatTimestamp(*expiry),
-                              FormatTimestamp(*current_expiry)));
-  }
   LICENTIA_ASSIGN_OR_RETURN(
       auto existing,
       txn.FindReserve(held.activation.device_hash, held.code.terms.product));
-  if (existing) {
-    return Status(ErrorCode::kReserveAlreadySet,
-                  "This device already has a reserve code; remove it before "
-                  "adding another.");
-  }
+  LICENTIA_RETURN_IF_ERROR(CheckReserveCode(current, FactsOf(*code),
+                                            code->id == held.code.id,
+                                            existing.has_value(), now));
   return std::move(*code);
 }
 
@@ -350,42 +298,26 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
               fmt::format("This code is for the product '{}', not '{}'.",
                           code->terms.product, *product));
         }
-        if (code->blocked) return Blocked(*code);
-        if (code->terms.requires_account) {
-          return licentia::Status(
-              ErrorCode::kAccountRequired,
-              "This code requires the device to be connected to a management "
-              "console account before it can be activated.");
-        }
+        std::optional<store::ActivationRow>& existing = seat.activation;
+        bool reactivation = existing.has_value();
+        // Not yet: the license this replaces has not ended.
         if (replaces && replaces->code_hash != cred.code_hash) {
           LICENTIA_RETURN_IF_ERROR(
               RefuseWhileCurrentIsValid(txn, *replaces, now));
         }
-        std::optional<store::ActivationRow>& existing = seat.activation;
+        // Rules 2-4 and 10 (core/license_policy.h): the same seat again, or
+        // a new one.
+        CodeFacts facts = FactsOf(*code);
+        LICENTIA_RETURN_IF_ERROR(
+            reactivation ? CheckReactivation(facts, now, app_version)
+                         : CheckNewSeat(facts, now, app_version));
         LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
         store::ActivationRow act;
-        bool reactivation = existing.has_value();
         if (reactivation) {
           // Rule 4: same seat, same expiry. The token is rotated so that only
           // the latest holder of the seat can release it.
-          if (auto expiry = CodeExpiry(*code); expiry && now >= *expiry) {
-            return licentia::Status(ErrorCode::kCodeExpired,
-                                    fmt::format("This code's term ended on {}.",
-                                                FormatTimestamp(*expiry)));
-          }
-          LICENTIA_RETURN_IF_ERROR(
-              CheckVersionCompatible(code->terms, app_version));
           act = std::move(*existing);
         } else {
-          LICENTIA_RETURN_IF_ERROR(CheckActivatable(
-              code->terms, now, code->first_activated_at, app_version));
-          if (code->seats_used >= code->terms.max_devices) {
-            return licentia::Status(
-                ErrorCode::kDeviceLimitReached,
-                fmt::format("All {} devices allowed for this code are in use; "
-                            "deactivate one of them first.",
-                            code->terms.max_devices));
-          }
           if (!code->first_activated_at) {
             // Rule 3: the term starts now, for every device.
             LICENTIA_RETURN_IF_ERROR(txn.SetFirstActivation(code->id, now));
@@ -496,10 +428,8 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareLicenseStatus(
       [=, this](store::Transaction& txn) -> licentia::Status {
         UnixSeconds now = ctx_.clock.Now();
         LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
-        auto expiry = CodeExpiry(held.code);
-        std::string_view state = held.code.blocked            ? "blocked"
-                                 : (expiry && now >= *expiry) ? "expired"
-                                                              : "active";
+        std::string_view state =
+            CodeStateName(CodeStateAt(FactsOf(held.code), now));
         LICENTIA_ASSIGN_OR_RETURN(
             auto r, txn.FindReserve(cred.device_hash, held.code.terms.product));
         std::optional<store::CodeRow> reserve;

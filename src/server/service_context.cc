@@ -10,9 +10,13 @@ namespace licentia::server {
 
 namespace json = boost::json;
 
+CodeFacts FactsOf(const store::CodeRow& code) {
+  return CodeFacts{code.terms, code.first_activated_at, code.blocked,
+                   code.blocked_reason, code.seats_used};
+}
+
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code) {
-  if (!code.first_activated_at) return std::nullopt;
-  return ExpiryFrom(*code.first_activated_at, code.terms.term_days);
+  return licentia::CodeExpiry(FactsOf(code));
 }
 
 void WriteCodeFields(JsonWriter& w, const store::CodeRow& c) {

@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/license_key.h"
+#include "core/license_policy.h"
 #include "server/json_writer.h"
 #include "store/store.h"
 
@@ -44,6 +45,10 @@ struct ServiceContext {
     return code_hasher.Mac(code.Canonical());
   }
 };
+
+// What the licensing policy (core/license_policy.h) needs to know of a
+// stored code. The view refers to `code`, which must outlive it.
+CodeFacts FactsOf(const store::CodeRow& code);
 
 // The code's expiry once it has been activated anywhere (rule 3).
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code);

@@ -1,0 +1,171 @@
+#include "core/license_policy.h"
+
+#include <fmt/format.h>
+
+namespace licentia {
+
+std::optional<UnixSeconds> CodeExpiry(const CodeFacts& code) {
+  if (!code.first_activated_at) return std::nullopt;
+  return ExpiryFrom(*code.first_activated_at, code.terms.term_days);
+}
+
+std::string_view CodeStateName(CodeState state) {
+  switch (state) {
+    case CodeState::kActive:
+      return "active";
+    case CodeState::kExpired:
+      return "expired";
+    case CodeState::kBlocked:
+      return "blocked";
+  }
+  return "active";
+}
+
+CodeState CodeStateAt(bool blocked, std::optional<UnixSeconds> expires_at,
+                      UnixSeconds now) {
+  if (blocked) return CodeState::kBlocked;
+  if (expires_at && now >= *expires_at) return CodeState::kExpired;
+  return CodeState::kActive;
+}
+
+CodeState CodeStateAt(const CodeFacts& code, UnixSeconds now) {
+  return CodeStateAt(code.blocked, CodeExpiry(code), now);
+}
+
+Status CodeBlocked(std::string_view reason) {
+  return Status(ErrorCode::kCodeBlocked,
+                reason.empty()
+                    ? std::string("This activation code has been blocked by "
+                                  "the vendor.")
+                    : fmt::format("This activation code has been blocked by "
+                                  "the vendor: {}.",
+                                  reason));
+}
+
+Status NoCurrentLicense() {
+  return Status(ErrorCode::kNoCurrentLicense,
+                "A reserve code can only be added while this device has a "
+                "current, valid license.");
+}
+
+Status ReserveAlreadySet() {
+  return Status(ErrorCode::kReserveAlreadySet,
+                "This device already has a reserve code; remove it before "
+                "adding another.");
+}
+
+Status ReserveIsCurrentCode() {
+  return Status(ErrorCode::kReserveIsCurrentCode,
+                "This is the code the device is already using; enter a "
+                "different code as the reserve.");
+}
+
+namespace {
+
+Status AccountRequired() {
+  return Status(ErrorCode::kAccountRequired,
+                "This code requires the device to be connected to a "
+                "management console account before it can be activated.");
+}
+
+Status ExpiredOn(UnixSeconds expiry) {
+  return Status(
+      ErrorCode::kCodeExpired,
+      fmt::format("This code's term ended on {}.", FormatTimestamp(expiry)));
+}
+
+Status DeadlinePassed(UnixSeconds activate_by) {
+  return Status(ErrorCode::kActivationDeadlinePassed,
+                fmt::format("This code had to be activated by {}; that date "
+                            "has passed.",
+                            FormatTimestamp(activate_by)));
+}
+
+// Rules 10 and 8's account condition, checked before any other: a blocked
+// code is reported as blocked whatever else is wrong with it.
+Status CheckBlockedAndAccount(const CodeFacts& code) {
+  if (code.blocked) return CodeBlocked(code.blocked_reason);
+  if (code.terms.requires_account) return AccountRequired();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckNewSeat(const CodeFacts& code, UnixSeconds now,
+                    std::string_view app_version) {
+  LICENTIA_RETURN_IF_ERROR(CheckBlockedAndAccount(code));
+  // The activate-by date is a deadline for every new seat, so a reserve
+  // taken up after it fails as rule 8 requires.
+  if (code.terms.activate_by && now > *code.terms.activate_by) {
+    return DeadlinePassed(*code.terms.activate_by);
+  }
+  if (auto expiry = CodeExpiry(code); expiry && now >= *expiry) {
+    return ExpiredOn(*expiry);
+  }
+  LICENTIA_RETURN_IF_ERROR(CheckVersionCompatible(code.terms, app_version));
+  if (code.seats_used >= code.terms.max_devices) {
+    return Status(ErrorCode::kDeviceLimitReached,
+                  fmt::format("All {} devices allowed for this code are in "
+                              "use; deactivate one of them first.",
+                              code.terms.max_devices));
+  }
+  return Status::Ok();
+}
+
+Status CheckReactivation(const CodeFacts& code, UnixSeconds now,
+                         std::string_view app_version) {
+  LICENTIA_RETURN_IF_ERROR(CheckBlockedAndAccount(code));
+  if (auto expiry = CodeExpiry(code); expiry && now >= *expiry) {
+    return ExpiredOn(*expiry);
+  }
+  return CheckVersionCompatible(code.terms, app_version);
+}
+
+Status CheckReserveHolder(const CodeFacts& current, UnixSeconds now) {
+  if (!CodeExpiry(current) || CodeStateAt(current, now) != CodeState::kActive) {
+    return NoCurrentLicense();
+  }
+  if (current.terms.type == LicenseType::kSubscription) {
+    return Status(ErrorCode::kCurrentIsSubscription,
+                  "The current license is a subscription, which renews "
+                  "itself; a reserve code cannot be added to it.");
+  }
+  return Status::Ok();
+}
+
+Status CheckReserveCode(const CodeFacts& current, const CodeFacts& reserve,
+                        bool same_code, bool reserve_already_set,
+                        UnixSeconds now) {
+  LICENTIA_RETURN_IF_ERROR(CheckReserveHolder(current, now));
+  auto current_expiry = CodeExpiry(current);
+  if (reserve.terms.type == LicenseType::kSubscription) {
+    return Status(ErrorCode::kReserveIsSubscription,
+                  "A subscription code cannot be used as a reserve code.");
+  }
+  if (reserve.terms.type == LicenseType::kTrial) {
+    return Status(ErrorCode::kReserveIsTrial,
+                  "A trial code cannot be used as a reserve code.");
+  }
+  if (same_code) return ReserveIsCurrentCode();
+  if (reserve.blocked) return CodeBlocked(reserve.blocked_reason);
+  if (reserve.terms.product != current.terms.product) {
+    return Status(ErrorCode::kWrongProduct,
+                  fmt::format("This code is for the product '{}', not '{}'.",
+                              reserve.terms.product, current.terms.product));
+  }
+  if (reserve.terms.activate_by && now > *reserve.terms.activate_by) {
+    return DeadlinePassed(*reserve.terms.activate_by);
+  }
+  if (auto expiry = CodeExpiry(reserve); expiry && *expiry <= *current_expiry) {
+    return Status(ErrorCode::kReserveNotLater,
+                  fmt::format("This code was first activated earlier and "
+                              "expires on {}, not later than the current "
+                              "license ({}); it would add nothing.",
+                              FormatTimestamp(*expiry),
+                              FormatTimestamp(*current_expiry)));
+  }
+  if (reserve_already_set) return ReserveAlreadySet();
+  return Status::Ok();
+}
+
+}  // namespace licentia

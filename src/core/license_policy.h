@@ -1,0 +1,74 @@
+// The licensing policy: what a code allows at a given moment, by the domain
+// rules of docs/domain-rules.md, written once for the server (which decides)
+// and the SDK (which refuses early what the server would refuse, and shows
+// the same state). Pure functions of the facts given; no I/O.
+//
+// Every refusal is a Status with the code and sentence the API documents
+// (docs/api.md); where several rules refuse, the first in rule order is
+// reported.
+#ifndef LICENTIA_CORE_LICENSE_POLICY_H_
+#define LICENTIA_CORE_LICENSE_POLICY_H_
+
+#include <optional>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/license_terms.h"
+#include "core/status.h"
+
+namespace licentia {
+
+// What is known of a code: its terms and what happened to it.
+struct CodeFacts {
+  const CodeTerms& terms;
+  std::optional<UnixSeconds> first_activated_at;  // empty: never activated
+  bool blocked = false;
+  std::string_view blocked_reason;
+  int seats_used = 0;
+};
+
+// The code's expiry once it was first activated anywhere (rule 3).
+std::optional<UnixSeconds> CodeExpiry(const CodeFacts& code);
+
+// A license's state at `now`: blocked (rule 10) before expired (rule 3)
+// before active. A code never activated counts as active: its term has not
+// begun.
+enum class CodeState { kActive, kExpired, kBlocked };
+std::string_view CodeStateName(CodeState state);  // "active", ...
+CodeState CodeStateAt(const CodeFacts& code, UnixSeconds now);
+// The same from what a device holds: whether the vendor blocked it and the
+// expiry its key states.
+CodeState CodeStateAt(bool blocked, std::optional<UnixSeconds> expires_at,
+                      UnixSeconds now);
+
+// A new seat for a device (rules 2-4, 10): not blocked, activate-by not
+// passed, expiry (once known) ahead, the application version compatible, a
+// seat free. The account rule is not checked here (no accounts yet).
+Status CheckNewSeat(const CodeFacts& code, UnixSeconds now,
+                    std::string_view app_version);
+// A device activating again the code whose seat it holds (rule 4: the same
+// seat and expiry): not blocked, not expired, version compatible. No
+// activate-by check: no new seat is taken.
+Status CheckReactivation(const CodeFacts& code, UnixSeconds now,
+                         std::string_view app_version);
+
+// Rule 6, in its order, for adding a reserve beside the device's `current`
+// license: first what the current license must be (a current, valid,
+// non-subscription license), then — once the reserve code is found — what
+// the reserve must be. `reserve_already_set`: the device has a reserve.
+Status CheckReserveHolder(const CodeFacts& current, UnixSeconds now);
+Status CheckReserveCode(const CodeFacts& current, const CodeFacts& reserve,
+                        bool same_code, bool reserve_already_set,
+                        UnixSeconds now);
+
+// The refusals the SDK can decide on its own before asking the server
+// (rule 6): the same codes and sentences as the server's.
+Status NoCurrentLicense();
+Status ReserveAlreadySet();
+Status ReserveIsCurrentCode();
+// The code was blocked by the vendor (rule 10), with its reason if any.
+Status CodeBlocked(std::string_view reason);
+
+}  // namespace licentia
+
+#endif  // LICENTIA_CORE_LICENSE_POLICY_H_

@@ -1,0 +1,248 @@
+#include "core/license_policy.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace licentia {
+namespace {
+
+constexpr UnixSeconds kT0 = 1'800'000'000;
+constexpr UnixSeconds kDay = kSecondsPerDay;
+
+CodeTerms Terms(LicenseType type = LicenseType::kTerm) {
+  CodeTerms t;
+  t.product = "photo";
+  t.type = type;
+  t.term_days = 30;
+  t.max_devices = 2;
+  t.compatible_versions = ">=21 <23";
+  return t;
+}
+
+TEST(LicensePolicyTest, StateIsBlockedThenExpiredThenActive) {
+  CodeTerms t = Terms();
+  struct Case {
+    bool blocked;
+    std::optional<UnixSeconds> first;
+    UnixSeconds now;
+    CodeState want;
+  };
+  const std::vector<Case> cases = {
+      {false, std::nullopt, kT0 + 999 * kDay, CodeState::kActive},
+      {false, kT0, kT0, CodeState::kActive},
+      {false, kT0, kT0 + 30 * kDay - 1, CodeState::kActive},
+      {false, kT0, kT0 + 30 * kDay, CodeState::kExpired},
+      {true, kT0, kT0, CodeState::kBlocked},
+      {true, kT0, kT0 + 99 * kDay, CodeState::kBlocked},
+      {true, std::nullopt, kT0, CodeState::kBlocked},
+  };
+  for (const Case& c : cases) {
+    CodeFacts f{t, c.first, c.blocked, "", 0};
+    EXPECT_EQ(CodeStateAt(f, c.now), c.want) << c.blocked << " " << c.now - kT0;
+    EXPECT_EQ(CodeStateAt(c.blocked, CodeExpiry(f), c.now), c.want);
+  }
+  EXPECT_EQ(CodeStateName(CodeState::kExpired), "expired");
+}
+
+// The first refusal in rule order, for a new seat and for a device
+// activating again the code whose seat it holds.
+TEST(LicensePolicyTest, SeatChecksReportTheFirstRefusalInRuleOrder) {
+  struct Case {
+    const char* what;
+    bool blocked;
+    bool account;
+    std::optional<UnixSeconds> activate_by;
+    std::optional<UnixSeconds> first;
+    int seats_used;
+    const char* version;
+    ErrorCode new_seat;
+    ErrorCode again;
+  };
+  const UnixSeconds now = kT0 + 10 * kDay;
+  const std::vector<Case> cases = {
+      {"fine",
+       false,
+       false,
+       {},
+       kT0,
+       1,
+       "22.0",
+       ErrorCode::kOk,
+       ErrorCode::kOk},
+      {"never activated",
+       false,
+       false,
+       {},
+       {},
+       0,
+       "22.0",
+       ErrorCode::kOk,
+       ErrorCode::kOk},
+      {"blocked beats all", true, true, kT0, kT0 - 99 * kDay, 2, "1.0",
+       ErrorCode::kCodeBlocked, ErrorCode::kCodeBlocked},
+      {"account next", false, true, kT0, kT0 - 99 * kDay, 2, "1.0",
+       ErrorCode::kAccountRequired, ErrorCode::kAccountRequired},
+      {"deadline: new seats only", false, false, kT0, kT0 - 99 * kDay, 2, "1.0",
+       ErrorCode::kActivationDeadlinePassed, ErrorCode::kCodeExpired},
+      {"deadline on the day", false, false, now, kT0, 1, "22.0", ErrorCode::kOk,
+       ErrorCode::kOk},
+      {"expired before version",
+       false,
+       false,
+       {},
+       kT0 - 99 * kDay,
+       2,
+       "1.0",
+       ErrorCode::kCodeExpired,
+       ErrorCode::kCodeExpired},
+      {"version before seats",
+       false,
+       false,
+       {},
+       kT0,
+       2,
+       "23.0",
+       ErrorCode::kIncompatibleVersion,
+       ErrorCode::kIncompatibleVersion},
+      {"not a version",
+       false,
+       false,
+       {},
+       kT0,
+       0,
+       "x.y",
+       ErrorCode::kInvalidRequest,
+       ErrorCode::kInvalidRequest},
+      {"seats full: the holder keeps its seat",
+       false,
+       false,
+       {},
+       kT0,
+       2,
+       "22.0",
+       ErrorCode::kDeviceLimitReached,
+       ErrorCode::kOk},
+  };
+  for (const Case& c : cases) {
+    CodeTerms t = Terms();
+    t.requires_account = c.account;
+    t.activate_by = c.activate_by;
+    CodeFacts f{t, c.first, c.blocked, "refund", c.seats_used};
+    EXPECT_EQ(CheckNewSeat(f, now, c.version).code(), c.new_seat) << c.what;
+    EXPECT_EQ(CheckReactivation(f, now, c.version).code(), c.again) << c.what;
+  }
+  CodeTerms t = Terms();
+  CodeFacts blocked{t, kT0, true, "refund", 0};
+  EXPECT_EQ(CheckNewSeat(blocked, kT0, "22.0").message(),
+            "This activation code has been blocked by the vendor: refund.");
+}
+
+// Rule 6 in its order: each case breaks one rule more than the next.
+TEST(LicensePolicyTest, ReserveChecksReportTheFirstRefusalInRuleOrder) {
+  const UnixSeconds now = kT0 + 10 * kDay;
+  CodeTerms term = Terms();
+  CodeTerms sub = Terms(LicenseType::kSubscription);
+  CodeTerms trial = Terms(LicenseType::kTrial);
+  CodeTerms video = Terms();
+  video.product = "video";
+  CodeTerms late = Terms();
+  late.activate_by = kT0;
+  CodeFacts current{term, kT0, false, "", 1};  // ends at kT0 + 30 days
+  CodeFacts fresh{term, std::nullopt, false, "", 0};
+
+  struct Case {
+    const char* what;
+    CodeFacts current;
+    CodeFacts reserve;
+    bool same_code;
+    bool already_set;
+    ErrorCode want;
+  };
+  const std::vector<Case> cases = {
+      {"fine", current, fresh, false, false, ErrorCode::kOk},
+      {"no current: never activated", fresh, fresh, false, false,
+       ErrorCode::kNoCurrentLicense},
+      {"no current: expired",
+       {term, kT0 - 99 * kDay, false, "", 1},
+       fresh,
+       false,
+       false,
+       ErrorCode::kNoCurrentLicense},
+      {"no current: blocked",
+       {term, kT0, true, "", 1},
+       fresh,
+       false,
+       false,
+       ErrorCode::kNoCurrentLicense},
+      {"current subscription",
+       {sub, kT0, false, "", 1},
+       fresh,
+       false,
+       false,
+       ErrorCode::kCurrentIsSubscription},
+      {"reserve subscription",
+       current,
+       {sub, {}, true, "", 0},
+       true,
+       true,
+       ErrorCode::kReserveIsSubscription},
+      {"reserve trial",
+       current,
+       {trial, {}, true, "", 0},
+       true,
+       true,
+       ErrorCode::kReserveIsTrial},
+      {"the current code", current, current, true, true,
+       ErrorCode::kReserveIsCurrentCode},
+      {"blocked",
+       current,
+       {video, {}, true, "", 0},
+       false,
+       true,
+       ErrorCode::kCodeBlocked},
+      {"other product",
+       current,
+       {video, {}, false, "", 0},
+       false,
+       true,
+       ErrorCode::kWrongProduct},
+      {"deadline passed",
+       current,
+       {late, {}, false, "", 0},
+       false,
+       true,
+       ErrorCode::kActivationDeadlinePassed},
+      {"ends no later",
+       current,
+       {term, kT0, false, "", 1},
+       false,
+       true,
+       ErrorCode::kReserveNotLater},
+      {"already set",
+       current,
+       {term, kT0 + 1, false, "", 1},
+       false,
+       true,
+       ErrorCode::kReserveAlreadySet},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(
+        CheckReserveCode(c.current, c.reserve, c.same_code, c.already_set, now)
+            .code(),
+        c.want)
+        << c.what;
+  }
+  EXPECT_TRUE(CheckReserveHolder(current, now).ok());
+  EXPECT_EQ(CheckReserveHolder(fresh, now).code(),
+            ErrorCode::kNoCurrentLicense);
+  // The SDK's early refusals are the server's, word for word.
+  EXPECT_EQ(NoCurrentLicense().message(),
+            CheckReserveHolder(fresh, now).message());
+  EXPECT_EQ(ReserveAlreadySet().code(), ErrorCode::kReserveAlreadySet);
+  EXPECT_EQ(ReserveIsCurrentCode().code(), ErrorCode::kReserveIsCurrentCode);
+}
+
+}  // namespace
+}  // namespace licentia
