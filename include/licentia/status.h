@@ -15,65 +15,29 @@
 
 namespace licentia {
 
+// The stable error codes, numbered in the order of licentia/error_codes.def
+// (which says what each means, and is the one place a code is added).
 enum class ErrorCode {
-  kOk = 0,
-  // Input problems (HTTP 400 family).
-  kInvalidRequest,     // malformed JSON, wrong types, missing fields
-  kInvalidCodeFormat,  // activation code fails format or check symbols
-  kPayloadTooLarge,
-  kNotFound,  // route or admin object not found
-  kMethodNotAllowed,
-  kConflict,  // e.g. product id already exists
-  // Authentication and throttling.
-  kUnauthorized,
-  kRateLimited,
-  // Activation refusals (domain rules 2-4, 10).
-  kCodeNotFound,
-  kCodeBlocked,
-  kCodeExpired,
-  kActivationDeadlinePassed,
-  kDeviceLimitReached,
-  kIncompatibleVersion,
-  kWrongProduct,
-  kAccountRequired,
-  kNotActivated,  // device holds no activation for this code
-  // Reserve refusals (domain rule 6).
-  kNoCurrentLicense,
-  kCurrentIsSubscription,
-  kReserveIsSubscription,
-  kReserveIsTrial,
-  kReserveIsCurrentCode,
-  kReserveNotLater,
-  kReserveAlreadySet,
-  kNoReserve,
-  // License key verification (domain rule 5).
-  kKeyMalformed,
-  kKeySignatureInvalid,
-  kKeyUnknownSigner,
-  kKeyWrongDevice,
-  kKeyExpired,
-  kKeyNotYetValid,
-  // Infrastructure.
-  kUnavailable,  // database or network temporarily unavailable
-  kInternal,
-  kIoError,
-  kCorruption,
-  // Device side (the SDK).
-  kStateTampered,    // the local state file failed its integrity check
-  kClockRolledBack,  // the device clock is behind the last trusted time
-  // Rollover refusals.
-  kCurrentLicenseValid,  // the current license has not ended by server time
+#define LICENTIA_ERROR_CODE(enumerator, name, http) enumerator,
+#include "licentia/error_codes.def"
+#undef LICENTIA_ERROR_CODE
 };
 
-// The highest code: every value from kOk to it is a code.
-constexpr ErrorCode kLastErrorCode = ErrorCode::kCurrentLicenseValid;
+// How many codes there are: every value from 0 to kErrorCodeCount - 1 is
+// a code.
+constexpr int kErrorCodeCount = 0
+#define LICENTIA_ERROR_CODE(enumerator, name, http) +1
+#include "licentia/error_codes.def"
+#undef LICENTIA_ERROR_CODE
+    ;
+// The highest code.
+constexpr ErrorCode kLastErrorCode =
+    static_cast<ErrorCode>(kErrorCodeCount - 1);
 
 // Stable upper-case name, e.g. "CODE_BLOCKED". Never changes for a code.
 std::string_view ErrorCodeName(ErrorCode code);
 // Inverse of ErrorCodeName. Returns std::nullopt for an unknown name.
 std::optional<ErrorCode> ErrorCodeFromName(std::string_view name);
-// The HTTP status the server answers with for this code.
-int HttpStatusFor(ErrorCode code);
 
 class [[nodiscard]] Status {
  public:

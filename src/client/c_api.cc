@@ -21,46 +21,9 @@ struct licentia_manager {
 
 namespace {
 
-// The C codes are the ErrorCode values; these pin the correspondence.
 using licentia::ErrorCode;
-static_assert(LICENTIA_ERR_INVALID_REQUEST ==
-              static_cast<int>(ErrorCode::kInvalidRequest));
-static_assert(LICENTIA_ERR_INVALID_CODE_FORMAT ==
-              static_cast<int>(ErrorCode::kInvalidCodeFormat));
-static_assert(LICENTIA_ERR_UNAUTHORIZED ==
-              static_cast<int>(ErrorCode::kUnauthorized));
-static_assert(LICENTIA_ERR_RATE_LIMITED ==
-              static_cast<int>(ErrorCode::kRateLimited));
-static_assert(LICENTIA_ERR_CODE_NOT_FOUND ==
-              static_cast<int>(ErrorCode::kCodeNotFound));
-static_assert(LICENTIA_ERR_CODE_BLOCKED ==
-              static_cast<int>(ErrorCode::kCodeBlocked));
-static_assert(LICENTIA_ERR_CODE_EXPIRED ==
-              static_cast<int>(ErrorCode::kCodeExpired));
-static_assert(LICENTIA_ERR_ACTIVATION_DEADLINE_PASSED ==
-              static_cast<int>(ErrorCode::kActivationDeadlinePassed));
-static_assert(LICENTIA_ERR_DEVICE_LIMIT_REACHED ==
-              static_cast<int>(ErrorCode::kDeviceLimitReached));
-static_assert(LICENTIA_ERR_INCOMPATIBLE_VERSION ==
-              static_cast<int>(ErrorCode::kIncompatibleVersion));
-static_assert(LICENTIA_ERR_WRONG_PRODUCT ==
-              static_cast<int>(ErrorCode::kWrongProduct));
-static_assert(LICENTIA_ERR_ACCOUNT_REQUIRED ==
-              static_cast<int>(ErrorCode::kAccountRequired));
-static_assert(LICENTIA_ERR_NO_CURRENT_LICENSE ==
-              static_cast<int>(ErrorCode::kNoCurrentLicense));
-static_assert(LICENTIA_ERR_RESERVE_ALREADY_SET ==
-              static_cast<int>(ErrorCode::kReserveAlreadySet));
-static_assert(LICENTIA_ERR_NO_RESERVE ==
-              static_cast<int>(ErrorCode::kNoReserve));
-static_assert(LICENTIA_ERR_KEY_EXPIRED ==
-              static_cast<int>(ErrorCode::kKeyExpired));
-static_assert(LICENTIA_ERR_UNAVAILABLE ==
-              static_cast<int>(ErrorCode::kUnavailable));
-static_assert(LICENTIA_ERR_STATE_TAMPERED ==
-              static_cast<int>(ErrorCode::kStateTampered));
-static_assert(LICENTIA_ERR_CLOCK_ROLLED_BACK ==
-              static_cast<int>(ErrorCode::kClockRolledBack));
+// The C constants and the C++ codes come from the same table.
+static_assert(LICENTIA_ERROR_CODE_COUNT == licentia::kErrorCodeCount);
 static_assert(LICENTIA_ERR_CURRENT_LICENSE_VALID ==
               static_cast<int>(ErrorCode::kCurrentLicenseValid));
 

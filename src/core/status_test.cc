@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/http_status.h"
+
 namespace licentia {
 namespace {
 

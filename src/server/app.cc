@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/http_status.h"
 #include "server/admin_service.h"
 #include "server/device_service.h"
 #include "server/json_fields.h"

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/http_status.h"
 #include "core/thread_name.h"
 #include "server/request_target.h"
 
