@@ -120,7 +120,9 @@ class LicenseManager {
   // symbols are verified before any network call (kInvalidCodeFormat).
   Status Activate(std::string_view code);
 
-  // The license as the user should see it. No network.
+  // The license as the user should see it. No network, and it never waits
+  // for a call to the server in flight on another thread: it shows the
+  // state as that call last saved it.
   LicenseDetails Details();
 
   // Adds `code` as the reserve (rule 6): local format check, then the

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <memory>
 #include <mutex>
 
 #include "client/api_client.h"
@@ -140,6 +141,90 @@ std::string DayOf(UnixSeconds t) { return FormatTimestamp(t).substr(0, 10); }
 
 }  // namespace
 
+// The license's state by the policy the server applies
+// (core/license_policy.h), from what the device holds.
+LicenseState StateOf(const DeviceState& s, UnixSeconds now) {
+  if (!s.has_license()) return LicenseState::kNone;
+  switch (CodeStateAt(s.blocked, s.current.expires_at, now)) {
+    case CodeState::kBlocked:
+      return LicenseState::kBlocked;
+    case CodeState::kExpired:
+      return LicenseState::kExpired;
+    case CodeState::kActive:
+      break;
+  }
+  return LicenseState::kActive;
+}
+
+// What the "License details" window shows, from one state of the device.
+LicenseDetails DetailsOf(const DeviceState& s, UnixSeconds now,
+                         bool clock_rolled_back) {
+  LicenseDetails d;
+  d.state = StateOf(s, now);
+  d.masked_code = s.current.masked_code;
+  d.product = s.current.product;
+  d.edition = s.current.edition;
+  d.features = s.current.features;
+  d.license_type = s.current.license_type;
+  d.expires_at = s.current.expires_at;
+  if (d.expires_at && s.has_license()) {
+    d.days_left =
+        *d.expires_at > now
+            ? (*d.expires_at - now + kSecondsPerDay - 1) / kSecondsPerDay
+            : 0;
+  }
+  d.seats_used = s.current.seats_used;
+  d.max_devices = s.current.max_devices;
+  if (s.has_reserve()) {
+    d.reserve.state = s.reserve_state;
+    d.reserve.masked_code = s.reserve.masked_code;
+    d.reserve.license_type = s.reserve.license_type;
+    d.reserve.term_days = s.reserve.term_days;
+    d.reserve.max_devices = s.reserve.max_devices;
+    d.reserve.expires_at = s.reserve.expires_at;
+    d.reserve.next_retry_at = s.next_retry_at;
+    d.reserve.failed_attempts = s.failed_attempts;
+    d.reserve.last_error = s.reserve_error;
+  }
+  d.last_error = s.last_error;
+  if (!d.last_error && d.state == LicenseState::kBlocked) {
+    d.last_error = Report(
+        Status(ErrorCode::kCodeBlocked,
+               s.blocked_reason.empty()
+                   ? std::string("The vendor blocked this license.")
+                   : "The vendor blocked this license: " + s.blocked_reason),
+        now);
+    if (s.has_reserve()) {
+      d.last_error->what_to_do =
+          "Press Activate now to switch to the reserve code.";
+    }
+  }
+  if (!d.last_error && d.state == LicenseState::kExpired) {
+    d.last_error =
+        Report(Status(ErrorCode::kKeyExpired,
+                      d.expires_at
+                          ? "The license ended on " + DayOf(*d.expires_at) + "."
+                          : std::string("The license has ended.")),
+               now);
+    d.last_error->what_to_do =
+        s.has_reserve()
+            ? "The reserve code takes over; its state is shown with it."
+            : "Buy a renewal and activate its code. Add the next code as "
+              "a reserve code before the license ends, and the switch "
+              "happens by itself.";
+  }
+  if (clock_rolled_back) {
+    d.clock_rolled_back = true;
+    d.last_error = Report(Status(ErrorCode::kClockRolledBack,
+                                 "The device clock is set earlier than the "
+                                 "last trusted time."),
+                          now);
+  }
+  d.last_sync = s.last_sync;
+  d.trusted_time = now;
+  return d;
+}
+
 struct LicenseManager::Impl {
   ClientConfig config;
   SystemClock system_clock;
@@ -154,6 +239,11 @@ struct LicenseManager::Impl {
   bool clock_rolled_back = false;      // guarded by mu
   UnixSeconds saved_trusted_time = 0;  // guarded by mu; as last written
   client::ApiClient api;               // guarded by mu
+  // What Details() reads: a copy of `state` made at each Save(), so that
+  // the details never wait for `mu`, which is held across network calls.
+  std::mutex published_mu;
+  std::shared_ptr<const DeviceState> published =
+      std::make_shared<const DeviceState>();  // guarded by published_mu
 
   Impl(ClientConfig c, std::vector<crypto::PublicKey> keys, std::string fp)
       : config(std::move(c)),
@@ -189,7 +279,19 @@ struct LicenseManager::Impl {
   Status Save() {
     Status st = file.Save(state);
     if (st.ok()) saved_trusted_time = state.trusted_time;
+    Publish();
     return st;
+  }
+
+  // Makes the state what Details() shows. REQUIRES: mu held.
+  void Publish() {
+    auto copy = std::make_shared<const DeviceState>(state);
+    std::lock_guard lock(published_mu);
+    published = std::move(copy);
+  }
+  std::shared_ptr<const DeviceState> Published() {
+    std::lock_guard lock(published_mu);
+    return published;
   }
 
   // Writes the state if the trusted time moved on enough to matter (see
@@ -261,19 +363,8 @@ struct LicenseManager::Impl {
     for (auto& seat : pending) ReleaseSeat(std::move(seat));
   }
 
-  // The license's state by the policy the server applies
-  // (core/license_policy.h), from what the device holds.
   LicenseState CurrentState(UnixSeconds now) const {
-    if (!state.has_license()) return LicenseState::kNone;
-    switch (CodeStateAt(state.blocked, state.current.expires_at, now)) {
-      case CodeState::kBlocked:
-        return LicenseState::kBlocked;
-      case CodeState::kExpired:
-        return LicenseState::kExpired;
-      case CodeState::kActive:
-        break;
-    }
-    return LicenseState::kActive;
+    return StateOf(state, now);
   }
 
   // Verifies a key the server returned before anything is stored: the
@@ -549,6 +640,7 @@ Result<std::unique_ptr<LicenseManager>> LicenseManager::Open(
   if (loaded.ok()) {
     impl->state = std::move(*loaded);
     impl->saved_trusted_time = impl->state.trusted_time;
+    impl->Publish();
   } else if (loaded.status().code() == ErrorCode::kStateTampered) {
     impl->file.QuarantineCorrupt();
     return loaded.status();
@@ -566,74 +658,14 @@ Status LicenseManager::Activate(std::string_view code_text) {
 }
 
 LicenseDetails LicenseManager::Details() {
-  std::lock_guard lock(impl_->mu);
+  // From the state last published, without the lock that network calls
+  // hold: the details window never waits for a request in flight.
   Impl& m = *impl_;
-  UnixSeconds now = m.Now();
-  const DeviceState& s = m.state;
-  LicenseDetails d;
-  d.state = m.CurrentState(now);
-  d.masked_code = s.current.masked_code;
-  d.product = s.current.product;
-  d.edition = s.current.edition;
-  d.features = s.current.features;
-  d.license_type = s.current.license_type;
-  d.expires_at = s.current.expires_at;
-  if (d.expires_at && s.has_license()) {
-    d.days_left =
-        *d.expires_at > now
-            ? (*d.expires_at - now + kSecondsPerDay - 1) / kSecondsPerDay
-            : 0;
-  }
-  d.seats_used = s.current.seats_used;
-  d.max_devices = s.current.max_devices;
-  if (s.has_reserve()) {
-    d.reserve.state = s.reserve_state;
-    d.reserve.masked_code = s.reserve.masked_code;
-    d.reserve.license_type = s.reserve.license_type;
-    d.reserve.term_days = s.reserve.term_days;
-    d.reserve.max_devices = s.reserve.max_devices;
-    d.reserve.expires_at = s.reserve.expires_at;
-    d.reserve.next_retry_at = s.next_retry_at;
-    d.reserve.failed_attempts = s.failed_attempts;
-    d.reserve.last_error = s.reserve_error;
-  }
-  d.last_error = s.last_error;
-  if (!d.last_error && d.state == LicenseState::kBlocked) {
-    d.last_error = Report(
-        Status(ErrorCode::kCodeBlocked,
-               s.blocked_reason.empty()
-                   ? std::string("The vendor blocked this license.")
-                   : "The vendor blocked this license: " + s.blocked_reason),
-        now);
-    if (s.has_reserve()) {
-      d.last_error->what_to_do =
-          "Press Activate now to switch to the reserve code.";
-    }
-  }
-  if (!d.last_error && d.state == LicenseState::kExpired) {
-    d.last_error =
-        Report(Status(ErrorCode::kKeyExpired,
-                      d.expires_at
-                          ? "The license ended on " + DayOf(*d.expires_at) + "."
-                          : std::string("The license has ended.")),
-               now);
-    d.last_error->what_to_do =
-        s.has_reserve()
-            ? "The reserve code takes over; its state is shown with it."
-            : "Buy a renewal and activate its code. Add the next code as "
-              "a reserve code before the license ends, and the switch "
-              "happens by itself.";
-  }
-  if (m.clock_rolled_back) {
-    d.clock_rolled_back = true;
-    d.last_error = Report(Status(ErrorCode::kClockRolledBack,
-                                 "The device clock is set earlier than the "
-                                 "last trusted time."),
-                          now);
-  }
-  d.last_sync = s.last_sync;
-  d.trusted_time = now;
-  return d;
+  std::shared_ptr<const DeviceState> s = m.Published();
+  UnixSeconds local = m.clock->Now();
+  bool rolled_back = local + kClockTolerance < s->last_local_time;
+  UnixSeconds now = std::max(s->trusted_time, local + s->clock_offset);
+  return DetailsOf(*s, now, rolled_back);
 }
 
 Status LicenseManager::AddReserve(std::string_view code_text) {

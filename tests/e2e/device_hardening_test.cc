@@ -1,6 +1,17 @@
 // Device-side defects found by trying Licentia as a user and an attacker
 // would: time on the device, seats that leaked, and what the user is told.
 // Each test failed before its fix.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "e2e/device_test_base.h"
 
 namespace licentia::testing {
@@ -151,6 +162,99 @@ TEST_F(DeviceHardeningTest, SyncLearnsTheReservesExpiry) {
   auto expires = laptop.Details().reserve.expires_at;
   ASSERT_TRUE(expires);
   EXPECT_EQ(*expires, kStart + 5 * kDay + 365 * kDay);
+}
+
+// A server that has received a request and answers it only when told to
+// (or after 20 s): a request kept in flight for as long as a test needs.
+class HeldServer {
+ public:
+  HeldServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 4);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[8192];
+      (void)::recv(c, buf, sizeof buf, 0);
+      std::unique_lock lock(mu_);
+      received_ = true;
+      cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::seconds(20), [this] { return release_; });
+      answered_unreleased_ = !release_;
+      lock.unlock();
+      std::string reply =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+          "Connection: close\r\n\r\n";
+      (void)::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::close(c);
+    });
+  }
+  ~HeldServer() {
+    Release();
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+  void WaitForRequest() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return received_; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    release_ = true;
+    cv_.notify_all();
+  }
+  // True if the request was answered because the wait ran out.
+  bool answered_unreleased() {
+    std::lock_guard lock(mu_);
+    return answered_unreleased_;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool received_ = false;
+  bool release_ = false;
+  bool answered_unreleased_ = false;
+};
+
+// Details() promises "no network": it answered only once a Sync() in
+// flight on another thread had its answer, up to a whole request timeout.
+TEST_F(DeviceHardeningTest, DetailsDoNotWaitForARequestInFlight) {
+  IssuedCode c = NewCode(365);
+  ASSERT_OK(Device("laptop").Activate(c.code));
+  devices_.clear();
+  HeldServer held;
+  auto dev = Reopen("laptop", "22.0", "", held.url());
+  ASSERT_TRUE(dev.ok());
+  LicenseManager& m = **dev;
+  std::atomic<bool> sync_done{false};
+  std::thread sync([&] {
+    (void)m.Sync();
+    sync_done = true;
+  });
+  held.WaitForRequest();
+  LicenseDetails d = m.Details();  // the sync's request is still held
+  bool waited = sync_done.load();  // (the client gives up after 3 s)
+  held.Release();
+  sync.join();
+  EXPECT_FALSE(waited) << "Details() waited for the request in flight";
+  EXPECT_FALSE(held.answered_unreleased());
+  EXPECT_EQ(d.state, LicenseState::kActive);
+  EXPECT_EQ(d.masked_code, Masked(c));
 }
 
 }  // namespace

@@ -22,9 +22,9 @@ std::filesystem::path DeviceTestBase::StateFile(const std::string& name) const {
 
 Result<std::unique_ptr<LicenseManager>> DeviceTestBase::Reopen(
     const std::string& name, const std::string& app_version,
-    const std::string& public_key_hex) {
+    const std::string& public_key_hex, const std::string& server_url) {
   ClientConfig c;
-  c.server_url = server_->url();
+  c.server_url = server_url.empty() ? server_->url() : server_url;
   c.trusted_public_keys = {public_key_hex.empty() ? server_->public_key_hex()
                                                   : public_key_hex};
   c.product = "photo";

@@ -26,11 +26,12 @@ class DeviceTestBase : public ApiTestBase {
                          const std::string& app_version = "22.0");
   // Re-opens a device from its state file (as after an application restart
   // or an update to `app_version`).
-  // `public_key_hex` is the key the application trusts (default: the
-  // server's).
+  // `public_key_hex` is the key the application trusts, `server_url` the
+  // server it asks (defaults: the test's server).
   Result<std::unique_ptr<LicenseManager>> Reopen(
       const std::string& name, const std::string& app_version = "22.0",
-      const std::string& public_key_hex = "");
+      const std::string& public_key_hex = "",
+      const std::string& server_url = "");
   std::filesystem::path StateFile(const std::string& name) const;
 
   // Moves the server's and the devices' clocks forward together.
