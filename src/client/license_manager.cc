@@ -8,10 +8,10 @@
 #include <mutex>
 
 #include "client/api_client.h"
-#include "client/backoff.h"
 #include "client/device_identity.h"
 #include "client/device_state.h"
 #include "core/activation_code.h"
+#include "core/backoff.h"
 #include "core/crypto.h"
 #include "core/license_key.h"
 #include "core/license_policy.h"
@@ -512,10 +512,13 @@ struct LicenseManager::Impl {
     if (IsTransient(st.code())) {
       state.reserve_state = ReserveState::kRetrying;
       state.next_retry_at =
-          now + client::BackoffDelay(config.retry, state.failed_attempts, [] {
-            return static_cast<double>(crypto::RandomUniform(1u << 30)) /
-                   static_cast<double>(1u << 30);
-          });
+          now +
+          BackoffDelay({.initial = config.retry.initial_delay,
+                        .max = config.retry.max_delay,
+                        .jitter = config.retry.jitter},
+                       state.failed_attempts,
+                       static_cast<double>(crypto::RandomUniform(1u << 30)) /
+                           static_cast<double>(1u << 30));
     } else {
       state.reserve_state = ReserveState::kFailed;
       state.next_retry_at.reset();

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/backoff.h"
 #include "core/crypto.h"
 #include "core/thread_name.h"
 #include "store/feature_list.h"
@@ -777,9 +778,12 @@ class PgStore final : public Store {
       }
       if (!retry) return st;
       last = st;
-      // Back off a little, with jitter, so the contenders spread out.
-      std::this_thread::sleep_for(std::chrono::microseconds(
-          100 * (1 << std::min(attempt, 6)) + crypto::RandomUniform(500)));
+      // Back off a little, with jitter, so the contenders spread out:
+      // 100 us doubling to 6.4 ms, +/- 50 %.
+      std::this_thread::sleep_for(std::chrono::microseconds(BackoffDelay(
+          {.initial = 100, .max = 6400, .jitter = 0.5}, attempt + 1,
+          static_cast<double>(crypto::RandomUniform(1u << 20)) /
+              static_cast<double>(1u << 20))));
     }
     return Status(ErrorCode::kUnavailable,
                   "The database stayed too busy to finish this request; try "
