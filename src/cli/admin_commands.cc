@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -33,16 +35,10 @@ std::string When(const json::value& v) {
   return FormatTimestamp(v.as_int64());
 }
 
+// A path segment or query value, percent-encoded (RFC 3986 unreserved
+// characters stay as they are).
 std::string Percent(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
+  return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 int Report(const Status& st, bool as_json) { return ReportError(st, as_json); }
