@@ -414,44 +414,37 @@ class App {
     auto keys = key_signer_->GetStats();
     TransportStats transport =
         transport_stats_ ? transport_stats_() : TransportStats{};
-    return metrics_.Render(fmt::format(
-        "# HELP licentia_store_commits_total Durable database commits.\n"
-        "# TYPE licentia_store_commits_total counter\n"
-        "licentia_store_commits_total {}\n"
-        "# HELP licentia_store_transactions_total Write transactions "
-        "committed (several share one commit).\n"
-        "# TYPE licentia_store_transactions_total counter\n"
-        "licentia_store_transactions_total {}\n"
-        "# HELP licentia_license_keys_total License keys signed.\n"
-        "# TYPE licentia_license_keys_total counter\n"
-        "licentia_license_keys_total {}\n"
-        "# HELP licentia_key_signatures_total Ed25519 signatures made for "
-        "license keys (one per batch in format 2).\n"
-        "# TYPE licentia_key_signatures_total counter\n"
-        "licentia_key_signatures_total {}\n"
-        "# HELP licentia_store_checkpoints_total SQLite: checkpoints that "
-        "copied the write-ahead log into the database.\n"
-        "# TYPE licentia_store_checkpoints_total counter\n"
-        "licentia_store_checkpoints_total {}\n"
-        "# HELP licentia_store_wal_restarts_total SQLite: commits that "
-        "began the write-ahead log again from its start (one per "
-        "checkpoint when all is well).\n"
-        "# TYPE licentia_store_wal_restarts_total counter\n"
-        "licentia_store_wal_restarts_total {}\n"
-        "# HELP licentia_open_connections Client connections open now.\n"
-        "# TYPE licentia_open_connections gauge\n"
-        "licentia_open_connections {}\n"
-        "# HELP licentia_refused_connections_total Connections refused "
-        "over the total or per-address cap.\n"
-        "# TYPE licentia_refused_connections_total counter\n"
-        "licentia_refused_connections_total {}\n"
-        "# HELP licentia_accept_errors_total Failed accept() calls (e.g. "
-        "out of file descriptors).\n"
-        "# TYPE licentia_accept_errors_total counter\n"
-        "licentia_accept_errors_total {}\n",
-        stats.commits, stats.transactions, keys.keys, keys.signatures,
-        stats.checkpoints, stats.wal_restarts, transport.open_connections,
-        transport.refused_connections, transport.accept_errors));
+    auto count = [](std::uint64_t n) { return static_cast<std::int64_t>(n); };
+    const MetricSample extra[] = {
+        {"licentia_store_commits_total", "Durable database commits.", "counter",
+         count(stats.commits)},
+        {"licentia_store_transactions_total",
+         "Write transactions committed (several share one commit).", "counter",
+         count(stats.transactions)},
+        {"licentia_license_keys_total", "License keys signed.", "counter",
+         count(keys.keys)},
+        {"licentia_key_signatures_total",
+         "Ed25519 signatures made for license keys (one per batch in "
+         "format 2).",
+         "counter", count(keys.signatures)},
+        {"licentia_store_checkpoints_total",
+         "SQLite: checkpoints that copied the write-ahead log into the "
+         "database.",
+         "counter", count(stats.checkpoints)},
+        {"licentia_store_wal_restarts_total",
+         "SQLite: commits that began the write-ahead log again from its "
+         "start (one per checkpoint when all is well).",
+         "counter", count(stats.wal_restarts)},
+        {"licentia_open_connections", "Client connections open now.", "gauge",
+         transport.open_connections},
+        {"licentia_refused_connections_total",
+         "Connections refused over the total or per-address cap.", "counter",
+         count(transport.refused_connections)},
+        {"licentia_accept_errors_total",
+         "Failed accept() calls (e.g. out of file descriptors).", "counter",
+         count(transport.accept_errors)},
+    };
+    return metrics_.Render(extra);
   }
 
   // Where MetricsText reads the transport's counters. REQUIRES: called

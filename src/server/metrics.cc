@@ -22,7 +22,7 @@ void Metrics::Count(std::string_view name, std::string_view outcome) {
   ++outcomes_[{std::string(name), std::string(outcome)}];
 }
 
-std::string Metrics::Render(std::string_view extra) const {
+std::string Metrics::Render(std::span<const MetricSample> extra) const {
   std::lock_guard lock(mu_);
   std::string out;
   out +=
@@ -65,7 +65,10 @@ std::string Metrics::Render(std::string_view extra) const {
         "licentia_outcomes_total{{operation=\"{}\",outcome=\"{}\"}} {}\n",
         key.first, key.second, n);
   }
-  out += extra;
+  for (const MetricSample& m : extra) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", m.name,
+                       m.help, m.type, m.value);
+  }
   return out;
 }
 

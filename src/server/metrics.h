@@ -6,11 +6,21 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace licentia::server {
+
+// A value owned by another part (the store, the key signer, the
+// transport), exposed beside the request metrics.
+struct MetricSample {
+  std::string_view name;  // e.g. "licentia_store_commits_total"
+  std::string_view help;
+  std::string_view type;  // "counter" or "gauge"
+  std::int64_t value = 0;
+};
 
 class Metrics {
  public:
@@ -23,9 +33,8 @@ class Metrics {
   // Domain outcomes, e.g. Count("activations", "DEVICE_LIMIT_REACHED").
   void Count(std::string_view name, std::string_view outcome);
 
-  // The exposition text; `extra` is appended verbatim (gauges owned by
-  // others, e.g. store commit counters).
-  std::string Render(std::string_view extra) const;
+  // The exposition text: the request metrics, then `extra`.
+  std::string Render(std::span<const MetricSample> extra) const;
 
  private:
   struct RouteStats {
