@@ -11,37 +11,42 @@ KeyJoin::KeyJoin(std::shared_ptr<IssuedKey> key, ResultMaker finish,
       reply_(std::move(reply)) {}
 
 std::uint64_t KeyJoin::NewAttempt() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   signed_.reset();
   return ++attempt_;
 }
 
 void KeyJoin::Signed(std::uint64_t attempt, Result<crypto::Bytes> signed_key) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (answered_ || attempt != attempt_) return;
   signed_ = std::move(signed_key);
-  AnswerIfComplete(lock);
+  auto complete = TakeIfComplete();
+  lock.Unlock();
+  if (complete) Answer(std::move(*complete));
 }
 
 void KeyJoin::Durable(Status st) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (answered_) return;
   if (!st.ok()) {
     answered_ = true;
-    lock.unlock();
+    lock.Unlock();
     ReplyNow(reply_, std::move(st));
     return;
   }
   durable_ = true;
-  AnswerIfComplete(lock);
+  auto complete = TakeIfComplete();
+  lock.Unlock();
+  if (complete) Answer(std::move(*complete));
 }
 
-void KeyJoin::AnswerIfComplete(std::unique_lock<std::mutex>& lock) {
-  if (!durable_ || !signed_) return;
+std::optional<Result<crypto::Bytes>> KeyJoin::TakeIfComplete() {
+  if (!durable_ || !signed_) return std::nullopt;
   answered_ = true;
-  Result<crypto::Bytes> signed_key = std::move(*signed_);
-  signed_.reset();
-  lock.unlock();
+  return std::exchange(signed_, std::nullopt);
+}
+
+void KeyJoin::Answer(Result<crypto::Bytes> signed_key) {
   if (!signed_key.ok()) return ReplyNow(reply_, signed_key.status());
   key_->signed_key = std::move(*signed_key);
   reply_(finish_);

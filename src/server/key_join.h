@@ -21,6 +21,7 @@
 #include <string>
 
 #include "core/crypto.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "server/reply.h"
 #include "server/service_context.h"
@@ -43,16 +44,20 @@ class KeyJoin {
  private:
   // REQUIRES: `lock` holds mu_. Answers if both halves are in, releasing
   // the lock first; otherwise leaves it held.
-  void AnswerIfComplete(std::unique_lock<std::mutex>& lock);
+  // Once the key is signed and the write durable: marks the join answered
+  // and takes the signed key out, for Answer() to use after unlocking.
+  std::optional<Result<crypto::Bytes>> TakeIfComplete() REQUIRES(mu_);
+  void Answer(Result<crypto::Bytes> signed_key) EXCLUDES(mu_);
 
   const std::shared_ptr<IssuedKey> key_;
   const ResultMaker finish_;
   const Reply reply_;
-  std::mutex mu_;
-  std::uint64_t attempt_ = 0;                    // guarded by mu_
-  std::optional<Result<crypto::Bytes>> signed_;  // for attempt_; guarded by mu_
-  bool durable_ = false;                         // guarded by mu_
-  bool answered_ = false;                        // guarded by mu_
+  Mutex mu_;
+  std::uint64_t attempt_ GUARDED_BY(mu_) = 0;
+  // The key signed for attempt_.
+  std::optional<Result<crypto::Bytes>> signed_ GUARDED_BY(mu_);
+  bool durable_ GUARDED_BY(mu_) = false;
+  bool answered_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace licentia::server

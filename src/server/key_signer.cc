@@ -12,19 +12,19 @@ KeySigner::KeySigner(crypto::SigningKeyPair signer, KeyFormat format)
 KeySigner::~KeySigner() { SignQueued(); }
 
 void KeySigner::Sign(LicenseKeyPayload payload, Done done) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   queue_.push_back({std::move(payload), std::move(done)});
 }
 
 KeySigner::Stats KeySigner::GetStats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return stats_;
 }
 
 void KeySigner::SignQueued() {
   std::vector<Pending> taken;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (queue_.empty()) return;
     taken.swap(queue_);
   }
@@ -53,7 +53,7 @@ void KeySigner::SignBatch(std::span<Pending> batch) {
   auto issued = static_cast<std::uint64_t>(std::count_if(
       keys.begin(), keys.end(), [](const auto& k) { return k.ok(); }));
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stats_.keys += issued;
     stats_.signatures +=
         format_ == KeyFormat::kBatch ? (issued > 0 ? 1 : 0) : issued;

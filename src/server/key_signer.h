@@ -27,6 +27,7 @@
 
 #include "core/crypto.h"
 #include "core/license_key.h"
+#include "core/mutex.h"
 #include "core/status.h"
 #include "core/time_attestation.h"
 
@@ -74,9 +75,9 @@ class KeySigner {
 
   const crypto::SigningKeyPair signer_;
   const KeyFormat format_;
-  mutable std::mutex mu_;
-  std::vector<Pending> queue_;  // guarded by mu_
-  Stats stats_;                 // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<Pending> queue_ GUARDED_BY(mu_);
+  Stats stats_ GUARDED_BY(mu_);
 };
 
 }  // namespace licentia::server

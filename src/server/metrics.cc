@@ -5,7 +5,7 @@
 namespace licentia::server {
 
 void Metrics::Observe(std::string_view route, int status, double seconds) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = routes_.find(route);  // no allocation for a route seen before
   if (it == routes_.end()) it = routes_.emplace(route, RouteStats{}).first;
   RouteStats& r = it->second;
@@ -18,12 +18,12 @@ void Metrics::Observe(std::string_view route, int status, double seconds) {
 }
 
 void Metrics::Count(std::string_view name, std::string_view outcome) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++outcomes_[{std::string(name), std::string(outcome)}];
 }
 
 std::string Metrics::Render(std::span<const MetricSample> extra) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string out;
   out +=
       "# HELP licentia_http_requests_total HTTP requests by route and "

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/mutex.h"
+
 namespace licentia::server {
 
 // A value owned by another part (the store, the key signer, the
@@ -43,10 +45,10 @@ class Metrics {
     double sum = 0;
     std::map<int, std::uint64_t> by_status;
   };
-  mutable std::mutex mu_;
-  std::map<std::string, RouteStats, std::less<>> routes_;  // guarded by mu_
-  std::map<std::pair<std::string, std::string>, std::uint64_t>
-      outcomes_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<std::string, RouteStats, std::less<>> routes_ GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, std::uint64_t> outcomes_
+      GUARDED_BY(mu_);
 };
 
 }  // namespace licentia::server

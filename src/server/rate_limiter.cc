@@ -33,7 +33,7 @@ int RateLimiter::WaitFor(const Bucket& b) const {
 int RateLimiter::Acquire(std::string_view key) {
   if (!enabled()) return 0;
   auto now = now_();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Bucket& b = RefillLocked(key, now);
   int wait = WaitFor(b);
   if (wait == 0) b.tokens -= 1.0;
@@ -43,14 +43,14 @@ int RateLimiter::Acquire(std::string_view key) {
 int RateLimiter::Check(std::string_view key) {
   if (!enabled()) return 0;
   auto now = now_();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return WaitFor(RefillLocked(key, now));
 }
 
 void RateLimiter::Charge(std::string_view key) {
   if (!enabled()) return;
   auto now = now_();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Bucket& b = RefillLocked(key, now);
   b.tokens = std::max(-burst_, b.tokens - 1.0);
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/mutex.h"
 #include "core/status.h"
 
 namespace licentia::server {
@@ -44,18 +45,18 @@ class RateLimiter {
     double tokens;
     std::chrono::steady_clock::time_point updated;
   };
-  void EvictIdleLocked(std::chrono::steady_clock::time_point now);
+  void EvictIdleLocked(std::chrono::steady_clock::time_point now) REQUIRES(mu_);
   // The key's bucket, refilled up to `now`.
   Bucket& RefillLocked(std::string_view key,
-                       std::chrono::steady_clock::time_point now);
+                       std::chrono::steady_clock::time_point now) REQUIRES(mu_);
   int WaitFor(const Bucket& b) const;
 
   const double per_minute_;
   const double burst_;
   const TimeSource now_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;        // guarded by mu_
-  std::chrono::steady_clock::time_point last_eviction_{};  // guarded by mu_
+  Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point last_eviction_ GUARDED_BY(mu_){};
 };
 
 // The refusal of a throttled request: kRateLimited, "<what>; try again in

@@ -51,57 +51,49 @@ std::size_t ReadCache::HashKey::operator()(const crypto::Hash& h) const {
 ReadCache::ReadCache(std::size_t max_entries) : max_entries_(max_entries) {}
 
 std::uint64_t ReadCache::Epoch() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return epoch_;
 }
 
-bool ReadCache::Fresh(std::int64_t code_id, std::uint64_t stamp) const {
-  if (stamp < floor_) return false;
-  auto it = code_changed_.find(code_id);
-  return it == code_changed_.end() || it->second <= stamp;
-}
-
-bool ReadCache::FreshDevice(const crypto::Hash& device,
-                            std::uint64_t stamp) const {
-  if (stamp < floor_) return false;
-  auto it = device_changed_.find(device);
-  return it == device_changed_.end() || it->second <= stamp;
-}
-
 std::optional<CodeRow> ReadCache::CodeByHash(const crypto::Hash& hash) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
+  auto fresh = CodeFreshness();
   return FindFresh(by_hash_, hash, [&](const Entry<CodeRow>& e) {
-    return Fresh(e.value.id, e.stamp);
+    return fresh(e.value.id, e.stamp);
   });
 }
 
 std::optional<CodeRow> ReadCache::CodeById(std::int64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
+  auto fresh = CodeFreshness();
   return FindFresh(by_id_, id,
-                   [&](const Entry<CodeRow>& e) { return Fresh(id, e.stamp); });
+                   [&](const Entry<CodeRow>& e) { return fresh(id, e.stamp); });
 }
 
 std::optional<std::optional<ActivationRow>> ReadCache::Activation(
     std::int64_t code_id, const crypto::Hash& device) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
+  auto fresh = CodeFreshness();
   return FindFresh(activations_, ActivationKey(code_id, device),
                    [&](const Entry<std::optional<ActivationRow>>& e) {
-                     return Fresh(code_id, e.stamp);
+                     return fresh(code_id, e.stamp);
                    });
 }
 
 std::optional<std::optional<ReserveRow>> ReadCache::Reserve(
     const crypto::Hash& device, std::string_view product) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
+  auto fresh = DeviceFreshness();
   return FindFresh(reserves_, ReserveKey(device, product),
                    [&](const Entry<std::optional<ReserveRow>>& e) {
-                     return FreshDevice(device, e.stamp);
+                     return fresh(device, e.stamp);
                    });
 }
 
 void ReadCache::PutCode(const CodeRow& row, std::uint64_t stamp) {
-  std::lock_guard lock(mu_);
-  if (!Fresh(row.id, stamp)) return;  // already changed since it was read
+  MutexLock lock(mu_);
+  if (!CodeFreshness()(row.id, stamp))
+    return;  // already changed since it was read
   MakeRoom();
   by_hash_.newer.insert_or_assign(row.code_hash, Entry<CodeRow>{row, stamp});
   by_id_.newer.insert_or_assign(row.id, Entry<CodeRow>{row, stamp});
@@ -110,8 +102,8 @@ void ReadCache::PutCode(const CodeRow& row, std::uint64_t stamp) {
 void ReadCache::PutActivation(std::int64_t code_id, const crypto::Hash& device,
                               const std::optional<ActivationRow>& row,
                               std::uint64_t stamp) {
-  std::lock_guard lock(mu_);
-  if (!Fresh(code_id, stamp)) return;
+  MutexLock lock(mu_);
+  if (!CodeFreshness()(code_id, stamp)) return;
   MakeRoom();
   activations_.newer.insert_or_assign(
       ActivationKey(code_id, device),
@@ -121,8 +113,8 @@ void ReadCache::PutActivation(std::int64_t code_id, const crypto::Hash& device,
 void ReadCache::PutReserve(const crypto::Hash& device, std::string_view product,
                            const std::optional<ReserveRow>& row,
                            std::uint64_t stamp) {
-  std::lock_guard lock(mu_);
-  if (!FreshDevice(device, stamp)) return;
+  MutexLock lock(mu_);
+  if (!DeviceFreshness()(device, stamp)) return;
   MakeRoom();
   reserves_.newer.insert_or_assign(
       ReserveKey(device, product),
@@ -131,7 +123,7 @@ void ReadCache::PutReserve(const crypto::Hash& device, std::string_view product,
 
 void ReadCache::Invalidate(const TouchedKeys& keys) {
   if (keys.empty()) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   epoch_ += 1;
   for (std::int64_t id : keys.codes) code_changed_[id] = epoch_;
   for (const auto& d : keys.devices) device_changed_[d] = epoch_;

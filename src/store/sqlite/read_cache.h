@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "core/mutex.h"
 #include "store/store.h"
 
 namespace licentia::store::sqlite {
@@ -95,23 +96,44 @@ class ReadCache {
     std::size_t operator()(const crypto::Hash& h) const;
   };
 
-  bool Fresh(std::int64_t code_id, std::uint64_t stamp) const;
-  bool FreshDevice(const crypto::Hash& device, std::uint64_t stamp) const;
-  void MakeRoom();
+  // Whether a row stamped `stamp` under `key` is still current: stamped
+  // after the floor and after the key last changed. A view of state
+  // guarded by mu_: use it only while holding mu_ (it is a plain object
+  // so that the lookups' freshness callbacks can use it).
+  template <typename K, typename H = std::hash<K>>
+  struct Freshness {
+    std::uint64_t floor;
+    const std::unordered_map<K, std::uint64_t, H>& changed;
+    bool operator()(const K& key, std::uint64_t stamp) const {
+      if (stamp < floor) return false;
+      auto it = changed.find(key);
+      return it == changed.end() || it->second <= stamp;
+    }
+  };
+  Freshness<std::int64_t> CodeFreshness() const REQUIRES(mu_) {
+    return {floor_, code_changed_};
+  }
+  Freshness<crypto::Hash, HashKey> DeviceFreshness() const REQUIRES(mu_) {
+    return {floor_, device_changed_};
+  }
+  void MakeRoom() REQUIRES(mu_);
 
   const std::size_t max_entries_;
-  mutable std::mutex mu_;
-  std::uint64_t epoch_ = 0;  // guarded by mu_
-  std::uint64_t floor_ = 0;  // entries stamped before it are stale
-  std::unordered_map<std::int64_t, std::uint64_t> code_changed_;
-  std::unordered_map<crypto::Hash, std::uint64_t, HashKey> device_changed_;
-  // The cached rows; all guarded by mu_.
-  Generations<crypto::Hash, CodeRow, HashKey> by_hash_;
-  Generations<std::int64_t, CodeRow> by_id_;
+  mutable Mutex mu_;
+  std::uint64_t epoch_ GUARDED_BY(mu_) = 0;
+  // Entries stamped before it are stale.
+  std::uint64_t floor_ GUARDED_BY(mu_) = 0;
+  std::unordered_map<std::int64_t, std::uint64_t> code_changed_ GUARDED_BY(mu_);
+  std::unordered_map<crypto::Hash, std::uint64_t, HashKey> device_changed_
+      GUARDED_BY(mu_);
+  // The cached rows.
+  Generations<crypto::Hash, CodeRow, HashKey> by_hash_ GUARDED_BY(mu_);
+  Generations<std::int64_t, CodeRow> by_id_ GUARDED_BY(mu_);
   // Keyed by code id + device hash.
-  Generations<std::string, std::optional<ActivationRow>> activations_;
+  Generations<std::string, std::optional<ActivationRow>> activations_
+      GUARDED_BY(mu_);
   // Keyed by device hash + product.
-  Generations<std::string, std::optional<ReserveRow>> reserves_;
+  Generations<std::string, std::optional<ReserveRow>> reserves_ GUARDED_BY(mu_);
 };
 
 }  // namespace licentia::store::sqlite
