@@ -14,6 +14,18 @@ export CCACHE_BASEDIR="$PWD"
 echo "== clang-format"
 scripts/check-format.sh
 
+# Clang's thread-safety analysis over every library and program: a use of
+# GUARDED_BY state without its lock fails the build (-Werror). A file that
+# breaks that rule must fail to compile, or the check checks nothing.
+echo "== Clang thread-safety analysis"
+cmake --preset thread-safety >/dev/null
+cmake --build --preset thread-safety
+if clang++ -std=c++20 -fsyntax-only -Wthread-safety -Werror -Isrc \
+    tests/thread_safety/unguarded_access.cc 2>/dev/null; then
+  echo "thread-safety: an unguarded access compiled; the analysis is off" >&2
+  exit 1
+fi
+
 # A throwaway PostgreSQL cluster for the suites that also run on PostgreSQL;
 # always stopped, whatever happens.
 pg_dir=$(mktemp -d /tmp/licentia-pg.XXXXXX)

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <memory>
-#include <mutex>
 
 #include "client/api_client.h"
 #include "client/device_identity.h"
@@ -15,6 +14,7 @@
 #include "core/crypto.h"
 #include "core/license_key.h"
 #include "core/license_policy.h"
+#include "core/mutex.h"
 #include "core/time_attestation.h"
 #include "core/version_range.h"
 
@@ -234,16 +234,18 @@ struct LicenseManager::Impl {
   std::string os;
   client::StateFile file;
   json::array accepted_key_ids;  // hex ids of `trusted`, sent on activation
-  std::mutex mu;
-  DeviceState state;                   // guarded by mu
-  bool clock_rolled_back = false;      // guarded by mu
-  UnixSeconds saved_trusted_time = 0;  // guarded by mu; as last written
-  client::ApiClient api;               // guarded by mu
+  // Held by each call for its whole length, network requests included;
+  // Details() does not take it (it reads `published`).
+  Mutex mu;
+  DeviceState state GUARDED_BY(mu);
+  bool clock_rolled_back GUARDED_BY(mu) = false;
+  UnixSeconds saved_trusted_time GUARDED_BY(mu) = 0;  // as last written
+  client::ApiClient api GUARDED_BY(mu);
   // What Details() reads: a copy of `state` made at each Save(), so that
   // the details never wait for `mu`, which is held across network calls.
-  std::mutex published_mu;
-  std::shared_ptr<const DeviceState> published =
-      std::make_shared<const DeviceState>();  // guarded by published_mu
+  Mutex published_mu;
+  std::shared_ptr<const DeviceState> published GUARDED_BY(published_mu) =
+      std::make_shared<const DeviceState>();
 
   Impl(ClientConfig c, std::vector<crypto::PublicKey> keys, std::string fp)
       : config(std::move(c)),
@@ -267,7 +269,7 @@ struct LicenseManager::Impl {
   // trusted, so setting the clock back cannot extend a license. A device
   // clock reading earlier than one already seen means it was set back.
   // REQUIRES: mu held.
-  UnixSeconds Now() {
+  UnixSeconds Now() REQUIRES(mu) {
     UnixSeconds local = clock->Now();
     clock_rolled_back = local + kClockTolerance < state.last_local_time;
     state.last_local_time = std::max(state.last_local_time, local);
@@ -276,7 +278,7 @@ struct LicenseManager::Impl {
     return state.trusted_time;
   }
 
-  Status Save() {
+  Status Save() REQUIRES(mu) {
     Status st = file.Save(state);
     if (st.ok()) saved_trusted_time = state.trusted_time;
     Publish();
@@ -284,19 +286,19 @@ struct LicenseManager::Impl {
   }
 
   // Makes the state what Details() shows. REQUIRES: mu held.
-  void Publish() {
+  void Publish() REQUIRES(mu) {
     auto copy = std::make_shared<const DeviceState>(state);
-    std::lock_guard lock(published_mu);
+    MutexLock lock(published_mu);
     published = std::move(copy);
   }
-  std::shared_ptr<const DeviceState> Published() {
-    std::lock_guard lock(published_mu);
+  std::shared_ptr<const DeviceState> Published() EXCLUDES(published_mu) {
+    MutexLock lock(published_mu);
     return published;
   }
 
   // Writes the state if the trusted time moved on enough to matter (see
   // kTrustedTimeSaveStep). REQUIRES: mu held.
-  void KeepTrustedTime() {
+  void KeepTrustedTime() REQUIRES(mu) {
     std::optional<UnixSeconds> end = state.current.expires_at;
     bool crossed_end =
         end && saved_trusted_time < *end && state.trusted_time >= *end;
@@ -311,7 +313,7 @@ struct LicenseManager::Impl {
   // whose clock ran ahead (or was set back after running ahead) comes back
   // to the right time. An unsigned or replayed time is never accepted
   // (core/time_attestation.h). REQUIRES: mu held.
-  Status LearnAttestedServerTime() {
+  Status LearnAttestedServerTime() REQUIRES(mu) {
     TimeNonce nonce;
     crypto::RandomBytes(nonce);
     LICENTIA_ASSIGN_OR_RETURN(
@@ -342,7 +344,7 @@ struct LicenseManager::Impl {
 
   // Gives a seat back to the server; if the server cannot be reached, it
   // is remembered and given back at the next contact. REQUIRES: mu held.
-  void ReleaseSeat(client::SeatToRelease seat) {
+  void ReleaseSeat(client::SeatToRelease seat) REQUIRES(mu) {
     if (seat.code.empty() || seat.activation_token.empty()) return;
     auto r =
         api.Call("POST", "/v1/deactivate",
@@ -357,13 +359,13 @@ struct LicenseManager::Impl {
   }
 
   // Releases the seats an earlier attempt could not. REQUIRES: mu held.
-  void ReleasePendingSeats() {
+  void ReleasePendingSeats() REQUIRES(mu) {
     std::vector<client::SeatToRelease> pending;
     pending.swap(state.seats_to_release);
     for (auto& seat : pending) ReleaseSeat(std::move(seat));
   }
 
-  LicenseState CurrentState(UnixSeconds now) const {
+  LicenseState CurrentState(UnixSeconds now) const REQUIRES(mu) {
     return StateOf(state, now);
   }
 
@@ -392,13 +394,13 @@ struct LicenseManager::Impl {
             {"product", config.product}};
   }
 
-  json::object Credentials() {
+  json::object Credentials() REQUIRES(mu) {
     return {{"code", state.current.code},
             {"fingerprint", fingerprint},
             {"activation_token", state.activation_token}};
   }
 
-  void LearnServerTime(const json::value& reply) {
+  void LearnServerTime(const json::value& reply) REQUIRES(mu) {
     auto t = OptInt(reply, "server_time");
     if (!t) return;
     UnixSeconds local = clock->Now();
@@ -414,7 +416,7 @@ struct LicenseManager::Impl {
   // seat of the license it replaces is given back. With `rollover`, the
   // server is told which license this replaces, and refuses while that one
   // is still valid by its clock (CURRENT_LICENSE_VALID).
-  Status ActivateCode(const std::string& code, bool rollover) {
+  Status ActivateCode(const std::string& code, bool rollover) REQUIRES(mu) {
     UnixSeconds now = Now();
     json::object body = DeviceBody(code);
     // The server refuses before taking a seat if this application could
@@ -461,7 +463,7 @@ struct LicenseManager::Impl {
     return Status::Ok();
   }
 
-  bool RolloverDue(UnixSeconds now) const {
+  bool RolloverDue(UnixSeconds now) const REQUIRES(mu) {
     if (!state.has_reserve()) return false;
     if (state.reserve_state == ReserveState::kFailed) return false;
     if (state.reserve_state == ReserveState::kRetrying && state.next_retry_at &&
@@ -476,7 +478,7 @@ struct LicenseManager::Impl {
   // Rule 8: activate the reserve with full verification (the server checks
   // blocked, activate-by, expiry, seats, version and account; the device
   // verifies the key). Rule 9 on failure. REQUIRES: mu held.
-  Status Rollover() {
+  Status Rollover() REQUIRES(mu) {
     UnixSeconds now = Now();
     std::string code = state.reserve.code;
     Status st = Status::Ok();
@@ -528,14 +530,14 @@ struct LicenseManager::Impl {
   }
 
   // Whatever is due now. REQUIRES: mu held.
-  Status DoDueWork() {
+  Status DoDueWork() REQUIRES(mu) {
     UnixSeconds now = Now();
     if (RolloverDue(now)) return Rollover();
     return Save();
   }
 
   // Activates a code the user entered. REQUIRES: mu held.
-  Status ActivateTyped(const std::string& code) {
+  Status ActivateTyped(const std::string& code) REQUIRES(mu) {
     Status st = ActivateCode(code, /*rollover=*/false);
     if (!st.ok()) {
       state.last_error = ActivationReport(st, Now());
@@ -550,7 +552,7 @@ struct LicenseManager::Impl {
     return Save();
   }
 
-  Status SyncLocked() {
+  Status SyncLocked() REQUIRES(mu) {
     if (!state.has_license()) return DoDueWork();
     UnixSeconds now = Now();
     auto reply = api.Call("POST", "/v1/status", Credentials());
@@ -641,6 +643,7 @@ Result<std::unique_ptr<LicenseManager>> LicenseManager::Open(
   auto impl = std::make_unique<Impl>(std::move(config), std::move(keys), fp);
   auto loaded = impl->file.Load();
   if (loaded.ok()) {
+    MutexLock lock(impl->mu);
     impl->state = std::move(*loaded);
     impl->saved_trusted_time = impl->state.trusted_time;
     impl->Publish();
@@ -656,8 +659,9 @@ Result<std::unique_ptr<LicenseManager>> LicenseManager::Open(
 Status LicenseManager::Activate(std::string_view code_text) {
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
                             ActivationCode::Parse(code_text));
-  std::lock_guard lock(impl_->mu);
-  return impl_->ActivateTyped(code.Canonical());
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  return m.ActivateTyped(code.Canonical());
 }
 
 LicenseDetails LicenseManager::Details() {
@@ -674,8 +678,8 @@ LicenseDetails LicenseManager::Details() {
 Status LicenseManager::AddReserve(std::string_view code_text) {
   LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
                             ActivationCode::Parse(code_text));
-  std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
+  MutexLock lock(m.mu);
   UnixSeconds now = m.Now();
   // What the device can tell on its own, with the server's words (rule 6;
   // the server checks all of it again).
@@ -707,8 +711,8 @@ Status LicenseManager::AddReserve(std::string_view code_text) {
 }
 
 Status LicenseManager::RemoveReserve() {
-  std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
+  MutexLock lock(m.mu);
   if (!m.state.has_reserve()) {
     return Status(ErrorCode::kNoReserve, "This device has no reserve code.");
   }
@@ -729,8 +733,8 @@ Status LicenseManager::RemoveReserve() {
 }
 
 Status LicenseManager::RemoveLicenseKey() {
-  std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
+  MutexLock lock(m.mu);
   if (!m.state.has_license()) {
     return Status(ErrorCode::kNoCurrentLicense,
                   "There is no license key on this device.");
@@ -748,13 +752,14 @@ Status LicenseManager::RemoveLicenseKey() {
 }
 
 Status LicenseManager::Sync() {
-  std::lock_guard lock(impl_->mu);
-  return impl_->SyncLocked();
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  return m.SyncLocked();
 }
 
 Status LicenseManager::Check() {
-  std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
+  MutexLock lock(m.mu);
   UnixSeconds now = m.Now();
   if (m.clock_rolled_back) {
     m.KeepTrustedTime();
@@ -782,8 +787,8 @@ Status LicenseManager::Check() {
 }
 
 Status LicenseManager::TryAgain() {
-  std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
+  MutexLock lock(m.mu);
   UnixSeconds now = m.Now();
   bool reserve_failed = m.state.has_reserve() &&
                         (m.state.reserve_state == ReserveState::kFailed ||
@@ -804,8 +809,8 @@ Status LicenseManager::TryAgain() {
 }
 
 Status LicenseManager::ActivateNow() {
-  std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
+  MutexLock lock(m.mu);
   UnixSeconds now = m.Now();
   if (!m.state.has_reserve()) {
     return Status(ErrorCode::kNoReserve, "This device has no reserve code.");
@@ -830,8 +835,8 @@ Status LicenseManager::ActivateNow() {
 }
 
 Status LicenseManager::Tick() {
-  std::lock_guard lock(impl_->mu);
   Impl& m = *impl_;
+  MutexLock lock(m.mu);
   UnixSeconds now = m.Now();
   // A set-back clock is put right by the server's signed time at once.
   bool sync_due = m.state.has_license() &&

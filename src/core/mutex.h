@@ -51,24 +51,25 @@ class SCOPED_CAPABILITY MutexLock {
   bool held_ = true;
 };
 
-// A condition variable bound to one Mutex. REQUIRES on each wait: the
-// caller holds that mutex (it is released while waiting, held again on
-// return).
+// A condition variable used with one Mutex. Each wait names that mutex, so
+// the analysis checks the caller holds it; it is released while waiting
+// and held again on return.
 class CondVar {
  public:
-  explicit CondVar(Mutex* mu) : mu_(mu) {}
+  CondVar() = default;
   CondVar(const CondVar&) = delete;
   CondVar& operator=(const CondVar&) = delete;
 
-  void Wait() REQUIRES(*mu_) {
-    std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
+  void Wait(Mutex& mu) REQUIRES(mu) {
+    std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();
   }
   // Returns false if `timeout` passed without a signal.
   template <typename Rep, typename Period>
-  bool WaitFor(std::chrono::duration<Rep, Period> timeout) REQUIRES(*mu_) {
-    std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
+  bool WaitFor(Mutex& mu, std::chrono::duration<Rep, Period> timeout)
+      REQUIRES(mu) {
+    std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
     bool signalled = cv_.wait_for(lock, timeout) == std::cv_status::no_timeout;
     lock.release();
     return signalled;
@@ -77,7 +78,6 @@ class CondVar {
   void SignalAll() { cv_.notify_all(); }
 
  private:
-  Mutex* const mu_;
   std::condition_variable cv_;
 };
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/http_status.h"
+#include "core/mutex.h"
 #include "core/thread_name.h"
 #include "server/request_target.h"
 
@@ -84,15 +85,15 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
 
   // Open connections, in all and per client address.
-  mutable std::mutex conn_mu;
-  std::int64_t open_connections = 0;                      // guarded by conn_mu
-  std::unordered_map<std::string, int> open_per_address;  // guarded by conn_mu
+  mutable Mutex conn_mu;
+  std::int64_t open_connections GUARDED_BY(conn_mu) = 0;
+  std::unordered_map<std::string, int> open_per_address GUARDED_BY(conn_mu);
   std::atomic<std::uint64_t> refused_connections{0};
   std::atomic<std::uint64_t> accept_errors{0};
 
   // Takes a connection slot for `address`: OK, or why not (the refusal).
   Status AdmitConnection(const std::string& address) {
-    std::lock_guard lock(conn_mu);
+    MutexLock lock(conn_mu);
     if (open_connections >= options.max_connections) {
       return Status(ErrorCode::kUnavailable,
                     "The server has too many open connections; try again "
@@ -114,7 +115,7 @@ struct HttpServer::Impl {
   }
 
   void ReleaseConnection(const std::string& address) {
-    std::lock_guard lock(conn_mu);
+    MutexLock lock(conn_mu);
     --open_connections;
     auto it = open_per_address.find(address);
     if (it != open_per_address.end() && --it->second <= 0) {
@@ -172,27 +173,27 @@ struct HttpServer::Impl {
     using Completion = std::function<void(ResponseMaker)>;
 
     void Deliver(ResponseMaker make) {
-      std::unique_lock lock(mu_);
+      MutexLock lock(mu_);
       if (!waiter_) {
         ready_ = std::move(make);
         return;
       }
       Completion waiter = std::move(waiter_);
-      lock.unlock();
+      lock.Unlock();
       waiter(std::move(make));
     }
     // The response delivered so far, if any; afterwards waiting is needed.
     std::optional<ResponseMaker> TakeReady() {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       return std::exchange(ready_, std::nullopt);
     }
     // Calls `waiter` with the response once delivered (now, if it was).
     void Await(Completion waiter) {
-      std::unique_lock lock(mu_);
+      MutexLock lock(mu_);
       if (ready_) {
         ResponseMaker make = std::move(*ready_);
         ready_.reset();
-        lock.unlock();
+        lock.Unlock();
         waiter(std::move(make));
         return;
       }
@@ -200,9 +201,9 @@ struct HttpServer::Impl {
     }
 
    private:
-    std::mutex mu_;
-    std::optional<ResponseMaker> ready_;  // guarded by mu_
-    Completion waiter_;                   // guarded by mu_
+    Mutex mu_;
+    std::optional<ResponseMaker> ready_ GUARDED_BY(mu_);
+    Completion waiter_ GUARDED_BY(mu_);
   };
 
   // The initiation of the wait for a late response. A named function object
@@ -480,7 +481,7 @@ void HttpServer::Run() {
 TransportStats HttpServer::GetStats() const {
   TransportStats stats;
   {
-    std::lock_guard lock(impl_->conn_mu);
+    MutexLock lock(impl_->conn_mu);
     stats.open_connections = impl_->open_connections;
   }
   stats.refused_connections = impl_->refused_connections.load();

@@ -10,6 +10,7 @@
 
 #include "core/backoff.h"
 #include "core/crypto.h"
+#include "core/mutex.h"
 #include "core/thread_name.h"
 #include "store/feature_list.h"
 #include "store/postgres/pg_connection.h"
@@ -208,7 +209,7 @@ class KeySerialBlocks {
   // The next serial, drawing a block on `conn` when none is left.
   Result<std::uint64_t> Next(PgConnection& conn) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (!free_.empty()) {
         std::uint64_t serial = free_.back();
         free_.pop_back();
@@ -221,7 +222,7 @@ class KeySerialBlocks {
     if (r.size() == 0) {
       return Status(ErrorCode::kInternal, "key_serial sequence gave nothing");
     }
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     // Kept smallest last, so that serials go out in the sequence's order.
     for (int i = r.size() - 1; i >= 1; --i) {
       free_.push_back(static_cast<std::uint64_t>(r.Int(i, 0)));
@@ -230,8 +231,8 @@ class KeySerialBlocks {
   }
 
  private:
-  std::mutex mu_;
-  std::vector<std::uint64_t> free_;  // guarded by mu_
+  Mutex mu_;
+  std::vector<std::uint64_t> free_ GUARDED_BY(mu_);
 };
 
 class PgTransaction final : public Transaction {
@@ -600,17 +601,20 @@ class PgStore final : public Store {
 
   ~PgStore() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
-    work_cv_.notify_all();
+    work_cv_.SignalAll();
     for (auto& t : workers_) t.join();
   }
 
   Status Init() {
     LICENTIA_ASSIGN_OR_RETURN(auto conn, PgConnection::Connect(options_.url));
     LICENTIA_RETURN_IF_ERROR(Migrate(*conn));
-    idle_.push_back(std::move(conn));
+    {
+      MutexLock lock(mu_);
+      idle_.push_back(std::move(conn));
+    }
     for (int i = 0; i < options_.pool_size; ++i) {
       workers_.emplace_back([this] {
         SetCurrentThreadName("lic-pg");
@@ -630,10 +634,10 @@ class PgStore final : public Store {
 
   void Enqueue(TransactionFn fn, DoneFn done, bool write) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (!stopping_) {
         queue_.push_back({std::move(fn), std::move(done), write});
-        work_cv_.notify_one();
+        work_cv_.Signal();
         return;
       }
     }
@@ -653,7 +657,7 @@ class PgStore final : public Store {
   }
 
   Stats GetStats() const override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return stats_;
   }
 
@@ -711,7 +715,7 @@ class PgStore final : public Store {
   // database cannot be reached (it is tried again on the next request).
   Result<std::unique_ptr<PgConnection>> Acquire() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       while (!idle_.empty()) {
         auto c = std::move(idle_.back());
         idle_.pop_back();
@@ -724,7 +728,7 @@ class PgStore final : public Store {
 
   void Release(std::unique_ptr<PgConnection> c) {
     if (c->broken()) return;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (static_cast<int>(idle_.size()) < options_.pool_size) {
       idle_.push_back(std::move(c));
     }
@@ -734,8 +738,8 @@ class PgStore final : public Store {
     while (true) {
       Pending p;
       {
-        std::unique_lock lock(mu_);
-        work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        MutexLock lock(mu_);
+        while (!stopping_ && queue_.empty()) work_cv_.Wait(mu_);
         if (queue_.empty()) return;  // stopping, and the queue is drained
         p = std::move(queue_.front());
         queue_.pop_front();
@@ -771,7 +775,7 @@ class PgStore final : public Store {
       }
       Release(std::move(*conn));
       if (st.ok()) {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         stats_.commits += 1;
         stats_.transactions += 1;
         return st;
@@ -792,12 +796,12 @@ class PgStore final : public Store {
 
   const PgOptions options_;
   KeySerialBlocks serials_;
-  mutable std::mutex mu_;
-  std::condition_variable work_cv_;
-  std::deque<Pending> queue_;                        // guarded by mu_
-  std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
-  bool stopping_ = false;                            // guarded by mu_
-  Stats stats_;                                      // guarded by mu_
+  mutable Mutex mu_;
+  CondVar work_cv_;
+  std::deque<Pending> queue_ GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<PgConnection>> idle_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  Stats stats_ GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
 };
 

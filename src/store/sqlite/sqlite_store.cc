@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/mutex.h"
 #include "core/thread_name.h"
 #include "store/feature_list.h"
 #include "store/shared_sql.h"
@@ -561,11 +562,11 @@ class SqliteStore final : public Store {
 
   ~SqliteStore() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
-    cv_.notify_all();
-    checkpoint_cv_.notify_all();
+    cv_.SignalAll();
+    checkpoint_cv_.SignalAll();
     if (writer_.joinable()) writer_.join();
     if (checkpointer_.joinable()) checkpointer_.join();
   }
@@ -613,10 +614,10 @@ class SqliteStore final : public Store {
 
   void WriteAsync(TransactionFn fn, DoneFn done) override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (!stopping_) {
         queue_.push_back({std::move(fn), std::move(done)});
-        if (queue_.size() == 1) cv_.notify_one();
+        if (queue_.size() == 1) cv_.Signal();
         return;
       }
     }
@@ -644,7 +645,7 @@ class SqliteStore final : public Store {
   Stats GetStats() const override {
     Stats stats;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stats = stats_;
     }
     stats.commits = syncer_->syncs();
@@ -654,7 +655,7 @@ class SqliteStore final : public Store {
  private:
   Result<std::unique_ptr<Connection>> AcquireReader() {
     {
-      std::lock_guard lock(readers_mu_);
+      MutexLock lock(readers_mu_);
       if (!readers_.empty()) {
         auto conn = std::move(readers_.back());
         readers_.pop_back();
@@ -666,7 +667,7 @@ class SqliteStore final : public Store {
   }
 
   void ReleaseReader(std::unique_ptr<Connection> conn) {
-    std::lock_guard lock(readers_mu_);
+    MutexLock lock(readers_mu_);
     if (static_cast<int>(readers_.size()) < options_.read_connections) {
       readers_.push_back(std::move(conn));
     }
@@ -748,12 +749,12 @@ class SqliteStore final : public Store {
     std::uint64_t done_at = 0;
     while (true) {
       {
-        std::unique_lock lock(mu_);
-        checkpoint_cv_.wait(lock, [&] {
-          return stopping_ || (wal_frames_ >= options_.checkpoint_frames &&
+        MutexLock lock(mu_);
+        while (!stopping_ && !(wal_frames_ >= options_.checkpoint_frames &&
                                batches_ != done_at &&
-                               finished_checkpoints_ == stats_.checkpoints);
-        });
+                               finished_checkpoints_ == stats_.checkpoints)) {
+          checkpoint_cv_.Wait(mu_);
+        }
         if (stopping_) return;
         done_at = batches_;
       }
@@ -767,7 +768,7 @@ class SqliteStore final : public Store {
       // every write in flight, has only its own few (page_write_back.h).
       // An error here is also the error of that sync, which reports it.
       if (rc == SQLITE_OK && copied > 0) (void)checkpoint_write_back_->Run();
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (rc == SQLITE_OK) stats_.checkpoints += 1;
     }
   }
@@ -779,7 +780,7 @@ class SqliteStore final : public Store {
   void FinishCheckpoint() {
     std::uint64_t done;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       done = stats_.checkpoints;
     }
     if (done == writer_seen_checkpoints_) return;
@@ -787,7 +788,7 @@ class SqliteStore final : public Store {
     int log = 0, copied = 0;
     (void)sqlite3_wal_checkpoint_v2(writer_conn_->raw(), nullptr,
                                     SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     finished_checkpoints_ = done;
     // The WAL restarts at the next commit, whose length then tells the
     // checkpointer whether a new checkpoint is due. With the length of the
@@ -795,7 +796,7 @@ class SqliteStore final : public Store {
     // the WAL, found busy, did not restart, and every checkpoint took two
     // rounds (two syncs of the database on this thread).
     wal_frames_ = 0;
-    checkpoint_cv_.notify_one();
+    checkpoint_cv_.Signal();
   }
 
   void WriterLoop() {
@@ -803,8 +804,8 @@ class SqliteStore final : public Store {
     std::vector<PendingWrite> batch;
     while (true) {
       {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        MutexLock lock(mu_);
+        while (!stopping_ && queue_.empty()) cv_.Wait(mu_);
         if (queue_.empty() && stopping_) return;
         while (!queue_.empty() &&
                static_cast<int>(batch.size()) < options_.max_batch) {
@@ -864,7 +865,7 @@ class SqliteStore final : public Store {
       (void)conn.Exec("ROLLBACK");
       return commit;
     }
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     batches_ += 1;
     stats_.transactions += static_cast<std::uint64_t>(
         std::count_if(results.begin(), results.end(),
@@ -872,7 +873,7 @@ class SqliteStore final : public Store {
     wal_frames_ = writer_wal_frames_;
     stats_.wal_restarts = writer_wal_restarts_;
     if (wal_frames_ >= options_.checkpoint_frames) {
-      checkpoint_cv_.notify_one();
+      checkpoint_cv_.Signal();
     }
     return Status::Ok();
   }
@@ -887,20 +888,23 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> checkpoint_conn_;  // used only by checkpointer_
   std::unique_ptr<PageWriteBack> checkpoint_write_back_;  // checkpointer_
   std::thread checkpointer_;
-  std::condition_variable checkpoint_cv_;
+  CondVar checkpoint_cv_;              // with mu_
   std::unique_ptr<WalSyncer> syncer_;  // set in Init; used by writer_
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<PendingWrite> queue_;  // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;  // with mu_
+  std::deque<PendingWrite> queue_ GUARDED_BY(mu_);
   // Its own lock: reads must not wait while the writer takes its queue.
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<Connection>> readers_;  // guarded by readers_mu_
-  bool stopping_ = false;                             // guarded by mu_
-  Stats stats_;                                       // guarded by mu_
-  std::uint64_t batches_ = 0;  // COMMITs on the writer; guarded by mu_
-  int wal_frames_ = 0;         // after the last COMMIT; guarded by mu_
-  std::uint64_t finished_checkpoints_ = 0;  // by the writer; guarded by mu_
+  Mutex readers_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_ GUARDED_BY(readers_mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  Stats stats_ GUARDED_BY(mu_);
+  // COMMITs on the writer.
+  std::uint64_t batches_ GUARDED_BY(mu_) = 0;
+  // WAL frames after the last COMMIT.
+  int wal_frames_ GUARDED_BY(mu_) = 0;
+  // Checkpoints the writer finished.
+  std::uint64_t finished_checkpoints_ GUARDED_BY(mu_) = 0;
   int writer_wal_frames_ = 0;  // set by OnWalCommit; used only by writer_
   std::uint64_t writer_wal_restarts_ = 0;  // likewise
 };
