@@ -82,6 +82,10 @@ class ServerProcess {
 std::string LicentiadPath();
 std::string LicentiaCliPath();
 
+// A listening TCP socket on a free 127.0.0.1 port, for a test's own fake
+// server. Returns the descriptor and sets `port`; -1 on failure.
+int ListenOnLoopback(int& port);
+
 // Runs a command, returns {exit code, stdout}.
 struct CommandResult {
   int exit_code;
