@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Licentia needs, builds it and runs every test: formatting,
-# the optimised build's unit, integration and end-to-end tests (the server
+# Clang's thread-safety analysis over every library and program, the
+# optimised build's unit, integration and end-to-end tests (the server
 # suites on SQLite and on a throwaway PostgreSQL cluster), then the same
 # tests under AddressSanitizer + UndefinedBehaviorSanitizer, then each
 # libFuzzer target for a short while (scripts/fuzz.sh). A one-round run of
