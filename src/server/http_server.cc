@@ -100,16 +100,16 @@ struct HttpServer::Impl {
                     "shortly.")
           .WithRetryAfter(1);
     }
-    int& mine = open_per_address[address];
+    auto it = open_per_address.find(address);
+    int mine = it == open_per_address.end() ? 0 : it->second;
     if (mine >= options.max_connections_per_address) {
-      if (mine == 0) open_per_address.erase(address);
       return Status(ErrorCode::kRateLimited,
                     fmt::format("This address has {} connections open, the "
                                 "most allowed; close one and try again.",
                                 options.max_connections_per_address))
           .WithRetryAfter(1);
     }
-    ++mine;
+    ++open_per_address[address];
     ++open_connections;
     return Status::Ok();
   }

@@ -96,6 +96,42 @@ TEST_F(DeviceHardeningTest, ActivatingAnotherCodeReleasesTheFirstSeat) {
   EXPECT_EQ(SeatsUsed(second), 1);
 }
 
+class ThrottledDeviceTest : public DeviceHardeningTest {
+ protected:
+  // One device request a minute per address, after a burst of
+  // 1/6 + 10 (app.cc): the test can spend the budget down to exactly one
+  // call, so that an activation goes through and the release after it
+  // does not.
+  std::vector<std::string> ServerArgs() override {
+    return {"--rate-limit-ip", "1", "--rate-limit-code", "0"};
+  }
+};
+
+// When the previous seat cannot be released at once (here the server
+// refuses the release: its address is out of budget), the release is kept
+// in the state file and made at the next contact, even after a restart of
+// the application: the seat never leaks.
+TEST_F(ThrottledDeviceTest, ASeatThatCouldNotBeReleasedIsReleasedLater) {
+  IssuedCode first = NewCode(365);
+  IssuedCode second = NewCode(365);
+  ASSERT_OK(Device("laptop").Activate(first.code));  // budget 10.17 -> 9.17
+  for (int i = 0; i < 8; ++i) {                      // -> 1.17
+    (void)DeviceCall("/v1/status", json::object{});
+  }
+  ASSERT_OK(Device("laptop").Activate(second.code));  // -> 0.17
+  EXPECT_EQ(Device("laptop").Details().masked_code, Masked(second));
+  EXPECT_EQ(SeatsUsed(first), 1) << "the release was expected to be refused";
+  EXPECT_API_ERROR(DeviceCall("/v1/status", json::object{}), "RATE_LIMITED");
+
+  devices_.clear();  // the application restarts
+  server_->Stop();   // and the server (its budgets start afresh)
+  server_->Start();
+  ASSERT_OK(Device("laptop").Sync());
+  EXPECT_EQ(SeatsUsed(first), 0);
+  EXPECT_EQ(SeatsUsed(second), 1);
+  ASSERT_OK(Device("desktop").Activate(first.code));
+}
+
 // Regression: an application built with another server's public key took a
 // seat and started the code's term, then threw the key away
 // (KEY_UNKNOWN_SIGNER), leaving the seat taken.
