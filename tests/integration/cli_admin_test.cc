@@ -140,6 +140,13 @@ TEST_F(CliAdminTest, IssueToAFileNeverOverwritesAndLeavesNothingOnFailure) {
                    failed.string()});
   EXPECT_EQ(none.exit_code, cli::kExitNotFound);
   EXPECT_FALSE(fs::exists(failed));
+  // A file that cannot be created: refused before anything is issued.
+  std::int64_t events = EventCount();
+  auto nowhere =
+      Cli({"admin", "codes", "issue", "--product", "p", "-o",
+           (server_->data_dir() / "no-such-dir" / "x.csv").string()});
+  EXPECT_EQ(nowhere.exit_code, cli::kExitError);
+  EXPECT_EQ(EventCount(), events);
   // Codes that could never be activated are refused (the test clock is
   // in 2027).
   auto past = Cli({"admin", "codes", "issue", "--product", "p", "--activate-by",

@@ -147,6 +147,10 @@ TEST_F(ReserveTest, ARolloverIsRefusedWhileTheCurrentLicenseIsValid) {
   wrong_token["replaces_activation_token"] = "lat_wrong";
   wrong_token["code"] = Issue(Terms()).code;
   EXPECT_TRUE(DeviceCall("/v1/activate", wrong_token).ok());
+  // The two fields come together.
+  json::object half = rollover;
+  half.erase("replaces_activation_token");
+  EXPECT_API_ERROR(DeviceCall("/v1/activate", half), "INVALID_REQUEST");
   // Once the current license has ended, the rollover goes through.
   AdvanceDays(66);
   auto r = DeviceCall("/v1/activate", rollover);
