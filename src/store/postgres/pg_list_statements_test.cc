@@ -1,5 +1,3 @@
-#include "store/postgres/pg_list_statements.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,9 +5,9 @@
 #include <list>
 #include <string>
 
+#include "store/list_statements.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_store.h"
-#include "store/shared_sql.h"
 
 namespace licentia::store::postgres {
 namespace {
@@ -64,11 +62,13 @@ TEST_F(PgListStatementsTest, EventsOfACodeOrProductUseTheirIndex) {
   EventFilter by_code;
   by_code.code_id = 7;
   std::string plan =
-      Plan("ev_code", ListEventsStatement(by_code), "(0, 7, '', '', 50)");
+      Plan("ev_code", ListEventsStatement(by_code).text(SqlDialect::kPostgres),
+           "(0, 7, '', '', 50)");
   EXPECT_NE(plan.find("events_by_code"), std::string::npos) << plan;
   EventFilter by_product;
   by_product.product_id = "p";
-  plan = Plan("ev_product", ListEventsStatement(by_product),
+  plan = Plan("ev_product",
+              ListEventsStatement(by_product).text(SqlDialect::kPostgres),
               "(0, NULL, 'p', '', 50)");
   EXPECT_NE(plan.find("events_by_product"), std::string::npos) << plan;
 }
@@ -76,12 +76,14 @@ TEST_F(PgListStatementsTest, EventsOfACodeOrProductUseTheirIndex) {
 TEST_F(PgListStatementsTest, CodesOfABatchOrProductUseTheirIndex) {
   CodeFilter by_batch;
   by_batch.batch_id = 3;
-  std::string plan = Plan("codes_batch", ListCodesStatement(by_batch),
-                          "(0, '', NULL, 3, '', 50)");
+  std::string plan = Plan(
+      "codes_batch", ListCodesStatement(by_batch).text(SqlDialect::kPostgres),
+      "(0, '', NULL, 3, '', 50)");
   EXPECT_NE(plan.find("codes_by_batch"), std::string::npos) << plan;
   CodeFilter by_product;
   by_product.product_id = "p";
-  plan = Plan("codes_product", ListCodesStatement(by_product),
+  plan = Plan("codes_product",
+              ListCodesStatement(by_product).text(SqlDialect::kPostgres),
               "(0, 'p', NULL, NULL, '', 50)");
   EXPECT_NE(plan.find("codes_by_product"), std::string::npos) << plan;
 }
@@ -90,9 +92,9 @@ TEST_F(PgListStatementsTest, CodesOfABatchOrProductUseTheirIndex) {
 // together, never by the device alone with the code filtered afterwards
 // (which walks the index; the plain LEFT JOIN got that plan).
 TEST_F(PgListStatementsTest, TheCodeSeatReadSearchesTheSeatByCodeAndDevice) {
-  std::string sql =
-      FindCodeSeatSql("id, product_id", "id, code_id", SqlDialect::kPostgres);
-  std::string plan = Plan("code_seat", sql.c_str(), "('\\x00', '\\x01')");
+  std::string plan =
+      Plan("code_seat", FindCodeSeatStatement().text(SqlDialect::kPostgres),
+           "('\\x00', '\\x01')");
   EXPECT_NE(plan.find("Index Cond: ((code_id = c.id) AND (device_hash = $2))"),
             std::string::npos)
       << plan;

@@ -1,4 +1,4 @@
-#include "store/sqlite/list_statements.h"
+#include "store/list_statements.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <string>
 
-#include "store/shared_sql.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -62,19 +61,23 @@ class ListStatementsTest : public ::testing::Test {
 TEST_F(ListStatementsTest, EventsOfACodeOrProductUseTheirIndex) {
   EventFilter by_code;
   by_code.code_id = 7;
-  EXPECT_NE(Plan(*conn_, ListEventsStatement(by_code)).find("events_by_code"),
+  EXPECT_NE(Plan(*conn_, ListEventsStatement(by_code).text(SqlDialect::kSqlite))
+                .find("events_by_code"),
             std::string::npos)
-      << Plan(*conn_, ListEventsStatement(by_code));
+      << Plan(*conn_, ListEventsStatement(by_code).text(SqlDialect::kSqlite));
   EventFilter by_product;
   by_product.product_id = "p";
   EXPECT_NE(
-      Plan(*conn_, ListEventsStatement(by_product)).find("events_by_product"),
+      Plan(*conn_, ListEventsStatement(by_product).text(SqlDialect::kSqlite))
+          .find("events_by_product"),
       std::string::npos);
   // The code is the narrower filter when both are given.
   by_code.product_id = "p";
-  EXPECT_NE(Plan(*conn_, ListEventsStatement(by_code)).find("events_by_code"),
+  EXPECT_NE(Plan(*conn_, ListEventsStatement(by_code).text(SqlDialect::kSqlite))
+                .find("events_by_code"),
             std::string::npos);
-  EXPECT_NE(Plan(*conn_, ListEventsStatement({})).find("PRIMARY KEY"),
+  EXPECT_NE(Plan(*conn_, ListEventsStatement({}).text(SqlDialect::kSqlite))
+                .find("PRIMARY KEY"),
             std::string::npos);
 }
 
@@ -82,23 +85,26 @@ TEST_F(ListStatementsTest, CodesOfABatchOrProductUseTheirIndex) {
   CodeFilter by_batch;
   by_batch.batch_id = 3;
   by_batch.product_id = "p";
-  EXPECT_NE(Plan(*conn_, ListCodesStatement(by_batch)).find("codes_by_batch"),
+  EXPECT_NE(Plan(*conn_, ListCodesStatement(by_batch).text(SqlDialect::kSqlite))
+                .find("codes_by_batch"),
             std::string::npos)
-      << Plan(*conn_, ListCodesStatement(by_batch));
+      << Plan(*conn_, ListCodesStatement(by_batch).text(SqlDialect::kSqlite));
   CodeFilter by_product;
   by_product.product_id = "p";
   by_product.blocked = true;
   EXPECT_NE(
-      Plan(*conn_, ListCodesStatement(by_product)).find("codes_by_product"),
+      Plan(*conn_, ListCodesStatement(by_product).text(SqlDialect::kSqlite))
+          .find("codes_by_product"),
       std::string::npos);
-  EXPECT_NE(Plan(*conn_, ListCodesStatement({})).find("PRIMARY KEY"),
+  EXPECT_NE(Plan(*conn_, ListCodesStatement({}).text(SqlDialect::kSqlite))
+                .find("PRIMARY KEY"),
             std::string::npos);
 }
 
 // The activation's one read on the writer: a point lookup in each table.
 TEST_F(ListStatementsTest, TheCodeSeatReadSearchesAnIndexOfEachTable) {
-  std::string plan = Plan(*conn_, FindCodeSeatSql(kCodeColumns, "id, code_id",
-                                                  SqlDialect::kSqlite));
+  std::string plan =
+      Plan(*conn_, FindCodeSeatStatement().text(SqlDialect::kSqlite));
   EXPECT_NE(plan.find("SEARCH c USING INDEX sqlite_autoindex_codes_1 "
                       "(code_hash=?)"),
             std::string::npos)

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace licentia::store::sqlite {
 
 Status FromSqlite(int rc, sqlite3* db, std::string_view what) {
@@ -45,15 +47,6 @@ Query& Query::Bind(int i, std::span<const std::uint8_t> v) {
                     SQLITE_TRANSIENT);
   return *this;
 }
-Query& Query::BindRef(int i, const std::string& v) {
-  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
-                    SQLITE_STATIC);
-  return *this;
-}
-Query& Query::BindBorrowedBlob(int i, const std::uint8_t* data, size_t size) {
-  sqlite3_bind_blob(stmt_, i, data, static_cast<int>(size), SQLITE_STATIC);
-  return *this;
-}
 Query& Query::Bind(int i, std::optional<std::int64_t> v) {
   return v ? Bind(i, *v) : BindNull(i);
 }
@@ -75,6 +68,31 @@ Status Query::Run() {
     if (!r.ok()) return r.status();
     if (!*r) return Status::Ok();
   }
+}
+
+Query& Query::BindStatic(int i, std::string_view text) {
+  sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()),
+                    SQLITE_STATIC);
+  return *this;
+}
+Query& Query::BindStatic(int i, std::span<const std::uint8_t> bytes) {
+  // A null pointer would bind NULL, not an empty blob.
+  static constexpr std::uint8_t kEmpty = 0;
+  sqlite3_bind_blob(stmt_, i, bytes.empty() ? &kEmpty : bytes.data(),
+                    static_cast<int>(bytes.size()), SQLITE_STATIC);
+  return *this;
+}
+
+bool Query::IsNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+
+bool Query::FixedBlob(int col, std::span<std::uint8_t> out) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  if (p == nullptr || n != static_cast<int>(out.size())) return false;
+  std::memcpy(out.data(), p, out.size());
+  return true;
 }
 
 std::int64_t Query::Int(int col) const {

@@ -49,44 +49,29 @@ class Query {
   Query& Bind(int i, std::optional<std::int64_t> v);
   Query& BindNull(int i);
 
-  // Binds without copying: SQLite reads `v` itself when the query steps,
-  // which saves a malloc, a copy and a free per parameter (SQLite as Debian
-  // builds it has no lookaside allocator for small blocks) on the writer's
-  // hot statements. REQUIRES: `v` stays alive and unchanged until this
-  // Query is destroyed. Temporaries are refused at compile time.
-  Query& BindRef(int i, const std::string& v);
-  template <size_t N>
-  Query& BindRef(int i, const std::array<std::uint8_t, N>& v) {
-    return BindBorrowedBlob(i, v.data(), N);
-  }
-  Query& BindRef(int i, const std::string&& v) = delete;
-  template <size_t N>
-  Query& BindRef(int i, const std::array<std::uint8_t, N>&& v) = delete;
-
   // True if a row is available, false when done; an error Status on failure
   // (kConflict for constraint violations, kUnavailable for busy/IO errors).
   Result<bool> Step();
   // Steps to completion, for statements that return no rows.
   Status Run();
 
+  // Binds text or bytes without copying (SQLITE_STATIC), for a Query
+  // stepped to completion and destroyed within one call (sqlite_session.cc).
+  // REQUIRES: the bytes stay alive and unchanged until this Query is
+  // destroyed.
+  Query& BindStatic(int i, std::string_view text);
+  Query& BindStatic(int i, std::span<const std::uint8_t> bytes);
+
+  bool IsNull(int col) const;
   std::int64_t Int(int col) const;
   std::optional<std::int64_t> OptInt(int col) const;
   std::string Text(int col) const;
   std::string Blob(int col) const;
-  template <size_t N>
-  std::array<std::uint8_t, N> FixedBlob(int col) const {
-    std::array<std::uint8_t, N> out{};
-    const void* p = sqlite3_column_blob(stmt_, col);
-    int n = sqlite3_column_bytes(stmt_, col);
-    if (p != nullptr && n == static_cast<int>(N)) {
-      std::memcpy(out.data(), p, N);
-    }
-    return out;
-  }
+  // Copies the blob at `col` into `out` if it is exactly out.size() bytes;
+  // false, leaving `out` as it was, otherwise.
+  [[nodiscard]] bool FixedBlob(int col, std::span<std::uint8_t> out) const;
 
  private:
-  Query& BindBorrowedBlob(int i, const std::uint8_t* data, size_t size);
-
   sqlite3_stmt* stmt_;
 };
 

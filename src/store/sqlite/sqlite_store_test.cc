@@ -49,6 +49,22 @@ class TempDb {
   const std::string path_;
 };
 
+// Adds product "p", a batch and `code` in it; returns the code's id.
+std::int64_t AddCode(Store& store, CodeRow code) {
+  EXPECT_TRUE(
+      store
+          .Write([&](Transaction& t) {
+            LICENTIA_RETURN_IF_ERROR(t.InsertProduct({"p", "P", 1, {}}));
+            LICENTIA_ASSIGN_OR_RETURN(code.batch_id,
+                                      t.InsertBatch({0, "p", 1, "", 1}));
+            code.terms.product = "p";
+            LICENTIA_ASSIGN_OR_RETURN(code.id, t.InsertCode(code));
+            return Status::Ok();
+          })
+          .ok());
+  return code.id;
+}
+
 TEST(SqliteStoreTest, ConcurrentWritesShareCommits) {
   TempDb db("group");
   auto store = *OpenSqliteStore({.path = db.path()});
@@ -244,26 +260,21 @@ TEST(SqliteStoreTest, UpgradingCountsTheSeatsAlreadyTaken) {
   std::int64_t code_id = 0;
   {
     auto store = *OpenSqliteStore({.path = path});
-    ASSERT_TRUE(
-        store
-            ->Write([&](Transaction& t) {
-              LICENTIA_RETURN_IF_ERROR(t.InsertProduct({"p", "P", 1, {}}));
-              LICENTIA_ASSIGN_OR_RETURN(std::int64_t batch,
-                                        t.InsertBatch({0, "p", 1, "", 1}));
-              CodeRow c;
-              c.batch_id = batch;
-              c.terms.product = "p";
-              c.terms.max_devices = 10;
-              LICENTIA_ASSIGN_OR_RETURN(code_id, t.InsertCode(c));
-              for (std::uint8_t d = 0; d < 4; ++d) {
-                ActivationRow a;
-                a.code_id = code_id;
-                a.device_hash[0] = d;
-                LICENTIA_RETURN_IF_ERROR(t.InsertActivation(a).status());
-              }
-              return Status::Ok();
-            })
-            .ok());
+    CodeRow c;
+    c.terms.max_devices = 10;
+    code_id = AddCode(*store, c);
+    ASSERT_TRUE(store
+                    ->Write([&](Transaction& t) {
+                      for (std::uint8_t d = 0; d < 4; ++d) {
+                        ActivationRow a;
+                        a.code_id = code_id;
+                        a.device_hash[0] = d;
+                        LICENTIA_RETURN_IF_ERROR(
+                            t.InsertActivation(a).status());
+                      }
+                      return Status::Ok();
+                    })
+                    .ok());
   }
   {
     // Back to the schema before migrations 2, 3 and 4.
@@ -521,6 +532,30 @@ TEST(SqliteStoreTest, RefusesANewerSchema) {
   auto again = OpenSqliteStore({.path = path});
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), ErrorCode::kCorruption);
+}
+
+// Decoding fails closed (row_codec.h): a code whose stored type this build
+// does not know, or whose hash is cut short, is reported as corruption by
+// every read of it, never served with a default.
+TEST(SqliteStoreTest, UnreadableRowsAreCorruptionNotDefaults) {
+  TempDb db("unreadable");
+  const std::string& path = db.path();
+  std::int64_t code_id = AddCode(*OpenSqliteStore({.path = path}).value(), {});
+  for (const char* damage :
+       {"UPDATE codes SET license_type = 'forever'",
+        "UPDATE codes SET license_type = 'term', code_hash = x'0707'"}) {
+    {
+      auto conn = *Connection::Open(path, false);
+      ASSERT_TRUE(conn->Exec(damage).ok());
+    }
+    auto store = *OpenSqliteStore({.path = path});
+    Status by_id = store->Read(
+        [&](Transaction& t) { return t.FindCodeById(code_id).status(); });
+    EXPECT_EQ(by_id.code(), ErrorCode::kCorruption) << damage;
+    Status listed =
+        store->Read([&](Transaction& t) { return t.ListCodes({}).status(); });
+    EXPECT_EQ(listed.code(), ErrorCode::kCorruption) << damage;
+  }
 }
 
 TEST(SqliteStoreTest, NotADatabaseIsReported) {

@@ -1,8 +1,8 @@
-#include "store/sqlite/read_cache.h"
+#include "store/read_cache.h"
 
 #include <gtest/gtest.h>
 
-namespace licentia::store::sqlite {
+namespace licentia::store {
 namespace {
 
 CodeRow Code(std::int64_t id, std::uint8_t tag) {
@@ -100,4 +100,4 @@ TEST(ReadCacheTest, RowsInUseSurviveWhileOthersAreDropped) {
 }
 
 }  // namespace
-}  // namespace licentia::store::sqlite
+}  // namespace licentia::store

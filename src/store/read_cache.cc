@@ -1,8 +1,8 @@
-#include "store/sqlite/read_cache.h"
+#include "store/read_cache.h"
 
 #include <cstring>
 
-namespace licentia::store::sqlite {
+namespace licentia::store {
 namespace {
 
 std::string ActivationKey(std::int64_t code_id, const crypto::Hash& device) {
@@ -146,4 +146,4 @@ void ReadCache::MakeRoom() {
   reserves_.Rotate();
 }
 
-}  // namespace licentia::store::sqlite
+}  // namespace licentia::store

@@ -16,8 +16,8 @@
 //
 // Only for a store with one writer process (SQLite): other processes'
 // writes would not be seen. Thread-safe.
-#ifndef LICENTIA_STORE_SQLITE_READ_CACHE_H_
-#define LICENTIA_STORE_SQLITE_READ_CACHE_H_
+#ifndef LICENTIA_STORE_READ_CACHE_H_
+#define LICENTIA_STORE_READ_CACHE_H_
 
 #include <cstdint>
 #include <mutex>
@@ -31,7 +31,7 @@
 #include "core/mutex.h"
 #include "store/store.h"
 
-namespace licentia::store::sqlite {
+namespace licentia::store {
 
 // What one batch of writes changed, as cache keys.
 struct TouchedKeys {
@@ -136,6 +136,6 @@ class ReadCache {
   Generations<std::string, std::optional<ReserveRow>> reserves_ GUARDED_BY(mu_);
 };
 
-}  // namespace licentia::store::sqlite
+}  // namespace licentia::store
 
-#endif  // LICENTIA_STORE_SQLITE_READ_CACHE_H_
+#endif  // LICENTIA_STORE_READ_CACHE_H_

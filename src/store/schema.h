@@ -1,0 +1,35 @@
+// The database schema, one list of versions for every backend, with each
+// dialect's DDL side by side (schema.cc), and the one runner that applies
+// them.
+#ifndef LICENTIA_STORE_SCHEMA_H_
+#define LICENTIA_STORE_SCHEMA_H_
+
+#include <cstdint>
+#include <span>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "store/sql_session.h"
+
+namespace licentia::store {
+
+struct Migration {
+  const char* sqlite;
+  const char* postgres;
+};
+
+// Every version, oldest first; version N is element N - 1.
+std::span<const Migration> SchemaMigrations();
+std::int64_t LatestSchemaVersion();
+
+// Applies the versions the database does not have yet, each in its own
+// transaction, recorded with the time `now`. On PostgreSQL, instances
+// starting together take turns (an advisory lock). kCorruption if the
+// database is newer than this program knows; a failed version is rolled
+// back whole and its error returned.
+// REQUIRES: no transaction open on `session`.
+Status MigrateSchema(SqlSession& session, UnixSeconds now);
+
+}  // namespace licentia::store
+
+#endif  // LICENTIA_STORE_SCHEMA_H_

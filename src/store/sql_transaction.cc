@@ -1,0 +1,400 @@
+#include "store/sql_transaction.h"
+
+#include <fmt/format.h>
+
+#include "store/feature_list.h"
+#include "store/list_statements.h"
+#include "store/row_codec.h"
+
+namespace licentia::store {
+namespace {
+
+// Every statement of a transaction, in one place. Built once: backends
+// cache prepared statements by the address of their text.
+
+const SqlStatement kFindProduct(
+    fmt::format("SELECT {} FROM products WHERE id = $1", kProductColumns));
+const SqlStatement kListProducts(
+    fmt::format("SELECT {} FROM products ORDER BY id", kProductColumns));
+const SqlStatement kInsertProduct(
+    "INSERT INTO products(id, name, created_at) VALUES ($1, $2, $3)");
+const SqlStatement kInsertProductVersion(
+    "INSERT INTO product_versions(product_id, version, created_at) "
+    "VALUES ($1, $2, $3)");
+const SqlStatement kProductVersions(
+    "SELECT version FROM product_versions WHERE product_id = $1 "
+    "ORDER BY created_at, version");
+
+const SqlStatement kInsertBatch(
+    "INSERT INTO batches(product_id, count, note, created_at) "
+    "VALUES ($1, $2, $3, $4) RETURNING id");
+const SqlStatement kInsertCode(
+    "INSERT INTO codes(code_hash, code_tail, batch_id, product_id, edition, "
+    "features, max_devices, license_type, term_days, activate_by, "
+    "compatible_versions, requires_account, created_at) VALUES ($1, $2, $3, "
+    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id");
+const SqlStatement kFindCodeByHash(
+    fmt::format("SELECT {} FROM codes WHERE code_hash = $1", kCodeColumns));
+const SqlStatement kFindCodeById(
+    fmt::format("SELECT {} FROM codes WHERE id = $1", kCodeColumns));
+// SqlTransactionOptions::lock_codes; SQLite has one writer and no FOR
+// UPDATE.
+const SqlStatement kLockCodeByHash = SqlStatement::PerDialect(
+    "", "SELECT 1 FROM codes WHERE code_hash = $1 FOR UPDATE");
+const SqlStatement kLockCodeById = SqlStatement::PerDialect(
+    "", "SELECT 1 FROM codes WHERE id = $1 FOR UPDATE");
+const SqlStatement kSetFirstActivation(
+    "UPDATE codes SET first_activated_at = $2 WHERE id = $1 AND "
+    "first_activated_at IS NULL");
+const SqlStatement kSetBlocked(
+    "UPDATE codes SET blocked = $2, blocked_reason = $3 WHERE id = $1");
+const SqlStatement kAddSeats(
+    "UPDATE codes SET seats_used = seats_used + $2 WHERE id = $1");
+
+const SqlStatement kFindActiveActivation(
+    fmt::format("SELECT {} FROM activations WHERE code_id = $1 AND "
+                "device_hash = $2 AND deactivated_at IS NULL",
+                kActivationColumns));
+const SqlStatement kListActivations(
+    fmt::format("SELECT {} FROM activations WHERE code_id = $1 ORDER BY id",
+                kActivationColumns));
+const SqlStatement kCountActiveSeats(
+    "SELECT COUNT(*) FROM activations WHERE code_id = $1 AND "
+    "deactivated_at IS NULL");
+const SqlStatement kInsertActivation(
+    "INSERT INTO activations(code_id, device_hash, device_name, os, "
+    "app_version, token_hash, activated_at, last_seen_at, key_serial) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id");
+const SqlStatement kRefreshActivation(
+    "UPDATE activations SET device_name = $2, os = $3, app_version = $4, "
+    "token_hash = $5, last_seen_at = $6, key_serial = $7 WHERE id = $1");
+const SqlStatement kDeactivate(
+    "UPDATE activations SET deactivated_at = $2 WHERE id = $1 AND "
+    "deactivated_at IS NULL RETURNING code_id");
+
+const SqlStatement kFindReserve(
+    "SELECT code_id, added_at FROM reserves WHERE device_hash = $1 AND "
+    "product_id = $2");
+const SqlStatement kPutReserve(
+    "INSERT INTO reserves(device_hash, product_id, code_id, added_at) "
+    "VALUES ($1, $2, $3, $4)");
+const SqlStatement kDeleteReserve(
+    "DELETE FROM reserves WHERE device_hash = $1 AND product_id = $2");
+
+const SqlStatement kAppendEvent(
+    "INSERT INTO events(at, type, code_id, product_id, device, actor, "
+    "details) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+
+const SqlStatement kInsertAdminToken(
+    "INSERT INTO admin_tokens(token_hash, name, created_at) "
+    "VALUES ($1, $2, $3)");
+const SqlStatement kAdminTokenExists(
+    "SELECT COUNT(*) FROM admin_tokens WHERE token_hash = $1");
+const SqlStatement kCountAdminTokens("SELECT COUNT(*) FROM admin_tokens");
+
+}  // namespace
+
+Status SqlTransaction::Run(const SqlStatement& statement, SqlParams params,
+                           RowVisitor row) {
+  if (options_.cache != nullptr && !stamped_) {
+    stamp_ = options_.cache->Epoch();
+    stamped_ = true;
+  }
+  return session_.Run(statement, params, row);
+}
+
+Status SqlTransaction::Run(const SqlStatement& statement, SqlParams params) {
+  return Run(statement, params, [](const SqlRow&) { return Status::Ok(); });
+}
+
+Result<std::int64_t> SqlTransaction::RunForInt(const SqlStatement& statement,
+                                               SqlParams params) {
+  std::optional<std::int64_t> value;
+  LICENTIA_RETURN_IF_ERROR(Run(statement, params, [&](const SqlRow& row) {
+    if (!value) value = row.Int(0);
+    return Status::Ok();
+  }));
+  if (!value) {
+    return Status(ErrorCode::kInternal, "A statement returned no row.");
+  }
+  return *value;
+}
+
+Result<std::optional<CodeRow>> SqlTransaction::OneCode(
+    const SqlStatement& statement, SqlParams params) {
+  std::optional<CodeRow> found;
+  LICENTIA_RETURN_IF_ERROR(Run(statement, params, [&](const SqlRow& row) {
+    LICENTIA_ASSIGN_OR_RETURN(found, DecodeCode(row));
+    return Status::Ok();
+  }));
+  if (options_.cache != nullptr && found) {
+    options_.cache->PutCode(*found, stamp_);
+  }
+  return found;
+}
+
+Result<std::optional<ProductRow>> SqlTransaction::FindProduct(
+    std::string_view id) {
+  std::optional<ProductRow> found;
+  LICENTIA_RETURN_IF_ERROR(Run(kFindProduct, {id}, [&](const SqlRow& row) {
+    found = DecodeProduct(row);
+    return Status::Ok();
+  }));
+  if (found) LICENTIA_RETURN_IF_ERROR(LoadVersions(*found));
+  return found;
+}
+
+Result<std::vector<ProductRow>> SqlTransaction::ListProducts() {
+  std::vector<ProductRow> out;
+  LICENTIA_RETURN_IF_ERROR(Run(kListProducts, {}, [&](const SqlRow& row) {
+    out.push_back(DecodeProduct(row));
+    return Status::Ok();
+  }));
+  for (auto& p : out) LICENTIA_RETURN_IF_ERROR(LoadVersions(p));
+  return out;
+}
+
+Status SqlTransaction::LoadVersions(ProductRow& p) {
+  return Run(kProductVersions, {p.id}, [&](const SqlRow& row) {
+    p.versions.push_back(row.Text(0));
+    return Status::Ok();
+  });
+}
+
+Status SqlTransaction::InsertProduct(const ProductRow& p) {
+  return Run(kInsertProduct, {p.id, p.name, p.created_at});
+}
+
+Status SqlTransaction::InsertProductVersion(std::string_view product_id,
+                                            std::string_view version,
+                                            UnixSeconds at) {
+  return Run(kInsertProductVersion, {product_id, version, at});
+}
+
+Result<std::int64_t> SqlTransaction::InsertBatch(const BatchRow& b) {
+  return RunForInt(kInsertBatch, {b.product_id, b.count, b.note, b.created_at});
+}
+
+Result<std::int64_t> SqlTransaction::InsertCode(const CodeRow& c) {
+  return RunForInt(
+      kInsertCode,
+      {c.code_hash, c.code_tail, c.batch_id, c.terms.product, c.terms.edition,
+       EncodeFeatures(c.terms.features), c.terms.max_devices,
+       LicenseTypeName(c.terms.type), c.terms.term_days, c.terms.activate_by,
+       c.terms.compatible_versions, SqlValue::Bool(c.terms.requires_account),
+       c.created_at});
+}
+
+Result<std::optional<CodeRow>> SqlTransaction::FindCodeByHash(
+    const crypto::Hash& code_hash) {
+  if (options_.cache != nullptr) {
+    if (auto hit = options_.cache->CodeByHash(code_hash)) return hit;
+  }
+  if (options_.lock_codes) {
+    LICENTIA_RETURN_IF_ERROR(Run(kLockCodeByHash, {code_hash}));
+  }
+  return OneCode(kFindCodeByHash, {code_hash});
+}
+
+Result<std::optional<CodeRow>> SqlTransaction::FindCodeById(std::int64_t id) {
+  if (options_.cache != nullptr) {
+    if (auto hit = options_.cache->CodeById(id)) return hit;
+  }
+  if (options_.lock_codes) LICENTIA_RETURN_IF_ERROR(Run(kLockCodeById, {id}));
+  return OneCode(kFindCodeById, {id});
+}
+
+Result<std::vector<CodeRow>> SqlTransaction::ListCodes(const CodeFilter& f) {
+  std::vector<CodeRow> out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(ListCodesStatement(f),
+          {f.after_id, f.product_id,
+           f.blocked ? SqlValue::Bool(*f.blocked) : SqlValue(), f.batch_id,
+           f.tail, f.limit},
+          [&](const SqlRow& row) {
+            LICENTIA_ASSIGN_OR_RETURN(CodeRow code, DecodeCode(row));
+            out.push_back(std::move(code));
+            return Status::Ok();
+          }));
+  return out;
+}
+
+Status SqlTransaction::SetFirstActivation(std::int64_t code_id,
+                                          UnixSeconds at) {
+  return Run(kSetFirstActivation, {code_id, at});
+}
+
+Status SqlTransaction::SetBlocked(std::int64_t code_id, bool blocked,
+                                  std::string_view reason) {
+  return Run(kSetBlocked, {code_id, SqlValue::Bool(blocked), reason});
+}
+
+Status SqlTransaction::AddSeats(std::int64_t code_id, int delta) {
+  return session_.Defer(kAddSeats, {code_id, delta});
+}
+
+Result<std::optional<ActivationRow>> SqlTransaction::FindActiveActivation(
+    std::int64_t code_id, const crypto::Hash& device_hash) {
+  if (options_.cache != nullptr) {
+    if (auto hit = options_.cache->Activation(code_id, device_hash)) {
+      return *hit;
+    }
+  }
+  std::optional<ActivationRow> found;
+  LICENTIA_RETURN_IF_ERROR(Run(
+      kFindActiveActivation, {code_id, device_hash}, [&](const SqlRow& row) {
+        LICENTIA_ASSIGN_OR_RETURN(found, DecodeActivation(row));
+        return Status::Ok();
+      }));
+  if (options_.cache != nullptr) {
+    options_.cache->PutActivation(code_id, device_hash, found, stamp_);
+  }
+  return found;
+}
+
+Result<std::vector<ActivationRow>> SqlTransaction::ListActivations(
+    std::int64_t code_id) {
+  std::vector<ActivationRow> out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kListActivations, {code_id}, [&](const SqlRow& row) {
+        LICENTIA_ASSIGN_OR_RETURN(ActivationRow a, DecodeActivation(row));
+        out.push_back(std::move(a));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+Result<int> SqlTransaction::CountActiveSeats(std::int64_t code_id) {
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t n,
+                            RunForInt(kCountActiveSeats, {code_id}));
+  return static_cast<int>(n);
+}
+
+Result<std::int64_t> SqlTransaction::InsertActivation(const ActivationRow& a) {
+  LICENTIA_ASSIGN_OR_RETURN(
+      std::int64_t id,
+      RunForInt(kInsertActivation,
+                {a.code_id, a.device_hash, a.device_name, a.os, a.app_version,
+                 a.token_hash, a.activated_at, a.last_seen_at, a.key_serial}));
+  // An inserted activation holds a seat (deactivated_at is not written).
+  LICENTIA_RETURN_IF_ERROR(AddSeats(a.code_id, 1));
+  return id;
+}
+
+Status SqlTransaction::RefreshActivation(const ActivationRow& a) {
+  return Run(kRefreshActivation, {a.id, a.device_name, a.os, a.app_version,
+                                  a.token_hash, a.last_seen_at, a.key_serial});
+}
+
+Status SqlTransaction::Deactivate(std::int64_t activation_id, UnixSeconds at) {
+  std::optional<std::int64_t> code_id;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kDeactivate, {activation_id, at}, [&](const SqlRow& row) {
+        code_id = row.Int(0);
+        return Status::Ok();
+      }));
+  if (!code_id) return Status::Ok();  // no such seat, or already free
+  return AddSeats(*code_id, -1);
+}
+
+Result<std::uint64_t> SqlTransaction::NextKeySerial() {
+  if (options_.serials == nullptr) {
+    return Status(ErrorCode::kInternal,
+                  "Key serials are drawn only in write transactions.");
+  }
+  return options_.serials->Next(session_);
+}
+
+Result<CodeSeat> SqlTransaction::FindCodeSeat(const crypto::Hash& code_hash,
+                                              const crypto::Hash& device_hash) {
+  // A read through the cache goes one row at a time.
+  if (options_.cache != nullptr) {
+    return Transaction::FindCodeSeat(code_hash, device_hash);
+  }
+  if (options_.lock_codes) {
+    LICENTIA_RETURN_IF_ERROR(Run(kLockCodeByHash, {code_hash}));
+  }
+  static const int kActivationAt = ColumnCount(kCodeColumns);
+  static const int kReserveAt = kActivationAt + ColumnCount(kActivationColumns);
+  CodeSeat out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(FindCodeSeatStatement(), {code_hash, device_hash},
+          [&](const SqlRow& row) {
+            LICENTIA_ASSIGN_OR_RETURN(out.code, DecodeCode(row));
+            if (!row.IsNull(kActivationAt)) {
+              LICENTIA_ASSIGN_OR_RETURN(out.activation,
+                                        DecodeActivation(row, kActivationAt));
+            }
+            if (!row.IsNull(kReserveAt)) {
+              out.reserve =
+                  ReserveRow{device_hash, out.code->terms.product,
+                             row.Int(kReserveAt), row.Int(kReserveAt + 1)};
+            }
+            return Status::Ok();
+          }));
+  return out;
+}
+
+Result<std::optional<ReserveRow>> SqlTransaction::FindReserve(
+    const crypto::Hash& device_hash, std::string_view product_id) {
+  if (options_.cache != nullptr) {
+    if (auto hit = options_.cache->Reserve(device_hash, product_id)) {
+      return *hit;
+    }
+  }
+  std::optional<ReserveRow> found;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kFindReserve, {device_hash, product_id}, [&](const SqlRow& row) {
+        found = ReserveRow{device_hash, std::string(product_id), row.Int(0),
+                           row.Int(1)};
+        return Status::Ok();
+      }));
+  if (options_.cache != nullptr) {
+    options_.cache->PutReserve(device_hash, product_id, found, stamp_);
+  }
+  return found;
+}
+
+Status SqlTransaction::PutReserve(const ReserveRow& r) {
+  return Run(kPutReserve, {r.device_hash, r.product_id, r.code_id, r.added_at});
+}
+
+Status SqlTransaction::DeleteReserve(const crypto::Hash& device_hash,
+                                     std::string_view product_id) {
+  return Run(kDeleteReserve, {device_hash, product_id});
+}
+
+Status SqlTransaction::AppendEvent(const EventRow& e) {
+  // Nothing reads its result: PostgreSQL sends it with the next statement.
+  return session_.Defer(kAppendEvent, {e.at, e.type, e.code_id, e.product_id,
+                                       e.device, e.actor, e.details_json});
+}
+
+Result<std::vector<EventRow>> SqlTransaction::ListEvents(const EventFilter& f) {
+  std::vector<EventRow> out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(ListEventsStatement(f),
+          {f.after_id, f.code_id, f.product_id, f.type, f.limit},
+          [&](const SqlRow& row) {
+            out.push_back(DecodeEvent(row));
+            return Status::Ok();
+          }));
+  return out;
+}
+
+Status SqlTransaction::InsertAdminToken(const crypto::Hash& token_hash,
+                                        std::string_view name, UnixSeconds at) {
+  return Run(kInsertAdminToken, {token_hash, name, at});
+}
+
+Result<bool> SqlTransaction::AdminTokenExists(const crypto::Hash& token_hash) {
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t n,
+                            RunForInt(kAdminTokenExists, {token_hash}));
+  return n > 0;
+}
+
+Result<std::int64_t> SqlTransaction::CountAdminTokens() {
+  return RunForInt(kCountAdminTokens, {});
+}
+
+}  // namespace licentia::store

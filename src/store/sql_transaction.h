@@ -1,0 +1,122 @@
+// The Transaction of store.h, written once in SQL for every backend: its
+// statements, the columns they read and how rows map to structs. A backend
+// supplies a session (sql_session.h) and, where it differs, how key
+// serials are drawn and whether code rows are locked before they are read.
+//
+// Seats: a code's running count of active seats (codes.seats_used) is
+// changed here, by the two methods that take and free seats
+// (InsertActivation, Deactivate), in the same transaction; nothing else
+// adds, frees or deletes activations, and the contract test checks the
+// count on every path. Not a trigger: with one, SQLite keeps a statement
+// journal for every activation's insert (~4% of an activation's
+// instructions, all on its single writer), and one rule must not be kept
+// two ways.
+#ifndef LICENTIA_STORE_SQL_TRANSACTION_H_
+#define LICENTIA_STORE_SQL_TRANSACTION_H_
+
+#include <cstdint>
+
+#include "store/read_cache.h"
+#include "store/sql_session.h"
+#include "store/store.h"
+
+namespace licentia::store {
+
+// Where a write transaction's key serials come from. Serials are unique,
+// not contiguous: one drawn by a transaction that is then rolled back is
+// never used.
+class KeySerialSource {
+ public:
+  virtual ~KeySerialSource() = default;
+  // The next serial, reading or writing through `session` if it must.
+  virtual Result<std::uint64_t> Next(SqlSession& session) = 0;
+};
+
+struct SqlTransactionOptions {
+  // Write transactions only; null in a read transaction (NextKeySerial then
+  // fails with kInternal).
+  KeySerialSource* serials = nullptr;
+  // Read transactions only: rows served from and added to this cache
+  // (read_cache.h), stamped before the transaction's first statement. May
+  // be null.
+  ReadCache* cache = nullptr;
+  // Write transactions where several writers may change the same code at
+  // once (PostgreSQL): reading a code first locks its row, in a statement
+  // of its own, so that what is read next - the seats in use - is read
+  // after the lock is held, with a fresh READ COMMITTED snapshot. Every
+  // change to a code's seats, first activation, block state or reserves
+  // goes through reading that code, so they are serialised per code
+  // without serialization failures.
+  bool lock_codes = false;
+};
+
+class SqlTransaction final : public Transaction {
+ public:
+  SqlTransaction(SqlSession& session, SqlTransactionOptions options)
+      : session_(session), options_(options) {}
+
+  Result<std::optional<ProductRow>> FindProduct(std::string_view id) override;
+  Result<std::vector<ProductRow>> ListProducts() override;
+  Status InsertProduct(const ProductRow& row) override;
+  Status InsertProductVersion(std::string_view product_id,
+                              std::string_view version,
+                              UnixSeconds at) override;
+
+  Result<std::int64_t> InsertBatch(const BatchRow& row) override;
+  Result<std::int64_t> InsertCode(const CodeRow& row) override;
+  Result<std::optional<CodeRow>> FindCodeByHash(
+      const crypto::Hash& code_hash) override;
+  Result<std::optional<CodeRow>> FindCodeById(std::int64_t id) override;
+  Result<std::vector<CodeRow>> ListCodes(const CodeFilter& filter) override;
+  Status SetFirstActivation(std::int64_t code_id, UnixSeconds at) override;
+  Status SetBlocked(std::int64_t code_id, bool blocked,
+                    std::string_view reason) override;
+
+  Result<std::optional<ActivationRow>> FindActiveActivation(
+      std::int64_t code_id, const crypto::Hash& device_hash) override;
+  Result<std::vector<ActivationRow>> ListActivations(
+      std::int64_t code_id) override;
+  Result<int> CountActiveSeats(std::int64_t code_id) override;
+  Result<std::int64_t> InsertActivation(const ActivationRow& row) override;
+  Status RefreshActivation(const ActivationRow& row) override;
+  Status Deactivate(std::int64_t activation_id, UnixSeconds at) override;
+  Result<std::uint64_t> NextKeySerial() override;
+  Result<CodeSeat> FindCodeSeat(const crypto::Hash& code_hash,
+                                const crypto::Hash& device_hash) override;
+
+  Result<std::optional<ReserveRow>> FindReserve(
+      const crypto::Hash& device_hash, std::string_view product_id) override;
+  Status PutReserve(const ReserveRow& row) override;
+  Status DeleteReserve(const crypto::Hash& device_hash,
+                       std::string_view product_id) override;
+
+  Status AppendEvent(const EventRow& row) override;
+  Result<std::vector<EventRow>> ListEvents(const EventFilter& filter) override;
+
+  Status InsertAdminToken(const crypto::Hash& token_hash, std::string_view name,
+                          UnixSeconds at) override;
+  Result<bool> AdminTokenExists(const crypto::Hash& token_hash) override;
+  Result<std::int64_t> CountAdminTokens() override;
+
+ private:
+  // Every statement goes through these: the cache stamp is taken before
+  // the first one (read_cache.h).
+  Status Run(const SqlStatement& statement, SqlParams params, RowVisitor row);
+  Status Run(const SqlStatement& statement, SqlParams params);
+  // The first row's column 0 as an integer; kInternal if there is no row.
+  Result<std::int64_t> RunForInt(const SqlStatement& statement,
+                                 SqlParams params);
+  Result<std::optional<CodeRow>> OneCode(const SqlStatement& statement,
+                                         SqlParams params);
+  Status LoadVersions(ProductRow& product);
+  Status AddSeats(std::int64_t code_id, int delta);
+
+  SqlSession& session_;
+  const SqlTransactionOptions options_;
+  bool stamped_ = false;
+  std::uint64_t stamp_ = 0;  // the cache epoch before the first statement
+};
+
+}  // namespace licentia::store
+
+#endif  // LICENTIA_STORE_SQL_TRANSACTION_H_

@@ -1,0 +1,51 @@
+// Records, as read-cache keys (read_cache.h), every row the writer's
+// connection changes in the tables the cache holds rows of: a code (by
+// id), a code's activations (by the code's id) and a device's reserves (by
+// the device's hash).
+//
+// SQLite reports each change itself (its pre-update hook, called for every
+// row a statement inserts, updates or deletes, triggers included), so the
+// store's methods have nothing to remember: a write that changes a cached
+// row cannot forget to invalidate it. Changes later rolled back are
+// recorded too; dropping a cache entry is always safe.
+#ifndef LICENTIA_STORE_SQLITE_CHANGE_RECORDER_H_
+#define LICENTIA_STORE_SQLITE_CHANGE_RECORDER_H_
+
+#include <memory>
+
+#include "core/status.h"
+#include "store/read_cache.h"
+#include "store/sqlite/sqlite_handle.h"
+
+namespace licentia::store::sqlite {
+
+class ChangeRecorder {
+ public:
+  // Records the changes made through `conn` into `keys` from now on, until
+  // the recorder is destroyed. kInternal if this SQLite was built without
+  // its pre-update hook (SQLITE_ENABLE_PREUPDATE_HOOK; Debian's has it) or
+  // the schema lacks a column the recorder reads. REQUIRES: `conn` and
+  // `keys` outlive the recorder; the schema is migrated; `keys` is used
+  // only on the thread that uses `conn`.
+  static Result<std::unique_ptr<ChangeRecorder>> Attach(Connection& conn,
+                                                        TouchedKeys& keys);
+  ~ChangeRecorder();
+  ChangeRecorder(const ChangeRecorder&) = delete;
+  ChangeRecorder& operator=(const ChangeRecorder&) = delete;
+
+ private:
+  ChangeRecorder(Connection& conn, TouchedKeys& keys)
+      : conn_(conn), keys_(keys) {}
+  static void OnChange(void* self, sqlite3* db, int op, const char* db_name,
+                       const char* table, sqlite3_int64 old_rowid,
+                       sqlite3_int64 new_rowid);
+
+  Connection& conn_;
+  TouchedKeys& keys_;
+  int activation_code_id_col_ = -1;  // activations.code_id
+  int reserve_device_col_ = -1;      // reserves.device_hash
+};
+
+}  // namespace licentia::store::sqlite
+
+#endif  // LICENTIA_STORE_SQLITE_CHANGE_RECORDER_H_

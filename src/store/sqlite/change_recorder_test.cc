@@ -1,0 +1,92 @@
+// The writer's changes become read-cache keys by themselves, whatever
+// statement makes them (change_recorder.h).
+#include "store/sqlite/change_recorder.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace licentia::store::sqlite {
+namespace {
+
+class ChangeRecorderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conn_ = std::move(*Connection::Open(":memory:", false));
+    ASSERT_TRUE(conn_
+                    ->Exec("CREATE TABLE codes (id INTEGER PRIMARY KEY, x);"
+                           "CREATE TABLE activations (id INTEGER PRIMARY KEY, "
+                           "code_id, device_hash, deactivated_at);"
+                           "CREATE TABLE reserves (device_hash, product_id, "
+                           "code_id, PRIMARY KEY (device_hash, product_id));"
+                           "CREATE TABLE other (a);"
+                           "INSERT INTO codes VALUES (5, 0), (6, 0);"
+                           "INSERT INTO activations VALUES (1, 5, x'01', "
+                           "NULL);")
+                    .ok());
+    auto recorder = ChangeRecorder::Attach(*conn_, keys_);
+    ASSERT_TRUE(recorder.ok()) << recorder.status().ToString();
+    recorder_ = std::move(*recorder);
+  }
+
+  static bool Has(const std::vector<std::int64_t>& v, std::int64_t x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  }
+
+  std::unique_ptr<Connection> conn_;
+  TouchedKeys keys_;
+  std::unique_ptr<ChangeRecorder> recorder_;
+};
+
+TEST_F(ChangeRecorderTest, CodeChangesAreKeyedByTheCode) {
+  ASSERT_TRUE(conn_->Exec("UPDATE codes SET x = 1 WHERE id = 6").ok());
+  EXPECT_EQ(keys_.codes, std::vector<std::int64_t>({6, 6}));
+  EXPECT_TRUE(keys_.devices.empty());
+}
+
+TEST_F(ChangeRecorderTest, SeatChangesAreKeyedByTheirCode) {
+  ASSERT_TRUE(
+      conn_->Exec("INSERT INTO activations VALUES (2, 6, x'02', NULL)").ok());
+  EXPECT_TRUE(Has(keys_.codes, 6));
+  keys_.Clear();
+  ASSERT_TRUE(
+      conn_->Exec("UPDATE activations SET deactivated_at = 9 WHERE id = 1")
+          .ok());
+  EXPECT_TRUE(Has(keys_.codes, 5));
+  EXPECT_FALSE(Has(keys_.codes, 1));  // the activation's own id is no key
+  keys_.Clear();
+  // A seat moved to another code invalidates both.
+  ASSERT_TRUE(
+      conn_->Exec("UPDATE activations SET code_id = 6 WHERE id = 1").ok());
+  EXPECT_TRUE(Has(keys_.codes, 5));
+  EXPECT_TRUE(Has(keys_.codes, 6));
+  keys_.Clear();
+  ASSERT_TRUE(conn_->Exec("DELETE FROM activations").ok());
+  EXPECT_TRUE(Has(keys_.codes, 6));
+}
+
+TEST_F(ChangeRecorderTest, ReserveChangesAreKeyedByTheDevice) {
+  crypto::Hash device{};
+  device.fill(0x11);
+  ASSERT_TRUE(conn_
+                  ->Exec("INSERT INTO reserves VALUES (x'" +
+                         std::string(64, '1') + "', 'p', 5)")
+                  .ok());
+  ASSERT_EQ(keys_.devices.size(), 1u);
+  EXPECT_EQ(keys_.devices[0], device);
+  keys_.Clear();
+  ASSERT_TRUE(conn_->Exec("DELETE FROM reserves").ok());
+  ASSERT_EQ(keys_.devices.size(), 1u);
+  EXPECT_EQ(keys_.devices[0], device);
+}
+
+TEST_F(ChangeRecorderTest, OtherTablesAndDetachingRecordNothing) {
+  ASSERT_TRUE(conn_->Exec("INSERT INTO other VALUES (1)").ok());
+  EXPECT_TRUE(keys_.empty());
+  recorder_.reset();
+  ASSERT_TRUE(conn_->Exec("UPDATE codes SET x = 2").ok());
+  EXPECT_TRUE(keys_.empty());
+}
+
+}  // namespace
+}  // namespace licentia::store::sqlite
