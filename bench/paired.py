@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Paired comparison of licentiad builds on durable activations.
+"""Paired comparison of licentiad builds on durable activations and status.
 
 Starts one server per build, each on its own database, then round after
-round measures each build's no-op rate and activation rate back to back,
-alternating which build goes first, and reads every thread's CPU time from
-/proc around each measurement. Prints each round's activation/no-op ratio
-and, per build, the median ratio and the median CPU µs per request of each
-of licentiad's threads (user and system time apart) and of wrk.
+round measures each build's no-op rate, activation rate and status rate
+back to back, alternating which build goes first, and reads every thread's
+CPU time from /proc around each measurement. Prints each round's
+activation/no-op and status/no-op ratios and, per build, the median ratios
+and the median CPU µs per request of each of licentiad's threads (user and
+system time apart) and of wrk.
 
 On a shared machine the rates drift between runs by more than most changes
 move them; measuring the builds in the same minutes, in alternating order,
@@ -36,6 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
 
 ACTIVATE_SCRIPT = os.path.join(run.ROOT, "bench", "activate.lua")
+STATUS_SCRIPT = os.path.join(run.ROOT, "bench", "status.lua")
 
 
 def thread_cpu(pid):
@@ -104,13 +106,17 @@ def main():
                 noop, noop_rows = measure(s, "no-op", "/v1/ping", None, args, env)
                 act, act_rows = measure(s, "activation", "/v1/activate",
                                         ACTIVATE_SCRIPT, args, env)
+                status, status_rows = measure(s, "status", "/v1/status",
+                                              STATUS_SCRIPT, args, env)
                 if r < 0:
                     continue
                 ratio = act / noop
                 print(f"round {r + 1}: {name:>10}  activations {act:8.0f}/s  "
-                      f"no-op {noop:8.0f}/s  ratio {ratio:.3f}", flush=True)
+                      f"status {status:8.0f}/s  no-op {noop:8.0f}/s  "
+                      f"ratios {ratio:.3f} {status / noop:.3f}", flush=True)
                 results[name]["ratio"].append(ratio)
-                for k, v in {**noop_rows, **act_rows}.items():
+                results[name]["status ratio"].append(status / noop)
+                for k, v in {**noop_rows, **act_rows, **status_rows}.items():
                     results[name][k].append(v)
     finally:
         for s in setups.values():
@@ -120,11 +126,13 @@ def main():
     names = [name for name, _ in builds]
     print(f"\nmedians of {args.rounds} rounds "
           f"(CPU: µs per request)\n{'':28}" + "".join(f"{n:>12}" for n in names))
-    keys = ["ratio"] + sorted(k for k in set().union(*results.values()) if k != "ratio")
+    ratios = {"ratio": "activation / no-op", "status ratio": "status / no-op"}
+    keys = list(ratios) + sorted(k for k in set().union(*results.values())
+                                 if k not in ratios)
     for k in keys:
         vals = [statistics.median(results[n][k]) if results[n][k] else 0.0 for n in names]
-        if k == "ratio":
-            print(f"{'activation / no-op':28}" + "".join(f"{v:12.3f}" for v in vals))
+        if k in ratios:
+            print(f"{ratios[k]:28}" + "".join(f"{v:12.3f}" for v in vals))
         elif max(vals) >= 0.3:
             print(f"{k:28}" + "".join(f"{v:12.2f}" for v in vals))
 

@@ -20,7 +20,8 @@ struct ServerConfig {
   std::string data_dir = "licentia-data";
   std::string database;  // "" = sqlite://<data_dir>/licentia.db
   int io_threads = 2;
-  int db_pool_size = 8;  // PostgreSQL connections
+  int db_pool_size = 8;                 // PostgreSQL connections
+  bool sqlite_wal_write_buffer = true;  // store/sqlite/sqlite_store.h
   std::int64_t max_body_bytes = 64 * 1024;
   double rate_limit_per_ip = 600;   // requests/minute on device endpoints
   double rate_limit_per_code = 60;  // attempts/minute with one code

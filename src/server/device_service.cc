@@ -588,27 +588,29 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
                   std::move(reply));
     return;
   }
-  // The key is queued for the KeySigner when the transaction decides it and
-  // signed with the rest of its batch once the batch commits (store.h,
-  // SetAfterWrites); the answer waits for both the key and durability
-  // (KeyJoin).
+  // The key the transaction decided is queued for the KeySigner once the
+  // write commits (Transaction::OnCommit: only the committed run's key),
+  // and the keys of writes committed together are signed together by the
+  // first of their answers (key_signer.h); the answer waits for both the
+  // key and durability (KeyJoin).
   auto join = std::make_shared<KeyJoin>(write->key, std::move(write->finish),
                                         std::move(reply));
+  KeySigner& signer = ctx_.key_signer;
   ctx_.store.WriteAsync(
-      [this, join, key = write->key,
+      [&signer, join, key = write->key,
        fn = std::move(write->fn)](store::Transaction& txn) -> licentia::Status {
-        licentia::Status st = fn(txn);
-        if (st.ok()) {
-          std::uint64_t attempt = join->NewAttempt();
-          ctx_.key_signer.Sign(
-              std::move(key->payload),
-              [join, attempt](Result<crypto::Bytes> signed_key) {
-                join->Signed(attempt, std::move(signed_key));
-              });
-        }
-        return st;
+        LICENTIA_RETURN_IF_ERROR(fn(txn));
+        return txn.OnCommit([&signer, join, key] {
+          signer.Sign(std::move(key->payload),
+                      [join](Result<crypto::Bytes> signed_key) {
+                        join->Signed(std::move(signed_key));
+                      });
+        });
       },
-      [join](Status st) { join->Durable(std::move(st)); });
+      [&signer, join](Status st) {
+        signer.SignQueued();
+        join->Durable(std::move(st));
+      });
 }
 
 void DeviceService::SubmitRead(Result<PreparedCall> read, Reply reply) {

@@ -10,15 +10,9 @@ KeyJoin::KeyJoin(std::shared_ptr<IssuedKey> key, ResultMaker finish,
       finish_(std::move(finish)),
       reply_(std::move(reply)) {}
 
-std::uint64_t KeyJoin::NewAttempt() {
+void KeyJoin::Signed(Result<crypto::Bytes> signed_key) {
   MutexLock lock(mu_);
-  signed_.reset();
-  return ++attempt_;
-}
-
-void KeyJoin::Signed(std::uint64_t attempt, Result<crypto::Bytes> signed_key) {
-  MutexLock lock(mu_);
-  if (answered_ || attempt != attempt_) return;
+  if (answered_) return;
   signed_ = std::move(signed_key);
   auto complete = TakeIfComplete();
   lock.Unlock();

@@ -1,13 +1,10 @@
 // Answers a write that issues a license key once both halves are ready:
 // the transaction is durable (the store's callback) and the key is signed
-// (the KeySigner's callback). The key is queued for the signer as soon as
-// the transaction has decided it and is signed after its batch commits
-// (server/key_signer.h); it is never sent before the write is durable, and
-// a write that fails answers its error and drops the key.
-//
-// A store may run a transaction function more than once (PostgreSQL
-// retries); each run that succeeds starts a new attempt, and only the key
-// signed for the latest attempt is ever sent.
+// (the KeySigner's callback). The key is queued for the signer once the
+// write has committed (store::Transaction::OnCommit) and signed with the
+// others of its commit (server/key_signer.h); it is never sent before the
+// write is durable, and a write that fails answers its error and drops the
+// key.
 //
 // Thread-safe. The reply is called exactly once, on whichever thread
 // completes the pair.
@@ -33,11 +30,8 @@ class KeyJoin {
   // `finish` makes the response and finds the signed key in `key`.
   KeyJoin(std::shared_ptr<IssuedKey> key, ResultMaker finish, Reply reply);
 
-  // Called by the transaction function when it succeeds; returns the id
-  // to pass to Signed() for the key of this run.
-  std::uint64_t NewAttempt();
-  // The signer's answer for `attempt`.
-  void Signed(std::uint64_t attempt, Result<crypto::Bytes> signed_key);
+  // The signer's answer.
+  void Signed(Result<crypto::Bytes> signed_key);
   // The store's answer: the transaction is durable, or failed.
   void Durable(Status st);
 
@@ -53,8 +47,6 @@ class KeyJoin {
   const ResultMaker finish_;
   const Reply reply_;
   Mutex mu_;
-  std::uint64_t attempt_ GUARDED_BY(mu_) = 0;
-  // The key signed for attempt_.
   std::optional<Result<crypto::Bytes>> signed_ GUARDED_BY(mu_);
   bool durable_ GUARDED_BY(mu_) = false;
   bool answered_ GUARDED_BY(mu_) = false;

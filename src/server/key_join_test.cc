@@ -50,8 +50,7 @@ struct Fixture {
 TEST(KeyJoinTest, AnswersWhenBothHalvesAreInWhicheverComesFirst) {
   {
     Fixture f;
-    auto attempt = f.join.NewAttempt();
-    f.join.Signed(attempt, Bytes("KEY"));
+    f.join.Signed(Bytes("KEY"));
     EXPECT_EQ(f.answers.count, 0);  // signed, not yet durable: nothing sent
     f.join.Durable(Status::Ok());
     ASSERT_EQ(f.answers.count, 1);
@@ -59,10 +58,9 @@ TEST(KeyJoinTest, AnswersWhenBothHalvesAreInWhicheverComesFirst) {
   }
   {
     Fixture f;
-    auto attempt = f.join.NewAttempt();
     f.join.Durable(Status::Ok());
     EXPECT_EQ(f.answers.count, 0);
-    f.join.Signed(attempt, Bytes("KEY"));
+    f.join.Signed(Bytes("KEY"));
     ASSERT_EQ(f.answers.count, 1);
     EXPECT_EQ(f.SentKey(), "KEY");
   }
@@ -70,40 +68,23 @@ TEST(KeyJoinTest, AnswersWhenBothHalvesAreInWhicheverComesFirst) {
 
 TEST(KeyJoinTest, AFailedWriteAnswersItsErrorAndNeverTheKey) {
   Fixture f;
-  auto attempt = f.join.NewAttempt();
-  f.join.Signed(attempt, Bytes("KEY"));
+  f.join.Signed(Bytes("KEY"));
   f.join.Durable(Status(ErrorCode::kInternal, "the commit failed"));
   ASSERT_EQ(f.answers.count, 1);
   EXPECT_EQ(f.answers.last->status().code(), ErrorCode::kInternal);
   EXPECT_TRUE(f.key->signed_key.empty());
   // A signature arriving afterwards changes nothing.
   Fixture g;
-  auto a = g.join.NewAttempt();
   g.join.Durable(Status(ErrorCode::kUnavailable, "down"));
-  g.join.Signed(a, Bytes("KEY"));
+  g.join.Signed(Bytes("KEY"));
   EXPECT_EQ(g.answers.count, 1);
   EXPECT_EQ(g.answers.last->status().code(), ErrorCode::kUnavailable);
 }
 
-TEST(KeyJoinTest, OnlyTheLatestAttemptsKeyIsSent) {
-  Fixture f;
-  auto first = f.join.NewAttempt();
-  auto second = f.join.NewAttempt();  // the store ran the function again
-  f.join.Signed(first, Bytes("STALE"));
-  f.join.Durable(Status::Ok());
-  EXPECT_EQ(f.answers.count, 0);  // the stale key is not enough
-  f.join.Signed(second, Bytes("FRESH"));
-  ASSERT_EQ(f.answers.count, 1);
-  EXPECT_EQ(f.SentKey(), "FRESH");
-  f.join.Signed(second, Bytes("AGAIN"));
-  EXPECT_EQ(f.answers.count, 1);
-}
-
 TEST(KeyJoinTest, ASigningErrorIsTheAnswer) {
   Fixture f;
-  auto attempt = f.join.NewAttempt();
   f.join.Durable(Status::Ok());
-  f.join.Signed(attempt, Status(ErrorCode::kInvalidRequest, "too long"));
+  f.join.Signed(Status(ErrorCode::kInvalidRequest, "too long"));
   ASSERT_EQ(f.answers.count, 1);
   EXPECT_EQ(f.answers.last->status().code(), ErrorCode::kInvalidRequest);
 }

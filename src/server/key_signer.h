@@ -4,11 +4,13 @@
 // signature, so the cost per key falls as load rises.
 //
 // Sign() only queues a key; SignQueued() signs everything queued so far, on
-// the calling thread. The server calls SignQueued from the store's
-// after-writes hook (store/store.h): the keys decided by one batch of
-// writes are signed together right after that batch commits, on the
-// store's writer, before the batch is answered. Keys thus cost no thread
-// of their own and no waiting to gather a batch.
+// the calling thread. The server queues each key once its write has
+// committed (store::Transaction::OnCommit) and calls SignQueued as each
+// write is answered: the store runs the commit callbacks of the writes it
+// committed together before any of their answers, so the first answer
+// signs all their keys together, on the store's thread, and the others
+// find theirs signed. Keys thus cost no thread of their own and no waiting
+// to gather a batch.
 //
 // Thread-safe. Each Done is called exactly once, on the thread that signs
 // it: with the signed key's bytes (for ArmourLicenseKey, which the caller

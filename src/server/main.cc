@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
                  "PostgreSQL connections (and concurrent write transactions)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  cli.add_option("--sqlite-wal-buffer", config.sqlite_wal_write_buffer,
+                 "SQLite: write each commit's log frames in one call "
+                 "(docs/performance.md)")
+      ->capture_default_str();
   cli.add_option("--max-body-bytes", config.max_body_bytes,
                  "Largest request body accepted")
       ->capture_default_str()

@@ -39,6 +39,7 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url,
   }
   sqlite::SqliteOptions options;
   options.path = std::string(path);
+  options.wal_write_buffer = open_options.sqlite_wal_write_buffer;
   return sqlite::OpenSqliteStore(options);
 }
 

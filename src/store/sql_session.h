@@ -113,6 +113,11 @@ class SqlSession {
     return Run(statement, params, [](const SqlRow&) { return Status::Ok(); });
   }
 
+  // Runs `statement`, made with SqlStatement::InsertReturningId, and
+  // returns the id of the row it inserted. Errors as for Run.
+  virtual Result<std::int64_t> Insert(const SqlStatement& statement,
+                                      SqlParams params) = 0;
+
   // Runs `statement`, whose rows nothing reads, now or with the session's
   // next statement or commit, in the same round trip (PostgreSQL does
   // this). Its error is then that call's, and the transaction fails.

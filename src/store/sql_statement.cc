@@ -14,6 +14,12 @@ SqlStatement SqlStatement::PerDialect(std::string sqlite,
   return SqlStatement(std::move(sqlite), std::move(postgres));
 }
 
+SqlStatement SqlStatement::InsertReturningId(std::string postgres_insert) {
+  std::string sqlite = SqliteParameters(postgres_insert);
+  return SqlStatement(std::move(sqlite),
+                      std::move(postgres_insert) + " RETURNING id");
+}
+
 std::string SqliteParameters(std::string_view sql) {
   std::string out(sql);
   bool quoted = false;

@@ -30,6 +30,12 @@ class SqlStatement {
   // statement does not exist in that dialect (text() is then null).
   static SqlStatement PerDialect(std::string sqlite, std::string postgres);
 
+  // An INSERT into a table with an integer `id` key, for
+  // SqlSession::Insert: PostgreSQL's text returns the id ("RETURNING id");
+  // SQLite's does not, its session reads sqlite3_last_insert_rowid, which
+  // costs the single writer less than a RETURNING clause.
+  static SqlStatement InsertReturningId(std::string postgres_insert);
+
   // The text for `dialect`, or null if the statement has none there.
   [[nodiscard]] const char* text(SqlDialect dialect) const {
     const std::string& s = dialect == SqlDialect::kSqlite ? sqlite_ : postgres_;

@@ -25,14 +25,14 @@ const SqlStatement kProductVersions(
     "SELECT version FROM product_versions WHERE product_id = $1 "
     "ORDER BY created_at, version");
 
-const SqlStatement kInsertBatch(
+const SqlStatement kInsertBatch = SqlStatement::InsertReturningId(
     "INSERT INTO batches(product_id, count, note, created_at) "
-    "VALUES ($1, $2, $3, $4) RETURNING id");
-const SqlStatement kInsertCode(
+    "VALUES ($1, $2, $3, $4)");
+const SqlStatement kInsertCode = SqlStatement::InsertReturningId(
     "INSERT INTO codes(code_hash, code_tail, batch_id, product_id, edition, "
     "features, max_devices, license_type, term_days, activate_by, "
     "compatible_versions, requires_account, created_at) VALUES ($1, $2, $3, "
-    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id");
+    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
 const SqlStatement kFindCodeByHash(
     fmt::format("SELECT {} FROM codes WHERE code_hash = $1", kCodeColumns));
 const SqlStatement kFindCodeById(
@@ -61,10 +61,10 @@ const SqlStatement kListActivations(
 const SqlStatement kCountActiveSeats(
     "SELECT COUNT(*) FROM activations WHERE code_id = $1 AND "
     "deactivated_at IS NULL");
-const SqlStatement kInsertActivation(
+const SqlStatement kInsertActivation = SqlStatement::InsertReturningId(
     "INSERT INTO activations(code_id, device_hash, device_name, os, "
     "app_version, token_hash, activated_at, last_seen_at, key_serial) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id");
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
 const SqlStatement kRefreshActivation(
     "UPDATE activations SET device_name = $2, os = $3, app_version = $4, "
     "token_hash = $5, last_seen_at = $6, key_serial = $7 WHERE id = $1");
@@ -101,6 +101,11 @@ Status SqlTransaction::Run(const SqlStatement& statement, SqlParams params,
     stamped_ = true;
   }
   return session_.Run(statement, params, row);
+}
+
+Result<std::int64_t> SqlTransaction::Insert(const SqlStatement& statement,
+                                            SqlParams params) {
+  return session_.Insert(statement, params);
 }
 
 Status SqlTransaction::Run(const SqlStatement& statement, SqlParams params) {
@@ -172,11 +177,11 @@ Status SqlTransaction::InsertProductVersion(std::string_view product_id,
 }
 
 Result<std::int64_t> SqlTransaction::InsertBatch(const BatchRow& b) {
-  return RunForInt(kInsertBatch, {b.product_id, b.count, b.note, b.created_at});
+  return Insert(kInsertBatch, {b.product_id, b.count, b.note, b.created_at});
 }
 
 Result<std::int64_t> SqlTransaction::InsertCode(const CodeRow& c) {
-  return RunForInt(
+  return Insert(
       kInsertCode,
       {c.code_hash, c.code_tail, c.batch_id, c.terms.product, c.terms.edition,
        EncodeFeatures(c.terms.features), c.terms.max_devices,
@@ -273,9 +278,9 @@ Result<int> SqlTransaction::CountActiveSeats(std::int64_t code_id) {
 Result<std::int64_t> SqlTransaction::InsertActivation(const ActivationRow& a) {
   LICENTIA_ASSIGN_OR_RETURN(
       std::int64_t id,
-      RunForInt(kInsertActivation,
-                {a.code_id, a.device_hash, a.device_name, a.os, a.app_version,
-                 a.token_hash, a.activated_at, a.last_seen_at, a.key_serial}));
+      Insert(kInsertActivation,
+             {a.code_id, a.device_hash, a.device_name, a.os, a.app_version,
+              a.token_hash, a.activated_at, a.last_seen_at, a.key_serial}));
   // An inserted activation holds a seat (deactivated_at is not written).
   LICENTIA_RETURN_IF_ERROR(AddSeats(a.code_id, 1));
   return id;
@@ -362,6 +367,15 @@ Status SqlTransaction::PutReserve(const ReserveRow& r) {
 Status SqlTransaction::DeleteReserve(const crypto::Hash& device_hash,
                                      std::string_view product_id) {
   return Run(kDeleteReserve, {device_hash, product_id});
+}
+
+Status SqlTransaction::OnCommit(std::function<void()> fn) {
+  if (options_.on_commit == nullptr) {
+    return Status(ErrorCode::kInternal,
+                  "OnCommit is for write transactions only.");
+  }
+  options_.on_commit->push_back(std::move(fn));
+  return Status::Ok();
 }
 
 Status SqlTransaction::AppendEvent(const EventRow& e) {

@@ -15,6 +15,8 @@
 #define LICENTIA_STORE_SQL_TRANSACTION_H_
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "store/read_cache.h"
 #include "store/sql_session.h"
@@ -32,7 +34,14 @@ class KeySerialSource {
   virtual Result<std::uint64_t> Next(SqlSession& session) = 0;
 };
 
+// The OnCommit callbacks of one run of a write's transaction function, for
+// its store to run once the write commits or to drop.
+using CommitCallbacks = std::vector<std::function<void()>>;
+
 struct SqlTransactionOptions {
+  // Write transactions only: where OnCommit puts its callbacks. Null in a
+  // read transaction (OnCommit then fails with kInternal).
+  CommitCallbacks* on_commit = nullptr;
   // Write transactions only; null in a read transaction (NextKeySerial then
   // fails with kInternal).
   KeySerialSource* serials = nullptr;
@@ -90,6 +99,7 @@ class SqlTransaction final : public Transaction {
   Status DeleteReserve(const crypto::Hash& device_hash,
                        std::string_view product_id) override;
 
+  Status OnCommit(std::function<void()> fn) override;
   Status AppendEvent(const EventRow& row) override;
   Result<std::vector<EventRow>> ListEvents(const EventFilter& filter) override;
 
@@ -103,6 +113,8 @@ class SqlTransaction final : public Transaction {
   // the first one (read_cache.h).
   Status Run(const SqlStatement& statement, SqlParams params, RowVisitor row);
   Status Run(const SqlStatement& statement, SqlParams params);
+  // SqlSession::Insert. Writes only: no cache stamp to take.
+  Result<std::int64_t> Insert(const SqlStatement& statement, SqlParams params);
   // The first row's column 0 as an integer; kInternal if there is no row.
   Result<std::int64_t> RunForInt(const SqlStatement& statement,
                                  SqlParams params);

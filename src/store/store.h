@@ -168,6 +168,18 @@ class Transaction {
   virtual Status DeleteReserve(const crypto::Hash& device_hash,
                                std::string_view product_id) = 0;
 
+  // Runs `fn` once this write has committed and is durable: on the store's
+  // thread, before the write's `done`, and never if the write fails or for
+  // a run of the
+  // transaction function that is discarded and run again (see WriteAsync).
+  // This is where effects outside the database that follow from the write
+  // go (queuing a license key to be signed, say): the function itself must
+  // have none. Callbacks of writes committed together run one after
+  // another, in commit order, before any of those writes' `done`s. `fn`
+  // must be quick and must not call into the store.
+  // kInternal in a read transaction (nothing would ever run it).
+  [[nodiscard]] virtual Status OnCommit(std::function<void()> fn) = 0;
+
   // The append-only event log. A backend may send the insert with the
   // transaction's next statement or its commit (PostgreSQL does, to save a
   // round trip); an error is then that call's, and the transaction fails
@@ -193,9 +205,12 @@ class Store {
   // Runs `fn` in a read-write transaction and commits if it returns OK; if it
   // returns an error nothing it did is kept. `done` is called exactly once,
   // on a store thread, after the commit is durable (or with the error). It
-  // must be quick: post real work elsewhere. `fn` may run more than once (a
-  // backend may retry on a serialization failure), so it must have no
-  // effects outside the transaction. Never blocks the caller.
+  // must be quick: post real work elsewhere. `fn` may run more than once:
+  // a backend runs it again after a deadlock or serialization failure
+  // (PostgreSQL) or when a write grouped into one commit with others must
+  // be rolled back alone (SQLite); only the last run counts. So it must
+  // have no effects outside the transaction; what follows from the write
+  // outside it goes in Transaction::OnCommit. Never blocks the caller.
   virtual void WriteAsync(TransactionFn fn, DoneFn done) = 0;
 
   // WriteAsync, waiting for the outcome. Blocks the calling thread.
@@ -209,14 +224,19 @@ class Store {
   // the caller's thread is not held; the default runs Read at once.
   virtual void ReadAsync(TransactionFn fn, DoneFn done) { done(Read(fn)); }
 
-  // Statistics for /metrics.
+  // A counter of the backend's own machinery (SQLite's checkpoints, say),
+  // reported on /metrics as licentia_store_<name>_total.
+  struct EngineCounter {
+    const char* name;  // a static string: [a-z_]+
+    const char* help;  // a static string: one sentence
+    std::uint64_t value = 0;
+  };
+  // Statistics for /metrics. Thread-safe.
   struct Stats {
-    std::uint64_t commits = 0;       // durable commits: SQLite WAL syncs,
-                                     // PostgreSQL commits
+    std::uint64_t commits = 0;       // durable commits (several write
+                                     // transactions may share one)
     std::uint64_t transactions = 0;  // write transactions committed
-    std::uint64_t checkpoints = 0;   // SQLite: WAL checkpoints completed
-    std::uint64_t wal_restarts = 0;  // SQLite: commits that began the WAL
-                                     // again from its start
+    std::vector<EngineCounter> engine;
   };
   virtual Stats GetStats() const = 0;
 
@@ -225,31 +245,13 @@ class Store {
   // refuses to acknowledge writes until it is reopened). /healthz reports
   // it. Thread-safe.
   virtual Status WriteHealth() const { return Status::Ok(); }
-
-  // Work the caller wants done after every round of writes, on the thread
-  // that ran them and before any of their `done` callbacks: the server
-  // signs there the license keys those writes decided, so a key costs no
-  // thread hand-off of its own (docs/performance.md). Called after each
-  // batch (SQLite) or each write (PostgreSQL) whatever its outcome, from
-  // several threads at once where writes run in parallel; it must be
-  // thread-safe, quick, and must not call into the store.
-  // REQUIRES: called before the first WriteAsync.
-  void SetAfterWrites(std::function<void()> hook) {
-    after_writes_ = std::move(hook);
-  }
-
- protected:
-  // For backends: runs the hook, if any (see SetAfterWrites).
-  void AfterWrites() const {
-    if (after_writes_) after_writes_();
-  }
-
- private:
-  std::function<void()> after_writes_;
 };
 
 struct OpenOptions {
   int pool_size = 8;  // PostgreSQL: connections (and write threads)
+  // SQLite: the writer's WAL written one commit at a time
+  // (sqlite/sqlite_store.h, SqliteOptions::wal_write_buffer).
+  bool sqlite_wal_write_buffer = true;
 };
 
 // Opens the backend named by `url`: "sqlite:///abs/path.db" or a plain path

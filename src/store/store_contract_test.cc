@@ -27,10 +27,16 @@ struct Backend {
 // Each test gets a fresh store: a new SQLite file, or a new PostgreSQL
 // database in the cluster scripts/test.sh starts (LICENTIA_TEST_POSTGRES_URL).
 std::vector<Backend> Backends() {
-  std::vector<Backend> out = {{"sqlite", [](const std::string& dir) {
-                                 return sqlite::OpenSqliteStore(
-                                     {.path = dir + "/test.db"});
-                               }}};
+  std::vector<Backend> out = {
+      {"sqlite",
+       [](const std::string& dir) {
+         return sqlite::OpenSqliteStore({.path = dir + "/test.db"});
+       }},
+      // The writer on SQLite's own file layer (--sqlite-wal-buffer=false).
+      {"sqlite_plain_wal", [](const std::string& dir) {
+         return sqlite::OpenSqliteStore(
+             {.path = dir + "/test.db", .wal_write_buffer = false});
+       }}};
   const char* pg = std::getenv("LICENTIA_TEST_POSTGRES_URL");
   if (pg != nullptr && *pg != '\0') {
     out.push_back(
@@ -447,6 +453,16 @@ TEST_P(StoreContractTest, AFailedTransactionLeavesNothing) {
   R([](Transaction& t) { EXPECT_FALSE(t.FindProduct("p")->has_value()); });
 }
 
+// An event of type "test" on product "p" at time `at`.
+EventRow TestEvent(UnixSeconds at) {
+  EventRow e;
+  e.type = "test";
+  e.product_id = "p";
+  e.actor = "t";
+  e.at = at;
+  return e;
+}
+
 TEST_P(StoreContractTest, ConcurrentWritesAllCommitAndFailuresStayIsolated) {
   W([](Transaction& t) {
     ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
@@ -457,12 +473,7 @@ TEST_P(StoreContractTest, ConcurrentWritesAllCommitAndFailuresStayIsolated) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       Status st = store_->Write([&](Transaction& t) -> Status {
-        EventRow e;
-        e.type = "test";
-        e.product_id = "p";
-        e.actor = "t";
-        e.at = i;
-        LICENTIA_RETURN_IF_ERROR(t.AppendEvent(e));
+        LICENTIA_RETURN_IF_ERROR(t.AppendEvent(TestEvent(i)));
         if (i % 3 == 0) return Status(ErrorCode::kConflict, "odd one out");
         return Status::Ok();
       });
@@ -476,6 +487,45 @@ TEST_P(StoreContractTest, ConcurrentWritesAllCommitAndFailuresStayIsolated) {
     auto events = *t.ListEvents({.type = "test", .limit = 1000});
     EXPECT_EQ(static_cast<int>(events.size()), kThreads - kThreads / 3);
     for (const auto& e : events) EXPECT_NE(e.at % 3, 0);
+  });
+}
+
+// Commit callbacks run once for each write that commits, before its
+// answer, and never for a write that fails, nor for a run of a function
+// that the store discards and runs again (SQLite does that here: writes
+// that fail after writing make their whole batch run again).
+TEST_P(StoreContractTest, OnCommitRunsOnceForEachCommittedWriteOnly) {
+  W([](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+  });
+  constexpr int kThreads = 48;
+  std::vector<std::atomic<int>> callbacks(kThreads);
+  std::atomic<int> runs{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Status st = store_->Write([&](Transaction& t) -> Status {
+        runs++;
+        LICENTIA_RETURN_IF_ERROR(t.AppendEvent(TestEvent(i)));
+        LICENTIA_RETURN_IF_ERROR(
+            t.OnCommit([&callbacks, i] { callbacks[i]++; }));
+        if (i % 3 == 0) return Status(ErrorCode::kConflict, "odd one out");
+        return Status::Ok();
+      });
+      // Already run when the write is answered.
+      EXPECT_EQ(callbacks[i].load(), st.ok() ? 1 : 0) << i;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_EQ(callbacks[i].load(), i % 3 == 0 ? 0 : 1) << i;
+  }
+  if (GetParam().name.starts_with("sqlite")) {
+    EXPECT_GT(runs.load(), kThreads);  // some functions did run again
+  }
+  // Nothing would ever run a read's callback: refused.
+  R([](Transaction& t) {
+    EXPECT_EQ(t.OnCommit([] {}).code(), ErrorCode::kInternal);
   });
 }
 

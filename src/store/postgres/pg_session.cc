@@ -1,6 +1,7 @@
 #include "store/postgres/pg_session.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace licentia::store::postgres {
 namespace {
@@ -67,6 +68,17 @@ Status PgSession::Run(const SqlStatement& statement, SqlParams params,
     LICENTIA_RETURN_IF_ERROR(row(ResultRow(rows, i)));
   }
   return Status::Ok();
+}
+
+Result<std::int64_t> PgSession::Insert(const SqlStatement& statement,
+                                       SqlParams params) {
+  std::optional<std::int64_t> id;
+  LICENTIA_RETURN_IF_ERROR(Run(statement, params, [&](const SqlRow& row) {
+    id = row.Int(0);
+    return Status::Ok();
+  }));
+  if (!id) return Status(ErrorCode::kInternal, "An insert returned no id.");
+  return *id;
 }
 
 Status PgSession::Defer(const SqlStatement& statement, SqlParams params) {

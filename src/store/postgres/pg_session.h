@@ -17,6 +17,8 @@ class PgSession final : public SqlSession {
   Status Run(const SqlStatement& statement, SqlParams params,
              RowVisitor row) override;
   using SqlSession::Run;
+  Result<std::int64_t> Insert(const SqlStatement& statement,
+                              SqlParams params) override;
   // Sent with the next statement or the COMMIT (PgConnection::Defer).
   Status Defer(const SqlStatement& statement, SqlParams params) override;
   Status Exec(std::string_view script) override;

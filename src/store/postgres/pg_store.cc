@@ -92,7 +92,12 @@ class PgStore final : public Store {
 
   Stats GetStats() const override {
     MutexLock lock(mu_);
-    return stats_;
+    Stats stats = stats_;
+    stats.engine = {{"retries",
+                     "PostgreSQL: write transactions run again after a "
+                     "deadlock or serialization failure.",
+                     retries_}};
+    return stats;
   }
 
  private:
@@ -113,9 +118,7 @@ class PgStore final : public Store {
         queue_.pop_front();
       }
       if (p.write) {
-        Status st = RunWrite(p.fn);
-        AfterWrites();
-        p.done(std::move(st));
+        p.done(RunWrite(p.fn));
       } else {
         p.done(Read(p.fn));
       }
@@ -134,7 +137,10 @@ class PgStore final : public Store {
       // Begun with the first statement, in its round trip.
       c.Begin("BEGIN ISOLATION LEVEL READ COMMITTED");
       PgSession session(c);
-      SqlTransaction txn(session, {.serials = &serials_, .lock_codes = true});
+      CommitCallbacks on_commit;
+      SqlTransaction txn(
+          session,
+          {.on_commit = &on_commit, .serials = &serials_, .lock_codes = true});
       Status st = fn(txn);
       bool retry = IsRetryable(c.last_sqlstate());
       if (st.ok()) {
@@ -145,13 +151,20 @@ class PgStore final : public Store {
       }
       pool_.Release(std::move(*conn));
       if (st.ok()) {
-        MutexLock lock(mu_);
-        stats_.commits += 1;
-        stats_.transactions += 1;
+        {
+          MutexLock lock(mu_);
+          stats_.commits += 1;
+          stats_.transactions += 1;
+        }
+        for (auto& callback : on_commit) callback();
         return st;
       }
       if (!retry) return st;
       last = st;
+      {
+        MutexLock lock(mu_);
+        retries_ += 1;
+      }
       // Back off a little, with jitter, so the contenders spread out:
       // 100 us doubling to 6.4 ms, +/- 50 %.
       std::this_thread::sleep_for(std::chrono::microseconds(BackoffDelay(
@@ -172,6 +185,7 @@ class PgStore final : public Store {
   std::deque<Pending> queue_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   Stats stats_ GUARDED_BY(mu_);
+  std::uint64_t retries_ GUARDED_BY(mu_) = 0;
   std::vector<std::thread> workers_;
 };
 

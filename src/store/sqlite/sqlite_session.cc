@@ -68,6 +68,12 @@ Status SqliteSession::Run(const SqlStatement& statement, SqlParams params,
   }
 }
 
+Result<std::int64_t> SqliteSession::Insert(const SqlStatement& statement,
+                                           SqlParams params) {
+  LICENTIA_RETURN_IF_ERROR(Run(statement, params));
+  return conn_->LastInsertId();
+}
+
 Status SqliteSession::Defer(const SqlStatement& statement, SqlParams params) {
   return Run(statement, params);
 }

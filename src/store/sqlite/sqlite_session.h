@@ -31,6 +31,8 @@ class SqliteSession final : public SqlSession {
   Status Run(const SqlStatement& statement, SqlParams params,
              RowVisitor row) override;
   using SqlSession::Run;
+  Result<std::int64_t> Insert(const SqlStatement& statement,
+                              SqlParams params) override;
   // SQLite has no round trip to save: runs at once.
   Status Defer(const SqlStatement& statement, SqlParams params) override;
   Status Exec(std::string_view script) override;

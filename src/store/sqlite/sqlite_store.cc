@@ -30,6 +30,7 @@ namespace {
 struct PendingWrite {
   TransactionFn fn;
   DoneFn done;
+  CommitCallbacks on_commit;  // of the function's last run
 };
 
 class SqliteStore final : public Store {
@@ -52,18 +53,31 @@ class SqliteStore final : public Store {
   Status Init() {
     // The writer's connection hands each commit's WAL frames to the kernel
     // in one write (wal_write_buffer.h).
-    LICENTIA_RETURN_IF_ERROR(RegisterWalWriteBufferVfs());
-    LICENTIA_ASSIGN_OR_RETURN(
-        writer_conn_,
-        Connection::Open(options_.path, false, kWalWriteBufferVfs));
-    // WAL lets readers run beside the writer. synchronous=FULL makes SQLite
-    // sync the WAL at each COMMIT, before it publishes the commit; on the
-    // buffering VFS that sync writes the buffered frames out and does not
-    // fsync. The WalSyncer does, before any write is answered (see
-    // wal_syncer.h), so every answer is still durable.
-    LICENTIA_RETURN_IF_ERROR(
-        writer_conn_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                           "PRAGMA foreign_keys=ON;"));
+    // WAL lets readers run beside the writer. Either way the WalSyncer
+    // syncs the WAL before any write is answered (wal_syncer.h), so every
+    // answer is durable.
+    if (options_.wal_write_buffer) {
+      // The writer's connection hands each commit's WAL frames to the
+      // kernel in one write (wal_write_buffer.h). synchronous=FULL makes
+      // SQLite sync the WAL at each COMMIT, before it publishes the commit;
+      // on the buffering VFS that sync writes the buffered frames out and
+      // does not fsync.
+      LICENTIA_RETURN_IF_ERROR(RegisterWalWriteBufferVfs());
+      LICENTIA_ASSIGN_OR_RETURN(
+          writer_conn_,
+          Connection::Open(options_.path, false, kWalWriteBufferVfs));
+      LICENTIA_RETURN_IF_ERROR(writer_conn_->Exec(
+          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+          "PRAGMA foreign_keys=ON;"));
+    } else {
+      // SQLite's own VFS, two writes per frame; NORMAL leaves every sync
+      // of the WAL to the WalSyncer.
+      LICENTIA_ASSIGN_OR_RETURN(writer_conn_,
+                                Connection::Open(options_.path, false));
+      LICENTIA_RETURN_IF_ERROR(writer_conn_->Exec(
+          "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+          "PRAGMA foreign_keys=ON;"));
+    }
     {
       SqliteSession session(*writer_conn_);
       LICENTIA_RETURN_IF_ERROR(MigrateSchema(session, SystemClock().Now()));
@@ -122,12 +136,22 @@ class SqliteStore final : public Store {
 
   Stats GetStats() const override {
     Stats stats;
+    std::uint64_t wal_restarts = 0;
     {
       MutexLock lock(mu_);
-      stats = stats_;
+      stats.transactions = transactions_;
+      wal_restarts = wal_restarts_;
     }
     stats.commits = syncer_->syncs();
-    stats.checkpoints = checkpointer_->checkpoints();
+    stats.engine = {
+        {"checkpoints",
+         "SQLite: checkpoints that copied the write-ahead log into the "
+         "database.",
+         checkpointer_->checkpoints()},
+        {"wal_restarts",
+         "SQLite: commits that began the write-ahead log again from its "
+         "start (one per checkpoint when all is well).",
+         wal_restarts}};
     return stats;
   }
 
@@ -167,25 +191,29 @@ class SqliteStore final : public Store {
                  std::vector<Status>& results, bool savepoints) {
     SqliteSession session(conn);
     for (size_t i = 0; i < batch.size(); ++i) {
-      SqlTransaction txn(session, {.serials = &serials_});
+      PendingWrite& write = batch[i];
+      write.on_commit.clear();  // a discarded run's callbacks never run
+      SqlTransaction txn(session,
+                         {.on_commit = &write.on_commit, .serials = &serials_});
+      Status st;
       if (!savepoints) {
         std::int64_t changes = sqlite3_total_changes64(conn.raw());
-        Status st = batch[i].fn(txn);
+        st = write.fn(txn);
         if (!st.ok() && sqlite3_total_changes64(conn.raw()) != changes) {
           return false;
         }
-        results[i] = std::move(st);
-        continue;
-      }
-      Status st = Control(conn, "SAVEPOINT w");
-      if (st.ok()) {
-        st = batch[i].fn(txn);
-        if (st.ok()) st = Control(conn, "RELEASE w");
-        if (!st.ok()) {
-          (void)Control(conn, "ROLLBACK TO w");
-          (void)Control(conn, "RELEASE w");
+      } else {
+        st = Control(conn, "SAVEPOINT w");
+        if (st.ok()) {
+          st = write.fn(txn);
+          if (st.ok()) st = Control(conn, "RELEASE w");
+          if (!st.ok()) {
+            (void)Control(conn, "ROLLBACK TO w");
+            (void)Control(conn, "RELEASE w");
+          }
         }
       }
+      if (!st.ok()) write.on_commit.clear();
       results[i] = std::move(st);
     }
     return true;
@@ -228,17 +256,19 @@ class SqliteStore final : public Store {
   // fails after changing the database, the batch starts over with each
   // write in its own savepoint, where it can be rolled back alone (store.h:
   // transaction functions may run more than once). The answers go out
-  // once the commit is on disk (WalSyncer), after the store's after-writes
-  // hook (store.h).
+  // once the commit is on disk (WalSyncer), each write's commit callbacks
+  // (Transaction::OnCommit) first.
   void RunBatch(std::vector<PendingWrite>& batch) {
     std::vector<Status> results(batch.size());
     // The whole batch's fate: committed and synced, or the error that
     // answers every write in it.
     Status batch_status = CommitBatch(batch, results);
-    // The batch's frames head for the disk while its keys are signed.
-    if (batch_status.ok()) syncer_->StartWriteBack();
-    AfterWrites();
     if (batch_status.ok()) batch_status = syncer_->Sync();
+    if (batch_status.ok()) {
+      for (PendingWrite& write : batch) {
+        for (auto& callback : write.on_commit) callback();
+      }
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].done(batch_status.ok() ? std::move(results[i]) : batch_status);
     }
@@ -270,10 +300,10 @@ class SqliteStore final : public Store {
     }
     checkpointer_->AfterCommit(writer_wal_frames_);
     MutexLock lock(mu_);
-    stats_.transactions += static_cast<std::uint64_t>(
+    transactions_ += static_cast<std::uint64_t>(
         std::count_if(results.begin(), results.end(),
                       [](const Status& st) { return st.ok(); }));
-    stats_.wal_restarts = writer_wal_restarts_;
+    wal_restarts_ = writer_wal_restarts_;
     return Status::Ok();
   }
 
@@ -294,7 +324,8 @@ class SqliteStore final : public Store {
   Mutex readers_mu_;
   std::vector<std::unique_ptr<Connection>> readers_ GUARDED_BY(readers_mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
-  Stats stats_ GUARDED_BY(mu_);
+  std::uint64_t transactions_ GUARDED_BY(mu_) = 0;  // committed
+  std::uint64_t wal_restarts_ GUARDED_BY(mu_) = 0;  // as of the last commit
   int writer_wal_frames_ = 0;  // set by OnWalCommit; used only by writer_
   std::uint64_t writer_wal_restarts_ = 0;  // likewise
 };

@@ -1,0 +1,131 @@
+#include "server/routes.h"
+
+#include <boost/json/object.hpp>
+#include <string_view>
+#include <utility>
+
+namespace licentia::server {
+namespace {
+
+using SyncRouteFn = std::function<Result<boost::json::object>(
+    const HttpRequest&, const PathParams&)>;
+
+// A route answered on the spot (reads: SQLite reads take microseconds).
+RouteFn Sync(SyncRouteFn fn) {
+  return [fn = std::move(fn)](const HttpRequest& r, const PathParams& p,
+                              Reply reply) { ReplyNow(reply, fn(r, p)); };
+}
+
+}  // namespace
+
+std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
+  namespace json = boost::json;
+  std::vector<Route> routes;
+  auto add = [&routes](std::string method, std::string pattern, Access access,
+                       RouteFn fn, int success = 200) {
+    routes.push_back({std::move(method), std::move(pattern), access,
+                      std::move(fn), success});
+  };
+  // Adapters from a service method taking the body to a route.
+  auto read = [](auto method) {
+    return Sync([method](const HttpRequest& r, const PathParams&) {
+      return method(r.body);
+    });
+  };
+  // A route for `service.*method(body, reply)`.
+  auto with_body = [](auto& service, auto method) -> RouteFn {
+    return [&service, method](const HttpRequest& r, const PathParams&,
+                              Reply reply) {
+      (service.*method)(r.body, std::move(reply));
+    };
+  };
+  add("GET", "/healthz", Access::kPublic,
+      [t](const HttpRequest&, const PathParams&, Reply reply) {
+        // A store that can no longer make writes durable is not healthy
+        // even though it still answers reads: a load balancer should
+        // send devices elsewhere.
+        if (Status writable = t.store.WriteHealth(); !writable.ok()) {
+          ReplyNow(reply, Status(ErrorCode::kUnavailable, writable.message()));
+          return;
+        }
+        ReadAndReply(
+            t.store,
+            [](store::Transaction& txn) {
+              return txn.CountAdminTokens().status();
+            },
+            []() -> Result<json::object> {
+              return json::object{{"status", "ok"}};
+            },
+            std::move(reply));
+      });
+  add("GET", "/v1/ping", Access::kPublic,
+      Sync([t](const HttpRequest&, const PathParams&) -> Result<json::object> {
+        return json::object{{"server_time", t.clock.Now()}};
+      }));
+  add("POST", "/v1/activate", Access::kDevice,
+      with_body(t.devices, &DeviceService::Activate));
+  add("POST", "/v1/deactivate", Access::kDevice,
+      with_body(t.devices, &DeviceService::Deactivate));
+  add("POST", "/v1/status", Access::kDevice,
+      with_body(t.devices, &DeviceService::LicenseStatus));
+  add("POST", "/v1/time", Access::kDevice,
+      Sync([t](const HttpRequest& r, const PathParams&) {
+        return t.devices.AttestTime(r.body);
+      }));
+  add("POST", "/v1/reserve/check", Access::kDevice,
+      with_body(t.devices, &DeviceService::CheckReserve));
+  add("POST", "/v1/reserve/register", Access::kDevice,
+      with_body(t.devices, &DeviceService::RegisterReserve));
+  add("POST", "/v1/reserve/unregister", Access::kDevice,
+      with_body(t.devices, &DeviceService::UnregisterReserve));
+
+  add("POST", "/v1/admin/products", Access::kAdmin,
+      with_body(t.admin, &AdminService::CreateProduct), 201);
+  add("GET", "/v1/admin/products", Access::kAdmin,
+      Sync([t](const HttpRequest&, const PathParams&) {
+        return t.admin.ListProducts();
+      }));
+  add("GET", "/v1/admin/products/{}", Access::kAdmin,
+      Sync([t](const HttpRequest&, const PathParams& p) {
+        return t.admin.GetProduct(p[0]);
+      }));
+  add(
+      "POST", "/v1/admin/products/{}/versions", Access::kAdmin,
+      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
+        t.admin.AddVersion(p[0], r.body, std::move(reply));
+      },
+      201);
+  add("POST", "/v1/admin/codes", Access::kAdmin,
+      with_body(t.admin, &AdminService::IssueCodes), 201);
+  add("GET", "/v1/admin/codes", Access::kAdmin,
+      Sync([t](const HttpRequest& r, const PathParams&) {
+        return t.admin.ListCodes(r.query);
+      }));
+  add("POST", "/v1/admin/codes/lookup", Access::kAdmin,
+      read([t](std::string_view b) { return t.admin.LookupCode(b); }));
+  add("GET", "/v1/admin/codes/{}", Access::kAdmin,
+      Sync([t](const HttpRequest&, const PathParams& p) {
+        return t.admin.GetCode(p[0]);
+      }));
+  for (bool block : {true, false}) {
+    add("POST",
+        block ? "/v1/admin/codes/{}/block" : "/v1/admin/codes/{}/unblock",
+        Access::kAdmin,
+        [t, block](const HttpRequest& r, const PathParams& p, Reply reply) {
+          t.admin.SetBlocked(p[0], r.body, block, std::move(reply));
+        });
+  }
+  add("GET", "/v1/admin/events", Access::kAdmin,
+      Sync([t](const HttpRequest& r, const PathParams&) {
+        return t.admin.ListEvents(r.query);
+      }));
+  if (t.clock.manual()) {
+    add("POST", "/v1/admin/test/clock", Access::kAdmin,
+        read([t](std::string_view b) {
+          return SetTestClock(*t.clock.manual(), b);
+        }));
+  }
+  return routes;
+}
+
+}  // namespace licentia::server
