@@ -18,7 +18,11 @@ network threads.
 
 Usage: bench/paired.py [--rounds 6] [--seconds 5] [--connections 64]
                        [--postgres postgresql://user@host:port]
-                       NAME=PATH_TO_LICENTIAD NAME=PATH_TO_LICENTIAD ...
+                       NAME=PATH_TO_LICENTIAD[,ARG...] NAME=PATH... ...
+
+A build may be the same program with other flags: ARGs after the path,
+comma-separated, are added to its command line (on=build/licentiad
+off=build/licentiad,--sqlite-wal-buffer,false compares an option).
 
 Each build runs on a SQLite database of its own, or with --postgres on a
 database of its own in that cluster (left there; the cluster is meant to be
@@ -85,8 +89,12 @@ def main():
     p.add_argument("builds", nargs="+", metavar="NAME=PATH")
     args = p.parse_args()
     builds = [b.split("=", 1) for b in args.builds]
-    if any(len(b) != 2 or not os.access(b[1], os.X_OK) for b in builds):
-        sys.exit("each build is NAME=PATH to an executable licentiad")
+    if any(len(b) != 2 for b in builds):
+        sys.exit("each build is NAME=PATH[,ARG...] to an executable licentiad")
+    extra = {name: spec.split(",")[1:] for name, spec in builds}
+    builds = [(name, spec.split(",")[0]) for name, spec in builds]
+    if any(not os.access(path, os.X_OK) for _, path in builds):
+        sys.exit("each build is NAME=PATH[,ARG...] to an executable licentiad")
     setups, works = {}, []
     try:
         for name, path in builds:
@@ -95,7 +103,7 @@ def main():
             database = (run.create_database(args.postgres, f"paired_{name}")
                         if args.postgres else None)
             setups[name] = run.Setup(name, work, database, codes=args.codes,
-                                     licentiad=path)
+                                     licentiad=path, extra_args=extra[name])
         results = {name: collections.defaultdict(list) for name, _ in builds}
         for r in range(-1, args.rounds):  # round -1 warms each server up
             order = builds if r % 2 == 0 else builds[::-1]

@@ -90,7 +90,7 @@ class Setup:
     """One or more licentiad instances sharing a store, ready for load."""
 
     def __init__(self, name, work, database=None, instances=1, codes=60000,
-                 licentiad=None):
+                 licentiad=None, extra_args=()):
         self.name = name
         self.procs = []
         self.bases = []
@@ -108,6 +108,7 @@ class Setup:
                 args += ["--max-connections-per-address", "100000"]
             if database:
                 args += ["--database", database]
+            args += list(extra_args)
             log = open(os.path.join(work, f"licentiad{i}.log"), "w")
             self.procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
             for _ in range(1000):

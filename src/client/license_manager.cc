@@ -16,6 +16,7 @@
 #include "core/license_policy.h"
 #include "core/mutex.h"
 #include "core/time_attestation.h"
+#include "core/user_advice.h"
 #include "core/version_range.h"
 
 namespace licentia {
@@ -76,47 +77,9 @@ bool IsTransient(ErrorCode code) {
          code == ErrorCode::kInternal;
 }
 
-std::string WhatToDo(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kInternal:
-      return "Check the internet connection; it is retried automatically, "
-             "or press Try again.";
-    case ErrorCode::kRateLimited:
-      return "Wait a minute; it is retried automatically.";
-    case ErrorCode::kCodeBlocked:
-      return "This code was blocked by the vendor; contact them, or enter "
-             "another code.";
-    case ErrorCode::kCodeExpired:
-      return "This code's term has ended; buy a renewal and enter its code.";
-    case ErrorCode::kActivationDeadlinePassed:
-      return "The code had to be activated earlier; contact the vendor.";
-    case ErrorCode::kDeviceLimitReached:
-      return "All devices allowed for the code are in use: remove the "
-             "license from another device, then press Try again.";
-    case ErrorCode::kIncompatibleVersion:
-      return "The code is not valid for this version of the application: "
-             "install a supported version, then press Try again.";
-    case ErrorCode::kWrongProduct:
-      return "The code is for another product; enter a code for this one.";
-    case ErrorCode::kAccountRequired:
-      return "Connect this device to your management console account, then "
-             "press Try again.";
-    case ErrorCode::kInvalidCodeFormat:
-      return "Compare the code symbol by symbol with the one you received.";
-    case ErrorCode::kCodeNotFound:
-      return "Check that the code was typed exactly as received.";
-    case ErrorCode::kClockRolledBack:
-      return "Set this device's date and time correctly.";
-    case ErrorCode::kStateTampered:
-      return "Activate the license again with its code.";
-    default:
-      return "Try again; if it persists, contact the vendor.";
-  }
-}
-
 ProblemReport Report(const Status& st, UnixSeconds at) {
-  return ProblemReport{st.code(), st.message(), WhatToDo(st.code()), at};
+  return ProblemReport{st.code(), st.message(),
+                       std::string(WhatToDoFor(st.code())), at};
 }
 
 // A failed activation of a typed code: nothing retries it by itself, but

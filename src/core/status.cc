@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/http_status.h"
+#include "core/user_advice.h"
 
 namespace licentia {
 namespace {
@@ -11,11 +12,12 @@ struct CodeInfo {
   ErrorCode code;
   std::string_view name;
   int http;
+  std::string_view advice;
 };
 
 constexpr std::array kCodes = {
-#define LICENTIA_ERROR_CODE(enumerator, name, http) \
-  CodeInfo{ErrorCode::enumerator, #name, http},
+#define LICENTIA_ERROR_CODE(enumerator, name, http, exit, advice) \
+  CodeInfo{ErrorCode::enumerator, #name, http, advice},
 #include "licentia/error_codes.def"
 #undef LICENTIA_ERROR_CODE
 };
@@ -35,6 +37,8 @@ const CodeInfo& Info(ErrorCode code) {
 std::string_view ErrorCodeName(ErrorCode code) { return Info(code).name; }
 
 int HttpStatusFor(ErrorCode code) { return Info(code).http; }
+
+std::string_view WhatToDoFor(ErrorCode code) { return Info(code).advice; }
 
 std::optional<ErrorCode> ErrorCodeFromName(std::string_view name) {
   for (const auto& info : kCodes) {

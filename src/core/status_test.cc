@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/http_status.h"
+#include "core/user_advice.h"
 
 namespace licentia {
 namespace {
@@ -33,6 +34,20 @@ TEST(StatusTest, NamesThatClientsDependOn) {
   EXPECT_EQ(HttpStatusFor(ErrorCode::kRateLimited), 429);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kUnauthorized), 401);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kPayloadTooLarge), 413);
+}
+
+// Every failure the SDK reports comes with something the person at the
+// device can do (licentia/error_codes.def).
+TEST(StatusTest, EveryFailureTellsTheUserWhatToDo) {
+  EXPECT_EQ(WhatToDoFor(ErrorCode::kOk), "");
+  for (int i = 1; i < kErrorCodeCount; ++i) {
+    auto code = static_cast<ErrorCode>(i);
+    EXPECT_FALSE(WhatToDoFor(code).empty()) << ErrorCodeName(code);
+  }
+  EXPECT_TRUE(WhatToDoFor(ErrorCode::kDeviceLimitReached)
+                  .starts_with("All devices allowed for the code are in use"));
+  EXPECT_EQ(WhatToDoFor(ErrorCode::kCorruption),
+            "Try again; if it persists, contact the vendor.");
 }
 
 TEST(ResultTest, HoldsValueOrError) {

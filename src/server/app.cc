@@ -134,8 +134,8 @@ class App {
   }
 
   // Joins the store's threads; pending writes are answered first (with
-  // their keys, signed as they are answered), then anything the signer
-  // still holds is answered.
+  // their keys, signed as their commits are made), then anything the
+  // signer still holds is answered.
   void Shutdown() {
     store_.reset();
     key_signer_.reset();

@@ -590,9 +590,9 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
   }
   // The key the transaction decided is queued for the KeySigner once the
   // write commits (Transaction::OnCommit: only the committed run's key),
-  // and the keys of writes committed together are signed together by the
-  // first of their answers (key_signer.h); the answer waits for both the
-  // key and durability (KeyJoin).
+  // and the keys of writes committed together are signed together, once,
+  // while the commit heads for the disk (OnceAfterCommit; key_signer.h);
+  // the answer waits for both the key and durability (KeyJoin).
   auto join = std::make_shared<KeyJoin>(write->key, std::move(write->finish),
                                         std::move(reply));
   KeySigner& signer = ctx_.key_signer;
@@ -600,17 +600,15 @@ void DeviceService::Submit(Result<PreparedCall> write, Reply reply) {
       [&signer, join, key = write->key,
        fn = std::move(write->fn)](store::Transaction& txn) -> licentia::Status {
         LICENTIA_RETURN_IF_ERROR(fn(txn));
-        return txn.OnCommit([&signer, join, key] {
+        LICENTIA_RETURN_IF_ERROR(txn.OnCommit([&signer, join, key] {
           signer.Sign(std::move(key->payload),
                       [join](Result<crypto::Bytes> signed_key) {
                         join->Signed(std::move(signed_key));
                       });
-        });
+        }));
+        return txn.OnceAfterCommit(&signer, [&signer] { signer.SignQueued(); });
       },
-      [&signer, join](Status st) {
-        signer.SignQueued();
-        join->Durable(std::move(st));
-      });
+      [join](Status st) { join->Durable(std::move(st)); });
 }
 
 void DeviceService::SubmitRead(Result<PreparedCall> read, Reply reply) {

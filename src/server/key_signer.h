@@ -5,12 +5,12 @@
 //
 // Sign() only queues a key; SignQueued() signs everything queued so far, on
 // the calling thread. The server queues each key once its write has
-// committed (store::Transaction::OnCommit) and calls SignQueued as each
-// write is answered: the store runs the commit callbacks of the writes it
-// committed together before any of their answers, so the first answer
-// signs all their keys together, on the store's thread, and the others
-// find theirs signed. Keys thus cost no thread of their own and no waiting
-// to gather a batch.
+// committed (store::Transaction::OnCommit) and signs once per commit,
+// after all of that commit's keys are queued
+// (store::Transaction::OnceAfterCommit): on SQLite the keys of a whole
+// batch of writes share one signature, made on the writer while the
+// commit heads for the disk, before the batch is answered. Keys thus cost
+// no thread of their own and no waiting to gather a batch.
 //
 // Thread-safe. Each Done is called exactly once, on the thread that signs
 // it: with the signed key's bytes (for ArmourLicenseKey, which the caller

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "store/feature_list.h"
 #include "store/list_statements.h"
 #include "store/row_codec.h"
@@ -374,8 +376,33 @@ Status SqlTransaction::OnCommit(std::function<void()> fn) {
     return Status(ErrorCode::kInternal,
                   "OnCommit is for write transactions only.");
   }
-  options_.on_commit->push_back(std::move(fn));
+  options_.on_commit->each.push_back(std::move(fn));
   return Status::Ok();
+}
+
+Status SqlTransaction::OnceAfterCommit(const void* key,
+                                       std::function<void()> fn) {
+  if (options_.on_commit == nullptr) {
+    return Status(ErrorCode::kInternal,
+                  "OnceAfterCommit is for write transactions only.");
+  }
+  options_.on_commit->once.emplace_back(key, std::move(fn));
+  return Status::Ok();
+}
+
+void RunCommitCallbacks(std::span<CommitCallbacks* const> committed) {
+  for (CommitCallbacks* c : committed) {
+    for (auto& fn : c->each) fn();
+  }
+  // A handful of keys at most: a linear search beats a set.
+  std::vector<const void*> ran;
+  for (CommitCallbacks* c : committed) {
+    for (auto& [key, fn] : c->once) {
+      if (std::find(ran.begin(), ran.end(), key) != ran.end()) continue;
+      ran.push_back(key);
+      fn();
+    }
+  }
 }
 
 Status SqlTransaction::AppendEvent(const EventRow& e) {

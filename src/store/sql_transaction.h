@@ -16,6 +16,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include "store/read_cache.h"
@@ -34,9 +36,22 @@ class KeySerialSource {
   virtual Result<std::uint64_t> Next(SqlSession& session) = 0;
 };
 
-// The OnCommit callbacks of one run of a write's transaction function, for
-// its store to run once the write commits or to drop.
-using CommitCallbacks = std::vector<std::function<void()>>;
+// What one run of a write's transaction function asked to run once the
+// write commits (Transaction::OnCommit, OnceAfterCommit), for its store to
+// run (RunCommitCallbacks) or to drop.
+struct CommitCallbacks {
+  std::vector<std::function<void()>> each;
+  std::vector<std::pair<const void*, std::function<void()>>> once;
+  void Clear() {
+    each.clear();
+    once.clear();
+  }
+};
+
+// Runs the callbacks of writes committed together, as store.h promises:
+// every write's OnCommit callbacks in commit order, then the first
+// function registered under each OnceAfterCommit key, once.
+void RunCommitCallbacks(std::span<CommitCallbacks* const> committed);
 
 struct SqlTransactionOptions {
   // Write transactions only: where OnCommit puts its callbacks. Null in a
@@ -100,6 +115,7 @@ class SqlTransaction final : public Transaction {
                        std::string_view product_id) override;
 
   Status OnCommit(std::function<void()> fn) override;
+  Status OnceAfterCommit(const void* key, std::function<void()> fn) override;
   Status AppendEvent(const EventRow& row) override;
   Result<std::vector<EventRow>> ListEvents(const EventFilter& filter) override;
 

@@ -168,17 +168,25 @@ class Transaction {
   virtual Status DeleteReserve(const crypto::Hash& device_hash,
                                std::string_view product_id) = 0;
 
-  // Runs `fn` once this write has committed and is durable: on the store's
-  // thread, before the write's `done`, and never if the write fails or for
-  // a run of the
-  // transaction function that is discarded and run again (see WriteAsync).
-  // This is where effects outside the database that follow from the write
-  // go (queuing a license key to be signed, say): the function itself must
-  // have none. Callbacks of writes committed together run one after
-  // another, in commit order, before any of those writes' `done`s. `fn`
-  // must be quick and must not call into the store.
+  // Runs `fn` once this write has committed, on the store's thread,
+  // before the write's `done`; never if the commit fails, nor for a run of
+  // the transaction function that is discarded and run again (see
+  // WriteAsync). This is where effects outside the database that follow
+  // from the write go (queuing a license key to be signed, say): the
+  // function itself must have none. `fn` may run before the commit is
+  // durable, while it is being made so; `done` says whether it became
+  // durable, and nothing may tell anyone the write happened before then.
+  // Callbacks of writes committed together run one after another, in
+  // commit order. `fn` must be quick and must not call into the store.
   // kInternal in a read transaction (nothing would ever run it).
   [[nodiscard]] virtual Status OnCommit(std::function<void()> fn) = 0;
+  // As OnCommit, but `fn` runs once per commit however many of the writes
+  // committed together register a function under the same `key` (the
+  // first one registered runs), after every OnCommit callback of that
+  // commit: for work that serves them all at once (the server signs every
+  // key they queued with one signature).
+  [[nodiscard]] virtual Status OnceAfterCommit(const void* key,
+                                               std::function<void()> fn) = 0;
 
   // The append-only event log. A backend may send the insert with the
   // transaction's next statement or its commit (PostgreSQL does, to save a

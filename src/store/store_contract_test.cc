@@ -2,11 +2,13 @@
 // it passes this suite unchanged.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -526,6 +528,55 @@ TEST_P(StoreContractTest, OnCommitRunsOnceForEachCommittedWriteOnly) {
   // Nothing would ever run a read's callback: refused.
   R([](Transaction& t) {
     EXPECT_EQ(t.OnCommit([] {}).code(), ErrorCode::kInternal);
+  });
+}
+
+// A function registered under one key by writes committed together runs
+// once for them all, after each of their OnCommit callbacks and before any
+// of them is answered (the server signs a commit's keys this way).
+TEST_P(StoreContractTest, OnceAfterCommitServesEveryWriteOfItsCommit) {
+  W([](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+  });
+  constexpr int kThreads = 48;
+  std::mutex mu;
+  std::vector<int> pending, flushed;
+  int flushes = 0;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Status st = store_->Write([&](Transaction& t) -> Status {
+        LICENTIA_RETURN_IF_ERROR(t.AppendEvent(TestEvent(i)));
+        LICENTIA_RETURN_IF_ERROR(t.OnCommit([&, i] {
+          std::lock_guard lock(mu);
+          pending.push_back(i);
+        }));
+        LICENTIA_RETURN_IF_ERROR(t.OnceAfterCommit(&pending, [&] {
+          std::lock_guard lock(mu);
+          flushed.insert(flushed.end(), pending.begin(), pending.end());
+          pending.clear();
+          ++flushes;
+        }));
+        if (i % 3 == 0) return Status(ErrorCode::kConflict, "odd one out");
+        return Status::Ok();
+      });
+      std::lock_guard lock(mu);
+      bool done = std::find(flushed.begin(), flushed.end(), i) != flushed.end();
+      EXPECT_EQ(done, st.ok()) << i;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_TRUE(pending.empty());
+  std::sort(flushed.begin(), flushed.end());
+  std::vector<int> committed;
+  for (int i = 0; i < kThreads; ++i) {
+    if (i % 3 != 0) committed.push_back(i);
+  }
+  EXPECT_EQ(flushed, committed);  // each committed write once, no other
+  EXPECT_GE(flushes, 1);
+  EXPECT_LE(flushes, static_cast<int>(committed.size()));
+  R([](Transaction& t) {
+    EXPECT_EQ(t.OnceAfterCommit(nullptr, [] {}).code(), ErrorCode::kInternal);
   });
 }
 

@@ -156,7 +156,8 @@ class PgStore final : public Store {
           stats_.commits += 1;
           stats_.transactions += 1;
         }
-        for (auto& callback : on_commit) callback();
+        CommitCallbacks* committed[] = {&on_commit};
+        RunCommitCallbacks(committed);
         return st;
       }
       if (!retry) return st;

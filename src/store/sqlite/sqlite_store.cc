@@ -192,7 +192,7 @@ class SqliteStore final : public Store {
     SqliteSession session(conn);
     for (size_t i = 0; i < batch.size(); ++i) {
       PendingWrite& write = batch[i];
-      write.on_commit.clear();  // a discarded run's callbacks never run
+      write.on_commit.Clear();  // a discarded run's callbacks never run
       SqlTransaction txn(session,
                          {.on_commit = &write.on_commit, .serials = &serials_});
       Status st;
@@ -213,7 +213,7 @@ class SqliteStore final : public Store {
           }
         }
       }
-      if (!st.ok()) write.on_commit.clear();
+      if (!st.ok()) write.on_commit.Clear();
       results[i] = std::move(st);
     }
     return true;
@@ -255,19 +255,25 @@ class SqliteStore final : public Store {
   // so the writes run without savepoints (two statements each); if one
   // fails after changing the database, the batch starts over with each
   // write in its own savepoint, where it can be rolled back alone (store.h:
-  // transaction functions may run more than once). The answers go out
-  // once the commit is on disk (WalSyncer), each write's commit callbacks
-  // (Transaction::OnCommit) first.
+  // transaction functions may run more than once). The commit callbacks
+  // (Transaction::OnCommit) run while the commit heads for the disk; the
+  // answers go out once it is there (WalSyncer).
   void RunBatch(std::vector<PendingWrite>& batch) {
     std::vector<Status> results(batch.size());
     // The whole batch's fate: committed and synced, or the error that
     // answers every write in it.
     Status batch_status = CommitBatch(batch, results);
-    if (batch_status.ok()) batch_status = syncer_->Sync();
     if (batch_status.ok()) {
-      for (PendingWrite& write : batch) {
-        for (auto& callback : write.on_commit) callback();
+      // The batch's frames head for the disk while the writes' commit
+      // callbacks run (the server signs the batch's keys there).
+      syncer_->StartWriteBack();
+      std::vector<CommitCallbacks*> committed;
+      committed.reserve(batch.size());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (results[i].ok()) committed.push_back(&batch[i].on_commit);
       }
+      RunCommitCallbacks(committed);
+      batch_status = syncer_->Sync();
     }
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].done(batch_status.ok() ? std::move(results[i]) : batch_status);

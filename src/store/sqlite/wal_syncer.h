@@ -63,6 +63,15 @@ class WalSyncer {
   // REQUIRES: one caller at a time (the writer thread).
   [[nodiscard]] Status Sync();
 
+  // Starts writing the WAL's new pages to the disk and returns without
+  // waiting for them, so that the writer's work before its Sync (signing
+  // the batch's keys) overlaps the write, and Sync waits only for what is
+  // left and the disk's cache flush. Proves nothing: an error of this
+  // write is reported by the next Sync (the kernel keeps it for the
+  // descriptor until a sync collects it).
+  // REQUIRES: one caller at a time (the writer thread).
+  void StartWriteBack();
+
   // OK until a sync fails; then the error every later Sync returns.
   // Thread-safe.
   [[nodiscard]] Status Health() const;
