@@ -28,7 +28,8 @@ extern "C" {
  * LICENTIA_ERR_INVALID_REQUEST (1), ... LICENTIA_ERR_CURRENT_LICENSE_VALID,
  * with the same numbers and names as the HTTP API and the CLI. */
 enum {
-#define LICENTIA_ERROR_CODE(enumerator, name, http) LICENTIA_ERR_##name,
+#define LICENTIA_ERROR_CODE(enumerator, name, http, exit, advice) \
+  LICENTIA_ERR_##name,
 #include "licentia/error_codes.def"
 #undef LICENTIA_ERROR_CODE
   LICENTIA_ERROR_CODE_COUNT

@@ -18,7 +18,7 @@ namespace licentia {
 // The stable error codes, numbered in the order of licentia/error_codes.def
 // (which says what each means, and is the one place a code is added).
 enum class ErrorCode {
-#define LICENTIA_ERROR_CODE(enumerator, name, http) enumerator,
+#define LICENTIA_ERROR_CODE(enumerator, name, http, exit, advice) enumerator,
 #include "licentia/error_codes.def"
 #undef LICENTIA_ERROR_CODE
 };
@@ -26,7 +26,7 @@ enum class ErrorCode {
 // How many codes there are: every value from 0 to kErrorCodeCount - 1 is
 // a code.
 constexpr int kErrorCodeCount = 0
-#define LICENTIA_ERROR_CODE(enumerator, name, http) +1
+#define LICENTIA_ERROR_CODE(enumerator, name, http, exit, advice) +1
 #include "licentia/error_codes.def"
 #undef LICENTIA_ERROR_CODE
     ;

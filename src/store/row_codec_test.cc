@@ -16,15 +16,10 @@ class RowCodecTest : public ::testing::Test {
     auto conn = sqlite::Connection::Open(":memory:", false);
     ASSERT_TRUE(conn.ok());
     conn_ = std::move(*conn);
-    // The columns the codec reads, with any values the test writes.
+    // The columns the codec reads, whatever they are, with any values.
     ASSERT_TRUE(conn_
-                    ->Exec("CREATE TABLE codes (id, code_hash, code_tail, "
-                           "batch_id, product_id, edition, features, "
-                           "max_devices, license_type, term_days, "
-                           "activate_by, compatible_versions, "
-                           "requires_account, created_at, "
-                           "first_activated_at, blocked, blocked_reason, "
-                           "seats_used);")
+                    ->Exec(std::string("CREATE TABLE codes (") + kCodeColumns +
+                           ");")
                     .ok());
   }
 
@@ -32,8 +27,12 @@ class RowCodecTest : public ::testing::Test {
   // `type`, and decodes it.
   Result<CodeRow> RoundTrip(int hash_bytes, std::string_view type) {
     static const SqlStatement kInsert(
-        "INSERT INTO codes VALUES (7, $1, 'ABCDE', 3, 'p', 'pro', "
-        "'a\nb', 2, $2, 365, NULL, '>=1', 1, 100, 200, 0, '', 1)");
+        "INSERT INTO codes(id, code_hash, code_tail, batch_id, product_id, "
+        "edition, features, max_devices, license_type, term_days, "
+        "activate_by, compatible_versions, requires_account, created_at, "
+        "first_activated_at, blocked, blocked_reason, seats_used) VALUES (7, "
+        "$1, 'ABCDE', 3, 'p', 'pro', 'a\nb', 2, $2, 365, NULL, '>=1', 1, 100, "
+        "200, 0, '', 1)");
     static const SqlStatement kSelect(std::string("SELECT ") + kCodeColumns +
                                       " FROM codes");
     sqlite::SqliteSession session(*conn_);

@@ -49,7 +49,8 @@ struct CodeRow {
   std::optional<UnixSeconds> first_activated_at;
   bool blocked = false;
   std::string blocked_reason;
-  int seats_used = 0;  // active activations, kept by the database
+  int seats_used = 0;  // active activations, kept by the store with each
+                       // seat taken or freed (sql_transaction.h)
 };
 
 struct ActivationRow {
