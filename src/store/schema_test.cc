@@ -9,13 +9,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_session.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/sqlite_session.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace licentia::store {
@@ -118,6 +121,153 @@ TEST(SchemaTest, BothBackendsHoldTheSameTablesColumnsAndIndexes) {
   EXPECT_EQ(sqlite.columns, pg.columns);
   EXPECT_EQ(sqlite.indexes, pg.indexes);
   EXPECT_TRUE(sqlite.indexes.contains("activations_seats"));
+}
+
+// A database left by an older licentiad: schema `version`, one code (id 1)
+// with `seats` active seats and one freed, written through `s` as that
+// version's server would have (its triggers, if any, counting seats).
+void MakeOldDatabase(SqlSession& s, int version, int seats) {
+  static const SqlStatement kRecord(
+      "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, 0)");
+  static const SqlStatement kProduct(
+      "INSERT INTO products(id, name, created_at) VALUES ('p', 'P', 1)");
+  static const SqlStatement kBatch(
+      "INSERT INTO batches(id, product_id, count, note, created_at) "
+      "VALUES (1, 'p', 1, '', 1)");
+  static const SqlStatement kCode(
+      "INSERT INTO codes(id, code_hash, code_tail, batch_id, product_id, "
+      "edition, features, max_devices, license_type, term_days, "
+      "compatible_versions, requires_account, created_at) VALUES (1, $1, "
+      "'ABCDE', 1, 'p', '', '', 10, 'term', 365, '', $2, 1)");
+  static const SqlStatement kSeat(
+      "INSERT INTO activations(code_id, device_hash, device_name, os, "
+      "app_version, token_hash, activated_at, last_seen_at, deactivated_at, "
+      "key_serial) VALUES (1, $1, '', '', '', $1, 1, 1, $2, 1)");
+  ASSERT_TRUE(s.Exec("CREATE TABLE schema_migrations (version BIGINT "
+                     "PRIMARY KEY, applied_at BIGINT NOT NULL)")
+                  .ok());
+  for (int v = 1; v <= version; ++v) {
+    const Migration& m = SchemaMigrations()[v - 1];
+    Status st =
+        s.Exec(s.dialect() == SqlDialect::kSqlite ? m.sqlite : m.postgres);
+    ASSERT_TRUE(st.ok()) << v << ": " << st.ToString();
+    ASSERT_TRUE(s.Run(kRecord, {v}).ok());
+  }
+  ASSERT_TRUE(s.Run(kProduct, {}).ok());
+  ASSERT_TRUE(s.Run(kBatch, {}).ok());
+  crypto::Hash code{};
+  code[0] = 1;
+  ASSERT_TRUE(s.Run(kCode, {code, SqlValue::Bool(false)}).ok());
+  for (int i = 0; i <= seats; ++i) {
+    crypto::Hash device{};
+    device[0] = static_cast<std::uint8_t>(i);
+    // The last one is freed.
+    std::optional<std::int64_t> freed;
+    if (i == seats) freed = 5;
+    Status st = s.Run(kSeat, {device, freed});
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+}
+
+// After the upgrade the store keeps the count itself: a seat taken and
+// freed moves it by one each (a trigger left behind would count twice),
+// and one device still holds at most one active seat of a code.
+void CheckSeatsAfterUpgrade(Store& store, int seats) {
+  auto seats_used = [&store] {
+    int n = -1;
+    EXPECT_TRUE(store
+                    .Read([&](Transaction& t) {
+                      LICENTIA_ASSIGN_OR_RETURN(auto code, t.FindCodeById(1));
+                      n = code->seats_used;
+                      EXPECT_EQ(*t.CountActiveSeats(1), n);
+                      return Status::Ok();
+                    })
+                    .ok());
+    return n;
+  };
+  EXPECT_EQ(seats_used(), seats);
+  ActivationRow again;
+  again.code_id = 1;
+  again.device_hash[0] = 0;  // holds an active seat already
+  EXPECT_EQ(store
+                .Write([&](Transaction& t) {
+                  return t.InsertActivation(again).status();
+                })
+                .code(),
+            ErrorCode::kConflict);
+  ActivationRow fresh;
+  fresh.code_id = 1;
+  fresh.device_hash[0] = 200;
+  ASSERT_TRUE(store
+                  .Write([&](Transaction& t) -> Status {
+                    return t.InsertActivation(fresh).status();
+                  })
+                  .ok());
+  EXPECT_EQ(seats_used(), seats + 1);
+  ASSERT_TRUE(store
+                  .Write([&](Transaction& t) -> Status {
+                    LICENTIA_ASSIGN_OR_RETURN(
+                        auto held,
+                        t.FindActiveActivation(1, fresh.device_hash));
+                    return t.Deactivate(held->id, 9);
+                  })
+                  .ok());
+  EXPECT_EQ(seats_used(), seats);
+}
+
+// Every version a released licentiad left behind upgrades to the one
+// schema: SQLite databases from version 1 (before stored seat counts) and
+// PostgreSQL ones from versions 1 and 2 (whose seat trigger and two seat
+// indexes versions 3 and 4 replace).
+TEST(SchemaTest, OlderSqliteDatabasesUpgrade) {
+  for (int version : {1, 2, 3}) {
+    auto dir = std::filesystem::temp_directory_path() /
+               ("schema-upgrade-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::string path = (dir / "old.db").string();
+    {
+      auto conn = *sqlite::Connection::Open(path, false);
+      sqlite::SqliteSession session(*conn);
+      MakeOldDatabase(session, version, 4);
+    }
+    {
+      auto store = sqlite::OpenSqliteStore({.path = path});
+      ASSERT_TRUE(store.ok()) << version << ": " << store.status().ToString();
+      CheckSeatsAfterUpgrade(**store, 4);
+    }
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST(SchemaTest, OlderPostgresDatabasesUpgrade) {
+  const char* base = std::getenv("LICENTIA_TEST_POSTGRES_URL");
+  if (base == nullptr || *base == '\0') {
+    GTEST_SKIP() << "LICENTIA_TEST_POSTGRES_URL is not set";
+  }
+  for (int version : {1, 2}) {
+    std::string name = "schema_upgrade_" + std::to_string(::getpid());
+    auto admin =
+        *postgres::PgConnection::Connect(std::string(base) + "/postgres");
+    (void)admin->Exec("DROP DATABASE IF EXISTS " + name);
+    ASSERT_TRUE(admin->Exec("CREATE DATABASE " + name).ok());
+    std::string url = std::string(base) + "/" + name;
+    {
+      auto conn = *postgres::PgConnection::Connect(url);
+      postgres::PgSession session(*conn);
+      MakeOldDatabase(session, version, 4);
+    }
+    {
+      auto store = postgres::OpenPgStore({.url = url, .pool_size = 2});
+      ASSERT_TRUE(store.ok()) << version << ": " << store.status().ToString();
+      CheckSeatsAfterUpgrade(**store, 4);
+      auto conn = *postgres::PgConnection::Connect(url);
+      auto triggers = *conn->Query(
+          "SELECT tgname FROM pg_trigger WHERE tgname = 'activations_seats'");
+      EXPECT_EQ(triggers.size(), 0);
+    }
+    (void)admin->Exec("DROP DATABASE IF EXISTS " + name);
+  }
 }
 
 }  // namespace
