@@ -17,10 +17,9 @@ class RowCodecTest : public ::testing::Test {
     ASSERT_TRUE(conn.ok());
     conn_ = std::move(*conn);
     // The columns the codec reads, whatever they are, with any values.
-    ASSERT_TRUE(conn_
-                    ->Exec(std::string("CREATE TABLE codes (") + kCodeColumns +
-                           ");")
-                    .ok());
+    ASSERT_TRUE(
+        conn_->Exec(std::string("CREATE TABLE codes (") + kCodeColumns + ");")
+            .ok());
   }
 
   // Inserts a code row whose hash is `hash_bytes` bytes and whose type is
