@@ -121,10 +121,17 @@ void ReadCache::PutReserve(const crypto::Hash& device, std::string_view product,
       Entry<std::optional<ReserveRow>>{row, stamp});
 }
 
-void ReadCache::Invalidate(const TouchedKeys& keys) {
+void ReadCache::Invalidate(const ChangedKeys& keys) {
   if (keys.empty()) return;
   MutexLock lock(mu_);
   epoch_ += 1;
+  if (keys.everything) {
+    // Every entry cached before now is stale.
+    code_changed_.clear();
+    device_changed_.clear();
+    floor_ = epoch_;
+    return;
+  }
   for (std::int64_t id : keys.codes) code_changed_[id] = epoch_;
   for (const auto& d : keys.devices) device_changed_[d] = epoch_;
   if (code_changed_.size() + device_changed_.size() > max_entries_) {

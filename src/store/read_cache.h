@@ -33,17 +33,6 @@
 
 namespace licentia::store {
 
-// What one batch of writes changed, as cache keys.
-struct TouchedKeys {
-  std::vector<std::int64_t> codes;    // code rows, and their activations
-  std::vector<crypto::Hash> devices;  // reserves of these devices
-  void Clear() {
-    codes.clear();
-    devices.clear();
-  }
-  bool empty() const { return codes.empty() && devices.empty(); }
-};
-
 class ReadCache {
  public:
   // At most `max_entries` cached rows, in two generations: when the newer
@@ -74,7 +63,7 @@ class ReadCache {
 
   // Called by the writer after a COMMIT that changed `keys`, before the
   // commit's answers are delivered.
-  void Invalidate(const TouchedKeys& keys);
+  void Invalidate(const ChangedKeys& keys);
 
  private:
   template <typename T>

@@ -287,6 +287,47 @@ DROP TRIGGER activations_delete_seat;
 DROP TRIGGER activations_seats ON activations;
 DROP FUNCTION activations_count_seats();
 )sql"},
+    // 5: the change feed (Store::SetChangeListener). SQLite's writer
+    // reports its changes itself (sqlite/change_recorder.h); PostgreSQL's
+    // come from every instance, so the database announces them: a NOTIFY
+    // on licentia_changes, sent when the transaction commits (identical
+    // ones in one transaction are sent once). Only the changes a device's
+    // answers show: not a new seat, a seat count or a seen-at time, so the
+    // activation path sends none.
+    {.sqlite = "-- nothing: see sqlite/change_recorder.h", .postgres = R"sql(
+CREATE FUNCTION licentia_notify_change() RETURNS trigger AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'reserves' THEN
+    IF TG_OP <> 'INSERT' THEN
+      PERFORM pg_notify('licentia_changes',
+                        'd' || encode(OLD.device_hash, 'hex'));
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      PERFORM pg_notify('licentia_changes',
+                        'd' || encode(NEW.device_hash, 'hex'));
+    END IF;
+  ELSIF TG_TABLE_NAME = 'activations' THEN
+    IF TG_OP = 'DELETE' THEN
+      PERFORM pg_notify('licentia_changes', 'c' || OLD.code_id);
+    ELSE
+      PERFORM pg_notify('licentia_changes', 'c' || NEW.code_id);
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM pg_notify('licentia_changes', 'c' || OLD.id);
+  ELSE
+    PERFORM pg_notify('licentia_changes', 'c' || NEW.id);
+  END IF;
+  RETURN NULL;
+END; $$ LANGUAGE plpgsql;
+CREATE TRIGGER codes_changes AFTER UPDATE OF blocked, blocked_reason,
+  max_devices, activate_by, compatible_versions, term_days, license_type,
+  edition, features OR DELETE ON codes
+  FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
+CREATE TRIGGER activations_changes AFTER UPDATE OF deactivated_at OR DELETE
+  ON activations FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
+CREATE TRIGGER reserves_changes AFTER INSERT OR UPDATE OR DELETE ON reserves
+  FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
+)sql"},
 };
 
 // Instances starting together on one PostgreSQL database take turns

@@ -204,6 +204,25 @@ class Transaction {
   virtual Result<std::int64_t> CountAdminTokens() = 0;
 };
 
+// What commits changed, as the rows devices' answers are made of: codes
+// (their rows or their seats, by code id) and devices (their reserves, by
+// device hash).
+struct ChangedKeys {
+  std::vector<std::int64_t> codes;
+  std::vector<crypto::Hash> devices;
+  // The feed lost track for a while (PostgreSQL: its connection was lost):
+  // anything may have changed.
+  bool everything = false;
+
+  void Clear() {
+    codes.clear();
+    devices.clear();
+    everything = false;
+  }
+  bool empty() const { return codes.empty() && devices.empty() && !everything; }
+};
+using ChangeListener = std::function<void(const ChangedKeys&)>;
+
 using TransactionFn = std::function<Status(Transaction&)>;
 using DoneFn = std::function<void(Status)>;
 
@@ -248,6 +267,18 @@ class Store {
     std::vector<EngineCounter> engine;
   };
   virtual Stats GetStats() const = 0;
+
+  // The change feed: calls `listener` with what each commit changed, once
+  // the commit is durable and before its writes are answered. At least
+  // the changes a device's answers show (a code blocked, unblocked or
+  // changed; a seat freed; a reserve added or removed); possibly more, so a
+  // listener must tolerate keys whose rows look the same. On PostgreSQL it
+  // hears the commits of every instance sharing the database, each within
+  // moments of its commit, and says `everything` after it lost and regained
+  // its connection. Called on a store thread; it must be quick and must
+  // not call into the store.
+  // REQUIRES: called once, before the first WriteAsync.
+  virtual void SetChangeListener(ChangeListener listener) = 0;
 
   // OK while writes can be made durable; otherwise the error every write
   // now fails with (SQLite: a sync of the WAL failed, and the store

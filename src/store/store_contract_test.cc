@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -578,6 +580,89 @@ TEST_P(StoreContractTest, OnceAfterCommitServesEveryWriteOfItsCommit) {
   R([](Transaction& t) {
     EXPECT_EQ(t.OnceAfterCommit(nullptr, [] {}).code(), ErrorCode::kInternal);
   });
+}
+
+// Collects what a store's change feed reports.
+class ChangeLog {
+ public:
+  ChangeListener Listener() {
+    return [this](const ChangedKeys& keys) {
+      std::lock_guard lock(mu_);
+      for (auto id : keys.codes) codes_.insert(id);
+      for (const auto& d : keys.devices) devices_.insert(d);
+      cv_.notify_all();
+    };
+  }
+  // Waits (up to 10 s: the feed is asynchronous on PostgreSQL) until the
+  // feed has named `code` or, if given, `device`; then forgets all.
+  bool Saw(std::int64_t code, const crypto::Hash* device = nullptr) {
+    std::unique_lock lock(mu_);
+    bool seen = cv_.wait_for(lock, std::chrono::seconds(10), [&] {
+      return device ? devices_.contains(*device) : codes_.contains(code);
+    });
+    codes_.clear();
+    devices_.clear();
+    return seen;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::int64_t> codes_;
+  std::set<crypto::Hash> devices_;
+};
+
+// The change feed names the codes and devices that changes a device is told
+// of touched: a block, a freed seat, a reserve added or removed. On
+// PostgreSQL a second instance on the same database hears them too.
+TEST_P(StoreContractTest, TheChangeFeedNamesWhatDevicesAreToldOf) {
+  ChangeLog here, there;
+  store_->SetChangeListener(here.Listener());
+  std::unique_ptr<Store> other;
+  if (GetParam().name == "postgres") {
+    auto s = GetParam().open(dir_.string());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    other = std::move(*s);
+    other->SetChangeListener(there.Listener());
+  }
+  std::int64_t id = 0;
+  crypto::Hash dev{};
+  dev[0] = 9;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    id = MakeCode(t, 1);
+  });
+  std::int64_t seat = 0;
+  W([&](Transaction& t) {
+    ActivationRow a;
+    a.code_id = id;
+    a.device_hash = dev;
+    seat = *t.InsertActivation(a);
+  });
+  // Both instances hear of it (one on SQLite).
+  auto heard = [&](std::int64_t code, const crypto::Hash* device) {
+    EXPECT_TRUE(here.Saw(code, device));
+    if (other) {
+      EXPECT_TRUE(there.Saw(code, device));
+    }
+  };
+  W([&](Transaction& t) { ASSERT_TRUE(t.SetBlocked(id, true, "r").ok()); });
+  heard(id, nullptr);
+  W([&](Transaction& t) { ASSERT_TRUE(t.Deactivate(seat, 7).ok()); });
+  heard(id, nullptr);
+  W([&](Transaction& t) { ASSERT_TRUE(t.PutReserve({dev, "p", id, 8}).ok()); });
+  heard(0, &dev);
+  W([&](Transaction& t) { ASSERT_TRUE(t.DeleteReserve(dev, "p").ok()); });
+  heard(0, &dev);
+  // A refused write changes nothing and reports nothing.
+  Status refused = store_->Write([&](Transaction& t) {
+    EXPECT_TRUE(t.SetBlocked(id, false, "").ok());
+    return Status(ErrorCode::kConflict, "refused");
+  });
+  EXPECT_EQ(refused.code(), ErrorCode::kConflict);
+  W([&](Transaction& t) { ASSERT_TRUE(t.PutReserve({dev, "p", id, 9}).ok()); });
+  EXPECT_TRUE(here.Saw(0, &dev));  // the next change, and not the refused
+  R([&](Transaction& t) { EXPECT_TRUE((*t.FindCodeById(id))->blocked); });
 }
 
 TEST_P(StoreContractTest, DataSurvivesReopening) {

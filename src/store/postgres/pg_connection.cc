@@ -1,7 +1,9 @@
 #include "store/postgres/pg_connection.h"
 
 #include <fmt/format.h>
+#include <poll.h>
 
+#include <cerrno>
 #include <charconv>
 #include <utility>
 #include <vector>
@@ -87,6 +89,26 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
   PQsetNoticeProcessor(
       c, [](void*, const char*) {}, nullptr);
   return conn;
+}
+
+Status PgConnection::WaitForNotifications(int timeout_ms,
+                                          std::vector<std::string>& payloads) {
+  auto lost = [this] {
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("The PostgreSQL connection was lost: {}",
+                              PQerrorMessage(conn_.get())));
+  };
+  pollfd fd{PQsocket(conn_.get()), POLLIN, 0};
+  if (fd.fd < 0) return lost();
+  int ready = ::poll(&fd, 1, timeout_ms);
+  if (ready < 0 && errno != EINTR) return lost();
+  if (ready > 0 && PQconsumeInput(conn_.get()) == 0) return lost();
+  while (PGnotify* n = PQnotifies(conn_.get())) {
+    payloads.emplace_back(n->extra);
+    PQfreemem(n);
+  }
+  if (PQstatus(conn_.get()) != CONNECTION_OK) return lost();
+  return Status::Ok();
 }
 
 Status PgConnection::Check(PGresult* r, std::string_view what) {

@@ -116,6 +116,13 @@ class PgConnection {
   // Errors as for Query; a failed COMMIT leaves no transaction open.
   Status End(bool commit);
 
+  // Waits up to `timeout_ms` for notifications of the channels this
+  // connection LISTENs on (Exec("LISTEN ...")) and appends their payloads
+  // to `payloads`. OK also when none came; kUnavailable once the connection
+  // is lost. REQUIRES: no transaction open.
+  Status WaitForNotifications(int timeout_ms,
+                              std::vector<std::string>& payloads);
+
   // How many times this connection has waited for the server so far (each
   // a network round trip). For tests and measurements.
   std::uint64_t round_trips() const { return round_trips_; }

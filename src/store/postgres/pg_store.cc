@@ -13,6 +13,7 @@
 #include "core/crypto.h"
 #include "core/mutex.h"
 #include "core/thread_name.h"
+#include "store/postgres/change_feed.h"
 #include "store/postgres/key_serial_blocks.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_pool.h"
@@ -55,6 +56,10 @@ class PgStore final : public Store {
       });
     }
     return Status::Ok();
+  }
+
+  void SetChangeListener(ChangeListener listener) override {
+    feed_ = std::make_unique<PgChangeFeed>(options_.url, std::move(listener));
   }
 
   void WriteAsync(TransactionFn fn, DoneFn done) override {
@@ -188,6 +193,7 @@ class PgStore final : public Store {
   Stats stats_ GUARDED_BY(mu_);
   std::uint64_t retries_ GUARDED_BY(mu_) = 0;
   std::vector<std::thread> workers_;
+  std::unique_ptr<PgChangeFeed> feed_;  // set by SetChangeListener
 };
 
 }  // namespace

@@ -21,7 +21,7 @@ Result<int> ColumnIndex(Connection& conn, const char* table_info,
 }  // namespace
 
 Result<std::unique_ptr<ChangeRecorder>> ChangeRecorder::Attach(
-    Connection& conn, TouchedKeys& keys) {
+    Connection& conn, ChangedKeys& keys) {
   if (!sqlite3_compileoption_used("ENABLE_PREUPDATE_HOOK")) {
     return Status(ErrorCode::kInternal,
                   "This SQLite library was built without its pre-update "
@@ -54,7 +54,7 @@ void ChangeRecorder::OnChange(void* self, sqlite3* db, int op,
                               sqlite3_int64 new_rowid) {
   auto* recorder = static_cast<ChangeRecorder*>(self);
   if (std::strcmp(db_name, "main") != 0) return;
-  TouchedKeys& keys = recorder->keys_;
+  ChangedKeys& keys = recorder->keys_;
   // The row before the change (update, delete) and after it (insert,
   // update): an update may change the very key.
   const bool before = op != SQLITE_INSERT;

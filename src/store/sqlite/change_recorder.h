@@ -28,20 +28,20 @@ class ChangeRecorder {
   // `keys` outlive the recorder; the schema is migrated; `keys` is used
   // only on the thread that uses `conn`.
   static Result<std::unique_ptr<ChangeRecorder>> Attach(Connection& conn,
-                                                        TouchedKeys& keys);
+                                                        ChangedKeys& keys);
   ~ChangeRecorder();
   ChangeRecorder(const ChangeRecorder&) = delete;
   ChangeRecorder& operator=(const ChangeRecorder&) = delete;
 
  private:
-  ChangeRecorder(Connection& conn, TouchedKeys& keys)
+  ChangeRecorder(Connection& conn, ChangedKeys& keys)
       : conn_(conn), keys_(keys) {}
   static void OnChange(void* self, sqlite3* db, int op, const char* db_name,
                        const char* table, sqlite3_int64 old_rowid,
                        sqlite3_int64 new_rowid);
 
   Connection& conn_;
-  TouchedKeys& keys_;
+  ChangedKeys& keys_;
   int activation_code_id_col_ = -1;  // activations.code_id
   int reserve_device_col_ = -1;      // reserves.device_hash
 };

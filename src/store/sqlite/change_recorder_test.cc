@@ -34,7 +34,7 @@ class ChangeRecorderTest : public ::testing::Test {
   }
 
   std::unique_ptr<Connection> conn_;
-  TouchedKeys keys_;
+  ChangedKeys keys_;
   std::unique_ptr<ChangeRecorder> recorder_;
 };
 

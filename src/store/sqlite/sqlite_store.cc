@@ -83,11 +83,9 @@ class SqliteStore final : public Store {
       LICENTIA_RETURN_IF_ERROR(MigrateSchema(session, SystemClock().Now()));
     }
     // Every change the writer makes to a row the cache holds drops it from
-    // the cache (change_recorder.h).
-    if (cache_) {
-      LICENTIA_ASSIGN_OR_RETURN(
-          recorder_, ChangeRecorder::Attach(*writer_conn_, touched_));
-    }
+    // the cache and goes to the change feed (change_recorder.h).
+    LICENTIA_ASSIGN_OR_RETURN(recorder_,
+                              ChangeRecorder::Attach(*writer_conn_, touched_));
     // Migrations committed without a sync of their own: make them durable
     // before serving.
     LICENTIA_ASSIGN_OR_RETURN(syncer_, WalSyncer::Open(options_.path + "-wal"));
@@ -133,6 +131,10 @@ class SqliteStore final : public Store {
   }
 
   Status WriteHealth() const override { return syncer_->Health(); }
+
+  void SetChangeListener(ChangeListener listener) override {
+    change_listener_ = std::move(listener);
+  }
 
   Stats GetStats() const override {
     Stats stats;
@@ -275,6 +277,10 @@ class SqliteStore final : public Store {
       RunCommitCallbacks(committed);
       batch_status = syncer_->Sync();
     }
+    if (batch_status.ok() && change_listener_ && !committed_changes_.empty()) {
+      change_listener_(committed_changes_);
+    }
+    committed_changes_.Clear();
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].done(batch_status.ok() ? std::move(results[i]) : batch_status);
     }
@@ -299,11 +305,14 @@ class SqliteStore final : public Store {
     // Before any answer of this batch goes out (read_cache.h). Also after a
     // failed commit: dropping entries is always safe.
     if (cache_) cache_->Invalidate(touched_);
-    touched_.Clear();
     if (!commit.ok()) {
+      touched_.Clear();
       (void)conn.Exec("ROLLBACK");
       return commit;
     }
+    // For the change feed, once the batch is durable (RunBatch).
+    std::swap(committed_changes_, touched_);
+    touched_.Clear();
     checkpointer_->AfterCommit(writer_wal_frames_);
     MutexLock lock(mu_);
     transactions_ += static_cast<std::uint64_t>(
@@ -316,7 +325,9 @@ class SqliteStore final : public Store {
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_conn_;  // used only by writer_
   std::thread writer_;
-  TouchedKeys touched_;                         // used only by writer_
+  ChangedKeys touched_;                         // used only by writer_
+  ChangedKeys committed_changes_;               // used only by writer_
+  ChangeListener change_listener_;              // set before any write
   std::unique_ptr<ChangeRecorder> recorder_;    // fills touched_
   KeySerialCounter serials_;                    // used only by writer_
   const std::unique_ptr<ReadCache> cache_;      // null when disabled
