@@ -26,6 +26,7 @@
 #include "server/routes.h"
 #include "server/secrets.h"
 #include "server/server_clock.h"
+#include "server/wait_registry.h"
 #include "store/store.h"
 
 namespace licentia::server {
@@ -38,7 +39,8 @@ class App {
  public:
   App(const ServerConfig& config, std::unique_ptr<store::Store> store,
       ServerSecrets secrets)
-      : key_signer_(std::make_unique<KeySigner>(secrets.signer,
+      : waits_(std::make_unique<WaitRegistry>()),
+        key_signer_(std::make_unique<KeySigner>(secrets.signer,
                                                 config.license_key_format == 1
                                                     ? KeyFormat::kSingle
                                                     : KeyFormat::kBatch)),
@@ -53,10 +55,15 @@ class App {
         per_code_(config.rate_limit_per_code,
                   config.rate_limit_per_code / 6 + 5),
         admin_auth_(*store_, config.rate_limit_admin_failures),
-        devices_(ctx_, per_code_),
+        devices_(ctx_, per_code_, waits_.get()),
         admin_(ctx_),
         request_log_(metrics_, config.log_requests),
         routes_(LicentiaRoutes({*store_, clock_, devices_, admin_})) {
+    // Waiting devices hear of every change to what they hold.
+    store_->SetChangeListener(
+        [waits = waits_.get()](const store::ChangedKeys& keys) {
+          waits->OnChanges(keys);
+        });
     for (const Route& route : routes_) {
       [[maybe_unused]] size_t index = router_.Add(route.method, route.pattern);
       assert(&routes_[index] == &route);
@@ -137,9 +144,13 @@ class App {
   // their keys, signed as their commits are made), then anything the
   // signer still holds is answered.
   void Shutdown() {
+    // Waiting devices are answered while the store still reads.
+    if (waits_) waits_->Shutdown();
     store_.reset();
     key_signer_.reset();
   }
+
+  void AnswerWaitingDevices() { waits_->Shutdown(); }
 
   // Where /metrics reads the transport's counters. REQUIRES: called
   // before requests are served.
@@ -148,6 +159,8 @@ class App {
   }
 
  private:
+  // Before the store, which may call it until it is gone.
+  std::unique_ptr<WaitRegistry> waits_;
   // Before the store: a write the store answers while it shuts down may
   // still hand a key to the signer.
   std::unique_ptr<KeySigner> key_signer_;
@@ -209,6 +222,8 @@ void Application::OnComplete(const HttpRequest& request,
 void Application::SetTransportStats(std::function<TransportStats()> source) {
   impl_->app.SetTransportStats(std::move(source));
 }
+
+void Application::AnswerWaitingDevices() { impl_->app.AnswerWaitingDevices(); }
 
 void Application::Shutdown() { impl_->app.Shutdown(); }
 

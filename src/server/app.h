@@ -67,6 +67,9 @@ class Application {
   // Where /metrics reads the transport's counters.
   // REQUIRES: called before requests are handled.
   void SetTransportStats(std::function<TransportStats()> source);
+  // Answers every device waiting for a change (POST /v1/wait) now, with
+  // what it holds; waits made afterwards are answered at once. Thread-safe.
+  void AnswerWaitingDevices();
   // Answers the writes still queued and joins the store's threads.
   // REQUIRES: no request is handled afterwards.
   void Shutdown();

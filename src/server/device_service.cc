@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json/array.hpp>
+#include <chrono>
+#include <optional>
 
 #include "core/license_key.h"
 #include "core/time_attestation.h"
@@ -419,6 +422,63 @@ void DeviceService::Deactivate(std::string_view body, Reply reply) {
   Submit(PrepareDeactivate(body), std::move(reply));
 }
 
+namespace {
+
+// The device's status (POST /v1/status) into `out` and, if asked, the
+// version of what it holds: the code's state and terms, the device's seat
+// and its reserve; not the seat count, which other devices move, nor the
+// server's time.
+Status WriteStatusView(store::Transaction& txn, const DeviceCredentials& cred,
+                       UnixSeconds now, std::string& out,
+                       std::string* version = nullptr,
+                       std::int64_t* code_id = nullptr) {
+  LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
+  std::string_view state = CodeStateName(CodeStateAt(FactsOf(held.code), now));
+  LICENTIA_ASSIGN_OR_RETURN(
+      auto r, txn.FindReserve(cred.device_hash, held.code.terms.product));
+  std::optional<store::CodeRow> reserve;
+  if (r) {
+    LICENTIA_ASSIGN_OR_RETURN(reserve, txn.FindCodeById(r->code_id));
+  }
+  if (version != nullptr) {
+    auto code_material = [now](const store::CodeRow& c) {
+      return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", c.id,
+                         CodeStateName(CodeStateAt(FactsOf(c), now)), c.blocked,
+                         c.blocked_reason, LicenseTypeName(c.terms.type),
+                         c.terms.term_days, c.terms.activate_by.value_or(-1),
+                         c.terms.max_devices, c.terms.compatible_versions,
+                         c.terms.edition, fmt::join(c.terms.features, ","),
+                         c.first_activated_at.value_or(-1));
+    };
+    std::string material = fmt::format(
+        "{}|{}|{}|{}|{}", state, code_material(held.code), held.activation.id,
+        held.activation.key_serial,
+        reserve ? code_material(*reserve) + "|" + std::to_string(r->added_at)
+                : "none");
+    *version = crypto::ToHex(crypto::Blake2b(material)).substr(0, 32);
+  }
+  if (code_id != nullptr) *code_id = held.code.id;
+  out.clear();  // the function may run more than once
+  out.reserve(1024);
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Field("state", state);
+  w.Key("license");
+  WriteLicense(w, held.code, held.activation);
+  w.Key("reserve");
+  if (reserve) {
+    WriteReserve(w, *reserve, r->added_at);
+  } else {
+    w.Null();
+  }
+  w.Field("server_time", now);
+  if (version != nullptr) w.Field("version", *version);
+  w.EndObject();
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<DeviceService::PreparedCall> DeviceService::PrepareLicenseStatus(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
@@ -426,34 +486,83 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareLicenseStatus(
   auto out = std::make_shared<std::string>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
-        UnixSeconds now = ctx_.clock.Now();
-        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
-        std::string_view state =
-            CodeStateName(CodeStateAt(FactsOf(held.code), now));
-        LICENTIA_ASSIGN_OR_RETURN(
-            auto r, txn.FindReserve(cred.device_hash, held.code.terms.product));
-        std::optional<store::CodeRow> reserve;
-        if (r) {
-          LICENTIA_ASSIGN_OR_RETURN(reserve, txn.FindCodeById(r->code_id));
-        }
-        out->clear();  // the function may run more than once
-        out->reserve(1024);
-        JsonWriter w(*out);
-        w.BeginObject();
-        w.Field("state", state);
-        w.Key("license");
-        WriteLicense(w, held.code, held.activation);
-        w.Key("reserve");
-        if (reserve) {
-          WriteReserve(w, *reserve, r->added_at);
-        } else {
-          w.Null();
-        }
-        w.Field("server_time", now);
-        w.EndObject();
-        return licentia::Status::Ok();
+        return WriteStatusView(txn, cred, ctx_.clock.Now(), *out);
       },
       [out]() -> Result<JsonBody> { return JsonBody::Text(std::move(*out)); }};
+}
+
+// One device's wait: its request, and the one answer it gets.
+struct DeviceService::WaitState {
+  WaitState(DeviceCredentials c, std::string s,
+            WaitRegistry::Clock::time_point d, Reply r)
+      : cred(std::move(c)),
+        since(std::move(s)),
+        deadline(d),
+        reply(std::move(r)) {}
+
+  const DeviceCredentials cred;
+  const std::string since;
+  const WaitRegistry::Clock::time_point deadline;
+  const Reply reply;
+  std::atomic<bool> answered{false};
+
+  void Answer(Result<JsonBody> result) {
+    if (answered.exchange(true)) return;
+    ReplyNow(reply, std::move(result));
+  }
+};
+
+void DeviceService::Wait(std::string_view body, Reply reply) {
+  auto w = [&]() -> Result<std::shared_ptr<WaitState>> {
+    LICENTIA_ASSIGN_OR_RETURN(
+        JsonFields f,
+        JsonFields::Parse(body, {"code", "fingerprint", "activation_token",
+                                 "since", "timeout_seconds"}));
+    LICENTIA_ASSIGN_OR_RETURN(
+        DeviceCredentials cred,
+        ParseCredentials(f, "code", true, per_code_, ctx_));
+    LICENTIA_ASSIGN_OR_RETURN(auto since, f.OptString("since", 64));
+    LICENTIA_ASSIGN_OR_RETURN(auto timeout,
+                              f.OptInt("timeout_seconds", 0, 300));
+    if (waits_ == nullptr) {
+      return Status(ErrorCode::kUnavailable, "This server does not wait.");
+    }
+    return std::make_shared<WaitState>(
+        std::move(cred), since.value_or(""),
+        WaitRegistry::Clock::now() + std::chrono::seconds(timeout.value_or(60)),
+        reply);
+  }();
+  if (!w.ok()) return ReplyNow(reply, w.status());
+  EvaluateWait(std::move(*w), /*final=*/false);
+}
+
+void DeviceService::EvaluateWait(std::shared_ptr<WaitState> w, bool final,
+                                 bool wait_if_unchanged) {
+  auto out = std::make_shared<std::string>();
+  auto version = std::make_shared<std::string>();
+  auto code_id = std::make_shared<std::int64_t>(0);
+  ctx_.store.ReadAsync(
+      [this, w, out, version, code_id](store::Transaction& txn) {
+        return WriteStatusView(txn, w->cred, ctx_.clock.Now(), *out,
+                               version.get(), code_id.get());
+      },
+      [this, w, out, version, code_id, final, wait_if_unchanged](Status st) {
+        if (w->answered) return;
+        if (!st.ok()) return w->Answer(st);  // e.g. the seat was released
+        if (*version != w->since || final ||
+            WaitRegistry::Clock::now() >= w->deadline) {
+          return w->Answer(JsonBody::Text(std::move(*out)));
+        }
+        if (!wait_if_unchanged) return;  // a waiter is registered already
+        // Nothing new: wait for a change to the code or the device. A
+        // change committed since the read above was announced before this
+        // waiter existed, so read once more after registering.
+        waits_->Add(*code_id, w->cred.device_hash, w->deadline,
+                    [this, w](WaitRegistry::Reason reason) {
+                      EvaluateWait(w, reason != WaitRegistry::Reason::kChanged);
+                    });
+        EvaluateWait(w, /*final=*/false, /*wait_if_unchanged=*/false);
+      });
 }
 
 void DeviceService::LicenseStatus(std::string_view body, Reply reply) {

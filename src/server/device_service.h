@@ -13,14 +13,18 @@
 #include "server/rate_limiter.h"
 #include "server/reply.h"
 #include "server/service_context.h"
+#include "server/wait_registry.h"
 
 namespace licentia::server {
 
 class DeviceService {
  public:
   // `per_code` limits attempts per activation code (may be disabled).
-  DeviceService(ServiceContext& ctx, RateLimiter& per_code)
-      : ctx_(ctx), per_code_(per_code) {}
+  // `waits` holds the devices waiting in Wait (may be null: Wait is then
+  // refused).
+  DeviceService(ServiceContext& ctx, RateLimiter& per_code,
+                WaitRegistry* waits = nullptr)
+      : ctx_(ctx), per_code_(per_code), waits_(waits) {}
 
   // Rules 2-5: takes a seat (or returns the device's existing seat with the
   // same expiry) and returns a signed license key.
@@ -30,6 +34,10 @@ class DeviceService {
   void Deactivate(std::string_view body, Reply reply);
   // Blocked? expiry? reserve state? server time. Reads only.
   void LicenseStatus(std::string_view body, Reply reply);
+  // The status, with the version of what the device holds, as soon as that
+  // differs from the version the device names ("since"), or when its wait
+  // times out (docs/api.md, POST /v1/wait). Reads only.
+  void Wait(std::string_view body, Reply reply);
   // Rule 6 without consuming anything.
   void CheckReserve(std::string_view body, Reply reply);
   void RegisterReserve(std::string_view body, Reply reply);
@@ -60,9 +68,15 @@ class DeviceService {
   void Submit(Result<PreparedCall> write, Reply reply);
   Result<PreparedCall> PrepareLicenseStatus(std::string_view body);
   void SubmitRead(Result<PreparedCall> read, Reply reply);
+  struct WaitState;
+  // Reads the device's view; answers if it moved from `since` (or if
+  // `final`), else waits for a change if `wait_if_unchanged`.
+  void EvaluateWait(std::shared_ptr<WaitState> w, bool final,
+                    bool wait_if_unchanged = true);
 
   ServiceContext& ctx_;
   RateLimiter& per_code_;
+  WaitRegistry* const waits_;
 };
 
 }  // namespace licentia::server

@@ -83,6 +83,7 @@ struct HttpServer::Impl {
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
+  std::function<void()> on_stopping;  // set before Run
 
   // Open connections, in all and per client address.
   mutable Mutex conn_mu;
@@ -427,6 +428,7 @@ struct HttpServer::Impl {
     });
     boost::system::error_code ignored;
     signals.cancel(ignored);
+    if (on_stopping) on_stopping();
     asio::co_spawn(ioc, Drain(), asio::detached);
   }
 };
@@ -459,6 +461,10 @@ Result<std::uint16_t> HttpServer::Listen() {
                     impl_->options.port, ec.message()));
   }
   return acc.local_endpoint().port();
+}
+
+void HttpServer::OnStopping(std::function<void()> hook) {
+  impl_->on_stopping = std::move(hook);
 }
 
 void HttpServer::Run() {

@@ -20,6 +20,7 @@
 #define LICENTIA_SERVER_HTTP_SERVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,12 @@ class HttpServer {
   // Binds and listens. Returns the bound port. kUnavailable if the address
   // cannot be bound.
   Result<std::uint16_t> Listen();
+
+  // Called once when the server begins to stop (SIGTERM/SIGINT or Stop()),
+  // before it waits for the requests in progress: the application answers
+  // requests that would otherwise wait (long polls). On a network thread;
+  // must not wait on a network thread. REQUIRES: before Run.
+  void OnStopping(std::function<void()> hook);
 
   // Serves until SIGTERM/SIGINT or Stop(); then stops accepting, lets
   // requests in progress finish (up to a few seconds) and returns.

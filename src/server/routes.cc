@@ -68,6 +68,8 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
       with_body(t.devices, &DeviceService::Deactivate));
   add("POST", "/v1/status", Access::kDevice,
       with_body(t.devices, &DeviceService::LicenseStatus));
+  add("POST", "/v1/wait", Access::kDevice,
+      with_body(t.devices, &DeviceService::Wait));
   add("POST", "/v1/time", Access::kDevice,
       Sync([t](const HttpRequest& r, const PathParams&) {
         return t.devices.AttestTime(r.body);

@@ -79,6 +79,9 @@ int RunServer(const ServerConfig& config) {
       [&application](const HttpRequest& req, const HttpResponse& res,
                      double ms) { application.OnComplete(req, res, ms); });
   application.SetTransportStats([&server] { return server.GetStats(); });
+  // Devices waiting for changes are answered before the server waits for
+  // the requests in progress.
+  server.OnStopping([&application] { application.AnswerWaitingDevices(); });
   auto port = server.Listen();
   if (!port.ok()) return Fail(port.status());
   if (!config.port_file.empty()) {

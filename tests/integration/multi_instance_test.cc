@@ -1,6 +1,7 @@
 // Several licentiad instances on one PostgreSQL database, and what happens
 // when the database is missing or goes away.
 #include <atomic>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -12,21 +13,35 @@
 namespace licentia::testing {
 namespace {
 
-TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
-  if (!UsePostgres())
-    GTEST_SKIP() << "instances share a database on PostgreSQL";
-  ServerProcess a({"--rate-limit-ip", "0", "--rate-limit-code", "0"});
-  a.Start();
-  // The second instance shares the database and the data directory's keys.
-  ServerProcess b({"--rate-limit-ip", "0", "--rate-limit-code", "0"},
-                  a.data_dir());
-  b.set_database_url(a.database_url());
-  b.Start();
+// Two instances on one PostgreSQL database (the second shares the first's
+// database and its data directory's keys), and a product "p".
+class TwoInstanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!UsePostgres()) {
+      GTEST_SKIP() << "instances share a database on PostgreSQL";
+    }
+    a_.emplace(std::vector<std::string>{"--rate-limit-ip", "0",
+                                        "--rate-limit-code", "0"});
+    a_->Start();
+    b_.emplace(std::vector<std::string>{"--rate-limit-ip", "0",
+                                        "--rate-limit-code", "0"},
+               a_->data_dir());
+    b_->set_database_url(a_->database_url());
+    b_->Start();
+    ASSERT_TRUE(a_->Admin()
+                    .Call("POST", "/v1/admin/products",
+                          json::object{{"id", "p"}, {"name", "P"}})
+                    .ok());
+  }
+  std::optional<ServerProcess> a_;
+  std::optional<ServerProcess> b_;
+};
+
+TEST_F(TwoInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
+  ServerProcess& a = *a_;
+  ServerProcess& b = *b_;
   auto admin = a.Admin();
-  ASSERT_TRUE(admin
-                  .Call("POST", "/v1/admin/products",
-                        json::object{{"id", "p"}, {"name", "P"}})
-                  .ok());
   crypto::PublicKey pk = a.public_key();
   constexpr int kRounds = 20;
   constexpr int kRacers = 64;
@@ -86,6 +101,45 @@ TEST(MultiInstanceTest, RacingForTheLastSeatsAcrossTwoInstances) {
     }
   }
   // Both instances count the same first activation (rule 3).
+  EXPECT_EQ(a.Stop(), 0);
+  EXPECT_EQ(b.Stop(), 0);
+}
+
+// A device waiting on instance B hears of a block written through
+// instance A: the database announces the change to every instance.
+TEST_F(TwoInstanceTest, ABlockThroughOneInstanceWakesADeviceWaitingOnAnother) {
+  ServerProcess& a = *a_;
+  ServerProcess& b = *b_;
+  auto admin = a.Admin();
+  auto issued = admin.Call("POST", "/v1/admin/codes",
+                           json::object{{"product", "p"}, {"max_devices", 1}});
+  ASSERT_TRUE(issued.ok());
+  std::string code(issued->at("codes").at(0).at("code").as_string());
+  std::int64_t id = issued->at("codes").at(0).at("id").as_int64();
+  auto activated = b.Device().Call(
+      "POST", "/v1/activate",
+      json::object{{"code", code}, {"fingerprint", "d"}, {"app_version", "1"}});
+  ASSERT_TRUE(activated.ok()) << activated.status().ToString();
+  json::object wait{{"code", code},
+                    {"fingerprint", "d"},
+                    {"activation_token", activated->at("activation_token")},
+                    {"timeout_seconds", 0}};
+  auto now = b.Device().Call("POST", "/v1/wait", wait);
+  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  wait["since"] = now->at("version");
+  // Far beyond the client's own 30 s: only the change can end it in time.
+  wait["timeout_seconds"] = 300;
+  std::thread blocker([&] {
+    EXPECT_TRUE(admin
+                    .Call("POST",
+                          "/v1/admin/codes/" + std::to_string(id) + "/block",
+                          json::object{{"reason", "r"}})
+                    .ok());
+  });
+  auto woken = b.Device().Call("POST", "/v1/wait", wait);
+  blocker.join();
+  ASSERT_TRUE(woken.ok()) << woken.status().ToString();
+  EXPECT_EQ(woken->at("state").as_string(), "blocked");
   EXPECT_EQ(a.Stop(), 0);
   EXPECT_EQ(b.Stop(), 0);
 }
