@@ -13,6 +13,21 @@
 
 namespace licentia::store {
 
+// The columns of `codes` whose change a device is told of (a block, its
+// terms): the change feed reports a code when one of them changes, not when
+// its seat count or first activation does. PostgreSQL's trigger (version
+// 5) and SQLite's change recorder both follow this list (schema_test.cc
+// checks the trigger's).
+inline constexpr const char* kCodeColumnsDevicesSee[] = {"blocked",
+                                                         "blocked_reason",
+                                                         "max_devices",
+                                                         "activate_by",
+                                                         "compatible_versions",
+                                                         "term_days",
+                                                         "license_type",
+                                                         "edition",
+                                                         "features"};
+
 struct Migration {
   const char* sqlite;
   const char* postgres;

@@ -111,6 +111,21 @@ TEST(SchemaTest, VersionsAreWrittenForEveryDialect) {
   }
 }
 
+// PostgreSQL's change-feed trigger (version 5) fires on the columns the
+// SQLite recorder follows.
+TEST(SchemaTest, TheChangeFeedFollowsTheSameColumnsOnBothBackends) {
+  std::string_view trigger = SchemaMigrations()[4].postgres;
+  size_t from = trigger.find("AFTER UPDATE OF");
+  size_t to = trigger.find("ON codes");
+  ASSERT_NE(from, std::string_view::npos);
+  std::string_view columns = trigger.substr(from, to - from);
+  for (const char* name : kCodeColumnsDevicesSee) {
+    EXPECT_NE(columns.find(name), std::string_view::npos) << name;
+  }
+  EXPECT_EQ(std::count(columns.begin(), columns.end(), ','),
+            static_cast<long>(std::size(kCodeColumnsDevicesSee)) - 1);
+}
+
 TEST(SchemaTest, BothBackendsHoldTheSameTablesColumnsAndIndexes) {
   const char* base = std::getenv("LICENTIA_TEST_POSTGRES_URL");
   if (base == nullptr || *base == '\0') {

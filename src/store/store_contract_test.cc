@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -594,12 +595,17 @@ class ChangeLog {
     };
   }
   // Waits (up to 10 s: the feed is asynchronous on PostgreSQL) until the
-  // feed has named `code` or, if given, `device`; then forgets all.
-  bool Saw(std::int64_t code, const crypto::Hash* device = nullptr) {
+  // feed has named `code` or, if given, `device`; then forgets all. With
+  // `not_code`, also false if the feed named that code by then (the feed
+  // reports commits in order, so anything named before the awaited key
+  // came from an earlier commit).
+  bool Saw(std::int64_t code, const crypto::Hash* device = nullptr,
+           std::optional<std::int64_t> not_code = std::nullopt) {
     std::unique_lock lock(mu_);
     bool seen = cv_.wait_for(lock, std::chrono::seconds(10), [&] {
       return device ? devices_.contains(*device) : codes_.contains(code);
     });
+    if (not_code && codes_.contains(*not_code)) seen = false;
     codes_.clear();
     devices_.clear();
     return seen;
@@ -638,7 +644,19 @@ TEST_P(StoreContractTest, TheChangeFeedNamesWhatDevicesAreToldOf) {
     a.code_id = id;
     a.device_hash = dev;
     seat = *t.InsertActivation(a);
+    ASSERT_TRUE(t.SetFirstActivation(id, 5).ok());
   });
+  // A new seat, its count and the first activation are no news to the
+  // devices holding the code: the next change heard is the reserve's.
+  crypto::Hash marker{};
+  marker[0] = 77;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.PutReserve({marker, "p", id, 6}).ok());
+  });
+  EXPECT_TRUE(here.Saw(0, &marker, id));
+  if (other) {
+    EXPECT_TRUE(there.Saw(0, &marker, id));
+  }
   // Both instances hear of it (one on SQLite).
   auto heard = [&](std::int64_t code, const crypto::Hash* device) {
     EXPECT_TRUE(here.Saw(code, device));

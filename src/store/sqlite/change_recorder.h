@@ -1,7 +1,10 @@
 // Records, as read-cache keys (read_cache.h), every row the writer's
 // connection changes in the tables the cache holds rows of: a code (by
 // id), a code's activations (by the code's id) and a device's reserves (by
-// the device's hash).
+// the device's hash). Separately, for the change feed (store.h), the
+// changes a device is told of: a code's state or terms
+// (kCodeColumnsDevicesSee), a seat freed or deleted, any reserve change;
+// not a new seat, a seat count or a seen-at time.
 //
 // SQLite reports each change itself (its pre-update hook, called for every
 // row a statement inserts, updates or deletes, triggers included), so the
@@ -12,6 +15,7 @@
 #define LICENTIA_STORE_SQLITE_CHANGE_RECORDER_H_
 
 #include <memory>
+#include <vector>
 
 #include "core/status.h"
 #include "store/read_cache.h"
@@ -27,23 +31,35 @@ class ChangeRecorder {
   // the schema lacks a column the recorder reads. REQUIRES: `conn` and
   // `keys` outlive the recorder; the schema is migrated; `keys` is used
   // only on the thread that uses `conn`.
-  static Result<std::unique_ptr<ChangeRecorder>> Attach(Connection& conn,
-                                                        ChangedKeys& keys);
+  // `shown` (may be null) gets the changes devices are told of.
+  static Result<std::unique_ptr<ChangeRecorder>> Attach(
+      Connection& conn, ChangedKeys& keys, ChangedKeys* shown = nullptr);
   ~ChangeRecorder();
   ChangeRecorder(const ChangeRecorder&) = delete;
   ChangeRecorder& operator=(const ChangeRecorder&) = delete;
 
  private:
-  ChangeRecorder(Connection& conn, ChangedKeys& keys)
-      : conn_(conn), keys_(keys) {}
+  ChangeRecorder(Connection& conn, ChangedKeys& keys, ChangedKeys* shown)
+      : conn_(conn), keys_(keys), shown_(shown) {}
+  // Whether the update under way changes column `col`.
+  static bool Changes(sqlite3* db, int col);
+  void RecordForCache(sqlite3* db, int op, const char* table,
+                      sqlite3_int64 old_rowid, sqlite3_int64 new_rowid);
+  void RecordShown(sqlite3* db, int op, const char* table,
+                   sqlite3_int64 old_rowid);
+  // The devices of the reserve row being changed, before and after.
+  void ReserveDevices(sqlite3* db, int op, ChangedKeys& into) const;
   static void OnChange(void* self, sqlite3* db, int op, const char* db_name,
                        const char* table, sqlite3_int64 old_rowid,
                        sqlite3_int64 new_rowid);
 
   Connection& conn_;
   ChangedKeys& keys_;
-  int activation_code_id_col_ = -1;  // activations.code_id
-  int reserve_device_col_ = -1;      // reserves.device_hash
+  ChangedKeys* const shown_;
+  int activation_code_id_col_ = -1;   // activations.code_id
+  int reserve_device_col_ = -1;       // reserves.device_hash
+  int activation_freed_col_ = -1;     // activations.deactivated_at
+  std::vector<int> code_shown_cols_;  // kCodeColumnsDevicesSee
 };
 
 }  // namespace licentia::store::sqlite

@@ -14,17 +14,20 @@ class ChangeRecorderTest : public ::testing::Test {
   void SetUp() override {
     conn_ = std::move(*Connection::Open(":memory:", false));
     ASSERT_TRUE(conn_
-                    ->Exec("CREATE TABLE codes (id INTEGER PRIMARY KEY, x);"
+                    ->Exec("CREATE TABLE codes (id INTEGER PRIMARY KEY, x, "
+                           "blocked, blocked_reason, max_devices, activate_by, "
+                           "compatible_versions, term_days, license_type, "
+                           "edition, features, seats_used);"
                            "CREATE TABLE activations (id INTEGER PRIMARY KEY, "
-                           "code_id, device_hash, deactivated_at);"
+                           "code_id, device_hash, deactivated_at, seen);"
                            "CREATE TABLE reserves (device_hash, product_id, "
                            "code_id, PRIMARY KEY (device_hash, product_id));"
                            "CREATE TABLE other (a);"
-                           "INSERT INTO codes VALUES (5, 0), (6, 0);"
+                           "INSERT INTO codes(id, x) VALUES (5, 0), (6, 0);"
                            "INSERT INTO activations VALUES (1, 5, x'01', "
-                           "NULL);")
+                           "NULL, 0);")
                     .ok());
-    auto recorder = ChangeRecorder::Attach(*conn_, keys_);
+    auto recorder = ChangeRecorder::Attach(*conn_, keys_, &shown_);
     ASSERT_TRUE(recorder.ok()) << recorder.status().ToString();
     recorder_ = std::move(*recorder);
   }
@@ -35,6 +38,7 @@ class ChangeRecorderTest : public ::testing::Test {
 
   std::unique_ptr<Connection> conn_;
   ChangedKeys keys_;
+  ChangedKeys shown_;
   std::unique_ptr<ChangeRecorder> recorder_;
 };
 
@@ -46,7 +50,8 @@ TEST_F(ChangeRecorderTest, CodeChangesAreKeyedByTheCode) {
 
 TEST_F(ChangeRecorderTest, SeatChangesAreKeyedByTheirCode) {
   ASSERT_TRUE(
-      conn_->Exec("INSERT INTO activations VALUES (2, 6, x'02', NULL)").ok());
+      conn_->Exec("INSERT INTO activations VALUES (2, 6, x'02', NULL, 0)")
+          .ok());
   EXPECT_TRUE(Has(keys_.codes, 6));
   keys_.Clear();
   ASSERT_TRUE(
@@ -78,6 +83,35 @@ TEST_F(ChangeRecorderTest, ReserveChangesAreKeyedByTheDevice) {
   ASSERT_TRUE(conn_->Exec("DELETE FROM reserves").ok());
   ASSERT_EQ(keys_.devices.size(), 1u);
   EXPECT_EQ(keys_.devices[0], device);
+}
+
+// The change feed gets only what devices are told of: a block or new
+// terms, a seat freed, a reserve; not a new seat, a seat count or a
+// seen-at time, and not an update that leaves the value as it was.
+TEST_F(ChangeRecorderTest, TheFeedGetsOnlyWhatDevicesAreToldOf) {
+  auto exec = [&](const char* sql) {
+    ASSERT_TRUE(conn_->Exec(sql).ok()) << sql;
+  };
+  exec("UPDATE codes SET seats_used = 3, x = 1 WHERE id = 5");
+  exec("INSERT INTO activations VALUES (3, 5, x'03', NULL, 0)");
+  exec("UPDATE activations SET seen = 9 WHERE id = 1");
+  exec("UPDATE codes SET blocked = NULL WHERE id = 6");  // NULL already
+  EXPECT_TRUE(shown_.empty());
+  EXPECT_FALSE(keys_.empty());  // the cache hears of all of it
+  exec("UPDATE codes SET blocked = 1, blocked_reason = 'r' WHERE id = 6");
+  EXPECT_EQ(shown_.codes, std::vector<std::int64_t>({6}));
+  shown_.Clear();
+  exec("UPDATE activations SET deactivated_at = 4 WHERE id = 3");
+  EXPECT_EQ(shown_.codes, std::vector<std::int64_t>({5}));
+  shown_.Clear();
+  exec("UPDATE codes SET term_days = 30 WHERE id = 5");
+  EXPECT_EQ(shown_.codes, std::vector<std::int64_t>({5}));
+  shown_.Clear();
+  ASSERT_TRUE(conn_
+                  ->Exec("INSERT INTO reserves VALUES (x'" +
+                         std::string(64, '2') + "', 'p', 5)")
+                  .ok());
+  EXPECT_EQ(shown_.devices.size(), 1u);
 }
 
 TEST_F(ChangeRecorderTest, OtherTablesAndDetachingRecordNothing) {

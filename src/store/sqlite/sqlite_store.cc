@@ -84,8 +84,8 @@ class SqliteStore final : public Store {
     }
     // Every change the writer makes to a row the cache holds drops it from
     // the cache and goes to the change feed (change_recorder.h).
-    LICENTIA_ASSIGN_OR_RETURN(recorder_,
-                              ChangeRecorder::Attach(*writer_conn_, touched_));
+    LICENTIA_ASSIGN_OR_RETURN(
+        recorder_, ChangeRecorder::Attach(*writer_conn_, touched_, &shown_));
     // Migrations committed without a sync of their own: make them durable
     // before serving.
     LICENTIA_ASSIGN_OR_RETURN(syncer_, WalSyncer::Open(options_.path + "-wal"));
@@ -305,14 +305,15 @@ class SqliteStore final : public Store {
     // Before any answer of this batch goes out (read_cache.h). Also after a
     // failed commit: dropping entries is always safe.
     if (cache_) cache_->Invalidate(touched_);
+    touched_.Clear();
     if (!commit.ok()) {
-      touched_.Clear();
+      shown_.Clear();
       (void)conn.Exec("ROLLBACK");
       return commit;
     }
     // For the change feed, once the batch is durable (RunBatch).
-    std::swap(committed_changes_, touched_);
-    touched_.Clear();
+    std::swap(committed_changes_, shown_);
+    shown_.Clear();
     checkpointer_->AfterCommit(writer_wal_frames_);
     MutexLock lock(mu_);
     transactions_ += static_cast<std::uint64_t>(
@@ -325,9 +326,10 @@ class SqliteStore final : public Store {
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_conn_;  // used only by writer_
   std::thread writer_;
-  ChangedKeys touched_;                         // used only by writer_
-  ChangedKeys committed_changes_;               // used only by writer_
-  ChangeListener change_listener_;              // set before any write
+  ChangedKeys touched_;             // used only by writer_
+  ChangedKeys shown_;               // fed by recorder_; used only by writer_
+  ChangedKeys committed_changes_;   // used only by writer_
+  ChangeListener change_listener_;  // set before any write
   std::unique_ptr<ChangeRecorder> recorder_;    // fills touched_
   KeySerialCounter serials_;                    // used only by writer_
   const std::unique_ptr<ReadCache> cache_;      // null when disabled
