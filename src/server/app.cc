@@ -76,7 +76,8 @@ class App {
       HttpResponse r;
       r.body =
           MetricsPage(metrics_, store_->GetStats(), key_signer_->GetStats(),
-                      transport_stats_ ? transport_stats_() : TransportStats{});
+                      transport_stats_ ? transport_stats_() : TransportStats{},
+                      waits_->waiting());
       r.content_type = "text/plain; version=0.0.4";
       r.route = "/metrics";
       respond([r] { return r; });

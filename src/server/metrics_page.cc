@@ -9,7 +9,8 @@ namespace licentia::server {
 std::string MetricsPage(const Metrics& requests,
                         const store::Store::Stats& store,
                         const KeySigner::Stats& keys,
-                        const TransportStats& transport) {
+                        const TransportStats& transport,
+                        std::int64_t waiting_devices) {
   auto count = [](std::uint64_t n) { return static_cast<std::int64_t>(n); };
   std::vector<MetricSample> samples = {
       {"licentia_store_commits_total", "Durable database commits.", "counter",
@@ -28,6 +29,9 @@ std::string MetricsPage(const Metrics& requests,
       {"licentia_refused_connections_total",
        "Connections refused over the total or per-address cap.", "counter",
        count(transport.refused_connections)},
+      {"licentia_waiting_devices",
+       "Devices waiting in POST /v1/wait for a change to what they hold.",
+       "gauge", waiting_devices},
       {"licentia_accept_errors_total",
        "Failed accept() calls (e.g. out of file descriptors).", "counter",
        count(transport.accept_errors)},

@@ -12,10 +12,12 @@
 
 namespace licentia::server {
 
+// `waiting_devices`: devices waiting in POST /v1/wait now.
 std::string MetricsPage(const Metrics& requests,
                         const store::Store::Stats& store,
                         const KeySigner::Stats& keys,
-                        const TransportStats& transport);
+                        const TransportStats& transport,
+                        std::int64_t waiting_devices);
 
 }  // namespace licentia::server
 

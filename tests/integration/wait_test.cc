@@ -6,6 +6,7 @@
 #include <future>
 #include <string>
 
+#include "client/http_client.h"
 #include "integration/api_test_base.h"
 
 namespace licentia::testing {
@@ -123,6 +124,11 @@ TEST_F(WaitTest, StoppingTheServerAnswersWaitingDevices) {
   // The wait is registered once a second wait, made after it, answers;
   // nothing changes, so only the stop can end the first one.
   ASSERT_TRUE(DeviceCall("/v1/wait", Request(v, 1)).ok());
+  auto metrics = client::HttpClient(server_->url()).Send("GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("\nlicentia_waiting_devices 1\n"),
+            std::string::npos)
+      << metrics->body;
   EXPECT_EQ(server_->Stop(), 0);
   auto answered = waiting.get();
   ASSERT_TRUE(answered.ok()) << answered.status().ToString();
