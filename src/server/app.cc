@@ -55,7 +55,7 @@ class App {
         per_code_(config.rate_limit_per_code,
                   config.rate_limit_per_code / 6 + 5),
         admin_auth_(*store_, config.rate_limit_admin_failures),
-        devices_(ctx_, per_code_, waits_.get()),
+        devices_(ctx_, per_code_, *waits_),
         admin_(ctx_),
         request_log_(metrics_, config.log_requests),
         routes_(LicentiaRoutes({*store_, clock_, devices_, admin_})) {

@@ -505,12 +505,15 @@ struct DeviceService::WaitState {
   const WaitRegistry::Clock::time_point deadline;
   const Reply reply;
   std::atomic<bool> answered{false};
-
-  void Answer(Result<JsonBody> result) {
-    if (answered.exchange(true)) return;
-    ReplyNow(reply, std::move(result));
-  }
+  std::atomic<std::uint64_t> ticket{0};  // while registered, else 0
 };
+
+void DeviceService::AnswerWait(WaitState& w, Result<JsonBody> result) {
+  if (w.answered.exchange(true)) return;
+  // Answered by a read rather than by its wake-up: nothing is to wake it.
+  if (std::uint64_t t = w.ticket.exchange(0)) (void)waits_.Cancel(t);
+  ReplyNow(w.reply, std::move(result));
+}
 
 void DeviceService::Wait(std::string_view body, Reply reply) {
   auto w = [&]() -> Result<std::shared_ptr<WaitState>> {
@@ -524,9 +527,6 @@ void DeviceService::Wait(std::string_view body, Reply reply) {
     LICENTIA_ASSIGN_OR_RETURN(auto since, f.OptString("since", 64));
     LICENTIA_ASSIGN_OR_RETURN(auto timeout,
                               f.OptInt("timeout_seconds", 0, 300));
-    if (waits_ == nullptr) {
-      return Status(ErrorCode::kUnavailable, "This server does not wait.");
-    }
     return std::make_shared<WaitState>(
         std::move(cred), since.value_or(""),
         WaitRegistry::Clock::now() + std::chrono::seconds(timeout.value_or(60)),
@@ -548,19 +548,21 @@ void DeviceService::EvaluateWait(std::shared_ptr<WaitState> w, bool final,
       },
       [this, w, out, version, code_id, final, wait_if_unchanged](Status st) {
         if (w->answered) return;
-        if (!st.ok()) return w->Answer(st);  // e.g. the seat was released
+        if (!st.ok()) return AnswerWait(*w, st);  // e.g. the seat was freed
         if (*version != w->since || final ||
             WaitRegistry::Clock::now() >= w->deadline) {
-          return w->Answer(JsonBody::Text(std::move(*out)));
+          return AnswerWait(*w, JsonBody::Text(std::move(*out)));
         }
         if (!wait_if_unchanged) return;  // a waiter is registered already
         // Nothing new: wait for a change to the code or the device. A
         // change committed since the read above was announced before this
         // waiter existed, so read once more after registering.
-        waits_->Add(*code_id, w->cred.device_hash, w->deadline,
-                    [this, w](WaitRegistry::Reason reason) {
-                      EvaluateWait(w, reason != WaitRegistry::Reason::kChanged);
-                    });
+        w->ticket = waits_.Add(
+            *code_id, w->cred.device_hash, w->deadline,
+            [this, w](WaitRegistry::Reason reason) {
+              w->ticket = 0;  // taken from the registry to run
+              EvaluateWait(w, reason != WaitRegistry::Reason::kChanged);
+            });
         EvaluateWait(w, /*final=*/false, /*wait_if_unchanged=*/false);
       });
 }

@@ -20,10 +20,8 @@ namespace licentia::server {
 class DeviceService {
  public:
   // `per_code` limits attempts per activation code (may be disabled).
-  // `waits` holds the devices waiting in Wait (may be null: Wait is then
-  // refused).
-  DeviceService(ServiceContext& ctx, RateLimiter& per_code,
-                WaitRegistry* waits = nullptr)
+  // `waits` holds the devices waiting in Wait.
+  DeviceService(ServiceContext& ctx, RateLimiter& per_code, WaitRegistry& waits)
       : ctx_(ctx), per_code_(per_code), waits_(waits) {}
 
   // Rules 2-5: takes a seat (or returns the device's existing seat with the
@@ -73,10 +71,12 @@ class DeviceService {
   // `final`), else waits for a change if `wait_if_unchanged`.
   void EvaluateWait(std::shared_ptr<WaitState> w, bool final,
                     bool wait_if_unchanged = true);
+  // Answers `w` once, dropping its waiter if it still waits.
+  void AnswerWait(WaitState& w, Result<JsonBody> result);
 
   ServiceContext& ctx_;
   RateLimiter& per_code_;
-  WaitRegistry* const waits_;
+  WaitRegistry& waits_;
 };
 
 }  // namespace licentia::server

@@ -46,31 +46,41 @@ void WaitRegistry::Shutdown() {
   if (thread_.joinable()) thread_.join();  // it runs every ready wake first
 }
 
-void WaitRegistry::Add(std::int64_t code_id, const crypto::Hash& device,
-                       Clock::time_point deadline, Wake wake) {
+std::uint64_t WaitRegistry::Add(std::int64_t code_id,
+                                const crypto::Hash& device,
+                                Clock::time_point deadline, Wake wake) {
   MutexLock lock(mu_);
   if (stopping_) {
     lock.Unlock();
     wake(Reason::kShutdown);
-    return;
-  } else {
-    std::uint64_t id = next_id_++;
-    waiters_.emplace(id, Waiter{code_id, device, deadline, std::move(wake)});
-    by_code_.emplace(code_id, id);
-    by_device_.emplace(device, id);
-    by_deadline_.emplace(deadline, id);
+    return 0;
   }
+  std::uint64_t id = next_id_++;
+  waiters_.emplace(id, Waiter{code_id, device, deadline, std::move(wake)});
+  by_code_.emplace(code_id, id);
+  by_device_.emplace(device, id);
+  by_deadline_.emplace(deadline, id);
   cv_.Signal();  // the earliest deadline may have moved
+  return id;
 }
 
-void WaitRegistry::Ready(std::uint64_t id, Reason reason) {
+bool WaitRegistry::Cancel(std::uint64_t ticket) {
+  Wake dropped;  // destroyed after the lock is released
+  MutexLock lock(mu_);
+  if (!waiters_.contains(ticket)) return false;
+  dropped = Take(ticket);
+  return true;
+}
+
+WaitRegistry::Wake WaitRegistry::Take(std::uint64_t id) {
   auto it = waiters_.find(id);
   Waiter& w = it->second;
   EraseEntry(by_code_, w.code_id, id);
   EraseEntry(by_device_, w.device, id);
   EraseEntry(by_deadline_, w.deadline, id);
-  ready_.emplace_back(std::move(w.wake), reason);
+  Wake wake = std::move(w.wake);
   waiters_.erase(it);
+  return wake;
 }
 
 void WaitRegistry::OnChanges(const store::ChangedKeys& keys) {

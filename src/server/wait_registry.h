@@ -42,9 +42,14 @@ class WaitRegistry {
   WaitRegistry& operator=(const WaitRegistry&) = delete;
 
   // Calls `wake` once, on the registry's thread: after a change to
-  // `code_id` or `device`, at `deadline`, or at shutdown.
-  void Add(std::int64_t code_id, const crypto::Hash& device,
-           Clock::time_point deadline, Wake wake);
+  // `code_id` or `device`, at `deadline`, or at shutdown; or never, if
+  // cancelled first. Returns the waiter's ticket for Cancel (0 after
+  // shutdown began: `wake` has run then, on the caller's thread).
+  std::uint64_t Add(std::int64_t code_id, const crypto::Hash& device,
+                    Clock::time_point deadline, Wake wake);
+  // Drops waiter `ticket` without waking it, if it still waits (a device
+  // answered otherwise). Returns whether it did.
+  bool Cancel(std::uint64_t ticket);
 
   // From the store's change feed: wakes the waiters of these codes and
   // devices (all of them if `everything`). Quick; never runs a wake.
@@ -63,8 +68,13 @@ class WaitRegistry {
     Clock::time_point deadline;
     Wake wake;
   };
+  // Removes waiter `id` from every index and returns its wake function.
+  // REQUIRES: it is waiting.
+  Wake Take(std::uint64_t id) REQUIRES(mu_);
   // Moves waiter `id` to ready_ with `reason`. REQUIRES: it is waiting.
-  void Ready(std::uint64_t id, Reason reason) REQUIRES(mu_);
+  void Ready(std::uint64_t id, Reason reason) REQUIRES(mu_) {
+    ready_.emplace_back(Take(id), reason);
+  }
   void Loop();
 
   mutable Mutex mu_;

@@ -69,6 +69,24 @@ TEST(WaitRegistryTest, AChangeWakesTheWaitersOfItsCodeOrDeviceOnce) {
   EXPECT_EQ(r.waiting(), 0);
 }
 
+// A device answered otherwise drops its waiter: it is never woken and no
+// longer counted.
+TEST(WaitRegistryTest, ACancelledWaiterIsNeverWoken) {
+  Wakes wakes;
+  WaitRegistry r;
+  std::uint64_t ticket = r.Add(1, Device(1), kLater, wakes.For(1));
+  r.Add(2, Device(2), kLater, wakes.For(2));
+  EXPECT_TRUE(r.Cancel(ticket));
+  EXPECT_FALSE(r.Cancel(ticket));
+  EXPECT_EQ(r.waiting(), 1);
+  r.OnChanges({.codes = {1, 2}});
+  r.Shutdown();  // returns once every wake due has run
+  auto seen = wakes.WaitFor(1);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, 2);
+  EXPECT_FALSE(r.Cancel(999));
+}
+
 TEST(WaitRegistryTest, EverythingWakesEveryone) {
   Wakes wakes;
   WaitRegistry r;
