@@ -12,7 +12,9 @@
 #ifndef LICENTIA_LICENSE_MANAGER_H_
 #define LICENTIA_LICENSE_MANAGER_H_
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +34,22 @@ struct RetryPolicy {
   double jitter = 0.2;
 };
 
+// Push: while the device is online, the agent (or the application's own
+// Step() calls) holds one long poll on the server, so that a block, new
+// terms, a released seat or a changed reserve reach the device within
+// moments of being made (docs/sdk.md, "Push").
+struct PushPolicy {
+  bool enabled = true;  // false: the interval sync only
+  // How long each wait asks the server to hold it (1-300 seconds).
+  UnixSeconds wait_seconds = 60;
+  // After a failed wait (server down, network gone), the delay before the
+  // next: doubling from initial_ms to max_ms, each varied by +/- jitter, so
+  // that devices do not all come back at once after an outage.
+  long reconnect_initial_ms = 1000;
+  long reconnect_max_ms = 300000;
+  double reconnect_jitter = 0.5;
+};
+
 struct ClientConfig {
   std::string server_url;  // e.g. "https://licensing.example.com"
   // The server's Ed25519 public keys (64 hex characters each), as in its
@@ -48,6 +66,7 @@ struct ClientConfig {
   long timeout_ms = 15000;
   UnixSeconds sync_interval = 3600;  // how often Tick() syncs
   RetryPolicy retry;
+  PushPolicy push;
 };
 
 enum class LicenseState {
@@ -156,6 +175,33 @@ class LicenseManager {
   // a rollover when the license has ended, a retry when its time has come.
   // An agent calls it periodically. Returns the outcome of what it did.
   Status Tick();
+
+  // One step of the agent, for an application that drives it from a loop
+  // or thread of its own: does what is due (as Tick()), then waits for at
+  // most `max_wait` for whichever comes first: a change the server reports
+  // for this device (applied as Sync() applies its answer), the device's
+  // next due work, or Interrupt(). While the server cannot be reached it
+  // waits out the reconnect delay (PushPolicy) instead of asking again.
+  // No lock is held while it waits: Details(), Check() and every other
+  // method run meanwhile. Returns the outcome of the due work if it
+  // failed, else that of the wait: OK after an answer (changed or not),
+  // kUnavailable while the server cannot be reached.
+  Status Step(std::chrono::milliseconds max_wait);
+
+  // Ends the Step() in progress (the agent's or the application's) at
+  // once, or else the next one after its due work. Thread-safe.
+  void Interrupt();
+
+  // Runs Step() in a loop on a thread the SDK owns, until StopAgent() or
+  // the manager is destroyed: the application needs no thread of its own.
+  // `on_change`, if set, is called on the agent's thread each time what
+  // Details() shows has changed (a block arrived, the reserve took over);
+  // it must return promptly, must not throw and must not call StopAgent().
+  // kConflict if the agent already runs.
+  Status StartAgent(std::function<void()> on_change = {});
+  // Stops the agent: interrupts its wait and joins its thread. A no-op if
+  // it does not run.
+  void StopAgent();
 
  private:
   struct Impl;

@@ -49,8 +49,10 @@ licentia_config* licentia_config_new(void);
 void licentia_config_free(licentia_config* config);
 /* Sets one setting by name: "server_url", "product", "app_version",
  * "state_dir", "fingerprint", "device_name", "public_key" (repeatable: each
- * call adds a trusted key), "timeout_ms", "sync_interval_seconds".
- * LICENTIA_ERR_INVALID_REQUEST for an unknown name or a bad number. */
+ * call adds a trusted key), "timeout_ms", "sync_interval_seconds", and for
+ * push: "push" ("on", the default, or "off"), "wait_seconds" (1-300),
+ * "reconnect_initial_ms", "reconnect_max_ms".
+ * LICENTIA_ERR_INVALID_REQUEST for an unknown name or a bad value. */
 int licentia_config_set(licentia_config* config, const char* name,
                         const char* value);
 
@@ -70,6 +72,37 @@ int licentia_try_again(licentia_manager* manager);
 int licentia_activate_now(licentia_manager* manager);
 /* Does what is due now (sync, rollover, retries); call it periodically. */
 int licentia_tick(licentia_manager* manager);
+
+/* Push: changes made on the server (a block, new terms, a released seat, a
+ * reserve changed) reach the device within moments while it holds a wait
+ * on the server (docs/sdk.md, "Push"). Two ways to hold it:
+ *
+ *  - licentia_agent_start: the SDK runs the agent on a thread of its own;
+ *    the application owns no thread. `on_change` (may be NULL) is called
+ *    on that thread with `user_data` whenever the license details have
+ *    changed: re-read them there or post a message to the UI thread. It
+ *    must return promptly and must not call licentia_agent_stop or
+ *    licentia_close. licentia_agent_stop (and licentia_close) stop the
+ *    agent and join its thread. LICENTIA_ERR_CONFLICT if it already runs.
+ *
+ *  - licentia_step: one step of the agent, for an application that drives
+ *    it from a loop or thread of its own: does what is due (as
+ *    licentia_tick), then blocks for at most max_wait_ms until the server
+ *    reports a change, the device's next due work, or licentia_interrupt.
+ *    Returns LICENTIA_OK after an answer, LICENTIA_ERR_UNAVAILABLE while
+ *    the server cannot be reached (it then waits out a growing, jittered
+ *    delay rather than asking again).
+ *
+ * Neither holds a lock while waiting: licentia_check, licentia_details_json
+ * and every other call proceed on other threads meanwhile.
+ * licentia_interrupt ends a step in progress at once (or the next one);
+ * it may be called from any thread. */
+typedef void (*licentia_change_callback)(void* user_data);
+int licentia_agent_start(licentia_manager* manager,
+                         licentia_change_callback on_change, void* user_data);
+int licentia_agent_stop(licentia_manager* manager);
+int licentia_step(licentia_manager* manager, long max_wait_ms);
+int licentia_interrupt(licentia_manager* manager);
 
 /* The license details as a JSON object (the same fields as
  * `licentia details --json`). */

@@ -10,10 +10,11 @@ namespace json = boost::json;
 
 Result<json::value> ApiClient::Call(std::string_view method,
                                     std::string_view path,
-                                    const json::value& body) {
+                                    const json::value& body,
+                                    const SendOptions& send) {
   std::string text = body.is_null() ? std::string() : json::serialize(body);
   LICENTIA_ASSIGN_OR_RETURN(HttpReply reply,
-                            http_.Send(method, path, text, token_));
+                            http_.Send(method, path, text, token_, send));
   boost::system::error_code ec;
   json::value v = json::parse(reply.body, ec);
   if (reply.status >= 200 && reply.status < 300) {

@@ -23,7 +23,8 @@ class ApiClient {
   // replies; kInternal for a reply that is not the JSON the API promises.
   Result<boost::json::value> Call(std::string_view method,
                                   std::string_view path,
-                                  const boost::json::value& body = nullptr);
+                                  const boost::json::value& body = nullptr,
+                                  const SendOptions& send = {});
 
   HttpClient& http() { return http_; }
 

@@ -2,8 +2,10 @@
 // C++ exception may cross into C.
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -120,8 +122,20 @@ int licentia_config_set(licentia_config* c, const char* name,
     } else if (n == "sync_interval_seconds" && ParseLong(value, number) &&
                number > 0) {
       cfg.sync_interval = number;
+    } else if (n == "push" && (std::string_view(value) == "on" ||
+                               std::string_view(value) == "off")) {
+      cfg.push.enabled = std::string_view(value) == "on";
+    } else if (n == "wait_seconds" && ParseLong(value, number) && number >= 1 &&
+               number <= 300) {
+      cfg.push.wait_seconds = number;
+    } else if (n == "reconnect_initial_ms" && ParseLong(value, number) &&
+               number > 0) {
+      cfg.push.reconnect_initial_ms = number;
+    } else if (n == "reconnect_max_ms" && ParseLong(value, number) &&
+               number > 0) {
+      cfg.push.reconnect_max_ms = number;
     } else {
-      return Misuse("Unknown setting, or not a positive number.");
+      return Misuse("Unknown setting, or a value out of its range.");
     }
     return LICENTIA_OK;
   });
@@ -181,6 +195,38 @@ int licentia_activate_now(licentia_manager* m) {
 
 int licentia_tick(licentia_manager* m) {
   return Call(m, [](licentia::LicenseManager& lm) { return lm.Tick(); });
+}
+
+int licentia_step(licentia_manager* m, long max_wait_ms) {
+  if (max_wait_ms < 0) return Misuse("max_wait_ms must not be negative.");
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    return lm.Step(std::chrono::milliseconds(max_wait_ms));
+  });
+}
+
+int licentia_interrupt(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) {
+    lm.Interrupt();
+    return licentia::Status::Ok();
+  });
+}
+
+int licentia_agent_start(licentia_manager* m,
+                         licentia_change_callback on_change, void* user_data) {
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    std::function<void()> callback;
+    if (on_change != nullptr) {
+      callback = [on_change, user_data] { on_change(user_data); };
+    }
+    return lm.StartAgent(std::move(callback));
+  });
+}
+
+int licentia_agent_stop(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) {
+    lm.StopAgent();
+    return licentia::Status::Ok();
+  });
 }
 
 int licentia_details_json(licentia_manager* m, char** json_out) {

@@ -16,6 +16,9 @@ void GlobalInit() {
 struct CurlDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
+struct MultiDeleter {
+  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
@@ -45,6 +48,45 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 
 struct HttpClient::Impl {
   std::unique_ptr<CURL, CurlDeleter> curl;
+  // Drives `curl`, so that a transfer can be woken from another thread
+  // (curl_multi_wakeup); the connection cache lives here.
+  std::unique_ptr<CURLM, MultiDeleter> multi;
+
+  // Runs the transfer set up on `curl` to its end. CURLE_ABORTED_BY_CALLBACK
+  // when `cancel` became true.
+  CURLcode Perform(const std::atomic<bool>* cancel) {
+    CURLM* m = multi.get();
+    if (curl_multi_add_handle(m, curl.get()) != CURLM_OK) {
+      return CURLE_FAILED_INIT;
+    }
+    CURLcode result = CURLE_OK;
+    for (;;) {
+      int running = 0;
+      if (curl_multi_perform(m, &running) != CURLM_OK) {
+        result = CURLE_FAILED_INIT;
+        break;
+      }
+      if (running == 0) {
+        int left = 0;
+        CURLMsg* msg = curl_multi_info_read(m, &left);
+        result = msg && msg->msg == CURLMSG_DONE ? msg->data.result
+                                                 : CURLE_FAILED_INIT;
+        break;
+      }
+      if (cancel != nullptr && cancel->load()) {
+        result = CURLE_ABORTED_BY_CALLBACK;
+        break;
+      }
+      // Wakes on socket activity, on curl's own timers (the request's
+      // timeout), on Wake(), or after a second at most.
+      if (curl_multi_poll(m, nullptr, 0, 1000, nullptr) != CURLM_OK) {
+        result = CURLE_FAILED_INIT;
+        break;
+      }
+    }
+    curl_multi_remove_handle(m, curl.get());
+    return result;
+  }
 };
 
 HttpClient::HttpClient(std::string base_url, HttpClientOptions options)
@@ -54,15 +96,21 @@ HttpClient::HttpClient(std::string base_url, HttpClientOptions options)
   GlobalInit();
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   impl_->curl.reset(curl_easy_init());
+  impl_->multi.reset(curl_multi_init());
+}
+
+void HttpClient::Wake() {
+  if (impl_->multi) curl_multi_wakeup(impl_->multi.get());
 }
 
 HttpClient::~HttpClient() = default;
 
 Result<HttpReply> HttpClient::Send(std::string_view method,
                                    std::string_view path, std::string_view body,
-                                   std::string_view bearer_token) {
+                                   std::string_view bearer_token,
+                                   const SendOptions& send) {
   CURL* c = impl_->curl.get();
-  if (c == nullptr) {
+  if (c == nullptr || impl_->multi == nullptr) {
     return Status(ErrorCode::kInternal, "libcurl could not be initialised.");
   }
   curl_easy_reset(c);
@@ -91,10 +139,15 @@ Result<HttpReply> HttpClient::Send(std::string_view method,
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.retry_after);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, options_.total_timeout_ms);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                   send.total_timeout_ms > 0 ? send.total_timeout_ms
+                                             : options_.total_timeout_ms);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  CURLcode rc = curl_easy_perform(c);
+  CURLcode rc = impl_->Perform(send.cancel);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    return Status(ErrorCode::kUnavailable, "The request was interrupted.");
+  }
   if (rc != CURLE_OK) {
     return Status(ErrorCode::kUnavailable,
                   fmt::format("Cannot reach the license server at {} ({}).",

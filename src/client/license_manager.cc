@@ -9,6 +9,7 @@
 #include "client/api_client.h"
 #include "client/device_identity.h"
 #include "client/device_state.h"
+#include "client/push_loop.h"
 #include "core/activation_code.h"
 #include "core/backoff.h"
 #include "core/crypto.h"
@@ -188,7 +189,7 @@ LicenseDetails DetailsOf(const DeviceState& s, UnixSeconds now,
   return d;
 }
 
-struct LicenseManager::Impl {
+struct LicenseManager::Impl final : client::PushTarget {
   ClientConfig config;
   SystemClock system_clock;
   const Clock* clock;
@@ -209,6 +210,9 @@ struct LicenseManager::Impl {
   Mutex published_mu;
   std::shared_ptr<const DeviceState> published GUARDED_BY(published_mu) =
       std::make_shared<const DeviceState>();
+  // The push channel (POST /v1/wait) and the agent thread. Declared last:
+  // it calls into the members above.
+  client::PushLoop push;
 
   Impl(ClientConfig c, std::vector<crypto::PublicKey> keys, std::string fp)
       : config(std::move(c)),
@@ -221,7 +225,8 @@ struct LicenseManager::Impl {
              fingerprint + "\n" + config.product),
         api(config.server_url, "",
             client::HttpClientOptions{.connect_timeout_ms = config.timeout_ms,
-                                      .total_timeout_ms = config.timeout_ms}) {
+                                      .total_timeout_ms = config.timeout_ms}),
+        push(*this, config.server_url, config.push, config.timeout_ms) {
     for (const auto& key : trusted) {
       accepted_key_ids.emplace_back(crypto::ToHex(crypto::KeyIdOf(key)));
     }
@@ -517,8 +522,14 @@ struct LicenseManager::Impl {
 
   Status SyncLocked() REQUIRES(mu) {
     if (!state.has_license()) return DoDueWork();
+    (void)Now();
+    return ApplyStatusReply(api.Call("POST", "/v1/status", Credentials()));
+  }
+
+  // Applies the server's answer to a status request (or to a wait, which
+  // answers the same), then does what is due. REQUIRES: mu held.
+  Status ApplyStatusReply(const Result<json::value>& reply) REQUIRES(mu) {
     UnixSeconds now = Now();
-    auto reply = api.Call("POST", "/v1/status", Credentials());
     if (!reply.ok()) {
       ErrorCode code = reply.status().code();
       if (code == ErrorCode::kNotActivated ||
@@ -567,11 +578,76 @@ struct LicenseManager::Impl {
     state.last_error.reset();
     return DoDueWork();
   }
+
+  Status TickLocked() REQUIRES(mu) {
+    UnixSeconds now = Now();
+    // A set-back clock is put right by the server's signed time at once.
+    bool sync_due =
+        state.has_license() && (!state.last_sync || clock_rolled_back ||
+                                now >= *state.last_sync + config.sync_interval);
+    if (sync_due) {
+      Status st = SyncLocked();
+      if (!st.ok() && !RolloverDue(Now())) return st;
+    }
+    return DoDueWork();
+  }
+
+  // client::PushTarget, for the push loop.
+  Status RunDueWork() override EXCLUDES(mu) {
+    MutexLock lock(mu);
+    return TickLocked();
+  }
+
+  std::optional<client::WaitRequest> PrepareWait() override EXCLUDES(mu) {
+    MutexLock lock(mu);
+    if (!state.has_license()) return std::nullopt;
+    UnixSeconds now = Now();
+    // The wait ends by the time the device next has work of its own: the
+    // license's end (the rollover), a rollover retry, the interval sync.
+    UnixSeconds due = kSecondsPerDay;
+    auto consider = [&](std::optional<UnixSeconds> at) {
+      if (at && *at > now) due = std::min(due, *at - now);
+    };
+    consider(state.current.expires_at);
+    consider(state.next_retry_at);
+    if (state.last_sync) consider(*state.last_sync + config.sync_interval);
+    return client::WaitRequest{Credentials(), due};
+  }
+
+  Status ApplyWaitAnswer(const client::WaitRequest& request,
+                         const Result<json::value>& answer) override
+      EXCLUDES(mu) {
+    MutexLock lock(mu);
+    // The device activated another code, or rolled over, while it waited:
+    // the answer is about a seat it no longer holds.
+    if (json::value(Credentials()) != json::value(request.credentials)) {
+      return Status::Ok();
+    }
+    return ApplyStatusReply(answer);
+  }
+
+  std::string DetailsDigest() override EXCLUDES(published_mu) {
+    std::shared_ptr<const DeviceState> s = Published();
+    const ProblemReport* last = s->last_error ? &*s->last_error : nullptr;
+    const ProblemReport* reserve_last =
+        s->reserve_error ? &*s->reserve_error : nullptr;
+    return fmt::format(
+        "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", s->current.code,
+        s->current.expires_at.value_or(-1), s->blocked, s->blocked_reason,
+        s->current.max_devices, s->current.seats_used, s->current.edition,
+        fmt::join(s->current.features, ","), s->reserve.code,
+        static_cast<int>(s->reserve_state), s->reserve.expires_at.value_or(-1),
+        last ? static_cast<int>(last->code) : 0,
+        reserve_last ? static_cast<int>(reserve_last->code) : 0);
+  }
 };
 
 LicenseManager::LicenseManager(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}
-LicenseManager::~LicenseManager() = default;
+LicenseManager::~LicenseManager() {
+  // The agent thread calls into the Impl: it stops before any of it goes.
+  impl_->push.Stop();
+}
 
 Result<std::unique_ptr<LicenseManager>> LicenseManager::Open(
     ClientConfig config) {
@@ -597,6 +673,17 @@ Result<std::unique_ptr<LicenseManager>> LicenseManager::Open(
     crypto::PublicKey pk;
     std::copy(bytes->begin(), bytes->end(), pk.begin());
     keys.push_back(pk);
+  }
+  const PushPolicy& push = config.push;
+  if (push.wait_seconds < 1 || push.wait_seconds > 300) {
+    return bad("push.wait_seconds must be 1 to 300.");
+  }
+  if (push.reconnect_initial_ms < 1 ||
+      push.reconnect_max_ms < push.reconnect_initial_ms ||
+      !(push.reconnect_jitter >= 0 && push.reconnect_jitter <= 1)) {
+    return bad(
+        "push.reconnect_initial_ms must be at least 1, reconnect_max_ms at "
+        "least that, and reconnect_jitter within 0 to 1.");
   }
   std::string fp = config.fingerprint;
   if (fp.empty()) {
@@ -800,16 +887,19 @@ Status LicenseManager::ActivateNow() {
 Status LicenseManager::Tick() {
   Impl& m = *impl_;
   MutexLock lock(m.mu);
-  UnixSeconds now = m.Now();
-  // A set-back clock is put right by the server's signed time at once.
-  bool sync_due = m.state.has_license() &&
-                  (!m.state.last_sync || m.clock_rolled_back ||
-                   now >= *m.state.last_sync + m.config.sync_interval);
-  if (sync_due) {
-    Status st = m.SyncLocked();
-    if (!st.ok() && !m.RolloverDue(m.Now())) return st;
-  }
-  return m.DoDueWork();
+  return m.TickLocked();
 }
+
+Status LicenseManager::Step(std::chrono::milliseconds max_wait) {
+  return impl_->push.Step(max_wait);
+}
+
+void LicenseManager::Interrupt() { impl_->push.Interrupt(); }
+
+Status LicenseManager::StartAgent(std::function<void()> on_change) {
+  return impl_->push.Start(std::move(on_change));
+}
+
+void LicenseManager::StopAgent() { impl_->push.Stop(); }
 
 }  // namespace licentia

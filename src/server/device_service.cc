@@ -515,7 +515,8 @@ void DeviceService::AnswerWait(WaitState& w, Result<JsonBody> result) {
   ReplyNow(w.reply, std::move(result));
 }
 
-void DeviceService::Wait(std::string_view body, Reply reply) {
+void DeviceService::Wait(std::string_view body,
+                         std::shared_ptr<ClientGone> client_gone, Reply reply) {
   auto w = [&]() -> Result<std::shared_ptr<WaitState>> {
     LICENTIA_ASSIGN_OR_RETURN(
         JsonFields f,
@@ -533,6 +534,13 @@ void DeviceService::Wait(std::string_view body, Reply reply) {
         reply);
   }();
   if (!w.ok()) return ReplyNow(reply, w.status());
+  if (client_gone) {
+    // Nobody is left to answer: the waiter goes now, not at its timeout.
+    client_gone->OnGone([this, w = *w] {
+      AnswerWait(*w, Status(ErrorCode::kUnavailable,
+                            "The device closed its connection."));
+    });
+  }
   EvaluateWait(std::move(*w), /*final=*/false);
 }
 

@@ -7,9 +7,11 @@
 #define LICENTIA_SERVER_DEVICE_SERVICE_H_
 
 #include <boost/json/object.hpp>
+#include <memory>
 #include <string_view>
 
 #include "core/status.h"
+#include "server/http_types.h"
 #include "server/rate_limiter.h"
 #include "server/reply.h"
 #include "server/service_context.h"
@@ -35,7 +37,10 @@ class DeviceService {
   // The status, with the version of what the device holds, as soon as that
   // differs from the version the device names ("since"), or when its wait
   // times out (docs/api.md, POST /v1/wait). Reads only.
-  void Wait(std::string_view body, Reply reply);
+  // `client_gone` (may be null): the wait ends when the device closes its
+  // connection, rather than at its timeout.
+  void Wait(std::string_view body, std::shared_ptr<ClientGone> client_gone,
+            Reply reply);
   // Rule 6 without consuming anything.
   void CheckReserve(std::string_view body, Reply reply);
   void RegisterReserve(std::string_view body, Reply reply);

@@ -34,6 +34,8 @@ namespace {
 constexpr auto kDrainLimit = std::chrono::seconds(5);
 // Pauses of the accept loop after accept() failed for want of resources.
 constexpr auto kAcceptPauseMin = std::chrono::milliseconds(10);
+// What the watch on a connection awaiting a late response reads at most.
+constexpr std::size_t kWatchBytes = 512;
 constexpr auto kAcceptPauseMax = std::chrono::seconds(1);
 // How long a refused connection may take to receive its refusal.
 constexpr auto kRefusalTimeout = std::chrono::seconds(2);
@@ -207,30 +209,24 @@ struct HttpServer::Impl {
     Completion waiter_ GUARDED_BY(mu_);
   };
 
-  // The initiation of the wait for a late response. A named function object
-  // rather than a lambda inside the co_await expression: GCC 12 destroys
-  // such lambdas' captures too early.
-  struct AwaitResponse {
-    std::shared_ptr<ResponseSlot> slot;
-    template <typename Completion>
-    void operator()(Completion completion) const {
-      auto shared = std::make_shared<Completion>(std::move(completion));
-      auto ex = asio::get_associated_executor(*shared);
-      slot->Await([shared, ex](ResponseMaker make) {
-        asio::post(ex, [shared, make = std::move(make)]() {
-          (*shared)(SafeMake(make));
-        });
-      });
-    }
+  // A late response, and what wakes the session when it comes. Lives on
+  // the session's strand.
+  struct LateAnswer {
+    explicit LateAnswer(const asio::any_io_executor& ex)
+        : ready(ex, std::chrono::steady_clock::time_point::max()) {}
+    std::optional<ResponseMaker> made;
+    asio::cancellation_signal stop_watching;
+    asio::steady_timer ready;
   };
 
-  static auto LateResponse(std::shared_ptr<ResponseSlot> slot) {
-    return asio::async_initiate<decltype(asio::use_awaitable),
-                                void(HttpResponse)>(
-        AwaitResponse{std::move(slot)}, asio::use_awaitable);
-  }
-
-  asio::awaitable<HttpResponse> Handle(const HttpRequest& req) {
+  // Handles `req`. While its response is late (a write waiting for its
+  // commit, a device's long poll), the connection is watched: a client
+  // that closes it is reported through req.client_gone, so a long poll
+  // lets go of its waiter at once. Bytes a client sends meanwhile (a
+  // pipelined request) are kept in `buffer` for the next read.
+  asio::awaitable<HttpResponse> Handle(const HttpRequest& req,
+                                       beast::tcp_stream& stream,
+                                       beast::flat_buffer& buffer) {
     auto slot = std::make_shared<ResponseSlot>();
     try {
       handler(req,
@@ -239,8 +235,30 @@ struct HttpServer::Impl {
       slot->Deliver([] { return Internal(); });
     }
     if (auto ready = slot->TakeReady()) co_return SafeMake(*ready);
-    HttpResponse res = co_await LateResponse(slot);
-    co_return res;
+    auto ex = co_await asio::this_coro::executor;
+    auto late = std::make_shared<LateAnswer>(ex);
+    slot->Await([late, ex](ResponseMaker make) {
+      asio::post(ex, [late, make = std::move(make)]() mutable {
+        late->made = std::move(make);
+        late->stop_watching.emit(asio::cancellation_type::all);
+        late->ready.cancel();
+      });
+    });
+    stream.expires_never();  // a long poll outlasts the idle timeout
+    auto [ec, bytes] = co_await stream.async_read_some(
+        buffer.prepare(kWatchBytes),
+        asio::bind_cancellation_slot(late->stop_watching.slot(),
+                                     asio::as_tuple(asio::use_awaitable)));
+    if (!ec) buffer.commit(bytes);
+    if (!late->made) {
+      if (ec && req.client_gone) req.client_gone->Fire();
+      // Same strand as the delivery above: `made` cannot be set between
+      // the test and the wait.
+      if (!late->made) {
+        co_await late->ready.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+    }
+    co_return SafeMake(*late->made);
   }
 
   static bool ToRequest(const http::request<http::string_body>& in,
@@ -346,7 +364,8 @@ struct HttpServer::Impl {
         res = ErrorResponse(ErrorCode::kInvalidRequest,
                             "The request target is not a valid path.");
       } else {
-        res = co_await Handle(req);
+        req.client_gone = std::make_shared<ClientGone>();
+        res = co_await Handle(req, stream, buffer);
       }
       in_flight.fetch_sub(1);
       double ms = std::chrono::duration<double, std::milli>(

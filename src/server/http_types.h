@@ -7,11 +7,47 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/mutex.h"
+
 namespace licentia::server {
+
+// Tells a handler that its client closed the connection before it was
+// answered (a device that gave up its long poll), so that what the request
+// holds is let go at once rather than at its timeout. Thread-safe.
+class ClientGone {
+ public:
+  // Calls `f` once when the client goes: on a network thread, or at once
+  // on the caller's if it has gone already. One subscriber; a later call
+  // replaces an earlier one that has not run.
+  void OnGone(std::function<void()> f) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    if (!gone_) {
+      subscriber_ = std::move(f);
+      return;
+    }
+    lock.Unlock();
+    f();
+  }
+  // The transport saw the connection close. Runs the subscriber, once.
+  void Fire() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    if (gone_) return;
+    gone_ = true;
+    std::function<void()> f = std::move(subscriber_);
+    lock.Unlock();
+    if (f) f();
+  }
+
+ private:
+  Mutex mu_;
+  bool gone_ GUARDED_BY(mu_) = false;
+  std::function<void()> subscriber_ GUARDED_BY(mu_);
+};
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -20,6 +56,9 @@ struct HttpRequest {
   std::string body;
   std::string remote_address;
   std::string authorization;  // the Authorization header, or ""
+  // Set by the transport for every request; null where no connection
+  // stands behind the request (tests, fuzzing).
+  std::shared_ptr<ClientGone> client_gone;
 };
 
 struct HttpResponse {

@@ -69,7 +69,10 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
   add("POST", "/v1/status", Access::kDevice,
       with_body(t.devices, &DeviceService::LicenseStatus));
   add("POST", "/v1/wait", Access::kDevice,
-      with_body(t.devices, &DeviceService::Wait));
+      [&devices = t.devices](const HttpRequest& r, const PathParams&,
+                             Reply reply) {
+        devices.Wait(r.body, r.client_gone, std::move(reply));
+      });
   add("POST", "/v1/time", Access::kDevice,
       Sync([t](const HttpRequest& r, const PathParams&) {
         return t.devices.AttestTime(r.body);

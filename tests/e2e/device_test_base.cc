@@ -1,5 +1,11 @@
 #include "e2e/device_test_base.h"
 
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "client/http_client.h"
+
 namespace licentia::testing {
 
 void DeviceTestBase::SetUp() {
@@ -36,6 +42,11 @@ Result<std::unique_ptr<LicenseManager>> DeviceTestBase::Reopen(
   c.timeout_ms = 3000;
   c.sync_interval = 3600;
   c.retry = RetryPolicy{.initial_delay = 60, .max_delay = 3600, .jitter = 0.2};
+  // Reconnects after a failed wait come quickly: the push tests restart
+  // the server under waiting devices.
+  c.push.reconnect_initial_ms = 50;
+  c.push.reconnect_max_ms = 500;
+  if (configure_) configure_(c);
   return LicenseManager::Open(std::move(c));
 }
 
@@ -82,6 +93,24 @@ void DeviceTestBase::Unblock(const IssuedCode& c) {
   ASSERT_TRUE(
       AdminCall("POST", "/v1/admin/codes/" + std::to_string(c.id) + "/unblock")
           .ok());
+}
+
+int DeviceTestBase::WaitingDevices() {
+  auto metrics = client::HttpClient(server_->url()).Send("GET", "/metrics");
+  if (!metrics.ok()) return -1;
+  constexpr std::string_view kName = "\nlicentia_waiting_devices ";
+  auto at = metrics->body.find(kName);
+  if (at == std::string::npos) return -1;
+  return std::atoi(metrics->body.c_str() + at + kName.size());
+}
+
+bool DeviceTestBase::Eventually(const std::function<bool()>& condition) {
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 }  // namespace licentia::testing

@@ -5,6 +5,7 @@
 #define LICENTIA_TESTS_E2E_DEVICE_TEST_BASE_H_
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -47,6 +48,16 @@ class DeviceTestBase : public ApiTestBase {
     return "*****-*****-*****-" + c.code.substr(18);
   }
 
+  // The devices waiting in POST /v1/wait on the server now (its
+  // licentia_waiting_devices gauge); -1 if it cannot be read.
+  int WaitingDevices();
+  // Polls `condition` until it holds (true) or a minute has passed
+  // (false): for what another thread or process brings about, never to
+  // let time pass.
+  static bool Eventually(const std::function<bool()>& condition);
+
+  // Applied to each device's configuration when it is opened.
+  std::function<void(ClientConfig&)> configure_;
   std::unique_ptr<ManualClock> device_clock_;
   std::filesystem::path state_root_;
   std::map<std::string, std::unique_ptr<LicenseManager>> devices_;

@@ -16,7 +16,9 @@ TEST_F(CApiTest, PlainCProgramPassesAgainstARealServer) {
       {"LICENTIA_TEST_SERVER=" + server_->url(),
        "LICENTIA_TEST_KEY=" + server_->public_key_hex(),
        "LICENTIA_TEST_STATE_DIR=" + state, "LICENTIA_TEST_CODE=" + code.code,
-       "LICENTIA_TEST_RESERVE=" + reserve.code});
+       "LICENTIA_TEST_RESERVE=" + reserve.code,
+       "LICENTIA_TEST_ADMIN_TOKEN=" + server_->admin_token(),
+       "LICENTIA_TEST_RESERVE_ID=" + std::to_string(reserve.id)});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find(" 0 failed"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find(" 0 passed"), std::string::npos) << r.out;

@@ -1,6 +1,7 @@
 // Several licentiad instances on one PostgreSQL database, and what happens
 // when the database is missing or goes away.
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "core/license_key.h"
 #include "integration/api_test_base.h"
 #include "integration/test_database.h"
+#include "licentia/license_manager.h"
 #include "store/postgres/pg_connection.h"
 
 namespace licentia::testing {
@@ -34,6 +36,17 @@ class TwoInstanceTest : public ::testing::Test {
                           json::object{{"id", "p"}, {"name", "P"}})
                     .ok());
   }
+  // Issues one single-seat code through instance A: its text and id.
+  std::pair<std::string, std::int64_t> IssueOneSeat() {
+    auto issued =
+        a_->Admin().Call("POST", "/v1/admin/codes",
+                         json::object{{"product", "p"}, {"max_devices", 1}});
+    EXPECT_TRUE(issued.ok()) << issued.status().ToString();
+    if (!issued.ok()) return {"", 0};
+    const auto& c = issued->at("codes").at(0);
+    return {std::string(c.at("code").as_string()), c.at("id").as_int64()};
+  }
+
   std::optional<ServerProcess> a_;
   std::optional<ServerProcess> b_;
 };
@@ -111,11 +124,8 @@ TEST_F(TwoInstanceTest, ABlockThroughOneInstanceWakesADeviceWaitingOnAnother) {
   ServerProcess& a = *a_;
   ServerProcess& b = *b_;
   auto admin = a.Admin();
-  auto issued = admin.Call("POST", "/v1/admin/codes",
-                           json::object{{"product", "p"}, {"max_devices", 1}});
-  ASSERT_TRUE(issued.ok());
-  std::string code(issued->at("codes").at(0).at("code").as_string());
-  std::int64_t id = issued->at("codes").at(0).at("id").as_int64();
+  auto [code, id] = IssueOneSeat();
+  ASSERT_FALSE(HasFailure());
   auto activated = b.Device().Call(
       "POST", "/v1/activate",
       json::object{{"code", code}, {"fingerprint", "d"}, {"app_version", "1"}});
@@ -140,6 +150,45 @@ TEST_F(TwoInstanceTest, ABlockThroughOneInstanceWakesADeviceWaitingOnAnother) {
   blocker.join();
   ASSERT_TRUE(woken.ok()) << woken.status().ToString();
   EXPECT_EQ(woken->at("state").as_string(), "blocked");
+  EXPECT_EQ(a.Stop(), 0);
+  EXPECT_EQ(b.Stop(), 0);
+}
+
+// The same through the SDK: an application whose agent waits on instance B
+// shows the block the vendor made through instance A, and the unblock.
+TEST_F(TwoInstanceTest, TheSdkAgentOnOneInstanceHearsABlockMadeOnAnother) {
+  ServerProcess& a = *a_;
+  ServerProcess& b = *b_;
+  auto admin = a.Admin();
+  auto [code, id] = IssueOneSeat();
+  ASSERT_FALSE(HasFailure());
+  std::string block_path = "/v1/admin/codes/" + std::to_string(id);
+  ClientConfig config;
+  config.server_url = b.url();
+  config.trusted_public_keys = {b.public_key_hex()};
+  config.product = "p";
+  config.app_version = "1.0";
+  config.state_dir = b.data_dir().parent_path() / "device";
+  config.fingerprint = "d";
+  auto device = LicenseManager::Open(config);
+  ASSERT_TRUE(device.ok()) << device.status().ToString();
+  LicenseManager& dev = **device;
+  ASSERT_TRUE(dev.Activate(code).ok());
+  ASSERT_TRUE(dev.StartAgent().ok());
+  auto shows = [&](LicenseState state) {
+    for (int i = 0; i < 6000; ++i) {
+      if (dev.Details().state == state) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  ASSERT_TRUE(
+      admin.Call("POST", block_path + "/block", json::object{{"reason", "r"}})
+          .ok());
+  EXPECT_TRUE(shows(LicenseState::kBlocked));
+  ASSERT_TRUE(admin.Call("POST", block_path + "/unblock").ok());
+  EXPECT_TRUE(shows(LicenseState::kActive));
+  dev.StopAgent();
   EXPECT_EQ(a.Stop(), 0);
   EXPECT_EQ(b.Stop(), 0);
 }

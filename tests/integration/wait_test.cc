@@ -3,8 +3,12 @@
 // gets the same version back when nothing changed.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <chrono>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "client/http_client.h"
 #include "integration/api_test_base.h"
@@ -134,6 +138,41 @@ TEST_F(WaitTest, StoppingTheServerAnswersWaitingDevices) {
   ASSERT_TRUE(answered.ok()) << answered.status().ToString();
   EXPECT_EQ(Version(answered), v);
   server_->Start();  // for TearDown
+}
+
+// A device that closes its connection while it waits (its application
+// quit, it went offline) is let go at once, not at its timeout: dead
+// waits hold no memory and count against no connection cap.
+TEST_F(WaitTest, ADeviceThatHangsUpStopsWaiting) {
+  std::string v = Version(DeviceCall("/v1/wait", Request("", 0)));
+  client::HttpClient device(server_->url());
+  std::atomic<bool> hang_up{false};
+  auto waiting = std::async(std::launch::async, [&] {
+    return device.Send("POST", "/v1/wait", json::serialize(Request(v, 300)), "",
+                       client::SendOptions{.cancel = &hang_up});
+  });
+  auto waiting_devices = [&] {
+    auto m = client::HttpClient(server_->url()).Send("GET", "/metrics");
+    if (!m.ok()) return std::string("?");
+    auto at = m->body.find("\nlicentia_waiting_devices ");
+    return at == std::string::npos ? std::string("?")
+                                   : m->body.substr(at + 26, 2);
+  };
+  auto until = [&](const std::string& value) {
+    for (int i = 0; i < 6000 && waiting_devices() != value; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return waiting_devices();
+  };
+  ASSERT_EQ(until("1\n"), "1\n");
+  hang_up = true;
+  device.Wake();
+  EXPECT_FALSE(waiting.get().ok());  // abandoned by the client
+  EXPECT_EQ(until("0\n"), "0\n");
+  // The server goes on serving that device and others.
+  auto r = DeviceCall("/v1/wait", Request(v, 0));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Version(r), v);
 }
 
 TEST_F(WaitTest, BadRequestsAreRefusedWithClearCodes) {
