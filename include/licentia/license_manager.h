@@ -102,6 +102,10 @@ struct ReserveDetails {
   std::optional<UnixSeconds> next_retry_at;
   int failed_attempts = 0;
   std::optional<ProblemReport> last_error;
+  // Set once the reserve was prepared for an offline rollover: verified
+  // by the server ahead of time, it takes over at this moment (the
+  // license's end) even if the device has no network then.
+  std::optional<UnixSeconds> prepared_from;
 };
 
 // What the application's "License details" window shows.

@@ -157,6 +157,10 @@ void PrintCodeDetail(const json::value& v) {
   fmt::print("  expires           {}\n", When(c.at("expires_at")));
   fmt::print("  account required  {}\n",
              c.at("requires_account").as_bool() ? "yes" : "no");
+  if (const auto* p = c.if_contains("prepare_days");
+      p && p->is_int64() && p->as_int64() > 0) {
+    fmt::print("  offline rollover  prepared {} days ahead\n", p->as_int64());
+  }
   fmt::print("  status            {}\n",
              c.at("blocked").as_bool()
                  ? "BLOCKED " + Str(c.at("blocked_reason"))
@@ -253,7 +257,7 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
       std::string product, edition, type = "term", activate_by, versions, note,
                                     format = "csv", output;
       std::vector<std::string> features;
-      std::int64_t count = 1, max_devices = 1;
+      std::int64_t count = 1, max_devices = 1, prepare_days = 0;
       std::optional<std::int64_t> term_days;
       bool requires_account = false, quiet = false;
     };
@@ -275,6 +279,11 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
                       "Compatible versions, e.g. \">=21.0 <23\"");
     issue->add_flag("--requires-account", o->requires_account,
                     "Devices must be connected to a console account");
+    issue
+        ->add_option("--prepare-days", o->prepare_days,
+                     "Offline rollover: as a reserve, prepare it this many "
+                     "days before the license it follows ends (0: never)")
+        ->check(CLI::Range(0, 90));
     issue->add_option("--note", o->note, "A note kept with the batch");
     issue->add_option("--format", o->format, "csv or json")
         ->check(CLI::IsMember({"csv", "json"}));
@@ -319,6 +328,7 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
           if (!o->activate_by.empty()) req["activate_by"] = o->activate_by;
           if (!o->versions.empty()) req["compatible_versions"] = o->versions;
           if (!o->note.empty()) req["note"] = o->note;
+          if (o->prepare_days > 0) req["prepare_days"] = o->prepare_days;
           if (!o->features.empty()) {
             json::array f;
             for (const auto& x : o->features) f.emplace_back(x);

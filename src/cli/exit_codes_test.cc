@@ -33,6 +33,8 @@ TEST(ExitCodesTest, EveryCodeExitsAsDocumented) {
       {ErrorCode::kReserveAlreadySet, 6},
       {ErrorCode::kConflict, 6},
       {ErrorCode::kCurrentLicenseValid, 6},
+      {ErrorCode::kPrepareNotOffered, 6},
+      {ErrorCode::kPrepareTooEarly, 6},
       {ErrorCode::kInvalidRequest, 7},
       {ErrorCode::kInvalidCodeFormat, 7},
       {ErrorCode::kPayloadTooLarge, 7},

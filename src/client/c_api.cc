@@ -28,6 +28,8 @@ using licentia::ErrorCode;
 static_assert(LICENTIA_ERROR_CODE_COUNT == licentia::kErrorCodeCount);
 static_assert(LICENTIA_ERR_CURRENT_LICENSE_VALID ==
               static_cast<int>(ErrorCode::kCurrentLicenseValid));
+static_assert(LICENTIA_ERR_PREPARE_TOO_EARLY ==
+              static_cast<int>(ErrorCode::kPrepareTooEarly));
 
 thread_local std::string last_error;
 

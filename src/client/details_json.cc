@@ -20,6 +20,7 @@ json::object DetailsToJson(const LicenseDetails& d) {
       {"next_retry_at", OptTimeJson(d.reserve.next_retry_at)},
       {"failed_attempts", d.reserve.failed_attempts},
       {"last_error", ProblemJson(d.reserve.last_error)},
+      {"prepared_from", OptTimeJson(d.reserve.prepared_from)},
   };
   return json::object{
       {"state", LicenseStateName(d.state)},

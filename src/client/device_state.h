@@ -36,8 +36,23 @@ struct CodeInfo {
   int max_devices = 0;
   int seats_used = 0;
   std::optional<UnixSeconds> expires_at;
+  // Offline rollover: how many days before the license it follows ends
+  // this code, as the reserve, may be prepared (0: never).
+  int prepare_days = 0;
 
   bool operator==(const CodeInfo&) const = default;
+};
+
+// A reserve prepared for an offline rollover (POST /v1/reserve/prepare):
+// a key for the reserve, verified on arrival, valid from the current
+// license's end. Empty license_key: none.
+struct PreparedReserve {
+  std::string license_key;  // armoured
+  std::string activation_token;
+  UnixSeconds valid_from = 0;
+  UnixSeconds valid_until = 0;
+
+  bool operator==(const PreparedReserve&) const = default;
 };
 
 // A seat this device no longer uses but could not yet release on the
@@ -64,6 +79,12 @@ struct DeviceState {
   int failed_attempts = 0;
   std::optional<UnixSeconds> next_retry_at;
   std::optional<ProblemReport> reserve_error;
+  PreparedReserve prepared;
+  // No new attempt to prepare the reserve before this (after a failure).
+  std::optional<UnixSeconds> next_prepare_at;
+  // The device switched to its prepared reserve without the server: the
+  // full verification of the rollover is made at its next contact.
+  bool switched_offline = false;
 
   std::optional<ProblemReport> last_error;
   std::optional<UnixSeconds> last_sync;

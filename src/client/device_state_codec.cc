@@ -39,7 +39,8 @@ json::object CodeToJson(const CodeInfo& c) {
           {"term_days", c.term_days},
           {"max_devices", c.max_devices},
           {"seats_used", c.seats_used},
-          {"expires_at", OptTimeJson(c.expires_at)}};
+          {"expires_at", OptTimeJson(c.expires_at)},
+          {"prepare_days", c.prepare_days}};
 }
 
 CodeInfo CodeFromJson(const json::object& o) {
@@ -58,6 +59,7 @@ CodeInfo CodeFromJson(const json::object& o) {
   c.max_devices = static_cast<int>(GetInt(o, "max_devices"));
   c.seats_used = static_cast<int>(GetInt(o, "seats_used"));
   c.expires_at = GetOptTime(o, "expires_at");
+  c.prepare_days = static_cast<int>(GetInt(o, "prepare_days"));
   return c;
 }
 
@@ -92,6 +94,13 @@ std::string EncodeBody(const DeviceState& s) {
       {"last_local_time", s.last_local_time},
       {"activate_now_requested", s.activate_now_requested},
       {"retry_code", s.retry_code},
+      {"prepared",
+       json::object{{"license_key", s.prepared.license_key},
+                    {"activation_token", s.prepared.activation_token},
+                    {"valid_from", s.prepared.valid_from},
+                    {"valid_until", s.prepared.valid_until}}},
+      {"next_prepare_at", OptTimeJson(s.next_prepare_at)},
+      {"switched_offline", s.switched_offline},
   };
   json::array seats;
   for (const auto& seat : s.seats_to_release) {
@@ -137,6 +146,16 @@ std::optional<DeviceState> DecodeBody(std::string_view text) {
                              o.at("activate_now_requested").is_bool() &&
                              o.at("activate_now_requested").as_bool();
   s.retry_code = GetString(o, "retry_code");
+  if (const auto* p = o.if_contains("prepared"); p && p->is_object()) {
+    const auto& po = p->as_object();
+    s.prepared = {GetString(po, "license_key"),
+                  GetString(po, "activation_token"), GetInt(po, "valid_from"),
+                  GetInt(po, "valid_until")};
+  }
+  s.next_prepare_at = GetOptTime(o, "next_prepare_at");
+  s.switched_offline = o.if_contains("switched_offline") &&
+                       o.at("switched_offline").is_bool() &&
+                       o.at("switched_offline").as_bool();
   if (const auto* seats = o.if_contains("seats_to_release");
       seats && seats->is_array()) {
     for (const auto& seat : seats->as_array()) {

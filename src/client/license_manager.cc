@@ -70,6 +70,7 @@ void ReadCodeInfo(const json::value& v, CodeInfo& c) {
   c.max_devices = static_cast<int>(Int(v, "max_devices"));
   c.seats_used = static_cast<int>(Int(v, "seats_used"));
   c.expires_at = OptInt(v, "expires_at");
+  c.prepare_days = static_cast<int>(Int(v, "prepare_days"));
 }
 
 // Network-type failures are retried by themselves; the rest need a person.
@@ -149,6 +150,9 @@ LicenseDetails DetailsOf(const DeviceState& s, UnixSeconds now,
     d.reserve.next_retry_at = s.next_retry_at;
     d.reserve.failed_attempts = s.failed_attempts;
     d.reserve.last_error = s.reserve_error;
+    if (!s.prepared.license_key.empty()) {
+      d.reserve.prepared_from = s.prepared.valid_from;
+    }
   }
   d.last_error = s.last_error;
   if (!d.last_error && d.state == LicenseState::kBlocked) {
@@ -431,6 +435,17 @@ struct LicenseManager::Impl final : client::PushTarget {
     return Status::Ok();
   }
 
+  // The device has no reserve any more (it took over, or was removed).
+  void ClearReserve() REQUIRES(mu) {
+    state.reserve = CodeInfo{};
+    state.reserve_state = ReserveState::kNone;
+    state.failed_attempts = 0;
+    state.next_retry_at.reset();
+    state.reserve_error.reset();
+    state.prepared = {};
+    state.next_prepare_at.reset();
+  }
+
   bool RolloverDue(UnixSeconds now) const REQUIRES(mu) {
     if (!state.has_reserve()) return false;
     if (state.reserve_state == ReserveState::kFailed) return false;
@@ -469,13 +484,15 @@ struct LicenseManager::Impl final : client::PushTarget {
       return st;
     }
     if (st.ok()) {
-      state.reserve = CodeInfo{};
-      state.reserve_state = ReserveState::kNone;
-      state.failed_attempts = 0;
-      state.next_retry_at.reset();
-      state.reserve_error.reset();
+      ClearReserve();
       state.activate_now_requested = false;
       return Save();
+    }
+    // Offline at the license's end, with the reserve prepared ahead of
+    // time: its key, verified now, takes over with no gap. The server
+    // verifies the rollover in full at the next contact.
+    if (IsTransient(st.code()) && PreparedUsable(now)) {
+      return SwitchToPrepared(now);
     }
     state.failed_attempts += 1;
     state.reserve_error = Report(st, now);
@@ -501,7 +518,123 @@ struct LicenseManager::Impl final : client::PushTarget {
   Status DoDueWork() REQUIRES(mu) {
     UnixSeconds now = Now();
     if (RolloverDue(now)) return Rollover();
+    if (PrepareDue(now)) (void)PrepareReserve();
     return Save();
+  }
+
+  // Offline rollover: whether to ask the server to prepare the reserve now
+  // (within its prepare_days before the license ends, not yet prepared,
+  // not just refused).
+  bool PrepareDue(UnixSeconds now) const REQUIRES(mu) {
+    if (!state.has_license() || state.blocked || !state.has_reserve() ||
+        state.reserve_state != ReserveState::kWaiting ||
+        !state.prepared.license_key.empty() || !state.current.expires_at ||
+        now >= *state.current.expires_at ||
+        (state.next_prepare_at && now < *state.next_prepare_at)) {
+      return false;
+    }
+    auto start = PrepareWindowStart(state.reserve.prepare_days,
+                                    *state.current.expires_at);
+    return start && now >= *start;
+  }
+
+  // Asks the server to verify the reserve as at the license's end and to
+  // sign its key from then; keeps that key once it verifies here (as at
+  // the moment it becomes valid). A refusal that the rollover would meet
+  // too (blocked, no seat) shows with the reserve at once; either way it
+  // is asked again after a sync interval. REQUIRES: mu held.
+  Status PrepareReserve() REQUIRES(mu) {
+    UnixSeconds now = Now();
+    json::object body = Credentials();
+    body["app_version"] = config.app_version;
+    body["device_name"] = config.device_name;
+    body["os"] = os;
+    auto reply = api.Call("POST", "/v1/reserve/prepare", body);
+    Status st = reply.status();
+    std::optional<UnixSeconds> valid_from =
+        reply.ok() ? OptInt(*reply, "valid_from") : std::nullopt;
+    if (reply.ok()) {
+      LearnServerTime(*reply);
+      if (!valid_from) {
+        st = Status(ErrorCode::kKeyMalformed,
+                    "The server's prepared key lacks its start.");
+      }
+    }
+    Result<LicenseKeyPayload> key = st;
+    if (st.ok()) key = VerifyKey(Str(*reply, "license_key"), *valid_from);
+    if (key.ok() && (key->valid_from != *valid_from || key->code_id.empty() ||
+                     key->valid_until <= *valid_from)) {
+      key = Status(ErrorCode::kKeyMalformed,
+                   "The prepared key does not match the server's answer.");
+    }
+    if (!key.ok()) {
+      state.next_prepare_at = now + config.sync_interval;
+      if (!IsTransient(key.status().code())) {
+        state.reserve_error = Report(key.status(), now);
+      }
+      return key.status();
+    }
+    state.prepared = {std::string(Str(*reply, "license_key")),
+                      std::string(Str(*reply, "activation_token")),
+                      key->valid_from, key->valid_until};
+    state.next_prepare_at.reset();
+    state.reserve_error.reset();
+    if (const auto* r = reply->as_object().if_contains("reserve")) {
+      std::string code = state.reserve.code;
+      ReadCodeInfo(*r, state.reserve);
+      state.reserve.code = code;
+    }
+    return Status::Ok();
+  }
+
+  bool PreparedUsable(UnixSeconds now) const REQUIRES(mu) {
+    return !state.prepared.license_key.empty() &&
+           state.prepared.valid_from <= now && now < state.prepared.valid_until;
+  }
+
+  // The prepared reserve becomes the current license, with no network.
+  // The old license's seat is given back at the next contact.
+  // REQUIRES: mu held.
+  Status SwitchToPrepared(UnixSeconds now) REQUIRES(mu) {
+    auto key = VerifyKey(state.prepared.license_key, now);
+    if (!key.ok()) {
+      state.prepared = {};
+      (void)Save();
+      return key.status();
+    }
+    if (state.has_license()) {
+      client::SeatToRelease old{state.current.code, state.activation_token};
+      if (std::find(state.seats_to_release.begin(),
+                    state.seats_to_release.end(),
+                    old) == state.seats_to_release.end()) {
+        state.seats_to_release.push_back(std::move(old));
+      }
+    }
+    CodeInfo info = state.reserve;
+    info.expires_at = key->valid_until;  // the signed value decides
+    state.current = std::move(info);
+    state.activation_token = state.prepared.activation_token;
+    state.license_key = state.prepared.license_key;
+    state.blocked = false;
+    state.blocked_reason.clear();
+    state.last_error.reset();
+    state.retry_code.clear();
+    ClearReserve();
+    state.activate_now_requested = false;
+    state.switched_offline = true;
+    return Save();
+  }
+
+  // After a switch made offline: the rollover's full verification, now
+  // that the server answers (the same seat, activated again). A refusal
+  // (the code was blocked meanwhile) shows as the license's error; the
+  // status that follows tells its state. REQUIRES: mu held.
+  Status VerifyOfflineSwitch() REQUIRES(mu) {
+    Status st = ActivateCode(state.current.code, /*rollover=*/false);
+    if (IsTransient(st.code())) return st;
+    state.switched_offline = false;
+    if (!st.ok()) state.last_error = Report(st, Now());
+    return Status::Ok();
   }
 
   // Activates a code the user entered. REQUIRES: mu held.
@@ -513,15 +646,19 @@ struct LicenseManager::Impl final : client::PushTarget {
       (void)Save();
       return st;
     }
-    if (state.reserve.code == code) {
-      state.reserve = CodeInfo{};
-      state.reserve_state = ReserveState::kNone;
-    }
+    if (state.reserve.code == code) ClearReserve();
     return Save();
   }
 
   Status SyncLocked() REQUIRES(mu) {
     if (!state.has_license()) return DoDueWork();
+    if (state.switched_offline) {
+      if (Status st = VerifyOfflineSwitch(); !st.ok()) {
+        state.last_error = Report(st, Now());
+        (void)Save();
+        return st;
+      }
+    }
     (void)Now();
     return ApplyStatusReply(api.Call("POST", "/v1/status", Credentials()));
   }
@@ -574,6 +711,16 @@ struct LicenseManager::Impl final : client::PushTarget {
       std::string code = state.reserve.code;
       ReadCodeInfo(*res, state.reserve);
       state.reserve.code = code;
+      const auto* blocked = res->as_object().if_contains("blocked");
+      if (blocked && blocked->is_bool() && blocked->as_bool() &&
+          !state.prepared.license_key.empty()) {
+        // A block before the switch cancels the prepared key.
+        state.prepared = {};
+        state.reserve_error =
+            Report(CodeBlocked(Str(*res, "blocked_reason")), now);
+      }
+    } else if (!state.prepared.license_key.empty()) {
+      state.prepared = {};  // the server holds no reserve for this device
     }
     state.last_error.reset();
     return DoDueWork();
@@ -610,6 +757,11 @@ struct LicenseManager::Impl final : client::PushTarget {
     };
     consider(state.current.expires_at);
     consider(state.next_retry_at);
+    consider(state.next_prepare_at);
+    if (state.has_reserve() && state.current.expires_at) {
+      consider(PrepareWindowStart(state.reserve.prepare_days,
+                                  *state.current.expires_at));
+    }
     if (state.last_sync) consider(*state.last_sync + config.sync_interval);
     return client::WaitRequest{Credentials(), due};
   }
@@ -774,11 +926,7 @@ Status LicenseManager::RemoveReserve() {
       return r.status();
     }
   }
-  m.state.reserve = CodeInfo{};
-  m.state.reserve_state = ReserveState::kNone;
-  m.state.failed_attempts = 0;
-  m.state.next_retry_at.reset();
-  m.state.reserve_error.reset();
+  m.ClearReserve();
   return m.Save();
 }
 

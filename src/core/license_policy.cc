@@ -112,6 +112,31 @@ Status CheckNewSeat(const CodeFacts& code, UnixSeconds now,
   return Status::Ok();
 }
 
+std::optional<UnixSeconds> PrepareWindowStart(int reserve_prepare_days,
+                                              UnixSeconds current_end) {
+  if (reserve_prepare_days <= 0) return std::nullopt;
+  return current_end - reserve_prepare_days * kSecondsPerDay;
+}
+
+Status CheckPrepareWindow(const CodeFacts& reserve, UnixSeconds current_end,
+                          UnixSeconds now) {
+  auto start = PrepareWindowStart(reserve.terms.prepare_days, current_end);
+  if (!start) {
+    return Status(ErrorCode::kPrepareNotOffered,
+                  "This reserve code does not offer offline rollover; it "
+                  "takes over when the license ends, with this device "
+                  "online.");
+  }
+  if (now < *start) {
+    return Status(
+        ErrorCode::kPrepareTooEarly,
+        fmt::format("The reserve code can be prepared from {}, {} "
+                    "days before the current license ends.",
+                    FormatTimestamp(*start), reserve.terms.prepare_days));
+  }
+  return Status::Ok();
+}
+
 Status CheckReactivation(const CodeFacts& code, UnixSeconds now,
                          std::string_view app_version) {
   LICENTIA_RETURN_IF_ERROR(CheckBlockedAndAccount(code));

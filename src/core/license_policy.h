@@ -61,6 +61,20 @@ Status CheckReserveCode(const CodeFacts& current, const CodeFacts& reserve,
                         bool same_code, bool reserve_already_set,
                         UnixSeconds now);
 
+// Offline rollover: whether the reserve may be prepared now, `now` being
+// before `current_end`, the end of the license it follows. Only when the
+// reserve's terms offer it (prepare_days > 0, else kPrepareNotOffered) and
+// from prepare_days before current_end on (else kPrepareTooEarly, naming
+// the day it may). The reserve itself is then checked with CheckNewSeat at
+// current_end — the moment it takes over — or, for a seat the device holds
+// already, CheckReactivation at that moment.
+Status CheckPrepareWindow(const CodeFacts& reserve, UnixSeconds current_end,
+                          UnixSeconds now);
+// The first moment the SDK may ask to prepare `reserve_prepare_days`'
+// reserve before `current_end`; nullopt when its terms do not offer it.
+std::optional<UnixSeconds> PrepareWindowStart(int reserve_prepare_days,
+                                              UnixSeconds current_end);
+
 // The refusals the SDK can decide on its own before asking the server
 // (rule 6): the same codes and sentences as the server's.
 Status NoCurrentLicense();

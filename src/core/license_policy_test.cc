@@ -244,5 +244,38 @@ TEST(LicensePolicyTest, ReserveChecksReportTheFirstRefusalInRuleOrder) {
   EXPECT_EQ(ReserveIsCurrentCode().code(), ErrorCode::kReserveIsCurrentCode);
 }
 
+TEST(LicensePolicyTest, APreparedReserveIsOfferedOnlyWithinItsWindow) {
+  CodeTerms t = Terms();
+  const UnixSeconds end = kT0 + 100 * kDay;
+  struct Case {
+    int prepare_days;
+    UnixSeconds now;
+    ErrorCode want;
+  };
+  const std::vector<Case> cases = {
+      {0, end - kDay, ErrorCode::kPrepareNotOffered},
+      {7, end - 7 * kDay - 1, ErrorCode::kPrepareTooEarly},
+      {7, end - 7 * kDay, ErrorCode::kOk},
+      {7, end - 1, ErrorCode::kOk},
+      {90, end - 90 * kDay, ErrorCode::kOk},
+  };
+  for (const Case& c : cases) {
+    t.prepare_days = c.prepare_days;
+    CodeFacts facts{t, std::nullopt, false, "", 0};
+    EXPECT_EQ(CheckPrepareWindow(facts, end, c.now).code(), c.want)
+        << c.prepare_days << " days, " << (end - c.now) << " s before the end";
+  }
+  EXPECT_EQ(PrepareWindowStart(0, end), std::nullopt);
+  EXPECT_EQ(PrepareWindowStart(7, end), end - 7 * kDay);
+  // The terms refuse what cannot be a reserve, and out-of-range values.
+  t.prepare_days = 91;
+  EXPECT_EQ(t.Validate().code(), ErrorCode::kInvalidRequest);
+  t.prepare_days = 7;
+  EXPECT_TRUE(t.Validate().ok());
+  CodeTerms trial = Terms(LicenseType::kTrial);
+  trial.prepare_days = 7;
+  EXPECT_EQ(trial.Validate().code(), ErrorCode::kInvalidRequest);
+}
+
 }  // namespace
 }  // namespace licentia

@@ -36,6 +36,16 @@ Status CodeTerms::Validate() const {
         ErrorCode::kInvalidRequest,
         fmt::format("term_days must be between 1 and {}.", kMaxTermDays));
   }
+  if (prepare_days < 0 || prepare_days > kMaxPrepareDays) {
+    return Status(
+        ErrorCode::kInvalidRequest,
+        fmt::format("prepare_days must be between 0 and {}.", kMaxPrepareDays));
+  }
+  if (prepare_days > 0 && type != LicenseType::kTerm) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "prepare_days is for term codes: only they can be a "
+                  "reserve.");
+  }
   if (edition.size() > 64) {
     return Status(ErrorCode::kInvalidRequest,
                   "edition is longer than 64 characters.");

@@ -20,6 +20,9 @@ std::optional<LicenseType> LicenseTypeFromName(std::string_view name);
 
 constexpr int kMaxDevicesLimit = 10000;
 constexpr int kMaxTermDays = 36500;
+// Offline rollover: how long before the current license ends a reserve may
+// be prepared, at most. Longer would hold a seat idle for months.
+constexpr int kMaxPrepareDays = 90;
 
 struct CodeTerms {
   std::string product;
@@ -31,9 +34,15 @@ struct CodeTerms {
   std::optional<UnixSeconds> activate_by;  // end of the activation window
   std::string compatible_versions;         // a VersionRange; "" = any
   bool requires_account = false;
+  // Offline rollover (docs/domain-rules.md): within this many days before
+  // a device's current license ends, this code, as the device's reserve,
+  // may be prepared: verified then, with a key valid from the license's
+  // end, so the device switches at the end with no network. 0: never.
+  int prepare_days = 0;
 
   // kInvalidRequest naming the first bad field: device count outside
-  // 1..kMaxDevicesLimit, term outside 1..kMaxTermDays, unparsable range.
+  // 1..kMaxDevicesLimit, term outside 1..kMaxTermDays, prepare_days outside
+  // 0..kMaxPrepareDays, unparsable range.
   Status Validate() const;
 };
 

@@ -239,10 +239,10 @@ Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
-      JsonFields::Parse(
-          body, {"product", "count", "edition", "features", "max_devices",
-                 "license_type", "term_days", "activate_by",
-                 "compatible_versions", "requires_account", "note"}));
+      JsonFields::Parse(body, {"product", "count", "edition", "features",
+                               "max_devices", "license_type", "term_days",
+                               "activate_by", "compatible_versions",
+                               "requires_account", "prepare_days", "note"}));
   CodeTerms terms;
   LICENTIA_ASSIGN_OR_RETURN(terms.product, f.String("product", 64));
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t count,
@@ -281,6 +281,9 @@ Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
   }
   LICENTIA_ASSIGN_OR_RETURN(terms.requires_account,
                             f.Bool("requires_account", false));
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t prepare_days,
+                            f.Int("prepare_days", 0, kMaxPrepareDays, 0));
+  terms.prepare_days = static_cast<int>(prepare_days);
   LICENTIA_ASSIGN_OR_RETURN(auto note, f.OptString("note", 500));
   LICENTIA_RETURN_IF_ERROR(terms.Validate());
 

@@ -179,6 +179,90 @@ Status RefuseWhileCurrentIsValid(store::Transaction& txn,
                             FormatTimestamp(*expiry), FormatTimestamp(now)));
 }
 
+// What the key for `code` on device `device_hash` states: valid from
+// `valid_from` to the code's expiry.
+LicenseKeyPayload KeyPayloadFor(const store::CodeRow& code,
+                                const crypto::Hash& device_hash,
+                                std::uint64_t serial, UnixSeconds issued_at,
+                                UnixSeconds valid_from) {
+  LicenseKeyPayload payload;
+  payload.serial = serial;
+  payload.issued_at = issued_at;
+  payload.valid_from = valid_from;
+  payload.valid_until = *CodeExpiry(code);
+  payload.type = code.terms.type;
+  payload.max_devices = static_cast<std::uint16_t>(code.terms.max_devices);
+  payload.device_binding = device_hash;
+  payload.product = code.terms.product;
+  payload.edition = code.terms.edition;
+  payload.code_id = std::to_string(code.id);
+  payload.features = code.terms.features;
+  return payload;
+}
+
+// What a device states about itself when it takes a seat.
+struct SeatHolder {
+  crypto::Hash device_hash{};
+  std::string device_name;
+  std::string os;
+  std::string app_version;
+};
+
+// The device's seat on `code`, written: `existing` again with a new token
+// (rule 4: the same seat, the same expiry; only the latest holder can
+// release it), or a new seat. A term not yet started, or set to start
+// after `term_starts`, starts then, for every device (rule 3: the earliest
+// use).
+Result<store::ActivationRow> TakeSeat(
+    store::Transaction& txn, store::CodeRow& code,
+    std::optional<store::ActivationRow> existing, const SeatHolder& holder,
+    const crypto::Hash& token_hash, std::uint64_t serial, UnixSeconds now,
+    UnixSeconds term_starts) {
+  if (!code.first_activated_at || *code.first_activated_at > term_starts) {
+    LICENTIA_RETURN_IF_ERROR(txn.SetFirstActivation(code.id, term_starts));
+    code.first_activated_at = term_starts;
+  }
+  store::ActivationRow act;
+  if (existing) {
+    act = std::move(*existing);
+  } else {
+    act.code_id = code.id;
+    act.device_hash = holder.device_hash;
+    act.activated_at = now;
+    code.seats_used += 1;
+  }
+  act.device_name = holder.device_name;
+  act.os = holder.os;
+  act.app_version = holder.app_version;
+  act.token_hash = token_hash;
+  act.last_seen_at = now;
+  act.key_serial = serial;
+  if (existing) {
+    LICENTIA_RETURN_IF_ERROR(txn.RefreshActivation(act));
+  } else {
+    LICENTIA_ASSIGN_OR_RETURN(act.id, txn.InsertActivation(act));
+  }
+  return act;
+}
+
+// The answer to a call that gave the device a seat: its token, the fields
+// `fields` writes, the server's time and the signed key (an activation's
+// answer is ~1.5 KB).
+Result<JsonBody> SeatAnswer(const std::string& token, const IssuedKey& key,
+                            UnixSeconds now,
+                            const std::function<void(JsonWriter&)>& fields) {
+  std::string text;
+  text.reserve(2048);
+  JsonWriter w(text);
+  w.BeginObject();
+  w.Field("activation_token", token);
+  fields(w);
+  w.Field("server_time", now);
+  w.Field("license_key", ArmourLicenseKey(key.signed_key));
+  w.EndObject();
+  return JsonBody::Text(std::move(text));
+}
+
 // The device's license, as the activation and status answers carry it.
 void WriteLicense(JsonWriter& w, const store::CodeRow& code,
                   const store::ActivationRow& act) {
@@ -315,77 +399,43 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
             reactivation ? CheckReactivation(facts, now, app_version)
                          : CheckNewSeat(facts, now, app_version));
         LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
-        store::ActivationRow act;
-        if (reactivation) {
-          // Rule 4: same seat, same expiry. The token is rotated so that only
-          // the latest holder of the seat can release it.
-          act = std::move(*existing);
-        } else {
-          if (!code->first_activated_at) {
-            // Rule 3: the term starts now, for every device.
-            LICENTIA_RETURN_IF_ERROR(txn.SetFirstActivation(code->id, now));
-            code->first_activated_at = now;
-          }
-          act.code_id = code->id;
-          act.device_hash = cred.device_hash;
-          act.activated_at = now;
-          code->seats_used += 1;
+        // A term prepared to start later (an offline rollover, POST
+        // /v1/reserve/prepare) starts now if the code is taken up sooner.
+        LICENTIA_ASSIGN_OR_RETURN(store::ActivationRow act,
+                                  TakeSeat(txn, *code, std::move(existing),
+                                           {cred.device_hash, name.value_or(""),
+                                            os.value_or(""), app_version},
+                                           token_hash, serial, now, now));
+        // Activating the device's registered reserve is the rollover (rule
+        // 8): also when the device holds its seat already, prepared for an
+        // offline rollover (POST /v1/reserve/prepare).
+        bool is_reserve = seat.reserve && seat.reserve->code_id == code->id;
+        if (is_reserve) {
+          LICENTIA_RETURN_IF_ERROR(
+              txn.DeleteReserve(cred.device_hash, code->terms.product));
         }
-        act.device_name = name.value_or("");
-        act.os = os.value_or("");
-        act.app_version = app_version;
-        act.token_hash = token_hash;
-        act.last_seen_at = now;
-        act.key_serial = serial;
-        if (reactivation) {
-          LICENTIA_RETURN_IF_ERROR(txn.RefreshActivation(act));
-        } else {
-          LICENTIA_ASSIGN_OR_RETURN(act.id, txn.InsertActivation(act));
-          // Activating the device's registered reserve is the rollover (rule
-          // 8).
-          bool is_reserve = seat.reserve && seat.reserve->code_id == code->id;
-          if (is_reserve) {
-            LICENTIA_RETURN_IF_ERROR(
-                txn.DeleteReserve(cred.device_hash, code->terms.product));
-          }
+        // A re-activation records nothing, unless it is the rollover onto a
+        // seat prepared for it.
+        if (!reactivation || is_reserve) {
           LICENTIA_RETURN_IF_ERROR(RecordEvent(
               txn, now, is_reserve ? "reserve.activated" : "code.activated",
               &*code, device_hex, "device",
               {{"activation_id", act.id},
                {"device_name", act.device_name},
                {"app_version", app_version},
-               {"seats_used", code->seats_used}}));
+               {"seats_used", code->seats_used},
+               {"prepared", reactivation}}));
         }
-        LicenseKeyPayload& payload = key->payload;
-        payload = {};
-        payload.serial = serial;
-        payload.issued_at = now;
-        payload.valid_from = now;
-        payload.valid_until = *CodeExpiry(*code);
-        payload.type = code->terms.type;
-        payload.max_devices =
-            static_cast<std::uint16_t>(code->terms.max_devices);
-        payload.device_binding = cred.device_hash;
-        payload.product = code->terms.product;
-        payload.edition = code->terms.edition;
-        payload.code_id = std::to_string(code->id);
-        payload.features = code->terms.features;
+        key->payload = KeyPayloadFor(*code, cred.device_hash, serial, now, now);
         *outcome = {std::move(*code), std::move(act), reactivation, now};
         return licentia::Status::Ok();
       },
       [outcome, key, token]() -> Result<JsonBody> {
-        std::string text;
-        text.reserve(2048);  // the answer with its key is ~1.5 KB
-        JsonWriter w(text);
-        w.BeginObject();
-        w.Field("activation_token", token);
-        w.Field("reactivated", outcome->reactivation);
-        w.Key("license");
-        WriteLicense(w, outcome->code, outcome->activation);
-        w.Field("server_time", outcome->now);
-        w.Field("license_key", ArmourLicenseKey(key->signed_key));
-        w.EndObject();
-        return JsonBody::Text(std::move(text));
+        return SeatAnswer(token, *key, outcome->now, [&](JsonWriter& w) {
+          w.Field("reactivated", outcome->reactivation);
+          w.Key("license");
+          WriteLicense(w, outcome->code, outcome->activation);
+        });
       },
       std::string(LimiterKey(cred.code_hash)), key};
 }
@@ -649,6 +699,18 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareUnregisterReserve(
         }
         LICENTIA_ASSIGN_OR_RETURN(auto rc, txn.FindCodeById(r->code_id));
         LICENTIA_RETURN_IF_ERROR(txn.DeleteReserve(cred.device_hash, product));
+        // A seat taken ahead for an offline rollover goes with the reserve.
+        LICENTIA_ASSIGN_OR_RETURN(
+            auto prepared,
+            txn.FindActiveActivation(r->code_id, cred.device_hash));
+        if (prepared && rc) {
+          LICENTIA_RETURN_IF_ERROR(txn.Deactivate(prepared->id, now));
+          LICENTIA_RETURN_IF_ERROR(
+              RecordEvent(txn, now, "code.deactivated", &*rc,
+                          crypto::ToHex(cred.device_hash), "device",
+                          {{"activation_id", prepared->id},
+                           {"seats_used", rc->seats_used - 1}}));
+        }
         LICENTIA_RETURN_IF_ERROR(RecordEvent(
             txn, now, "reserve.removed", rc ? &*rc : nullptr,
             crypto::ToHex(cred.device_hash), "device", {{"product", product}}));
@@ -660,6 +722,99 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareUnregisterReserve(
 
 void DeviceService::UnregisterReserve(std::string_view body, Reply reply) {
   Submit(PrepareUnregisterReserve(body), std::move(reply));
+}
+
+Result<DeviceService::PreparedCall> DeviceService::PrepareRolloverCall(
+    std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(
+      JsonFields f,
+      JsonFields::Parse(body, {"code", "fingerprint", "activation_token",
+                               "app_version", "device_name", "os"}));
+  LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
+                            ParseCredentials(f, "code", true, per_code_, ctx_));
+  LICENTIA_ASSIGN_OR_RETURN(std::string app_version,
+                            f.String("app_version", 32));
+  if (auto v = Version::Parse(app_version); !v.ok()) return v.status();
+  LICENTIA_ASSIGN_OR_RETURN(auto name, f.OptString("device_name", kMaxName));
+  LICENTIA_ASSIGN_OR_RETURN(auto os, f.OptString("os", kMaxName));
+  std::string token = crypto::RandomToken("lat_");
+  crypto::Hash token_hash = TokenHash(token);
+  struct Outcome {
+    store::CodeRow reserve;
+    UnixSeconds added_at = 0;
+    UnixSeconds valid_from = 0;
+    UnixSeconds now = 0;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  auto key = std::make_shared<IssuedKey>();
+  return PreparedCall{
+      [=, this](store::Transaction& txn) -> licentia::Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
+        std::optional<UnixSeconds> end = CodeExpiry(held.code);
+        if (!end ||
+            CodeStateAt(FactsOf(held.code), now) != CodeState::kActive) {
+          return licentia::Status(
+              ErrorCode::kInvalidRequest,
+              "The current license is no longer valid: activate the reserve "
+              "code now instead of preparing it.");
+        }
+        LICENTIA_ASSIGN_OR_RETURN(
+            auto registered,
+            txn.FindReserve(cred.device_hash, held.code.terms.product));
+        if (!registered) {
+          return licentia::Status(ErrorCode::kNoReserve,
+                                  "This device has no reserve code.");
+        }
+        LICENTIA_ASSIGN_OR_RETURN(auto found,
+                                  txn.FindCodeById(registered->code_id));
+        if (!found) return CodeNotFound();
+        store::CodeRow& reserve = *found;
+        LICENTIA_RETURN_IF_ERROR(
+            CheckPrepareWindow(FactsOf(reserve), *end, now));
+        // Everything a rollover verifies, as at the moment it takes over.
+        LICENTIA_ASSIGN_OR_RETURN(
+            auto existing,
+            txn.FindActiveActivation(reserve.id, cred.device_hash));
+        LICENTIA_RETURN_IF_ERROR(
+            existing ? CheckReactivation(FactsOf(reserve), *end, app_version)
+                     : CheckNewSeat(FactsOf(reserve), *end, app_version));
+        LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
+        // Prepared before: the same seat. A never-activated reserve's term
+        // counts from the moment it takes over, so no day of it is spent
+        // while the current license runs.
+        bool prepared_before = existing.has_value();
+        LICENTIA_ASSIGN_OR_RETURN(store::ActivationRow act,
+                                  TakeSeat(txn, reserve, std::move(existing),
+                                           {cred.device_hash, name.value_or(""),
+                                            os.value_or(""), app_version},
+                                           token_hash, serial, now, *end));
+        if (!prepared_before) {
+          LICENTIA_RETURN_IF_ERROR(
+              RecordEvent(txn, now, "reserve.prepared", &reserve,
+                          crypto::ToHex(cred.device_hash), "device",
+                          {{"activation_id", act.id},
+                           {"valid_from", *end},
+                           {"current_code_id", held.code.id},
+                           {"seats_used", reserve.seats_used}}));
+        }
+        key->payload =
+            KeyPayloadFor(reserve, cred.device_hash, serial, now, *end);
+        *outcome = {std::move(reserve), registered->added_at, *end, now};
+        return licentia::Status::Ok();
+      },
+      [outcome, key, token]() -> Result<JsonBody> {
+        return SeatAnswer(token, *key, outcome->now, [&](JsonWriter& w) {
+          w.Field("valid_from", outcome->valid_from);
+          w.Key("reserve");
+          WriteReserve(w, outcome->reserve, outcome->added_at);
+        });
+      },
+      "", key};
+}
+
+void DeviceService::PrepareRollover(std::string_view body, Reply reply) {
+  Submit(PrepareRolloverCall(body), std::move(reply));
 }
 
 Result<json::object> DeviceService::AttestTime(std::string_view body) {

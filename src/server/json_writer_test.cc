@@ -186,6 +186,7 @@ TEST(JsonWriterTest, CodeFieldsAreTheApiShapeOfACode) {
                         {"activate_by", 1800000000},
                         {"compatible_versions", ">=21.0 <23"},
                         {"requires_account", false},
+                        {"prepare_days", 0},
                         {"created_at", 1700000000},
                         {"first_activated_at", 1700000100},
                         {"expires_at", 1700000100 + 30 * 86400},

@@ -81,6 +81,8 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
       with_body(t.devices, &DeviceService::CheckReserve));
   add("POST", "/v1/reserve/register", Access::kDevice,
       with_body(t.devices, &DeviceService::RegisterReserve));
+  add("POST", "/v1/reserve/prepare", Access::kDevice,
+      with_body(t.devices, &DeviceService::PrepareRollover));
   add("POST", "/v1/reserve/unregister", Access::kDevice,
       with_body(t.devices, &DeviceService::UnregisterReserve));
 

@@ -36,6 +36,7 @@ void WriteCodeFields(JsonWriter& w, const store::CodeRow& c) {
   w.Field("activate_by", c.terms.activate_by);
   w.Field("compatible_versions", c.terms.compatible_versions);
   w.Field("requires_account", c.terms.requires_account);
+  w.Field("prepare_days", c.terms.prepare_days);
   w.Field("created_at", c.created_at);
   w.Field("first_activated_at", c.first_activated_at);
   w.Field("expires_at", CodeExpiry(c));

@@ -83,11 +83,11 @@ class EventDetails {
 
 // Every event type the server records, as the event log's filter accepts
 // them (docs/api.md lists each).
-inline constexpr std::array<std::string_view, 10> kEventTypes = {
-    "product.created",  "product.version_added", "codes.issued",
-    "code.activated",   "code.deactivated",      "code.blocked",
-    "code.unblocked",   "reserve.added",         "reserve.removed",
-    "reserve.activated"};
+inline constexpr std::array<std::string_view, 11> kEventTypes = {
+    "product.created",   "product.version_added", "codes.issued",
+    "code.activated",    "code.deactivated",      "code.blocked",
+    "code.unblocked",    "reserve.added",         "reserve.removed",
+    "reserve.activated", "reserve.prepared"};
 bool IsEventType(std::string_view type);
 
 // Appends an event in `txn`. REQUIRES: IsEventType(type).

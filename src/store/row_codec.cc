@@ -45,6 +45,7 @@ Result<CodeRow> DecodeCode(const SqlRow& row, int first) {
   c.blocked = row.Bool(first + 15);
   c.blocked_reason = row.Text(first + 16);
   c.seats_used = static_cast<int>(row.Int(first + 17));
+  c.terms.prepare_days = static_cast<int>(row.Int(first + 18));
   return c;
 }
 

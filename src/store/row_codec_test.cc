@@ -29,9 +29,9 @@ class RowCodecTest : public ::testing::Test {
         "INSERT INTO codes(id, code_hash, code_tail, batch_id, product_id, "
         "edition, features, max_devices, license_type, term_days, "
         "activate_by, compatible_versions, requires_account, created_at, "
-        "first_activated_at, blocked, blocked_reason, seats_used) VALUES (7, "
-        "$1, 'ABCDE', 3, 'p', 'pro', 'a\nb', 2, $2, 365, NULL, '>=1', 1, 100, "
-        "200, 0, '', 1)");
+        "first_activated_at, blocked, blocked_reason, seats_used, "
+        "prepare_days) VALUES (7, $1, 'ABCDE', 3, 'p', 'pro', 'a\nb', 2, $2, "
+        "365, NULL, '>=1', 1, 100, 200, 0, '', 1, 0)");
     static const SqlStatement kSelect(std::string("SELECT ") + kCodeColumns +
                                       " FROM codes");
     sqlite::SqliteSession session(*conn_);

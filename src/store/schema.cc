@@ -328,6 +328,15 @@ CREATE TRIGGER activations_changes AFTER UPDATE OF deactivated_at OR DELETE
 CREATE TRIGGER reserves_changes AFTER INSERT OR UPDATE OR DELETE ON reserves
   FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
 )sql"},
+    // 6: offline rollover, offered per batch: how many days before a
+    // device's license ends this code, as its reserve, may be prepared
+    // (0: never). Issued terms do not change, so the change feed needs no
+    // word of it.
+    {.sqlite = "ALTER TABLE codes ADD COLUMN prepare_days INTEGER NOT NULL "
+               "DEFAULT 0;",
+     .postgres =
+         "ALTER TABLE codes ADD COLUMN prepare_days INTEGER NOT NULL DEFAULT "
+         "0;"},
 };
 
 // Instances starting together on one PostgreSQL database take turns

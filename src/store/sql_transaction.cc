@@ -33,8 +33,8 @@ const SqlStatement kInsertBatch = SqlStatement::InsertReturningId(
 const SqlStatement kInsertCode = SqlStatement::InsertReturningId(
     "INSERT INTO codes(code_hash, code_tail, batch_id, product_id, edition, "
     "features, max_devices, license_type, term_days, activate_by, "
-    "compatible_versions, requires_account, created_at) VALUES ($1, $2, $3, "
-    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+    "compatible_versions, requires_account, created_at, prepare_days) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
 const SqlStatement kFindCodeByHash(
     fmt::format("SELECT {} FROM codes WHERE code_hash = $1", kCodeColumns));
 const SqlStatement kFindCodeById(
@@ -47,7 +47,7 @@ const SqlStatement kLockCodeById = SqlStatement::PerDialect(
     "", "SELECT 1 FROM codes WHERE id = $1 FOR UPDATE");
 const SqlStatement kSetFirstActivation(
     "UPDATE codes SET first_activated_at = $2 WHERE id = $1 AND "
-    "first_activated_at IS NULL");
+    "(first_activated_at IS NULL OR first_activated_at > $2)");
 const SqlStatement kSetBlocked(
     "UPDATE codes SET blocked = $2, blocked_reason = $3 WHERE id = $1");
 const SqlStatement kAddSeats(
@@ -189,7 +189,7 @@ Result<std::int64_t> SqlTransaction::InsertCode(const CodeRow& c) {
        EncodeFeatures(c.terms.features), c.terms.max_devices,
        LicenseTypeName(c.terms.type), c.terms.term_days, c.terms.activate_by,
        c.terms.compatible_versions, SqlValue::Bool(c.terms.requires_account),
-       c.created_at});
+       c.created_at, c.terms.prepare_days});
 }
 
 Result<std::optional<CodeRow>> SqlTransaction::FindCodeByHash(

@@ -135,7 +135,9 @@ class Transaction {
       const crypto::Hash& code_hash) = 0;
   virtual Result<std::optional<CodeRow>> FindCodeById(std::int64_t id) = 0;
   virtual Result<std::vector<CodeRow>> ListCodes(const CodeFilter& filter) = 0;
-  // Sets the first activation only if none is recorded yet (rule 3).
+  // Sets the first activation if none is recorded yet, or if `at` is
+  // earlier than the one recorded (rule 3: the earliest use; a reserve
+  // prepared to start at a license's end may be taken up sooner).
   virtual Status SetFirstActivation(std::int64_t code_id, UnixSeconds at) = 0;
   virtual Status SetBlocked(std::int64_t code_id, bool blocked,
                             std::string_view reason) = 0;

@@ -117,6 +117,7 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     c.terms.max_devices = max_devices;
     c.terms.features = {"a", "b"};
     c.terms.activate_by = 5000;
+    c.terms.prepare_days = 14;
     c.created_at = 100;
     return *t.InsertCode(c);
   }
@@ -161,6 +162,7 @@ TEST_P(StoreContractTest, CodesRoundTripEveryField) {
     EXPECT_EQ(c->terms.features, (std::vector<std::string>{"a", "b"}));
     EXPECT_EQ(c->terms.activate_by, 5000);
     EXPECT_EQ(c->terms.max_devices, 3);
+    EXPECT_EQ(c->terms.prepare_days, 14);
     EXPECT_FALSE(c->first_activated_at.has_value());
     EXPECT_EQ(c->seats_used, 0);
     EXPECT_TRUE(t.FindCodeById(id)->has_value());

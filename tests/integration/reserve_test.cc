@@ -229,5 +229,79 @@ TEST_F(ReserveTest, UnregisterRemovesTheReserve) {
   EXPECT_EQ(events->at("events").as_array().size(), 1u);
 }
 
+// POST /v1/reserve/prepare: each refusal with its own code, changing
+// nothing; then the prepared seat and key.
+TEST_F(ReserveTest, PreparingAReserveIsRefusedUntilEverythingHolds) {
+  json::object prep{{"code", current_.code},
+                    {"fingerprint", "dev"},
+                    {"activation_token", token_},
+                    {"app_version", "22.0"}};
+  auto prepare = [&] { return DeviceCall("/v1/reserve/prepare", prep); };
+  EXPECT_API_ERROR(prepare(), "NO_RESERVE");
+  // A batch that does not offer it.
+  IssuedCode plain = Issue(Terms());
+  ASSERT_TRUE(Register(plain.code).ok());
+  EXPECT_API_ERROR(prepare(), "PREPARE_NOT_OFFERED");
+  ASSERT_TRUE(
+      DeviceCall("/v1/reserve/unregister", {{"code", current_.code},
+                                            {"fingerprint", "dev"},
+                                            {"activation_token", token_}})
+          .ok());
+  // One that does, with one seat, two weeks ahead.
+  json::object terms = Terms();
+  terms["max_devices"] = 1;
+  terms["prepare_days"] = 14;
+  IssuedCode reserve = Issue(terms);
+  ASSERT_TRUE(Register(reserve.code).ok());
+  std::int64_t events = EventCount();
+  auto early = prepare();
+  EXPECT_API_ERROR(early, "PREPARE_TOO_EARLY");
+  EXPECT_NE(early.status().message().find("14 days"), std::string::npos);
+  AdvanceDays(352);  // 13 days before the current license ends
+  // Its only seat taken elsewhere: the rollover would fail, so does this.
+  auto other = Activate(reserve.code, "other");
+  ASSERT_TRUE(other.ok());
+  EXPECT_API_ERROR(prepare(), "DEVICE_LIMIT_REACHED");
+  ASSERT_TRUE(DeviceCall("/v1/deactivate",
+                         {{"code", reserve.code},
+                          {"fingerprint", "other"},
+                          {"activation_token", other->at("activation_token")}})
+                  .ok());
+  ASSERT_TRUE(
+      AdminCall("POST",
+                "/v1/admin/codes/" + std::to_string(reserve.id) + "/block",
+                json::object{{"reason", "refund"}})
+          .ok());
+  EXPECT_API_ERROR(prepare(), "CODE_BLOCKED");
+  ASSERT_TRUE(AdminCall("POST", "/v1/admin/codes/" +
+                                    std::to_string(reserve.id) + "/unblock")
+                  .ok());
+  json::object old_app = prep;
+  old_app["app_version"] = "not a version";
+  EXPECT_API_ERROR(DeviceCall("/v1/reserve/prepare", old_app),
+                   "INVALID_REQUEST");
+  json::object wrong = prep;
+  wrong["activation_token"] = "lat_wrong";
+  EXPECT_API_ERROR(DeviceCall("/v1/reserve/prepare", wrong), "NOT_ACTIVATED");
+  // Refusals recorded nothing but the other device's own seat and the
+  // vendor's block and unblock.
+  EXPECT_EQ(EventCount(), events + 4);
+
+  auto prepared = prepare();
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  std::int64_t end = Code(current_.id).at("expires_at").as_int64();
+  EXPECT_EQ(prepared->at("valid_from").as_int64(), end);
+  // The other device started the reserve's term (rule 3): that expiry.
+  EXPECT_EQ(prepared->at("reserve").at("expires_at"),
+            Code(reserve.id).at("expires_at"));
+  EXPECT_EQ(Code(reserve.id).at("seats_used").as_int64(), 1);
+  // Asked again: the same seat, the same start.
+  auto again = prepare();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->at("valid_from").as_int64(), end);
+  EXPECT_EQ(Code(reserve.id).at("seats_used").as_int64(), 1);
+  EXPECT_EQ(EventCount(), events + 5);  // one reserve.prepared
+}
+
 }  // namespace
 }  // namespace licentia::testing
