@@ -180,6 +180,25 @@ class LicenseManager {
   // An agent calls it periodically. Returns the outcome of what it did.
   Status Tick();
 
+  // Offline activation (docs/offline-files.md), for a device that never
+  // reaches the server. The request is the text of a file for the vendor;
+  // the device keeps it pending until its response is imported (a later
+  // request replaces it, and each is answered once).
+  //
+  // The request to activate `code` on this device. kInvalidCodeFormat
+  // before anything else, as Activate().
+  Result<std::string> OfflineActivationRequest(std::string_view code);
+  // The request to free this device's seat. The license key is removed
+  // from the device at once: the request stands for its removal.
+  // kNoCurrentLicense without one.
+  Result<std::string> OfflineDeactivationRequest();
+  // Imports the vendor's response file. An activation's key is verified as
+  // online and becomes the current license; a deactivation's confirms the
+  // seat was freed. kOfflineResponseMismatch if it does not answer the
+  // request pending on this device (or none is), kInvalidRequest if it is
+  // not a response file; nothing changes then.
+  Status ImportOfflineResponse(std::string_view text);
+
   // One step of the agent, for an application that drives it from a loop
   // or thread of its own: does what is due (as Tick()), then waits for at
   // most `max_wait` for whichever comes first: a change the server reports

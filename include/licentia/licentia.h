@@ -104,6 +104,18 @@ int licentia_agent_stop(licentia_manager* manager);
 int licentia_step(licentia_manager* manager, long max_wait_ms);
 int licentia_interrupt(licentia_manager* manager);
 
+/* Offline activation by file (docs/offline-files.md), for a device that
+ * never reaches the server: the request's text is returned through
+ * *request_out (free it with licentia_free_string) for the vendor, whose
+ * answer licentia_import_offline_response takes. A deactivation request
+ * removes the license key at once. */
+int licentia_offline_activation_request(licentia_manager* manager,
+                                        const char* code, char** request_out);
+int licentia_offline_deactivation_request(licentia_manager* manager,
+                                          char** request_out);
+int licentia_import_offline_response(licentia_manager* manager,
+                                     const char* response);
+
 /* The license details as a JSON object (the same fields as
  * `licentia details --json`). */
 int licentia_details_json(licentia_manager* manager, char** json_out);

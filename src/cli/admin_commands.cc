@@ -15,8 +15,10 @@
 #include <optional>
 
 #include "cli/exit_codes.h"
+#include "cli/private_output_file.h"
 #include "client/api_client.h"
 #include "core/clock.h"
+#include "core/offline_request.h"
 
 namespace licentia::cli {
 namespace json = boost::json;
@@ -42,61 +44,6 @@ std::string Percent(std::string_view s) {
 }
 
 int Report(const Status& st, bool as_json) { return ReportError(st, as_json); }
-
-// A file that holds secrets: created new (never over an existing file) with
-// mode 0600, and removed when destroyed unless Keep() or Finish() was
-// called, so a failed run leaves nothing behind.
-class PrivateOutputFile {
- public:
-  PrivateOutputFile() = default;
-  PrivateOutputFile(const PrivateOutputFile&) = delete;
-  PrivateOutputFile& operator=(const PrivateOutputFile&) = delete;
-  ~PrivateOutputFile() {
-    if (!path_.empty() && !keep_) {
-      stream_.close();
-      ::unlink(path_.c_str());
-    }
-  }
-
-  // kConflict if `path` exists; kIoError if it cannot be created.
-  Status Create(const std::string& path) {
-    int fd =
-        ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      if (errno == EEXIST) {
-        return Status(ErrorCode::kConflict,
-                      fmt::format("{} exists; choose another file (it may "
-                                  "hold the only copy of earlier codes).",
-                                  path));
-      }
-      return Status(
-          ErrorCode::kIoError,
-          fmt::format("Cannot create {}: {}.", path, std::strerror(errno)));
-    }
-    ::close(fd);
-    path_ = path;
-    stream_.open(path, std::ios::out | std::ios::trunc);
-    if (!stream_) {
-      return Status(ErrorCode::kIoError, "Cannot write " + path + ".");
-    }
-    return Status::Ok();
-  }
-  std::ostream& stream() { return stream_; }
-  void Keep() { keep_ = true; }
-  // Flushes and keeps the file. kIoError if the writes failed.
-  Status Finish() {
-    keep_ = true;
-    stream_.flush();
-    if (!stream_) return Status(ErrorCode::kIoError, "Cannot write " + path_);
-    stream_.close();
-    return Status::Ok();
-  }
-
- private:
-  std::string path_;
-  std::ofstream stream_;
-  bool keep_ = false;
-};
 
 class Admin {
  public:
@@ -496,6 +443,56 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
                        Str(ev.at("actor")), json::serialize(ev.at("details")));
           }
         });
+      };
+    });
+  }
+
+  // --- offline activation by file
+  {
+    auto request = std::make_shared<std::string>();
+    auto output = std::make_shared<std::string>();
+    auto* offline =
+        cmd->add_subcommand("offline", "Offline activation by file");
+    offline->require_subcommand(1);
+    auto* answer = offline->add_subcommand(
+        "answer", "Turn a device's request file into its response file");
+    answer->add_option("request", *request, "The device's request file")
+        ->required();
+    answer->add_option("--output,-o", *output,
+                       "Write the response file here (default: stdout)");
+    answer->callback([=] {
+      *run = [=]() -> int {
+        auto text = ReadSmallFile(*request, kMaxOfflineFileBytes);
+        if (!text.ok()) return Report(text.status(), admin->g_.json);
+        auto r = admin->Call("POST", "/v1/admin/offline/answer",
+                             json::object{{"request", *text}});
+        if (!r.ok()) return Report(r.status(), admin->g_.json);
+        std::string response(r->at("response").as_string());
+        if (output->empty()) {
+          std::cout << response << "\n";
+          return kExitOk;
+        }
+        PrivateOutputFile file;
+        Status st = file.Create(*output);
+        if (st.ok()) {
+          file.stream() << response << "\n";
+          st = file.Finish();
+        }
+        if (!st.ok()) return Report(st, admin->g_.json);
+        if (admin->g_.json) {
+          std::cout << json::serialize(
+                           json::object{{"ok", true},
+                                        {"kind", r->at("kind")},
+                                        {"request_id", r->at("request_id")},
+                                        {"output", *output}})
+                    << "\n";
+        } else {
+          fmt::print(
+              "Answered the {} request of {}; send {} back to the "
+              "device.\n",
+              Str(r->at("kind")), Str(r->at("device_name")), *output);
+        }
+        return kExitOk;
       };
     });
   }

@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "cli/exit_codes.h"
+#include "cli/private_output_file.h"
 #include "client/details_json.h"
+#include "core/offline_request.h"
 #include "licentia/license_manager.h"
 
 namespace licentia::cli {
@@ -254,17 +256,90 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
       [](LicenseManager& m) { return m.RemoveLicenseKey(); },
       "The license key was removed from this device.");
 
+  // Writes an offline request to `path` (docs/offline-files.md).
+  auto write_request =
+      [device](const std::string& path,
+               const std::function<Result<std::string>(LicenseManager&)>& make)
+      -> int {
+    auto m = device->Manager();
+    if (!m.ok()) return device->Report(m.status(), nullptr);
+    auto text = make(**m);
+    if (!text.ok()) return device->Report(text.status(), *m);
+    PrivateOutputFile file;
+    Status st = file.Create(path);
+    if (st.ok()) {
+      file.stream() << *text << "\n";
+      st = file.Finish();
+    }
+    if (!st.ok()) return device->Report(st, *m);
+    if (device->g_.json) {
+      std::cout << json::serialize(
+                       json::object{{"ok", true}, {"request_file", path}})
+                << "\n";
+    } else {
+      fmt::print(
+          "Wrote the request to {}. Send it to the vendor, then import "
+          "their answer with: licentia import-response FILE\n",
+          path);
+    }
+    return kExitOk;
+  };
   {
     auto code = std::make_shared<std::string>();
+    auto request_file = std::make_shared<std::string>();
     CLI::App* cmd =
         app.add_subcommand("activate", "Activate a code on this device");
     add_device_options(cmd);
     cmd->add_option("code", *code, "XXXXX-XXXXX-XXXXX-XXXXX")->required();
+    cmd->add_option("--request-file", *request_file,
+                    "No network: write an activation request to this file "
+                    "for the vendor instead");
     cmd->callback([=] {
       *run = [=] {
+        if (!request_file->empty()) {
+          return write_request(*request_file, [code](LicenseManager& m) {
+            return m.OfflineActivationRequest(*code);
+          });
+        }
         return device->Run(
             [code](LicenseManager& m) { return m.Activate(*code); },
             "Activated.");
+      };
+    });
+  }
+  {
+    auto request_file = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "release-by-file",
+        "No network: remove the license key and write the request that "
+        "frees its seat, for the vendor");
+    add_device_options(cmd);
+    cmd->add_option("request_file", *request_file, "Where to write it")
+        ->required();
+    cmd->callback([=] {
+      *run = [=] {
+        return write_request(*request_file, [](LicenseManager& m) {
+          return m.OfflineDeactivationRequest();
+        });
+      };
+    });
+  }
+  {
+    auto response_file = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "import-response", "Import the vendor's answer to a request file");
+    add_device_options(cmd);
+    cmd->add_option("response_file", *response_file, "The vendor's answer")
+        ->required();
+    cmd->callback([=] {
+      *run = [=] {
+        auto text = ReadSmallFile(*response_file, kMaxOfflineFileBytes);
+        if (!text.ok()) return device->Report(text.status(), nullptr);
+        return device->Run(
+            [t = *text](LicenseManager& m) {
+              return m.ImportOfflineResponse(t);
+            },
+            "Imported.");
       };
     });
   }

@@ -66,6 +66,17 @@ int Call(licentia_manager* m, Method method) {
   });
 }
 
+// A copy of `text` the caller frees with licentia_free_string.
+licentia::Status CopyOut(const std::string& text, char** out) {
+  char* copy = static_cast<char*>(std::malloc(text.size() + 1));
+  if (copy == nullptr) {
+    return licentia::Status(licentia::ErrorCode::kInternal, "Out of memory.");
+  }
+  std::memcpy(copy, text.c_str(), text.size() + 1);
+  *out = copy;
+  return licentia::Status::Ok();
+}
+
 bool ParseLong(const char* s, long& out) {
   std::string_view v(s);
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
@@ -231,18 +242,42 @@ int licentia_agent_stop(licentia_manager* m) {
   });
 }
 
+int licentia_offline_activation_request(licentia_manager* m, const char* code,
+                                        char** request_out) {
+  if (code == nullptr || request_out == nullptr) {
+    return Misuse("code and request_out must not be NULL.");
+  }
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    auto text = lm.OfflineActivationRequest(code);
+    if (!text.ok()) return text.status();
+    return CopyOut(*text, request_out);
+  });
+}
+
+int licentia_offline_deactivation_request(licentia_manager* m,
+                                          char** request_out) {
+  if (request_out == nullptr) return Misuse("request_out must not be NULL.");
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    auto text = lm.OfflineDeactivationRequest();
+    if (!text.ok()) return text.status();
+    return CopyOut(*text, request_out);
+  });
+}
+
+int licentia_import_offline_response(licentia_manager* m,
+                                     const char* response) {
+  if (response == nullptr) return Misuse("response must not be NULL.");
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    return lm.ImportOfflineResponse(response);
+  });
+}
+
 int licentia_details_json(licentia_manager* m, char** json_out) {
   if (json_out == nullptr) return Misuse("json_out must not be NULL.");
   return Call(m, [&](licentia::LicenseManager& lm) {
-    std::string text =
-        boost::json::serialize(licentia::client::DetailsToJson(lm.Details()));
-    char* copy = static_cast<char*>(std::malloc(text.size() + 1));
-    if (copy == nullptr) {
-      return licentia::Status(licentia::ErrorCode::kInternal, "Out of memory.");
-    }
-    std::memcpy(copy, text.c_str(), text.size() + 1);
-    *json_out = copy;
-    return licentia::Status::Ok();
+    return CopyOut(
+        boost::json::serialize(licentia::client::DetailsToJson(lm.Details())),
+        json_out);
   });
 }
 

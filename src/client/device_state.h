@@ -65,6 +65,16 @@ struct SeatToRelease {
   bool operator==(const SeatToRelease&) const = default;
 };
 
+// The offline request (docs/offline-files.md) this device wrote last and
+// awaits the answer to. Empty id: none.
+struct PendingOfflineRequest {
+  std::string id;    // hex
+  std::string kind;  // "activate" or "deactivate"
+  std::string code;  // canonical
+
+  bool operator==(const PendingOfflineRequest&) const = default;
+};
+
 struct DeviceState {
   // The current license; empty code means none.
   CodeInfo current;
@@ -85,6 +95,7 @@ struct DeviceState {
   // The device switched to its prepared reserve without the server: the
   // full verification of the rollover is made at its next contact.
   bool switched_offline = false;
+  PendingOfflineRequest pending_offline;
 
   std::optional<ProblemReport> last_error;
   std::optional<UnixSeconds> last_sync;

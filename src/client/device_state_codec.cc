@@ -101,6 +101,9 @@ std::string EncodeBody(const DeviceState& s) {
                     {"valid_until", s.prepared.valid_until}}},
       {"next_prepare_at", OptTimeJson(s.next_prepare_at)},
       {"switched_offline", s.switched_offline},
+      {"pending_offline", json::object{{"id", s.pending_offline.id},
+                                       {"kind", s.pending_offline.kind},
+                                       {"code", s.pending_offline.code}}},
   };
   json::array seats;
   for (const auto& seat : s.seats_to_release) {
@@ -153,6 +156,11 @@ std::optional<DeviceState> DecodeBody(std::string_view text) {
                   GetInt(po, "valid_until")};
   }
   s.next_prepare_at = GetOptTime(o, "next_prepare_at");
+  if (const auto* p = o.if_contains("pending_offline"); p && p->is_object()) {
+    const auto& po = p->as_object();
+    s.pending_offline = {GetString(po, "id"), GetString(po, "kind"),
+                         GetString(po, "code")};
+  }
   s.switched_offline = o.if_contains("switched_offline") &&
                        o.at("switched_offline").is_bool() &&
                        o.at("switched_offline").as_bool();

@@ -16,6 +16,7 @@
 #include "core/license_key.h"
 #include "core/license_policy.h"
 #include "core/mutex.h"
+#include "core/offline_request.h"
 #include "core/time_attestation.h"
 #include "core/user_advice.h"
 #include "core/version_range.h"
@@ -324,10 +325,7 @@ struct LicenseManager::Impl final : client::PushTarget {
                               {"fingerprint", fingerprint},
                               {"activation_token", seat.activation_token}});
     if (r.ok() || r.status().code() == ErrorCode::kNotActivated) return;
-    if (std::find(state.seats_to_release.begin(), state.seats_to_release.end(),
-                  seat) == state.seats_to_release.end()) {
-      state.seats_to_release.push_back(std::move(seat));
-    }
+    GiveBack(std::move(seat), /*online=*/false);
   }
 
   // Releases the seats an earlier attempt could not. REQUIRES: mu held.
@@ -389,7 +387,7 @@ struct LicenseManager::Impl final : client::PushTarget {
   // server is told which license this replaces, and refuses while that one
   // is still valid by its clock (CURRENT_LICENSE_VALID).
   Status ActivateCode(const std::string& code, bool rollover) REQUIRES(mu) {
-    UnixSeconds now = Now();
+    (void)Now();
     json::object body = DeviceBody(code);
     // The server refuses before taking a seat if this application could
     // not verify its keys (built with another server's public key).
@@ -401,7 +399,16 @@ struct LicenseManager::Impl final : client::PushTarget {
     LICENTIA_ASSIGN_OR_RETURN(json::value reply,
                               api.Call("POST", "/v1/activate", body));
     LearnServerTime(reply);
-    now = Now();
+    return ApplyActivation(code, reply, /*online=*/true);
+  }
+
+  // Makes the server's answer to an activation of `code` (online, or
+  // through a response file) the current license, once its key verifies
+  // here. The seat of the license it replaces is given back: at once
+  // online, at the next contact otherwise. REQUIRES: mu held.
+  Status ApplyActivation(const std::string& code, const json::value& reply,
+                         bool online) REQUIRES(mu) {
+    UnixSeconds now = Now();
     std::string_view key = Str(reply, "license_key");
     client::SeatToRelease taken{code,
                                 std::string(Str(reply, "activation_token"))};
@@ -413,12 +420,12 @@ struct LicenseManager::Impl final : client::PushTarget {
     }
     if (!payload.ok()) {
       // The device will not use a key it cannot verify: the seat the
-      // server just gave it goes back at once.
-      if (state.current.code != code) ReleaseSeat(std::move(taken));
+      // server just gave it goes back.
+      if (state.current.code != code) GiveBack(std::move(taken), online);
       return payload.status();
     }
     if (state.has_license() && state.current.code != code) {
-      ReleaseSeat({state.current.code, state.activation_token});
+      GiveBack({state.current.code, state.activation_token}, online);
     }
     CodeInfo info;
     info.code = code;
@@ -429,10 +436,20 @@ struct LicenseManager::Impl final : client::PushTarget {
     state.license_key = std::string(key);
     state.blocked = false;
     state.blocked_reason.clear();
-    state.last_sync = now;
+    if (online) state.last_sync = now;
     state.last_error.reset();
     state.retry_code.clear();
     return Status::Ok();
+  }
+
+  // A seat this device no longer uses: released now if online, else
+  // remembered and released at the next contact. REQUIRES: mu held.
+  void GiveBack(client::SeatToRelease seat, bool online) REQUIRES(mu) {
+    if (online) return ReleaseSeat(std::move(seat));
+    if (std::find(state.seats_to_release.begin(), state.seats_to_release.end(),
+                  seat) == state.seats_to_release.end()) {
+      state.seats_to_release.push_back(std::move(seat));
+    }
   }
 
   // The device has no reserve any more (it took over, or was removed).
@@ -603,12 +620,7 @@ struct LicenseManager::Impl final : client::PushTarget {
       return key.status();
     }
     if (state.has_license()) {
-      client::SeatToRelease old{state.current.code, state.activation_token};
-      if (std::find(state.seats_to_release.begin(),
-                    state.seats_to_release.end(),
-                    old) == state.seats_to_release.end()) {
-        state.seats_to_release.push_back(std::move(old));
-      }
+      GiveBack({state.current.code, state.activation_token}, /*online=*/false);
     }
     CodeInfo info = state.reserve;
     info.expires_at = key->valid_until;  // the signed value decides
@@ -1030,6 +1042,103 @@ Status LicenseManager::ActivateNow() {
                   "clock; the reserve activates by itself when it ends.");
   }
   return Status::Ok();
+}
+
+Result<std::string> LicenseManager::OfflineActivationRequest(
+    std::string_view code_text) {
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
+                            ActivationCode::Parse(code_text));
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  OfflineRequest r;
+  r.kind = OfflineRequestKind::kActivate;
+  crypto::RandomBytes(r.id);
+  r.created_at = m.Now();
+  r.product = m.config.product;
+  r.code = code.Canonical();
+  r.fingerprint = m.fingerprint;
+  r.device_name = m.config.device_name;
+  r.os = m.os;
+  r.app_version = m.config.app_version;
+  for (const auto& id : m.accepted_key_ids) {
+    r.accepts_key_ids.emplace_back(id.as_string());
+  }
+  std::string text = WriteOfflineRequest(r, crypto::GenerateSigningKeyPair());
+  m.state.pending_offline = {crypto::ToHex(r.id), "activate", r.code};
+  LICENTIA_RETURN_IF_ERROR(m.Save());
+  return text;
+}
+
+Result<std::string> LicenseManager::OfflineDeactivationRequest() {
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  if (!m.state.has_license()) {
+    return Status(ErrorCode::kNoCurrentLicense,
+                  "There is no license key on this device.");
+  }
+  OfflineRequest r;
+  r.kind = OfflineRequestKind::kDeactivate;
+  crypto::RandomBytes(r.id);
+  r.created_at = m.Now();
+  r.product = m.config.product;
+  r.code = m.state.current.code;
+  r.fingerprint = m.fingerprint;
+  r.device_name = m.config.device_name;
+  r.os = m.os;
+  r.app_version = m.config.app_version;
+  r.activation_token = m.state.activation_token;
+  std::string text = WriteOfflineRequest(r, crypto::GenerateSigningKeyPair());
+  // The request stands for the key's removal: the device stops using it
+  // now, before the vendor frees the seat.
+  m.state.pending_offline = {crypto::ToHex(r.id), "deactivate", r.code};
+  m.state.current = CodeInfo{};
+  m.state.license_key.clear();
+  m.state.activation_token.clear();
+  m.state.blocked = false;
+  m.state.last_error.reset();
+  LICENTIA_RETURN_IF_ERROR(m.Save());
+  return text;
+}
+
+Status LicenseManager::ImportOfflineResponse(std::string_view text) {
+  auto bad = [](std::string why) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "This is not a response file: " + why);
+  };
+  if (text.size() > kMaxOfflineFileBytes) {
+    return Status(ErrorCode::kPayloadTooLarge,
+                  "A response file is at most 16 KiB.");
+  }
+  boost::system::error_code ec;
+  json::value file = json::parse(text, ec);
+  if (ec || !file.is_object()) return bad("it is not JSON.");
+  if (Str(file, "format") != kOfflineResponseFormat) {
+    return bad(fmt::format("its format is not '{}'.", kOfflineResponseFormat));
+  }
+  const auto* answer = file.as_object().if_contains("answer");
+  if (answer == nullptr || !answer->is_object()) {
+    return bad("it carries no answer.");
+  }
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  const client::PendingOfflineRequest& pending = m.state.pending_offline;
+  if (pending.id.empty() || Str(file, "request_id") != pending.id ||
+      Str(file, "kind") != pending.kind) {
+    return Status(ErrorCode::kOfflineResponseMismatch,
+                  pending.id.empty()
+                      ? std::string("This device has no request waiting "
+                                    "for an answer.")
+                      : std::string("This response answers another request "
+                                    "than the one this device wrote last."));
+  }
+  if (pending.kind == "activate") {
+    std::string code = pending.code;
+    LICENTIA_RETURN_IF_ERROR(
+        m.ApplyActivation(code, *answer, /*online=*/false));
+    if (m.state.reserve.code == code) m.ClearReserve();
+  }
+  m.state.pending_offline = {};
+  return m.Save();
 }
 
 Status LicenseManager::Tick() {

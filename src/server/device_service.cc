@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <optional>
 
 #include "core/license_key.h"
+#include "core/offline_request.h"
 #include "core/time_attestation.h"
 #include "core/version_range.h"
 #include "server/json_fields.h"
@@ -815,6 +818,68 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareRolloverCall(
 
 void DeviceService::PrepareRollover(std::string_view body, Reply reply) {
   Submit(PrepareRolloverCall(body), std::move(reply));
+}
+
+Result<DeviceService::PreparedCall> DeviceService::PrepareOfflineAnswer(
+    std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(JsonFields f, JsonFields::Parse(body, {"request"}));
+  LICENTIA_ASSIGN_OR_RETURN(std::string text,
+                            f.String("request", kMaxOfflineFileBytes));
+  LICENTIA_ASSIGN_OR_RETURN(OfflineRequest req, ReadOfflineRequest(text));
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
+                            ActivationCode::Parse(req.code));
+  // The request as the device would have sent it online, through the
+  // same checks.
+  bool activate = req.kind == OfflineRequestKind::kActivate;
+  json::object online{{"code", req.code}, {"fingerprint", req.fingerprint}};
+  if (activate) {
+    online["app_version"] = req.app_version;
+    online["product"] = req.product;
+    if (!req.device_name.empty()) online["device_name"] = req.device_name;
+    if (!req.os.empty()) online["os"] = req.os;
+    if (!req.accepts_key_ids.empty()) {
+      json::array ids;
+      for (const auto& id : req.accepts_key_ids) ids.emplace_back(id);
+      online["accepts_key_ids"] = std::move(ids);
+    }
+  } else {
+    online["activation_token"] = req.activation_token;
+  }
+  std::string online_body = json::serialize(online);
+  LICENTIA_ASSIGN_OR_RETURN(
+      PreparedCall call,
+      activate ? PrepareActivate(online_body) : PrepareDeactivate(online_body));
+  crypto::Hash code_hash = ctx_.HashCode(code);
+  crypto::Hash device_hash = DeviceBinding(req.fingerprint);
+  // Answered once: the record of this request is written with what it
+  // asked for, in one transaction, or neither is.
+  call.fn = [inner = std::move(call.fn), req, code_hash, device_hash,
+             this](store::Transaction& txn) -> licentia::Status {
+    LICENTIA_RETURN_IF_ERROR(inner(txn));
+    LICENTIA_ASSIGN_OR_RETURN(auto found, txn.FindCodeByHash(code_hash));
+    if (!found) return CodeNotFound();
+    return txn.RecordOfflineRequest(req.id, OfflineRequestKindName(req.kind),
+                                    found->id, device_hash, ctx_.clock.Now());
+  };
+  call.finish = [inner = std::move(call.finish), req]() -> Result<JsonBody> {
+    LICENTIA_ASSIGN_OR_RETURN(JsonBody answer, inner());
+    boost::system::error_code ec;
+    json::value parsed = json::parse(std::move(answer).Serialize(), ec);
+    if (ec) return licentia::Status(ErrorCode::kInternal, "unparsable answer");
+    json::object file{{"format", kOfflineResponseFormat},
+                      {"request_id", crypto::ToHex(req.id)},
+                      {"kind", OfflineRequestKindName(req.kind)},
+                      {"answer", std::move(parsed)}};
+    return JsonBody(json::object{{"request_id", crypto::ToHex(req.id)},
+                                 {"kind", OfflineRequestKindName(req.kind)},
+                                 {"device_name", req.device_name},
+                                 {"response", json::serialize(file)}});
+  };
+  return call;
+}
+
+void DeviceService::AnswerOfflineRequest(std::string_view body, Reply reply) {
+  Submit(PrepareOfflineAnswer(body), std::move(reply));
 }
 
 Result<json::object> DeviceService::AttestTime(std::string_view body) {

@@ -49,6 +49,10 @@ class DeviceService {
   // reserve as at the moment its current license ends, takes its seat, and
   // answers a key valid from that moment (docs/api.md).
   void PrepareRollover(std::string_view body, Reply reply);
+  // POST /v1/admin/offline/answer: the vendor turns a device's request
+  // file into its response file, with the same verification as the
+  // online call the request stands for (docs/offline-files.md).
+  void AnswerOfflineRequest(std::string_view body, Reply reply);
   // The server's time signed for the device's nonce (docs/api.md, POST
   // /v1/time): what a device whose clock ran ahead may trust to come back.
   Result<boost::json::object> AttestTime(std::string_view body);
@@ -73,6 +77,7 @@ class DeviceService {
   Result<PreparedCall> PrepareReserve(std::string_view body, bool register_it);
   Result<PreparedCall> PrepareUnregisterReserve(std::string_view body);
   Result<PreparedCall> PrepareRolloverCall(std::string_view body);
+  Result<PreparedCall> PrepareOfflineAnswer(std::string_view body);
   void Submit(Result<PreparedCall> write, Reply reply);
   Result<PreparedCall> PrepareLicenseStatus(std::string_view body);
   void SubmitRead(Result<PreparedCall> read, Reply reply);

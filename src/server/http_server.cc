@@ -219,11 +219,13 @@ struct HttpServer::Impl {
     asio::steady_timer ready;
   };
 
-  // Handles `req`. While its response is late (a write waiting for its
-  // commit, a device's long poll), the connection is watched: a client
-  // that closes it is reported through req.client_gone, so a long poll
-  // lets go of its waiter at once. Bytes a client sends meanwhile (a
-  // pipelined request) are kept in `buffer` for the next read.
+  // Handles `req`. While its response is late and the handler asked to
+  // hear of the client going (a device's long poll: ClientGone::OnGone),
+  // the connection is watched: a client that closes it is reported
+  // through req.client_gone, so the long poll lets go of its waiter at
+  // once. Bytes a client sends meanwhile (a pipelined request) are kept
+  // in `buffer` for the next read. Other late answers (a write waiting
+  // for its commit) are not watched: they end within milliseconds.
   asio::awaitable<HttpResponse> Handle(const HttpRequest& req,
                                        beast::tcp_stream& stream,
                                        beast::flat_buffer& buffer) {
@@ -244,19 +246,19 @@ struct HttpServer::Impl {
         late->ready.cancel();
       });
     });
-    stream.expires_never();  // a long poll outlasts the idle timeout
-    auto [ec, bytes] = co_await stream.async_read_some(
-        buffer.prepare(kWatchBytes),
-        asio::bind_cancellation_slot(late->stop_watching.slot(),
-                                     asio::as_tuple(asio::use_awaitable)));
-    if (!ec) buffer.commit(bytes);
+    if (req.client_gone && req.client_gone->Watched()) {
+      stream.expires_never();  // a long poll outlasts the idle timeout
+      auto [ec, bytes] = co_await stream.async_read_some(
+          buffer.prepare(kWatchBytes),
+          asio::bind_cancellation_slot(late->stop_watching.slot(),
+                                       asio::as_tuple(asio::use_awaitable)));
+      if (!ec) buffer.commit(bytes);
+      if (ec && !late->made) req.client_gone->Fire();
+    }
+    // Same strand as the delivery above: `made` cannot be set between the
+    // test and the wait.
     if (!late->made) {
-      if (ec && req.client_gone) req.client_gone->Fire();
-      // Same strand as the delivery above: `made` cannot be set between
-      // the test and the wait.
-      if (!late->made) {
-        co_await late->ready.async_wait(asio::as_tuple(asio::use_awaitable));
-      }
+      co_await late->ready.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     co_return SafeMake(*late->made);
   }

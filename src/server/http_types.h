@@ -33,6 +33,12 @@ class ClientGone {
     lock.Unlock();
     f();
   }
+  // Whether a handler asked to hear of it: only then does the transport
+  // watch the connection while the answer is late.
+  bool Watched() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return static_cast<bool>(subscriber_);
+  }
   // The transport saw the connection close. Runs the subscriber, once.
   void Fire() EXCLUDES(mu_) {
     MutexLock lock(mu_);

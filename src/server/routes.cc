@@ -83,6 +83,8 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
       with_body(t.devices, &DeviceService::RegisterReserve));
   add("POST", "/v1/reserve/prepare", Access::kDevice,
       with_body(t.devices, &DeviceService::PrepareRollover));
+  add("POST", "/v1/admin/offline/answer", Access::kAdmin,
+      with_body(t.devices, &DeviceService::AnswerOfflineRequest));
   add("POST", "/v1/reserve/unregister", Access::kDevice,
       with_body(t.devices, &DeviceService::UnregisterReserve));
 

@@ -337,6 +337,25 @@ CREATE TRIGGER reserves_changes AFTER INSERT OR UPDATE OR DELETE ON reserves
      .postgres =
          "ALTER TABLE codes ADD COLUMN prepare_days INTEGER NOT NULL DEFAULT "
          "0;"},
+    // 7: offline activation by file: each device request is answered once.
+    {.sqlite = R"sql(
+CREATE TABLE offline_requests (
+  request_id BLOB PRIMARY KEY,
+  kind TEXT NOT NULL,
+  code_id INTEGER NOT NULL REFERENCES codes(id),
+  device_hash BLOB NOT NULL,
+  answered_at INTEGER NOT NULL
+);
+)sql",
+     .postgres = R"sql(
+CREATE TABLE offline_requests (
+  request_id BYTEA PRIMARY KEY,
+  kind TEXT NOT NULL,
+  code_id BIGINT NOT NULL REFERENCES codes(id),
+  device_hash BYTEA NOT NULL,
+  answered_at BIGINT NOT NULL
+);
+)sql"},
 };
 
 // Instances starting together on one PostgreSQL database take turns

@@ -80,6 +80,9 @@ const SqlStatement kFindReserve(
 const SqlStatement kPutReserve(
     "INSERT INTO reserves(device_hash, product_id, code_id, added_at) "
     "VALUES ($1, $2, $3, $4)");
+const SqlStatement kRecordOfflineRequest(
+    "INSERT INTO offline_requests(request_id, kind, code_id, device_hash, "
+    "answered_at) VALUES ($1, $2, $3, $4, $5)");
 const SqlStatement kDeleteReserve(
     "DELETE FROM reserves WHERE device_hash = $1 AND product_id = $2");
 
@@ -364,6 +367,19 @@ Result<std::optional<ReserveRow>> SqlTransaction::FindReserve(
 
 Status SqlTransaction::PutReserve(const ReserveRow& r) {
   return Run(kPutReserve, {r.device_hash, r.product_id, r.code_id, r.added_at});
+}
+
+Status SqlTransaction::RecordOfflineRequest(
+    std::span<const std::uint8_t> request_id, std::string_view kind,
+    std::int64_t code_id, const crypto::Hash& device_hash, UnixSeconds at) {
+  Status st =
+      Run(kRecordOfflineRequest, {request_id, kind, code_id, device_hash, at});
+  if (st.code() == ErrorCode::kConflict) {
+    return Status(ErrorCode::kOfflineRequestUsed,
+                  "This request file was answered already; each is answered "
+                  "once. Write a new one on the device.");
+  }
+  return st;
 }
 
 Status SqlTransaction::DeleteReserve(const crypto::Hash& device_hash,

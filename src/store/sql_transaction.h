@@ -111,6 +111,10 @@ class SqlTransaction final : public Transaction {
   Result<std::optional<ReserveRow>> FindReserve(
       const crypto::Hash& device_hash, std::string_view product_id) override;
   Status PutReserve(const ReserveRow& row) override;
+  Status RecordOfflineRequest(std::span<const std::uint8_t> request_id,
+                              std::string_view kind, std::int64_t code_id,
+                              const crypto::Hash& device_hash,
+                              UnixSeconds at) override;
   Status DeleteReserve(const crypto::Hash& device_hash,
                        std::string_view product_id) override;
 

@@ -171,6 +171,16 @@ class Transaction {
   virtual Status DeleteReserve(const crypto::Hash& device_hash,
                                std::string_view product_id) = 0;
 
+  // Offline activation (docs/offline-files.md): records that the device
+  // request `request_id` (kind "activate" or "deactivate", for `code_id`
+  // on `device_hash`) was answered. kConflict if it was answered before:
+  // each request is answered once.
+  virtual Status RecordOfflineRequest(std::span<const std::uint8_t> request_id,
+                                      std::string_view kind,
+                                      std::int64_t code_id,
+                                      const crypto::Hash& device_hash,
+                                      UnixSeconds at) = 0;
+
   // Runs `fn` once this write has committed, on the store's thread,
   // before the write's `done`; never if the commit fails, nor for a run of
   // the transaction function that is discarded and run again (see

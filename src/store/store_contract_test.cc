@@ -170,7 +170,9 @@ TEST_P(StoreContractTest, CodesRoundTripEveryField) {
   });
 }
 
-TEST_P(StoreContractTest, FirstActivationIsSetOnce) {
+// Rule 3: the earliest use. A later time never replaces an earlier one; an
+// earlier one (a prepared reserve taken up sooner) does.
+TEST_P(StoreContractTest, FirstActivationIsTheEarliest) {
   std::int64_t id = 0;
   W([&](Transaction& t) {
     ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
@@ -180,6 +182,32 @@ TEST_P(StoreContractTest, FirstActivationIsSetOnce) {
   });
   R([&](Transaction& t) {
     EXPECT_EQ((*t.FindCodeById(id))->first_activated_at, 1000);
+  });
+  W([&](Transaction& t) { ASSERT_TRUE(t.SetFirstActivation(id, 500).ok()); });
+  R([&](Transaction& t) {
+    EXPECT_EQ((*t.FindCodeById(id))->first_activated_at, 500);
+  });
+}
+
+TEST_P(StoreContractTest, AnOfflineRequestIsRecordedOnce) {
+  std::int64_t id = 0;
+  std::array<std::uint8_t, 16> request{};
+  request[0] = 7;
+  crypto::Hash device{};
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    id = MakeCode(t, 1);
+    ASSERT_TRUE(
+        t.RecordOfflineRequest(request, "activate", id, device, 10).ok());
+  });
+  Status again = store_->Write([&](Transaction& t) {
+    return t.RecordOfflineRequest(request, "activate", id, device, 11);
+  });
+  EXPECT_EQ(again.code(), ErrorCode::kOfflineRequestUsed);
+  request[0] = 8;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(
+        t.RecordOfflineRequest(request, "deactivate", id, device, 12).ok());
   });
 }
 

@@ -200,6 +200,26 @@ static void online_checks(const char* server, const char* key,
   licentia_free_string(json);
   EXPECT(licentia_remove_reserve(m) == LICENTIA_ERR_NO_RESERVE);
   EXPECT(licentia_tick(m) == LICENTIA_OK);
+  /* Offline activation by file: the request is written without the
+   * network; what is not a response is refused and changes nothing. */
+  {
+    char* request = NULL;
+    EXPECT(licentia_offline_activation_request(m, "AAAAA-AAAAA-AAAAA-AAAAA",
+                                               &request) ==
+           LICENTIA_ERR_INVALID_CODE_FORMAT);
+    EXPECT(licentia_offline_activation_request(m, code, NULL) ==
+           LICENTIA_ERR_INVALID_REQUEST);
+    EXPECT(licentia_offline_activation_request(m, code, &request) ==
+           LICENTIA_OK);
+    EXPECT(request != NULL &&
+           strstr(request, "licentia-device-request/1") != NULL);
+    licentia_free_string(request);
+    EXPECT(licentia_import_offline_response(m, "{}") ==
+           LICENTIA_ERR_INVALID_REQUEST);
+    EXPECT(licentia_import_offline_response(m, NULL) ==
+           LICENTIA_ERR_INVALID_REQUEST);
+    EXPECT(licentia_check(m) == LICENTIA_OK);
+  }
   if (admin_token != NULL && reserve_id != NULL) {
     push_checks(m, server, admin_token, reserve_id);
   }

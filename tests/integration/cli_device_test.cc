@@ -1,5 +1,7 @@
 // The device commands of `licentia`, as an application's user or a script
 // would run them, against the real server.
+#include <filesystem>
+
 #include "cli/exit_codes.h"
 #include "integration/api_test_base.h"
 
@@ -175,6 +177,72 @@ TEST(DemoTest, TellsTheWholeStory) {
   EXPECT_NE(r.out.find("The reserve code was added."), std::string::npos);
   EXPECT_NE(r.out.find("Licensed."), std::string::npos);
   EXPECT_NE(r.out.find("reserve.activated"), std::string::npos) << r.out;
+}
+
+// Offline activation through the CLI, as a factory-floor machine and the
+// vendor's support desk would run it: the device never reaches the server
+// (its server URL refuses connections); files go back and forth.
+TEST_F(CliDeviceTest, ActivationAndReleaseByFile) {
+  IssuedCode code = Issue({{"product", "photo"}, {"max_devices", 1}});
+  auto dir = server_->data_dir().parent_path();
+  std::string request = (dir / "request.json").string();
+  std::string response = (dir / "response.json").string();
+  std::vector<std::string> gapped = Env("floor");
+  gapped[0] = "LICENTIA_SERVER=http://127.0.0.1:1";
+  auto device = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), LicentiaCliPath());
+    return RunCommand(args, gapped, /*merge_stderr=*/true);
+  };
+  auto vendor = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {LicentiaCliPath(), "--server", server_->url(),
+                               "--token", server_->admin_token()});
+    return RunCommand(args, {}, /*merge_stderr=*/true);
+  };
+  auto wrote = device({"activate", code.code, "--request-file", request});
+  ASSERT_EQ(wrote.exit_code, 0) << wrote.out;
+  EXPECT_NE(wrote.out.find("licentia import-response"), std::string::npos);
+  // The file is not overwritten by a second request.
+  EXPECT_EQ(
+      device({"activate", code.code, "--request-file", request}).exit_code,
+      cli::ExitCodeFor(Status(ErrorCode::kConflict, "")));
+  std::filesystem::remove(request);
+  ASSERT_EQ(
+      device({"activate", code.code, "--request-file", request}).exit_code, 0);
+  auto answered =
+      vendor({"admin", "offline", "answer", request, "-o", response});
+  ASSERT_EQ(answered.exit_code, 0) << answered.out;
+  EXPECT_NE(answered.out.find("Answered the activate request"),
+            std::string::npos)
+      << answered.out;
+  // Answered once.
+  auto again = vendor({"admin", "offline", "answer", request, "-o",
+                       (dir / "again.json").string()});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.out.find("OFFLINE_REQUEST_USED"), std::string::npos)
+      << again.out;
+  auto imported = device({"import-response", response});
+  ASSERT_EQ(imported.exit_code, 0) << imported.out;
+  EXPECT_NE(imported.out.find("Status            Active"), std::string::npos)
+      << imported.out;
+  EXPECT_EQ(device({"check"}).exit_code, 0);
+  EXPECT_EQ(Code(code.id).at("seats_used").as_int64(), 1);
+
+  // Released by file: the key goes at once, the seat with the answer.
+  std::string release = (dir / "release.json").string();
+  ASSERT_EQ(device({"release-by-file", release}).exit_code, 0);
+  EXPECT_EQ(device({"check"}).exit_code, cli::kExitNotLicensed);
+  std::string receipt = (dir / "receipt.json").string();
+  ASSERT_EQ(
+      vendor({"admin", "offline", "answer", release, "-o", receipt}).exit_code,
+      0);
+  EXPECT_EQ(Code(code.id).at("seats_used").as_int64(), 0);
+  EXPECT_EQ(device({"import-response", receipt}).exit_code, 0);
+  // A response imported twice, or a file that is not one, is refused.
+  auto twice = device({"import-response", receipt});
+  EXPECT_NE(twice.out.find("OFFLINE_RESPONSE_MISMATCH"), std::string::npos)
+      << twice.out;
+  EXPECT_NE(device({"import-response", (dir / "missing").string()}).exit_code,
+            0);
 }
 
 }  // namespace

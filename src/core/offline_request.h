@@ -1,0 +1,71 @@
+// Offline activation: the request file a device that never reaches the
+// server writes, and the vendor turns into a response file
+// (docs/offline-files.md).
+//
+// A request is signed by a key pair the device makes for that request
+// alone: a request changed after the device wrote it (another code, another
+// fingerprint) no longer verifies, and only the device holds the secret
+// half, for as long as it takes to sign. Its id is random; the server
+// answers each id once, and the device imports only the answer to the
+// request it has pending: a request is single-use at both ends.
+#ifndef LICENTIA_CORE_OFFLINE_REQUEST_H_
+#define LICENTIA_CORE_OFFLINE_REQUEST_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/crypto.h"
+#include "core/status.h"
+#include "licentia/clock.h"
+
+namespace licentia {
+
+inline constexpr std::string_view kOfflineRequestFormat =
+    "licentia-device-request/1";
+inline constexpr std::string_view kOfflineResponseFormat =
+    "licentia-device-response/1";
+inline constexpr std::size_t kRequestIdBytes = 16;
+// Larger request files are refused before they are parsed.
+inline constexpr std::size_t kMaxOfflineFileBytes = 16 * 1024;
+
+enum class OfflineRequestKind { kActivate, kDeactivate };
+std::string_view OfflineRequestKindName(OfflineRequestKind kind);
+
+using RequestId = std::array<std::uint8_t, kRequestIdBytes>;
+
+// What the device asks for. For kActivate: the code and what an online
+// activation sends; for kDeactivate: the code, fingerprint and the
+// activation token of the seat to free.
+struct OfflineRequest {
+  OfflineRequestKind kind = OfflineRequestKind::kActivate;
+  RequestId id{};
+  UnixSeconds created_at = 0;
+  std::string product;
+  std::string code;  // canonical
+  std::string fingerprint;
+  std::string device_name;
+  std::string os;
+  std::string app_version;
+  std::vector<std::string> accepts_key_ids;  // hex key ids
+  std::string activation_token;              // kDeactivate
+
+  bool operator==(const OfflineRequest&) const = default;
+};
+
+// The request file: its payload, signed by `device_key` (made for this
+// request). Never fails.
+std::string WriteOfflineRequest(const OfflineRequest& request,
+                                const crypto::SigningKeyPair& device_key);
+
+// Reads and verifies a request file. kPayloadTooLarge over
+// kMaxOfflineFileBytes; kOfflineRequestInvalid when it is not a request
+// file, its signature does not verify (it was changed), or a field is
+// missing or of the wrong kind. On failure nothing is returned.
+[[nodiscard]] Result<OfflineRequest> ReadOfflineRequest(std::string_view text);
+
+}  // namespace licentia
+
+#endif  // LICENTIA_CORE_OFFLINE_REQUEST_H_
