@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
     d.kind = i % 20 == 7    ? Kind::kBlocked
              : i % 20 == 13 ? Kind::kSeatsTaken
                             : Kind::kValid;
-    d.server = static_cast<std::size_t>(i) % servers.size();
+    // Spread so that the licenses ending on any one day use every server.
+    d.server = static_cast<std::size_t>(i / 60) % servers.size();
     int term = 30 + i % 60;
     auto [current, current_id] =
         issue({{"product", "cont"}, {"term_days", term}, {"max_devices", 1}});
@@ -265,7 +266,7 @@ int main(int argc, char** argv) {
   for (Kind kind : {Kind::kValid, Kind::kBlocked, Kind::kSeatsTaken}) {
     for (int hit = 0; hit < 2; ++hit) {
       int count = 0, with_gap = 0, not_done = 0;
-      UnixSeconds total = 0, worst = 0, refusal_total = 0;
+      UnixSeconds total = 0, worst = 0, refusal_total = 0, after_back = 0;
       std::map<std::string, int> codes;
       for (const Device& d : devices) {
         bool met_outage =
@@ -276,6 +277,10 @@ int main(int argc, char** argv) {
         total += d.network;
         worst = std::max(worst, d.network);
         if (d.network > 0) ++with_gap;
+        // Of that, the time after the server was back.
+        if (met_outage) {
+          after_back = std::max(after_back, d.network - (up_at - d.end));
+        }
         refusal_total += d.refusal;
         if (!d.refusal_code.empty()) codes[d.refusal_code] += 1;
       }
@@ -288,6 +293,7 @@ int main(int argc, char** argv) {
                                   {"network_gap_devices", with_gap},
                                   {"network_gap_total_s", total},
                                   {"network_gap_worst_s", worst},
+                                  {"worst_after_server_back_s", after_back},
                                   {"refused", codes_json},
                                   {"unfinished", not_done}});
     }
