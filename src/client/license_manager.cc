@@ -735,6 +735,11 @@ struct LicenseManager::Impl final : client::PushTarget {
       state.prepared = {};  // the server holds no reserve for this device
     }
     state.last_error.reset();
+    // The server answers again: a rollover that failed for a network
+    // reason is retried now, not at its backoff's next turn.
+    if (state.reserve_state == ReserveState::kRetrying) {
+      state.next_retry_at = now;
+    }
     return DoDueWork();
   }
 

@@ -152,6 +152,32 @@ TEST_F(PushTest, AfterActivateNowTheReservesSeatIsWaitedOn) {
   EXPECT_EQ(dev.Details().masked_code, Masked(reserve));
 }
 
+// The server is down when the license ends: the rollover fails and waits
+// for its retry. When the server is back, the agent's wait reconnects
+// within moments, and its answer retries the rollover at once rather than
+// at the retry's turn (30 s later or more).
+TEST_F(PushTest, AReturningServerRetriesAFailedRolloverAtOnce) {
+  IssuedCode current = NewCode(30);
+  IssuedCode reserve = NewCode(365);
+  LicenseManager& dev = Device("laptop");
+  ASSERT_OK(dev.Activate(current.code));
+  ASSERT_OK(dev.AddReserve(reserve.code));
+  StartAgent(dev);
+  AwaitWaiting(1);
+  ASSERT_EQ(server_->Stop(), 0);
+  device_clock_->Advance(30 * 86400 + 60);
+  EXPECT_CODE(dev.Check(), "KEY_EXPIRED");
+  ASSERT_EQ(dev.Details().reserve.state, ReserveState::kRetrying);
+  // The device's clock stands still from here: only the server's return
+  // can bring the rollover about.
+  server_->set_clock_start(Now());
+  server_->Start();
+  ASSERT_TRUE(Eventually(
+      [&] { return dev.Details().masked_code == Masked(reserve); }));
+  ASSERT_OK(dev.Check());
+  EXPECT_EQ(dev.Details().reserve.state, ReserveState::kNone);
+}
+
 // With push off the agent holds no wait: it falls back to the interval
 // sync, which brings the block once the hour has passed.
 TEST_F(PushTest, WithPushOffTheIntervalSyncBringsChanges) {
