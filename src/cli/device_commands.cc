@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
@@ -383,9 +384,13 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
     auto interval = std::make_shared<int>(60);
     auto ticks = std::make_shared<int>(0);
     CLI::App* agent = app.add_subcommand(
-        "agent", "Stay running: sync on an interval and roll over when due");
+        "agent",
+        "Stay running: hold a wait on the server for changes, check on an "
+        "interval, roll over when due");
     add_device_options(agent);
-    agent->add_option("--interval", *interval, "Seconds between checks")
+    agent
+        ->add_option("--interval", *interval,
+                     "Seconds between checks (changes show at once)")
         ->check(CLI::Range(1, 86400));
     agent->add_option("--ticks", *ticks,
                       "Stop after this many checks (0: never)");
@@ -395,6 +400,15 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
         if (!m.ok()) return device->Report(m.status(), nullptr);
         std::signal(SIGTERM, [](int) { stop_agent = 1; });
         std::signal(SIGINT, [](int) { stop_agent = 1; });
+        // A signal handler may only set a flag; this thread turns it into
+        // an interruption of the step in progress.
+        std::atomic<bool> finished{false};
+        std::thread watcher([&finished, manager = *m] {
+          while (!finished && !stop_agent) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+          if (stop_agent) manager->Interrupt();
+        });
         for (int i = 0; !stop_agent && (*ticks == 0 || i < *ticks); ++i) {
           Status st = (*m)->Tick();
           // The result says whether the application may run licensed now,
@@ -408,10 +422,12 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
           if (!st.ok()) line["message"] = st.message();
           std::cout << json::serialize(line) << std::endl;
           if (*ticks != 0 && i + 1 >= *ticks) break;
-          for (int s = 0; s < *interval && !stop_agent; ++s) {
-            std::this_thread::sleep_for(std::chrono::seconds(1));
-          }
+          // Until the next check: a wait on the server (push), so that a
+          // block or a renewal shows at once rather than at the next one.
+          (void)(*m)->Step(std::chrono::seconds(*interval));
         }
+        finished = true;
+        watcher.join();
         return kExitOk;
       };
     });

@@ -172,8 +172,8 @@ TEST_F(PushTest, AReturningServerRetriesAFailedRolloverAtOnce) {
   // can bring the rollover about.
   server_->set_clock_start(Now());
   server_->Start();
-  ASSERT_TRUE(Eventually(
-      [&] { return dev.Details().masked_code == Masked(reserve); }));
+  ASSERT_TRUE(
+      Eventually([&] { return dev.Details().masked_code == Masked(reserve); }));
   ASSERT_OK(dev.Check());
   EXPECT_EQ(dev.Details().reserve.state, ReserveState::kNone);
 }

@@ -1,8 +1,12 @@
 // The device commands of `licentia`, as an application's user or a script
 // would run them, against the real server.
+#include <chrono>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "cli/exit_codes.h"
+#include "client/http_client.h"
 #include "integration/api_test_base.h"
 
 namespace licentia::testing {
@@ -122,6 +126,38 @@ TEST_F(CliDeviceTest, AgentRollsOverWhenDue) {
   EXPECT_EQ(line.at("result").as_string(), "OK");
   EXPECT_EQ(Json({"details"}).at("details").at("masked_code").as_string(),
             "*****-*****-*****-" + reserve.code.substr(18));
+}
+
+// Between its checks the agent waits on the server: a block shows in its
+// next line at once, not at the next interval (here an hour).
+TEST_F(CliDeviceTest, TheAgentHearsABlockAsItIsMade) {
+  IssuedCode code = Issue({{"product", "photo"}});
+  ASSERT_EQ(Cli({"activate", code.code}).exit_code, 0);
+  auto agent = std::async(std::launch::async, [&] {
+    return Cli({"agent", "--ticks", "2", "--interval", "3600"});
+  });
+  auto waiting = [&] {
+    auto m = client::HttpClient(server_->url()).Send("GET", "/metrics");
+    return m.ok() &&
+           m->body.find("\nlicentia_waiting_devices 1\n") != std::string::npos;
+  };
+  for (int i = 0; i < 6000 && !waiting(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(waiting());
+  ASSERT_TRUE(
+      AdminCall("POST", "/v1/admin/codes/" + std::to_string(code.id) + "/block")
+          .ok());
+  ASSERT_EQ(agent.wait_for(std::chrono::seconds(60)),
+            std::future_status::ready);
+  auto out = agent.get();
+  EXPECT_EQ(out.exit_code, 0);
+  auto second = out.out.substr(out.out.find('\n') + 1);
+  EXPECT_EQ(json::parse(out.out.substr(0, out.out.find('\n')))
+                .at("state")
+                .as_string(),
+            "active");
+  EXPECT_EQ(json::parse(second).at("state").as_string(), "blocked");
 }
 
 // Regression: the agent printed "result":"OK" while the license was
