@@ -174,7 +174,10 @@ def issue(base, token, count):
     return codes
 
 
-def measure(name, work, database, instances, devices, blocks, rounds_label):
+def measure(name, work, database, instances, devices, blocks, rounds_label,
+            spread=False):
+    """One run. The devices wait on the last instance, or with `spread` on
+    all of them, a client process per instance in turn."""
     setup = run.Setup(name, work, database, instances, codes=500,
                       extra_args=["--max-connections", "1000000"])
     try:
@@ -189,13 +192,18 @@ def measure(name, work, database, instances, devices, blocks, rounds_label):
 
         report = multiprocessing.Queue()
         ready = multiprocessing.Queue()
-        per = (len(devs) + CLIENT_PROCESSES - 1) // CLIENT_PROCESSES
+        # Spread: two client processes per instance, so that no instance
+        # holds more waits than its descriptors allow.
+        clients = max(CLIENT_PROCESSES, 2 * len(setup.bases)) if spread \
+            else CLIENT_PROCESSES
+        per = (len(devs) + clients - 1) // clients
         procs = []
-        for k in range(CLIENT_PROCESSES):
+        for k in range(clients):
             part = devs[k * per:(k + 1) * per]
             first_source = k * ((per + PER_ADDRESS - 1) // PER_ADDRESS)
+            base = setup.bases[k % len(setup.bases)] if spread else wait_base
             p = multiprocessing.Process(target=client_process,
-                                        args=(part, wait_base, first_source, report, ready))
+                                        args=(part, base, first_source, report, ready))
             p.start()
             procs.append(p)
         deadline = time.monotonic() + 600
@@ -255,6 +263,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--postgres")
     ap.add_argument("--idle-devices", type=int, default=0)
+    ap.add_argument("--idle-instances", type=int, default=1,
+                    help="hold the idle run's waits on this many instances "
+                    "(PostgreSQL; one process can hold only its fd limit)")
     args = ap.parse_args()
     hard = raise_fd_limit()
 
@@ -291,15 +302,18 @@ def main():
 
     if args.idle_devices:
         work = tempfile.mkdtemp(prefix="licentia-push-idle-")
+        n = args.idle_instances
+        database = run.create_database(args.postgres, "idle") if n > 1 else None
         try:
-            r = measure("sqlite, idle", work, None, 1, args.idle_devices, 1, "idle")
+            r = measure(f"idle, {n} instance(s)", work, database, n,
+                        args.idle_devices, 1, "idle", spread=n > 1)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         per = (r["rss_waiting_kib"] - r["rss_before_kib"]) / args.idle_devices
-        print(f"\nIdle: {args.idle_devices} waiting devices: server RSS "
+        print(f"\nIdle: {args.idle_devices} waiting devices on {n} "
+              f"instance(s): licentiad RSS (all instances) "
               f"{r['rss_before_kib'] / 1024:.0f} → {r['rss_waiting_kib'] / 1024:.0f} MiB, "
-              f"{per:.1f} KiB per waiting device; 50,000 would add "
-              f"{per * 50000 / 1024:.0f} MiB.")
+              f"{per:.1f} KiB per waiting device.")
 
 
 if __name__ == "__main__":

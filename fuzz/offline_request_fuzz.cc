@@ -26,15 +26,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   }
   FuzzedDataProvider in(data, size);
   OfflineRequest r;
-  r.kind = in.ConsumeBool() ? licentia::OfflineRequestKind::kActivate
-                            : licentia::OfflineRequestKind::kDeactivate;
+  r.kind = static_cast<licentia::OfflineRequestKind>(
+      in.ConsumeIntegralInRange<int>(0, 3));
   r.created_at = in.ConsumeIntegral<std::int32_t>();
   r.product = in.ConsumeRandomLengthString(64);
   r.code = in.ConsumeRandomLengthString(64);
   r.fingerprint = in.ConsumeRandomLengthString(128);
   r.app_version = in.ConsumeRandomLengthString(32);
-  if (r.kind == licentia::OfflineRequestKind::kDeactivate) {
+  if (r.kind != licentia::OfflineRequestKind::kActivate) {
     r.activation_token = in.ConsumeRandomLengthString(128);
+  }
+  if (r.kind == licentia::OfflineRequestKind::kAddReserve) {
+    r.reserve_code = in.ConsumeRandomLengthString(64);
   }
   std::string written = licentia::WriteOfflineRequest(
       r, licentia::crypto::GenerateSigningKeyPair());

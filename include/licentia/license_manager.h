@@ -192,6 +192,12 @@ class LicenseManager {
   // from the device at once: the request stands for its removal.
   // kNoCurrentLicense without one.
   Result<std::string> OfflineDeactivationRequest();
+  // The request to add `code` as the reserve (rule 6: the device's own
+  // checks first, as AddReserve), and the request to prepare the reserve
+  // for an offline rollover (docs/sdk.md, "Offline rollover"): imported,
+  // its key takes over at the license's end with no network.
+  Result<std::string> OfflineReserveRequest(std::string_view code);
+  Result<std::string> OfflinePrepareRequest();
   // Imports the vendor's response file. An activation's key is verified as
   // online and becomes the current license; a deactivation's confirms the
   // seat was freed. kOfflineResponseMismatch if it does not answer the

@@ -113,6 +113,11 @@ int licentia_offline_activation_request(licentia_manager* manager,
                                         const char* code, char** request_out);
 int licentia_offline_deactivation_request(licentia_manager* manager,
                                           char** request_out);
+int licentia_offline_reserve_request(licentia_manager* manager,
+                                     const char* reserve_code,
+                                     char** request_out);
+int licentia_offline_prepare_request(licentia_manager* manager,
+                                     char** request_out);
 int licentia_import_offline_response(licentia_manager* manager,
                                      const char* response);
 

@@ -349,14 +349,38 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
         app.add_subcommand("reserve", "The reserve activation code");
     reserve->require_subcommand(1);
     auto code = std::make_shared<std::string>();
+    auto request_file = std::make_shared<std::string>();
     CLI::App* add = reserve->add_subcommand("add", "Add a reserve code");
     add_device_options(add);
     add->add_option("code", *code, "XXXXX-XXXXX-XXXXX-XXXXX")->required();
+    add->add_option("--request-file", *request_file,
+                    "No network: write the request to this file for the "
+                    "vendor instead");
     add->callback([=] {
       *run = [=] {
+        if (!request_file->empty()) {
+          return write_request(*request_file, [code](LicenseManager& m) {
+            return m.OfflineReserveRequest(*code);
+          });
+        }
         return device->Run(
             [code](LicenseManager& m) { return m.AddReserve(*code); },
             "The reserve code was added.");
+      };
+    });
+    auto prepare_file = std::make_shared<std::string>();
+    CLI::App* prepare = reserve->add_subcommand(
+        "prepare",
+        "No network: write the request that prepares the reserve for an "
+        "offline rollover, for the vendor");
+    add_device_options(prepare);
+    prepare->add_option("request_file", *prepare_file, "Where to write it")
+        ->required();
+    prepare->callback([=] {
+      *run = [=] {
+        return write_request(*prepare_file, [](LicenseManager& m) {
+          return m.OfflinePrepareRequest();
+        });
       };
     });
     CLI::App* remove =

@@ -264,6 +264,28 @@ int licentia_offline_deactivation_request(licentia_manager* m,
   });
 }
 
+int licentia_offline_reserve_request(licentia_manager* m,
+                                     const char* reserve_code,
+                                     char** request_out) {
+  if (reserve_code == nullptr || request_out == nullptr) {
+    return Misuse("reserve_code and request_out must not be NULL.");
+  }
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    auto text = lm.OfflineReserveRequest(reserve_code);
+    if (!text.ok()) return text.status();
+    return CopyOut(*text, request_out);
+  });
+}
+
+int licentia_offline_prepare_request(licentia_manager* m, char** request_out) {
+  if (request_out == nullptr) return Misuse("request_out must not be NULL.");
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    auto text = lm.OfflinePrepareRequest();
+    if (!text.ok()) return text.status();
+    return CopyOut(*text, request_out);
+  });
+}
+
 int licentia_import_offline_response(licentia_manager* m,
                                      const char* response) {
   if (response == nullptr) return Misuse("response must not be NULL.");

@@ -568,40 +568,112 @@ struct LicenseManager::Impl final : client::PushTarget {
     body["os"] = os;
     auto reply = api.Call("POST", "/v1/reserve/prepare", body);
     Status st = reply.status();
-    std::optional<UnixSeconds> valid_from =
-        reply.ok() ? OptInt(*reply, "valid_from") : std::nullopt;
     if (reply.ok()) {
       LearnServerTime(*reply);
-      if (!valid_from) {
-        st = Status(ErrorCode::kKeyMalformed,
-                    "The server's prepared key lacks its start.");
-      }
+      st = ApplyPrepared(*reply);
     }
-    Result<LicenseKeyPayload> key = st;
-    if (st.ok()) key = VerifyKey(Str(*reply, "license_key"), *valid_from);
-    if (key.ok() && (key->valid_from != *valid_from || key->code_id.empty() ||
-                     key->valid_until <= *valid_from)) {
-      key = Status(ErrorCode::kKeyMalformed,
-                   "The prepared key does not match the server's answer.");
-    }
-    if (!key.ok()) {
+    if (!st.ok()) {
       state.next_prepare_at = now + config.sync_interval;
-      if (!IsTransient(key.status().code())) {
-        state.reserve_error = Report(key.status(), now);
-      }
-      return key.status();
+      if (!IsTransient(st.code())) state.reserve_error = Report(st, now);
     }
-    state.prepared = {std::string(Str(*reply, "license_key")),
-                      std::string(Str(*reply, "activation_token")),
-                      key->valid_from, key->valid_until};
+    return st;
+  }
+
+  // Keeps the prepared reserve the server answered (online, or through a
+  // response file) once its key verifies here, as at the moment it
+  // becomes valid. REQUIRES: mu held.
+  Status ApplyPrepared(const json::value& reply) REQUIRES(mu) {
+    std::optional<UnixSeconds> valid_from = OptInt(reply, "valid_from");
+    if (!valid_from) {
+      return Status(ErrorCode::kKeyMalformed,
+                    "The server's prepared key lacks its start.");
+    }
+    std::string_view armoured = Str(reply, "license_key");
+    LICENTIA_ASSIGN_OR_RETURN(LicenseKeyPayload key,
+                              VerifyKey(armoured, *valid_from));
+    if (key.valid_from != *valid_from || key.code_id.empty() ||
+        key.valid_until <= *valid_from) {
+      return Status(ErrorCode::kKeyMalformed,
+                    "The prepared key does not match the server's answer.");
+    }
+    state.prepared = {std::string(armoured),
+                      std::string(Str(reply, "activation_token")),
+                      key.valid_from, key.valid_until};
     state.next_prepare_at.reset();
     state.reserve_error.reset();
-    if (const auto* r = reply->as_object().if_contains("reserve")) {
+    if (const auto* r = reply.as_object().if_contains("reserve")) {
       std::string code = state.reserve.code;
       ReadCodeInfo(*r, state.reserve);
       state.reserve.code = code;
     }
     return Status::Ok();
+  }
+
+  // Makes `code` the reserve, as the server registered it (its answer's
+  // "reserve"). REQUIRES: mu held.
+  Status ApplyReserve(const std::string& code, const json::value& reply)
+      REQUIRES(mu) {
+    const auto* reserve =
+        reply.is_object() ? reply.as_object().if_contains("reserve") : nullptr;
+    if (!reserve || !reserve->is_object()) {
+      return Status(ErrorCode::kInternal,
+                    "The server's answer lacks the reserve code.");
+    }
+    CodeInfo info;
+    info.code = code;
+    ReadCodeInfo(*reserve, info);
+    ClearReserve();
+    state.reserve = std::move(info);
+    state.reserve_state = ReserveState::kWaiting;
+    return Status::Ok();
+  }
+
+  // WriteRequest, with the pending request saved. REQUIRES: mu held.
+  Result<std::string> WriteRequestAndSave(OfflineRequest r) REQUIRES(mu) {
+    LICENTIA_ASSIGN_OR_RETURN(std::string text, WriteRequest(std::move(r)));
+    LICENTIA_RETURN_IF_ERROR(Save());
+    return text;
+  }
+
+  // Rule 6, what the device can tell on its own before the server checks
+  // it all again: a current valid license, no reserve yet, not the same
+  // code. REQUIRES: mu held.
+  Status CheckReserveLocally(const ActivationCode& code) REQUIRES(mu) {
+    if (CurrentState(Now()) != LicenseState::kActive) return NoCurrentLicense();
+    if (state.has_reserve()) return ReserveAlreadySet();
+    if (code.Canonical() == state.current.code) return ReserveIsCurrentCode();
+    return Status::Ok();
+  }
+
+  // A request file for `kind` from this device, now pending (the secret
+  // half of its key is dropped once it has signed). REQUIRES: mu held.
+  Result<std::string> WriteRequest(OfflineRequest r) REQUIRES(mu) {
+    crypto::RandomBytes(r.id);
+    r.created_at = Now();
+    r.product = config.product;
+    r.fingerprint = fingerprint;
+    r.device_name = config.device_name;
+    r.os = os;
+    r.app_version = config.app_version;
+    if (r.kind == OfflineRequestKind::kActivate) {
+      for (const auto& id : accepted_key_ids) {
+        r.accepts_key_ids.emplace_back(id.as_string());
+      }
+    } else {
+      r.activation_token = state.activation_token;
+    }
+    std::string text = WriteOfflineRequest(r, crypto::GenerateSigningKeyPair());
+    // The code the answer is about: the one activated or released, the
+    // reserve added or prepared.
+    std::string about = r.code;
+    if (r.kind == OfflineRequestKind::kAddReserve) about = r.reserve_code;
+    if (r.kind == OfflineRequestKind::kPrepareReserve) {
+      about = state.reserve.code;
+    }
+    state.pending_offline = {crypto::ToHex(r.id),
+                             std::string(OfflineRequestKindName(r.kind)),
+                             std::move(about)};
+    return text;
   }
 
   bool PreparedUsable(UnixSeconds now) const REQUIRES(mu) {
@@ -899,12 +971,7 @@ Status LicenseManager::AddReserve(std::string_view code_text) {
                             ActivationCode::Parse(code_text));
   Impl& m = *impl_;
   MutexLock lock(m.mu);
-  UnixSeconds now = m.Now();
-  // What the device can tell on its own, with the server's words (rule 6;
-  // the server checks all of it again).
-  if (m.CurrentState(now) != LicenseState::kActive) return NoCurrentLicense();
-  if (m.state.has_reserve()) return ReserveAlreadySet();
-  if (code.Canonical() == m.state.current.code) return ReserveIsCurrentCode();
+  LICENTIA_RETURN_IF_ERROR(m.CheckReserveLocally(code));
   json::object body = m.Credentials();
   body["reserve_code"] = code.Canonical();
   auto check = m.api.Call("POST", "/v1/reserve/check", body);
@@ -912,20 +979,7 @@ Status LicenseManager::AddReserve(std::string_view code_text) {
   LICENTIA_ASSIGN_OR_RETURN(json::value reply,
                             m.api.Call("POST", "/v1/reserve/register", body));
   m.LearnServerTime(reply);
-  CodeInfo info;
-  info.code = code.Canonical();
-  const auto* reserve =
-      reply.is_object() ? reply.as_object().if_contains("reserve") : nullptr;
-  if (!reserve || !reserve->is_object()) {
-    return Status(ErrorCode::kInternal,
-                  "The server's answer lacks the reserve code.");
-  }
-  ReadCodeInfo(*reserve, info);
-  m.state.reserve = std::move(info);
-  m.state.reserve_state = ReserveState::kWaiting;
-  m.state.failed_attempts = 0;
-  m.state.next_retry_at.reset();
-  m.state.reserve_error.reset();
+  LICENTIA_RETURN_IF_ERROR(m.ApplyReserve(code.Canonical(), reply));
   return m.Save();
 }
 
@@ -1057,21 +1111,8 @@ Result<std::string> LicenseManager::OfflineActivationRequest(
   MutexLock lock(m.mu);
   OfflineRequest r;
   r.kind = OfflineRequestKind::kActivate;
-  crypto::RandomBytes(r.id);
-  r.created_at = m.Now();
-  r.product = m.config.product;
   r.code = code.Canonical();
-  r.fingerprint = m.fingerprint;
-  r.device_name = m.config.device_name;
-  r.os = m.os;
-  r.app_version = m.config.app_version;
-  for (const auto& id : m.accepted_key_ids) {
-    r.accepts_key_ids.emplace_back(id.as_string());
-  }
-  std::string text = WriteOfflineRequest(r, crypto::GenerateSigningKeyPair());
-  m.state.pending_offline = {crypto::ToHex(r.id), "activate", r.code};
-  LICENTIA_RETURN_IF_ERROR(m.Save());
-  return text;
+  return m.WriteRequestAndSave(std::move(r));
 }
 
 Result<std::string> LicenseManager::OfflineDeactivationRequest() {
@@ -1083,19 +1124,10 @@ Result<std::string> LicenseManager::OfflineDeactivationRequest() {
   }
   OfflineRequest r;
   r.kind = OfflineRequestKind::kDeactivate;
-  crypto::RandomBytes(r.id);
-  r.created_at = m.Now();
-  r.product = m.config.product;
   r.code = m.state.current.code;
-  r.fingerprint = m.fingerprint;
-  r.device_name = m.config.device_name;
-  r.os = m.os;
-  r.app_version = m.config.app_version;
-  r.activation_token = m.state.activation_token;
-  std::string text = WriteOfflineRequest(r, crypto::GenerateSigningKeyPair());
+  LICENTIA_ASSIGN_OR_RETURN(std::string text, m.WriteRequest(std::move(r)));
   // The request stands for the key's removal: the device stops using it
   // now, before the vendor frees the seat.
-  m.state.pending_offline = {crypto::ToHex(r.id), "deactivate", r.code};
   m.state.current = CodeInfo{};
   m.state.license_key.clear();
   m.state.activation_token.clear();
@@ -1103,6 +1135,33 @@ Result<std::string> LicenseManager::OfflineDeactivationRequest() {
   m.state.last_error.reset();
   LICENTIA_RETURN_IF_ERROR(m.Save());
   return text;
+}
+
+Result<std::string> LicenseManager::OfflineReserveRequest(
+    std::string_view code_text) {
+  LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
+                            ActivationCode::Parse(code_text));
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  LICENTIA_RETURN_IF_ERROR(m.CheckReserveLocally(code));
+  OfflineRequest r;
+  r.kind = OfflineRequestKind::kAddReserve;
+  r.code = m.state.current.code;
+  r.reserve_code = code.Canonical();
+  return m.WriteRequestAndSave(std::move(r));
+}
+
+Result<std::string> LicenseManager::OfflinePrepareRequest() {
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  if (!m.state.has_license() || !m.state.has_reserve()) {
+    return Status(ErrorCode::kNoReserve,
+                  "This device has no reserve code to prepare.");
+  }
+  OfflineRequest r;
+  r.kind = OfflineRequestKind::kPrepareReserve;
+  r.code = m.state.current.code;
+  return m.WriteRequestAndSave(std::move(r));
 }
 
 Status LicenseManager::ImportOfflineResponse(std::string_view text) {
@@ -1136,11 +1195,20 @@ Status LicenseManager::ImportOfflineResponse(std::string_view text) {
                       : std::string("This response answers another request "
                                     "than the one this device wrote last."));
   }
+  std::string code = pending.code;
   if (pending.kind == "activate") {
-    std::string code = pending.code;
     LICENTIA_RETURN_IF_ERROR(
         m.ApplyActivation(code, *answer, /*online=*/false));
     if (m.state.reserve.code == code) m.ClearReserve();
+  } else if (pending.kind == "add_reserve") {
+    LICENTIA_RETURN_IF_ERROR(m.ApplyReserve(code, *answer));
+  } else if (pending.kind == "prepare_reserve") {
+    if (m.state.reserve.code != code) {
+      return Status(ErrorCode::kOfflineResponseMismatch,
+                    "The reserve this answer prepares is no longer this "
+                    "device's reserve.");
+    }
+    LICENTIA_RETURN_IF_ERROR(m.ApplyPrepared(*answer));
   }
   m.state.pending_offline = {};
   return m.Save();

@@ -44,7 +44,17 @@ Result<std::string> Text(const json::object& o, std::string_view name,
 }  // namespace
 
 std::string_view OfflineRequestKindName(OfflineRequestKind kind) {
-  return kind == OfflineRequestKind::kActivate ? "activate" : "deactivate";
+  switch (kind) {
+    case OfflineRequestKind::kActivate:
+      return "activate";
+    case OfflineRequestKind::kDeactivate:
+      return "deactivate";
+    case OfflineRequestKind::kAddReserve:
+      return "add_reserve";
+    case OfflineRequestKind::kPrepareReserve:
+      return "prepare_reserve";
+  }
+  return "?";
 }
 
 std::string WriteOfflineRequest(const OfflineRequest& r,
@@ -61,8 +71,11 @@ std::string WriteOfflineRequest(const OfflineRequest& r,
                        {"os", r.os},
                        {"app_version", r.app_version},
                        {"accepts_key_ids", std::move(ids)}};
-  if (r.kind == OfflineRequestKind::kDeactivate) {
+  if (r.kind != OfflineRequestKind::kActivate) {
     payload["activation_token"] = r.activation_token;
+  }
+  if (r.kind == OfflineRequestKind::kAddReserve) {
+    payload["reserve_code"] = r.reserve_code;
   }
   std::string bytes = json::serialize(payload);
   crypto::Bytes signed_bytes = SignedBytes(bytes);
@@ -120,11 +133,16 @@ Result<OfflineRequest> ReadOfflineRequest(std::string_view text) {
   const json::object& p = pv.as_object();
   OfflineRequest r;
   LICENTIA_ASSIGN_OR_RETURN(std::string kind, Text(p, "kind", 16, true));
-  if (kind == "activate") {
-    r.kind = OfflineRequestKind::kActivate;
-  } else if (kind == "deactivate") {
-    r.kind = OfflineRequestKind::kDeactivate;
-  } else {
+  bool known = false;
+  for (auto k :
+       {OfflineRequestKind::kActivate, OfflineRequestKind::kDeactivate,
+        OfflineRequestKind::kAddReserve, OfflineRequestKind::kPrepareReserve}) {
+    if (kind == OfflineRequestKindName(k)) {
+      r.kind = k;
+      known = true;
+    }
+  }
+  if (!known) {
     return Invalid(fmt::format("'{}' is not a kind of request.", kind));
   }
   LICENTIA_ASSIGN_OR_RETURN(std::string id_hex,
@@ -156,9 +174,13 @@ Result<OfflineRequest> ReadOfflineRequest(std::string_view text) {
       r.accepts_key_ids.emplace_back(v.as_string());
     }
   }
-  if (r.kind == OfflineRequestKind::kDeactivate) {
+  if (r.kind != OfflineRequestKind::kActivate) {
     LICENTIA_ASSIGN_OR_RETURN(r.activation_token,
                               Text(p, "activation_token", 128, true));
+  }
+  if (r.kind == OfflineRequestKind::kAddReserve) {
+    LICENTIA_ASSIGN_OR_RETURN(r.reserve_code,
+                              Text(p, "reserve_code", 64, true));
   }
   return r;
 }

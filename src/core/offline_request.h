@@ -31,14 +31,20 @@ inline constexpr std::size_t kRequestIdBytes = 16;
 // Larger request files are refused before they are parsed.
 inline constexpr std::size_t kMaxOfflineFileBytes = 16 * 1024;
 
-enum class OfflineRequestKind { kActivate, kDeactivate };
+// What a request stands for: the online call the vendor's answer makes.
+enum class OfflineRequestKind {
+  kActivate,        // POST /v1/activate
+  kDeactivate,      // POST /v1/deactivate
+  kAddReserve,      // POST /v1/reserve/register
+  kPrepareReserve,  // POST /v1/reserve/prepare
+};
 std::string_view OfflineRequestKindName(OfflineRequestKind kind);
 
 using RequestId = std::array<std::uint8_t, kRequestIdBytes>;
 
 // What the device asks for. For kActivate: the code and what an online
-// activation sends; for kDeactivate: the code, fingerprint and the
-// activation token of the seat to free.
+// activation sends; for the others, the device's current seat (code,
+// fingerprint, activation token) and, for kAddReserve, the reserve code.
 struct OfflineRequest {
   OfflineRequestKind kind = OfflineRequestKind::kActivate;
   RequestId id{};
@@ -50,7 +56,8 @@ struct OfflineRequest {
   std::string os;
   std::string app_version;
   std::vector<std::string> accepts_key_ids;  // hex key ids
-  std::string activation_token;              // kDeactivate
+  std::string activation_token;              // all but kActivate
+  std::string reserve_code;                  // kAddReserve, canonical
 
   bool operator==(const OfflineRequest&) const = default;
 };

@@ -66,14 +66,22 @@ TEST(OfflineRequestTest, GoldenVector) {
   EXPECT_EQ(*read, GoldenRequest());
 }
 
-TEST(OfflineRequestTest, ADeactivationCarriesTheToken) {
-  OfflineRequest r = GoldenRequest();
-  r.kind = OfflineRequestKind::kDeactivate;
-  r.activation_token = "lat_abc";
-  auto read = ReadOfflineRequest(
-      WriteOfflineRequest(r, crypto::GenerateSigningKeyPair()));
-  ASSERT_TRUE(read.ok()) << read.status().ToString();
-  EXPECT_EQ(*read, r);
+TEST(OfflineRequestTest, EveryKindReadsBackWithWhatItCarries) {
+  for (auto kind :
+       {OfflineRequestKind::kDeactivate, OfflineRequestKind::kAddReserve,
+        OfflineRequestKind::kPrepareReserve}) {
+    OfflineRequest r = GoldenRequest();
+    r.kind = kind;
+    r.accepts_key_ids.clear();
+    r.activation_token = "lat_abc";
+    if (kind == OfflineRequestKind::kAddReserve) {
+      r.reserve_code = "H88BB-ZF7EP-E6J0V-4PTJ2";
+    }
+    auto read = ReadOfflineRequest(
+        WriteOfflineRequest(r, crypto::GenerateSigningKeyPair()));
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_EQ(*read, r) << OfflineRequestKindName(kind);
+  }
 }
 
 TEST(OfflineRequestTest, AnyChangedByteIsRefused) {

@@ -830,13 +830,15 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareOfflineAnswer(
                             ActivationCode::Parse(req.code));
   // The request as the device would have sent it online, through the
   // same checks.
-  bool activate = req.kind == OfflineRequestKind::kActivate;
   json::object online{{"code", req.code}, {"fingerprint", req.fingerprint}};
-  if (activate) {
+  if (req.kind == OfflineRequestKind::kActivate ||
+      req.kind == OfflineRequestKind::kPrepareReserve) {
     online["app_version"] = req.app_version;
-    online["product"] = req.product;
     if (!req.device_name.empty()) online["device_name"] = req.device_name;
     if (!req.os.empty()) online["os"] = req.os;
+  }
+  if (req.kind == OfflineRequestKind::kActivate) {
+    online["product"] = req.product;
     if (!req.accepts_key_ids.empty()) {
       json::array ids;
       for (const auto& id : req.accepts_key_ids) ids.emplace_back(id);
@@ -845,10 +847,27 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareOfflineAnswer(
   } else {
     online["activation_token"] = req.activation_token;
   }
+  if (req.kind == OfflineRequestKind::kAddReserve) {
+    online["reserve_code"] = req.reserve_code;
+  }
   std::string online_body = json::serialize(online);
-  LICENTIA_ASSIGN_OR_RETURN(
-      PreparedCall call,
-      activate ? PrepareActivate(online_body) : PrepareDeactivate(online_body));
+  Result<PreparedCall> prepared =
+      Status(ErrorCode::kInternal, "An unknown kind of request.");
+  switch (req.kind) {
+    case OfflineRequestKind::kActivate:
+      prepared = PrepareActivate(online_body);
+      break;
+    case OfflineRequestKind::kDeactivate:
+      prepared = PrepareDeactivate(online_body);
+      break;
+    case OfflineRequestKind::kAddReserve:
+      prepared = PrepareReserve(online_body, /*register_it=*/true);
+      break;
+    case OfflineRequestKind::kPrepareReserve:
+      prepared = PrepareRolloverCall(online_body);
+      break;
+  }
+  LICENTIA_ASSIGN_OR_RETURN(PreparedCall call, std::move(prepared));
   crypto::Hash code_hash = ctx_.HashCode(code);
   crypto::Hash device_hash = DeviceBinding(req.fingerprint);
   // Answered once: the record of this request is written with what it

@@ -163,5 +163,56 @@ TEST_F(OfflineActivationTest, ATypingMistakeIsCaughtOnTheDevice) {
   EXPECT_CODE(Gapped("factory").ImportOfflineResponse("{}"), "INVALID_REQUEST");
 }
 
+// A reserve, and the rollover to it, through files: the air-gapped device
+// adds a reserve, has it prepared ahead of its license's end, and switches
+// to it at the end with no gap and no network.
+TEST_F(OfflineActivationTest, AReserveAndItsRolloverByFile) {
+  IssuedCode current = NewCode(30);
+  IssuedCode reserve = NewCode(365, 1, "term", {{"prepare_days", 7}});
+  LicenseManager& dev = Gapped("factory");
+  ASSERT_OK(ActivateByFile(dev, current.code));
+  std::int64_t end = Now() + 30 * 86400;
+  // Rule 6 is checked on the device first, as online.
+  EXPECT_CODE(dev.OfflineReserveRequest(current.code).status(),
+              "RESERVE_IS_CURRENT_CODE");
+  auto add = dev.OfflineReserveRequest(reserve.code);
+  ASSERT_TRUE(add.ok()) << add.status().ToString();
+  auto added = Answer(*add);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  ASSERT_OK(dev.ImportOfflineResponse(*added));
+  EXPECT_EQ(dev.Details().reserve.state, ReserveState::kWaiting);
+  EXPECT_EQ(dev.Details().reserve.masked_code, Masked(reserve));
+  // Too early, then within the window.
+  auto early = dev.OfflinePrepareRequest();
+  ASSERT_TRUE(early.ok());
+  EXPECT_API_ERROR(Answer(*early), "PREPARE_TOO_EARLY");
+  Advance(25);
+  auto prepare = dev.OfflinePrepareRequest();
+  ASSERT_TRUE(prepare.ok());
+  auto prepared = Answer(*prepare);
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  ASSERT_OK(dev.ImportOfflineResponse(*prepared));
+  EXPECT_EQ(dev.Details().reserve.prepared_from, end);
+  // A minute past the end: the check switches by itself.
+  Advance(5, 60);
+  ASSERT_OK(dev.Check());
+  LicenseDetails d = dev.Details();
+  EXPECT_EQ(d.masked_code, Masked(reserve));
+  EXPECT_EQ(d.expires_at, end + 365 * 86400);
+  EXPECT_EQ(Code(reserve.id).at("seats_used").as_int64(), 1);
+}
+
+TEST_F(OfflineActivationTest, AReserveRefusedByTheRulesIsRefusedByFile) {
+  IssuedCode current = NewCode(365);
+  IssuedCode blocked = NewCode(730);
+  Block(blocked);
+  LicenseManager& dev = Gapped("factory");
+  ASSERT_OK(ActivateByFile(dev, current.code));
+  auto add = dev.OfflineReserveRequest(blocked.code);
+  ASSERT_TRUE(add.ok());
+  EXPECT_API_ERROR(Answer(*add), "CODE_BLOCKED");
+  EXPECT_CODE(dev.OfflinePrepareRequest().status(), "NO_RESERVE");
+}
+
 }  // namespace
 }  // namespace licentia::testing

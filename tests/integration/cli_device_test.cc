@@ -263,6 +263,28 @@ TEST_F(CliDeviceTest, ActivationAndReleaseByFile) {
   EXPECT_EQ(device({"check"}).exit_code, 0);
   EXPECT_EQ(Code(code.id).at("seats_used").as_int64(), 1);
 
+  // A reserve by file; preparing it is refused: its batch does not offer
+  // offline rollover.
+  IssuedCode reserve = Issue({{"product", "photo"}, {"term_days", 730}});
+  std::string add = (dir / "reserve.json").string();
+  std::string added = (dir / "reserve-answer.json").string();
+  ASSERT_EQ(
+      device({"reserve", "add", reserve.code, "--request-file", add}).exit_code,
+      0);
+  ASSERT_EQ(vendor({"admin", "offline", "answer", add, "-o", added}).exit_code,
+            0);
+  auto with_reserve = device({"import-response", added});
+  EXPECT_NE(with_reserve.out.find("waiting: activates when the current "
+                                  "license ends"),
+            std::string::npos)
+      << with_reserve.out;
+  std::string prepare = (dir / "prepare.json").string();
+  ASSERT_EQ(device({"reserve", "prepare", prepare}).exit_code, 0);
+  auto refused = vendor({"admin", "offline", "answer", prepare, "-o",
+                         (dir / "prepared.json").string()});
+  EXPECT_NE(refused.out.find("PREPARE_NOT_OFFERED"), std::string::npos)
+      << refused.out;
+
   // Released by file: the key goes at once, the seat with the answer.
   std::string release = (dir / "release.json").string();
   ASSERT_EQ(device({"release-by-file", release}).exit_code, 0);
