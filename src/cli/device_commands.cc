@@ -113,6 +113,12 @@ void PrintDetails(const LicenseDetails& d) {
                d.reserve.expires_at ? ", expires " + When(d.reserve.expires_at)
                                     : std::string());
     fmt::print("                    {}\n", rs);
+    if (d.reserve.prepared_from) {
+      fmt::print(
+          "                    prepared: takes over on {} even "
+          "without a network\n",
+          FormatTimestamp(*d.reserve.prepared_from));
+    }
     if (d.reserve.last_error) {
       fmt::print("                    why: {}\n",
                  d.reserve.last_error->message);

@@ -8,6 +8,7 @@
 #include "cli/exit_codes.h"
 #include "client/http_client.h"
 #include "integration/api_test_base.h"
+#include "licentia/clock.h"
 
 namespace licentia::testing {
 namespace {
@@ -213,6 +214,30 @@ TEST(DemoTest, TellsTheWholeStory) {
   EXPECT_NE(r.out.find("The reserve code was added."), std::string::npos);
   EXPECT_NE(r.out.find("Licensed."), std::string::npos);
   EXPECT_NE(r.out.find("reserve.activated"), std::string::npos) << r.out;
+}
+
+// A reserve from a batch with prepare_days is prepared at the sync inside
+// the window, and the details say when it takes over.
+TEST_F(CliDeviceTest, DetailsShowAPreparedReserve) {
+  IssuedCode current = Issue({{"product", "photo"}, {"term_days", 30}});
+  IssuedCode reserve =
+      Issue({{"product", "photo"}, {"term_days", 365}, {"prepare_days", 7}});
+  ASSERT_EQ(Cli({"activate", current.code}).exit_code, 0);
+  ASSERT_EQ(Cli({"reserve", "add", reserve.code}).exit_code, 0);
+  Advance(25);
+  ASSERT_EQ(Cli({"sync"}).exit_code, 0);
+  auto details = Cli({"details"});
+  EXPECT_NE(details.out.find("prepared: takes over on " +
+                             FormatTimestamp(1800000000 + 30 * 86400) +
+                             " even without a network"),
+            std::string::npos)
+      << details.out;
+  EXPECT_EQ(Json({"details"})
+                .at("details")
+                .at("reserve")
+                .at("prepared_from")
+                .as_int64(),
+            1800000000 + 30 * 86400);
 }
 
 // Offline activation through the CLI, as a factory-floor machine and the
