@@ -4,7 +4,9 @@
 //  - any text: ReadOfflineRequest never crashes; what it accepts is
 //    written back (with a fresh key) into a file that reads the same;
 //  - a request it wrote verifies, and with any one byte changed it reads
-//    either the same request or none.
+//    either the same request or none;
+//  - any text as a response file: ReadOfflineResponse never crashes and
+//    never accepts what a trusted key did not sign.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
@@ -18,6 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   using licentia::OfflineRequest;
   std::string text(reinterpret_cast<const char*>(data), size);
+  // The device reads response files the same way: never crashes, and
+  // nothing unsigned by a trusted key passes.
+  static const auto server = licentia::crypto::GenerateSigningKeyPair();
+  const licentia::crypto::PublicKey trusted[] = {server.public_key};
+  if (licentia::ReadOfflineResponse(text, trusted).ok()) std::abort();
   auto read = licentia::ReadOfflineRequest(text);
   if (read.ok()) {
     auto again = licentia::ReadOfflineRequest(licentia::WriteOfflineRequest(

@@ -1165,29 +1165,22 @@ Result<std::string> LicenseManager::OfflinePrepareRequest() {
 }
 
 Status LicenseManager::ImportOfflineResponse(std::string_view text) {
-  auto bad = [](std::string why) {
-    return Status(ErrorCode::kInvalidRequest,
-                  "This is not a response file: " + why);
-  };
-  if (text.size() > kMaxOfflineFileBytes) {
-    return Status(ErrorCode::kPayloadTooLarge,
-                  "A response file is at most 16 KiB.");
-  }
-  boost::system::error_code ec;
-  json::value file = json::parse(text, ec);
-  if (ec || !file.is_object()) return bad("it is not JSON.");
-  if (Str(file, "format") != kOfflineResponseFormat) {
-    return bad(fmt::format("its format is not '{}'.", kOfflineResponseFormat));
-  }
-  const auto* answer = file.as_object().if_contains("answer");
-  if (answer == nullptr || !answer->is_object()) {
-    return bad("it carries no answer.");
-  }
   Impl& m = *impl_;
+  // Signed by the server: a changed file, or one from a server this
+  // application does not trust, is refused before anything is read from it.
+  LICENTIA_ASSIGN_OR_RETURN(OfflineResponse response,
+                            ReadOfflineResponse(text, m.trusted));
+  boost::system::error_code ec;
+  json::value answer_value = json::parse(response.answer, ec);
+  if (ec || !answer_value.is_object()) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "This is not a response file: its answer is not JSON.");
+  }
+  const json::value* answer = &answer_value;
   MutexLock lock(m.mu);
   const client::PendingOfflineRequest& pending = m.state.pending_offline;
-  if (pending.id.empty() || Str(file, "request_id") != pending.id ||
-      Str(file, "kind") != pending.kind) {
+  if (pending.id.empty() || crypto::ToHex(response.request_id) != pending.id ||
+      OfflineRequestKindName(response.kind) != pending.kind) {
     return Status(ErrorCode::kOfflineResponseMismatch,
                   pending.id.empty()
                       ? std::string("This device has no request waiting "

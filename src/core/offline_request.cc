@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <optional>
 
 namespace licentia {
 namespace json = boost::json;
@@ -18,6 +19,22 @@ crypto::Bytes SignedBytes(std::string_view payload) {
   bytes.push_back(0);
   bytes.insert(bytes.end(), payload.begin(), payload.end());
   return bytes;
+}
+
+// `hex` decoded into `out`, if it is exactly that many bytes.
+template <std::size_t N>
+bool HexInto(std::string_view hex, std::array<std::uint8_t, N>& out) {
+  auto bytes = crypto::FromHex(hex);
+  if (!bytes || bytes->size() != N) return false;
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return true;
+}
+
+// The signed payload a file carries, Base64-decoded, as text.
+std::optional<std::string> PayloadText(std::string_view base64) {
+  auto bytes = crypto::FromBase64(base64);
+  if (!bytes) return std::nullopt;
+  return std::string(bytes->begin(), bytes->end());
 }
 
 Status Invalid(std::string_view why) {
@@ -112,19 +129,14 @@ Result<OfflineRequest> ReadOfflineRequest(std::string_view text) {
                             Text(f, "device_key", 64, true));
   LICENTIA_ASSIGN_OR_RETURN(std::string sig_hex,
                             Text(f, "signature", 128, true));
-  auto payload = crypto::FromBase64(payload_b64);
-  auto key = crypto::FromHex(key_hex);
-  auto sig = crypto::FromHex(sig_hex);
+  std::optional<std::string> payload = PayloadText(payload_b64);
   crypto::PublicKey public_key{};
   crypto::Signature signature{};
-  if (!payload || !key || key->size() != public_key.size() || !sig ||
-      sig->size() != signature.size()) {
+  if (!payload || !HexInto(key_hex, public_key) ||
+      !HexInto(sig_hex, signature)) {
     return Invalid("its payload, key or signature is not well formed.");
   }
-  std::copy(key->begin(), key->end(), public_key.begin());
-  std::copy(sig->begin(), sig->end(), signature.begin());
-  std::string_view bytes(reinterpret_cast<const char*>(payload->data()),
-                         payload->size());
+  std::string_view bytes = *payload;
   if (!crypto::Verify(SignedBytes(bytes), signature, public_key)) {
     return Invalid("it was changed after the device wrote it.");
   }
@@ -147,11 +159,9 @@ Result<OfflineRequest> ReadOfflineRequest(std::string_view text) {
   }
   LICENTIA_ASSIGN_OR_RETURN(std::string id_hex,
                             Text(p, "request_id", 2 * kRequestIdBytes, true));
-  auto id = crypto::FromHex(id_hex);
-  if (!id || id->size() != kRequestIdBytes) {
+  if (!HexInto(id_hex, r.id)) {
     return Invalid("its request id is not 32 hex digits.");
   }
-  std::copy(id->begin(), id->end(), r.id.begin());
   const json::value* created = p.if_contains("created_at");
   if (created == nullptr || !created->is_int64()) {
     return Invalid("'created_at' is not a time.");
@@ -182,6 +192,115 @@ Result<OfflineRequest> ReadOfflineRequest(std::string_view text) {
     LICENTIA_ASSIGN_OR_RETURN(r.reserve_code,
                               Text(p, "reserve_code", 64, true));
   }
+  return r;
+}
+
+namespace {
+
+constexpr std::string_view kResponseContext = "licentia/device-response/v1";
+
+Status NotAResponse(std::string_view why) {
+  return Status(ErrorCode::kInvalidRequest,
+                fmt::format("This is not a response file: {}", why));
+}
+
+}  // namespace
+
+crypto::Bytes OfflineResponseSignedBytes(std::string_view payload) {
+  crypto::Bytes bytes(kResponseContext.begin(), kResponseContext.end());
+  bytes.push_back(0);
+  bytes.insert(bytes.end(), payload.begin(), payload.end());
+  return bytes;
+}
+
+std::string OfflineResponsePayload(const OfflineResponse& r) {
+  boost::system::error_code ec;
+  json::value answer = json::parse(r.answer, ec);
+  return json::serialize(
+      json::object{{"request_id", crypto::ToHex(r.request_id)},
+                   {"kind", OfflineRequestKindName(r.kind)},
+                   {"answer", ec ? json::value(nullptr) : std::move(answer)}});
+}
+
+std::string WriteOfflineResponse(std::string_view payload,
+                                 const crypto::KeyId& key_id,
+                                 const crypto::Signature& signature) {
+  return json::serialize(json::object{
+      {"format", kOfflineResponseFormat},
+      {"payload", crypto::ToBase64Public(std::span<const std::uint8_t>(
+                      reinterpret_cast<const std::uint8_t*>(payload.data()),
+                      payload.size()))},
+      {"key_id", crypto::ToHex(key_id)},
+      {"signature", crypto::ToHex(signature)}});
+}
+
+Result<OfflineResponse> ReadOfflineResponse(
+    std::string_view text, std::span<const crypto::PublicKey> trusted) {
+  if (text.size() > kMaxOfflineFileBytes) {
+    return Status(ErrorCode::kPayloadTooLarge,
+                  fmt::format("A response file is at most {} bytes.",
+                              kMaxOfflineFileBytes));
+  }
+  boost::system::error_code ec;
+  json::value file = json::parse(text, ec);
+  if (ec || !file.is_object()) return NotAResponse("it is not JSON.");
+  const json::object& f = file.as_object();
+  const auto* format = f.if_contains("format");
+  if (!format || !format->is_string() ||
+      format->as_string() != kOfflineResponseFormat) {
+    return NotAResponse(
+        fmt::format("its format is not '{}'.", kOfflineResponseFormat));
+  }
+  auto field = [&](const char* name) -> std::string_view {
+    const auto* v = f.if_contains(name);
+    return v && v->is_string() ? std::string_view(v->as_string())
+                               : std::string_view();
+  };
+  std::optional<std::string> payload = PayloadText(field("payload"));
+  crypto::KeyId id{};
+  crypto::Signature signature{};
+  if (!payload || !HexInto(field("key_id"), id) ||
+      !HexInto(field("signature"), signature)) {
+    return NotAResponse("its payload, key id or signature is not well formed.");
+  }
+  std::string_view bytes = *payload;
+  const crypto::PublicKey* signer = nullptr;
+  for (const auto& key : trusted) {
+    if (crypto::KeyIdOf(key) == id) signer = &key;
+  }
+  if (signer == nullptr) {
+    return Status(ErrorCode::kKeyUnknownSigner,
+                  "The response file is signed by a key this application "
+                  "does not trust.");
+  }
+  if (!crypto::Verify(OfflineResponseSignedBytes(bytes), signature, *signer)) {
+    return Status(ErrorCode::kKeySignatureInvalid,
+                  "The response file was changed after the server signed it.");
+  }
+  json::value pv = json::parse(bytes, ec);
+  const json::object* p = !ec && pv.is_object() ? &pv.as_object() : nullptr;
+  const json::value* answer = p ? p->if_contains("answer") : nullptr;
+  const json::value* kind = p ? p->if_contains("kind") : nullptr;
+  const json::value* rid = p ? p->if_contains("request_id") : nullptr;
+  if (!answer || !answer->is_object() || !kind || !kind->is_string() || !rid ||
+      !rid->is_string()) {
+    return NotAResponse("its payload lacks a field.");
+  }
+  OfflineResponse r;
+  if (!HexInto(rid->as_string(), r.request_id)) {
+    return NotAResponse("its request id is not 32 hex digits.");
+  }
+  bool known = false;
+  for (auto k :
+       {OfflineRequestKind::kActivate, OfflineRequestKind::kDeactivate,
+        OfflineRequestKind::kAddReserve, OfflineRequestKind::kPrepareReserve}) {
+    if (kind->as_string() == OfflineRequestKindName(k)) {
+      r.kind = k;
+      known = true;
+    }
+  }
+  if (!known) return NotAResponse("its kind is unknown.");
+  r.answer = json::serialize(*answer);
   return r;
 }
 

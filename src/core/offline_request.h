@@ -73,6 +73,34 @@ std::string WriteOfflineRequest(const OfflineRequest& request,
 // missing or of the wrong kind. On failure nothing is returned.
 [[nodiscard]] Result<OfflineRequest> ReadOfflineRequest(std::string_view text);
 
+// The vendor's answer to request `request_id`: the answer of the online
+// call the request stood for (a JSON object's text), signed by the
+// server's key so that a device takes nothing from a changed file.
+struct OfflineResponse {
+  RequestId request_id{};
+  OfflineRequestKind kind = OfflineRequestKind::kActivate;
+  std::string answer;  // JSON object text
+
+  bool operator==(const OfflineResponse&) const = default;
+};
+
+// The bytes the server signs for `response`'s payload: a context string,
+// a zero byte, the payload bytes.
+crypto::Bytes OfflineResponseSignedBytes(std::string_view payload);
+// The payload bytes of `response` (what is signed and carried).
+std::string OfflineResponsePayload(const OfflineResponse& response);
+// The response file, from the payload and the server's signature over
+// OfflineResponseSignedBytes(payload) by key `key_id`. Never fails.
+std::string WriteOfflineResponse(std::string_view payload,
+                                 const crypto::KeyId& key_id,
+                                 const crypto::Signature& signature);
+// Reads a response file and verifies it against `trusted` (the keys the
+// application trusts). kInvalidRequest when it is not a response file,
+// kKeyUnknownSigner when no trusted key signed it, kKeySignatureInvalid
+// when it was changed. On failure nothing is returned.
+[[nodiscard]] Result<OfflineResponse> ReadOfflineResponse(
+    std::string_view text, std::span<const crypto::PublicKey> trusted);
+
 }  // namespace licentia
 
 #endif  // LICENTIA_CORE_OFFLINE_REQUEST_H_

@@ -121,5 +121,37 @@ TEST(OfflineRequestTest, WhatIsNotARequestIsRefusedClearly) {
             ErrorCode::kPayloadTooLarge);
 }
 
+TEST(OfflineRequestTest, AResponseVerifiesOnlyUnchangedAndByATrustedKey) {
+  crypto::SigningKeyPair server = GoldenDeviceKey();
+  OfflineResponse r{GoldenRequest().id, OfflineRequestKind::kActivate,
+                    R"({"activation_token":"lat_x","license_key":"k"})"};
+  std::string payload = OfflineResponsePayload(r);
+  std::string text = WriteOfflineResponse(
+      payload, crypto::KeyIdOf(server.public_key),
+      crypto::Sign(OfflineResponseSignedBytes(payload), server.secret_key));
+  std::vector<crypto::PublicKey> trusted = {server.public_key};
+  auto read = ReadOfflineResponse(text, trusted);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, r);
+  std::vector<crypto::PublicKey> others = {
+      crypto::GenerateSigningKeyPair().public_key};
+  EXPECT_EQ(ReadOfflineResponse(text, others).status().code(),
+            ErrorCode::kKeyUnknownSigner);
+  int refused = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::string edited = text;
+    edited[i] = static_cast<char>(edited[i] ^ 0x01);
+    auto changed = ReadOfflineResponse(edited, trusted);
+    if (changed.ok()) {
+      EXPECT_EQ(*changed, r) << i;
+    } else {
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, static_cast<int>(text.size()) * 9 / 10);
+  EXPECT_EQ(ReadOfflineResponse("{}", trusted).status().code(),
+            ErrorCode::kInvalidRequest);
+}
+
 }  // namespace
 }  // namespace licentia

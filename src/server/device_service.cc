@@ -880,19 +880,20 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareOfflineAnswer(
     return txn.RecordOfflineRequest(req.id, OfflineRequestKindName(req.kind),
                                     found->id, device_hash, ctx_.clock.Now());
   };
-  call.finish = [inner = std::move(call.finish), req]() -> Result<JsonBody> {
+  // The response file: the online call's answer, signed by the server's
+  // key so that the device takes nothing from a changed file.
+  call.finish = [inner = std::move(call.finish), req,
+                 &signer = ctx_.key_signer]() -> Result<JsonBody> {
     LICENTIA_ASSIGN_OR_RETURN(JsonBody answer, inner());
-    boost::system::error_code ec;
-    json::value parsed = json::parse(std::move(answer).Serialize(), ec);
-    if (ec) return licentia::Status(ErrorCode::kInternal, "unparsable answer");
-    json::object file{{"format", kOfflineResponseFormat},
-                      {"request_id", crypto::ToHex(req.id)},
-                      {"kind", OfflineRequestKindName(req.kind)},
-                      {"answer", std::move(parsed)}};
+    std::string payload = OfflineResponsePayload(
+        {req.id, req.kind, std::move(answer).Serialize()});
+    std::string file = WriteOfflineResponse(
+        payload, signer.key_id(),
+        signer.SignOfflineResponse(OfflineResponseSignedBytes(payload)));
     return JsonBody(json::object{{"request_id", crypto::ToHex(req.id)},
                                  {"kind", OfflineRequestKindName(req.kind)},
                                  {"device_name", req.device_name},
-                                 {"response", json::serialize(file)}});
+                                 {"response", std::move(file)}});
   };
   return call;
 }

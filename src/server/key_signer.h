@@ -58,6 +58,12 @@ class KeySigner {
   // at once, on the calling thread. Thread-safe.
   TimeAttestation AttestTime(const TimeNonce& nonce,
                              UnixSeconds server_time) const;
+  // Signs `bytes` (an offline response file's, core/offline_request.h:
+  // OfflineResponseSignedBytes) at once. Thread-safe.
+  crypto::Signature SignOfflineResponse(
+      std::span<const std::uint8_t> bytes) const {
+    return crypto::Sign(bytes, signer_.secret_key);
+  }
   // The id of the key this signer signs with. Thread-safe.
   crypto::KeyId key_id() const { return crypto::KeyIdOf(signer_.public_key); }
 

@@ -214,5 +214,44 @@ TEST_F(OfflineActivationTest, AReserveRefusedByTheRulesIsRefusedByFile) {
   EXPECT_CODE(dev.OfflinePrepareRequest().status(), "NO_RESERVE");
 }
 
+// The response file is signed by the server: a changed answer, or one
+// signed by a server the application does not trust, is refused and
+// changes nothing.
+TEST_F(OfflineActivationTest, AChangedOrForeignResponseIsRefused) {
+  IssuedCode code = NewCode(365, 2);
+  LicenseManager& dev = Gapped("factory");
+  auto request = dev.OfflineActivationRequest(code.code);
+  ASSERT_TRUE(request.ok());
+  auto response = Answer(*request);
+  ASSERT_TRUE(response.ok());
+  json::object file = json::parse(*response).as_object();
+  auto payload = crypto::FromBase64(file.at("payload").as_string());
+  ASSERT_TRUE(payload.has_value());
+  json::object p =
+      json::parse(std::string(payload->begin(), payload->end())).as_object();
+  p["answer"].as_object()["license"].as_object()["max_devices"] = 999;
+  std::string edited = json::serialize(p);
+  file["payload"] = crypto::ToBase64Public(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(edited.data()), edited.size()));
+  EXPECT_CODE(dev.ImportOfflineResponse(json::serialize(file)),
+              "KEY_SIGNATURE_INVALID");
+  EXPECT_EQ(dev.Details().state, LicenseState::kNone);
+  // An application built for another server's key.
+  auto foreign = Reopen(
+      "elsewhere", "22.0",
+      crypto::ToHex(crypto::GenerateSigningKeyPair().public_key), kNoServer);
+  ASSERT_TRUE(foreign.ok());
+  auto its_request = (*foreign)->OfflineActivationRequest(code.code);
+  ASSERT_TRUE(its_request.ok());
+  // The server refuses to answer it: the application could not verify
+  // its keys (as online, before a seat is taken)...
+  EXPECT_API_ERROR(Answer(*its_request), "KEY_UNKNOWN_SIGNER");
+  // ...and the application refuses a file this server signed.
+  EXPECT_CODE((*foreign)->ImportOfflineResponse(*response),
+              "KEY_UNKNOWN_SIGNER");
+  // The genuine answer still imports.
+  ASSERT_OK(dev.ImportOfflineResponse(*response));
+}
+
 }  // namespace
 }  // namespace licentia::testing
