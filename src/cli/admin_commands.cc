@@ -410,6 +410,36 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
         };
       });
     }
+    {
+      auto id = std::make_shared<std::string>();
+      auto seat = std::make_shared<std::string>();
+      auto reason = std::make_shared<std::string>();
+      auto* release = codes->add_subcommand(
+          "release",
+          "Free a device's seat (the device learns it at its next contact)");
+      release->add_option("id", *id, "Code id")->required();
+      release
+          ->add_option("activation", *seat,
+                       "Activation id (see 'admin codes show')")
+          ->required();
+      release->add_option("--reason", *reason, "Why (kept in the event log)");
+      release->callback([=] {
+        *run = [=] {
+          json::object body;
+          if (!reason->empty()) body["reason"] = *reason;
+          auto r =
+              admin->Call("POST",
+                          "/v1/admin/codes/" + Percent(*id) + "/activations/" +
+                              Percent(*seat) + "/release",
+                          body);
+          return admin->Print(r, [&](const json::value& v) {
+            fmt::print("Released seat {} of code {}: {} of {} in use\n", *seat,
+                       *id, v.at("seats_used").as_int64(),
+                       v.at("max_devices").as_int64());
+          });
+        };
+      });
+    }
   }
 
   // --- events

@@ -442,16 +442,23 @@ Result<json::object> AdminService::LookupCode(std::string_view body) {
   return response;
 }
 
+namespace {
+
+// The optional body of a block or a release: {"reason": "..."}, at most
+// 500 characters; "" without one.
+Result<std::string> OptionalReason(std::string_view body) {
+  if (body.empty()) return std::string();
+  LICENTIA_ASSIGN_OR_RETURN(JsonFields f, JsonFields::Parse(body, {"reason"}));
+  LICENTIA_ASSIGN_OR_RETURN(auto r, f.OptString("reason", 500));
+  return r.value_or("");
+}
+
+}  // namespace
+
 Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
     std::string_view id_text, std::string_view body, bool blocked) {
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
-  std::string reason;
-  if (!body.empty()) {
-    LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
-                              JsonFields::Parse(body, {"reason"}));
-    LICENTIA_ASSIGN_OR_RETURN(auto r, f.OptString("reason", 500));
-    reason = r.value_or("");
-  }
+  LICENTIA_ASSIGN_OR_RETURN(std::string reason, OptionalReason(body));
   auto out = std::make_shared<json::object>();
   return PreparedWrite{
       [=, this](store::Transaction& txn) -> Status {
@@ -477,6 +484,51 @@ Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
 void AdminService::SetBlocked(std::string_view id_text, std::string_view body,
                               bool blocked, Reply reply) {
   Submit(PrepareSetBlocked(id_text, body, blocked), std::move(reply));
+}
+
+Result<AdminService::PreparedWrite> AdminService::PrepareReleaseSeat(
+    std::string_view code_text, std::string_view activation_text,
+    std::string_view body) {
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(code_text, "code"));
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t activation_id,
+                            ParseId(activation_text, "activation"));
+  LICENTIA_ASSIGN_OR_RETURN(std::string reason, OptionalReason(body));
+  auto out = std::make_shared<json::object>();
+  return PreparedWrite{
+      [=, this](store::Transaction& txn) -> Status {
+        UnixSeconds now = ctx_.clock.Now();
+        LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code, LoadCode(txn, id));
+        LICENTIA_ASSIGN_OR_RETURN(auto seats, txn.ListActivations(id));
+        auto seat = std::find_if(
+            seats.begin(), seats.end(), [&](const store::ActivationRow& a) {
+              return a.id == activation_id && !a.deactivated_at;
+            });
+        if (seat == seats.end()) {
+          return Status(
+              ErrorCode::kNotActivated,
+              fmt::format("Code {} has no seat {} in use.", id, activation_id));
+        }
+        LICENTIA_RETURN_IF_ERROR(txn.Deactivate(activation_id, now));
+        LICENTIA_RETURN_IF_ERROR(
+            RecordEvent(txn, now, "code.deactivated", &code,
+                        crypto::ToHex(seat->device_hash), "admin",
+                        {{"activation_id", activation_id},
+                         {"device_name", seat->device_name},
+                         {"seats_used", code.seats_used - 1},
+                         {"reason", reason}}));
+        *out = json::object{{"released", true},
+                            {"activation_id", activation_id},
+                            {"seats_used", code.seats_used - 1},
+                            {"max_devices", code.terms.max_devices}};
+        return Status::Ok();
+      },
+      [out]() -> Result<json::object> { return std::move(*out); }};
+}
+
+void AdminService::ReleaseSeat(std::string_view code_id,
+                               std::string_view activation_id,
+                               std::string_view body, Reply reply) {
+  Submit(PrepareReleaseSeat(code_id, activation_id, body), std::move(reply));
 }
 
 Result<json::object> AdminService::ListEvents(const QueryParams& query) {

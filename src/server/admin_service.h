@@ -39,6 +39,11 @@ class AdminService {
   Result<boost::json::object> LookupCode(std::string_view body);
   void SetBlocked(std::string_view id, std::string_view body, bool blocked,
                   Reply reply);
+  // Frees the seat `activation_id` of code `code_id` (support releasing a
+  // customer's device). The device learns it at its next contact — at
+  // once if it waits (push) — and its key stops standing for a license.
+  void ReleaseSeat(std::string_view code_id, std::string_view activation_id,
+                   std::string_view body, Reply reply);
   Result<boost::json::object> ListEvents(const QueryParams& query);
 
  private:
@@ -54,6 +59,9 @@ class AdminService {
   Result<PreparedWrite> PrepareIssueCodes(std::string_view body);
   Result<PreparedWrite> PrepareSetBlocked(std::string_view id,
                                           std::string_view body, bool blocked);
+  Result<PreparedWrite> PrepareReleaseSeat(std::string_view code_id,
+                                           std::string_view activation_id,
+                                           std::string_view body);
   void Submit(Result<PreparedWrite> write, Reply reply);
   Result<boost::json::object> CodeDetail(store::Transaction& txn,
                                          const store::CodeRow& code);

@@ -124,6 +124,10 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
           t.admin.SetBlocked(p[0], r.body, block, std::move(reply));
         });
   }
+  add("POST", "/v1/admin/codes/{}/activations/{}/release", Access::kAdmin,
+      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
+        t.admin.ReleaseSeat(p[0], p[1], r.body, std::move(reply));
+      });
   add("GET", "/v1/admin/events", Access::kAdmin,
       Sync([t](const HttpRequest& r, const PathParams&) {
         return t.admin.ListEvents(r.query);

@@ -178,6 +178,38 @@ TEST_F(PushTest, AReturningServerRetriesAFailedRolloverAtOnce) {
   EXPECT_EQ(dev.Details().reserve.state, ReserveState::kNone);
 }
 
+// Support frees a customer's seat: the device waiting on the server learns
+// at once that its key no longer stands for a license, and its reserve, if
+// it has one, takes over (rule 8: the key was removed).
+TEST_F(PushTest, AVendorReleasingTheSeatReachesTheAgentAtOnce) {
+  IssuedCode current = NewCode(365);
+  IssuedCode reserve = NewCode(730);
+  LicenseManager& dev = WaitingLaptop(current);
+  ASSERT_FALSE(HasFailure());
+  dev.StopAgent();
+  ASSERT_OK(dev.AddReserve(reserve.code));
+  StartAgent(dev);
+  AwaitWaiting(1);
+  auto shown =
+      AdminCall("GET", "/v1/admin/codes/" + std::to_string(current.id));
+  ASSERT_TRUE(shown.ok());
+  std::int64_t seat = shown->at("activations").at(0).at("id").as_int64();
+  std::string path =
+      "/v1/admin/codes/" + std::to_string(current.id) + "/activations/";
+  EXPECT_API_ERROR(AdminCall("POST", path + "999999/release"), "NOT_ACTIVATED");
+  EXPECT_API_ERROR(AdminCall("POST", path + "x/release"), "NOT_FOUND");
+  auto released = AdminCall("POST", path + std::to_string(seat) + "/release",
+                            json::object{{"reason", "customer moved"}});
+  ASSERT_TRUE(released.ok()) << released.status().ToString();
+  EXPECT_EQ(released->at("seats_used").as_int64(), 0);
+  ASSERT_TRUE(
+      Eventually([&] { return dev.Details().masked_code == Masked(reserve); }));
+  ASSERT_OK(dev.Check());
+  // Released once: the seat is no longer in use.
+  EXPECT_API_ERROR(AdminCall("POST", path + std::to_string(seat) + "/release"),
+                   "NOT_ACTIVATED");
+}
+
 // With push off the agent holds no wait: it falls back to the interval
 // sync, which brings the block once the hour has passed.
 TEST_F(PushTest, WithPushOffTheIntervalSyncBringsChanges) {

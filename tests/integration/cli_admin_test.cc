@@ -260,5 +260,28 @@ TEST_F(CliAdminTest, TestClockCommand) {
   EXPECT_EQ(json::parse(r.out).at("now").as_int64(), 1800000000 + 10 * 86400);
 }
 
+TEST_F(CliAdminTest, SupportReleasesADevicesSeat) {
+  CreateProduct("photo");
+  IssuedCode code = Issue({{"product", "photo"}, {"max_devices", 2}});
+  ASSERT_TRUE(Activate(code.code, "old-laptop").ok());
+  auto shown =
+      Cli({"--json", "admin", "codes", "show", std::to_string(code.id)});
+  ASSERT_EQ(shown.exit_code, 0) << shown.out;
+  std::int64_t seat =
+      json::parse(shown.out).at("activations").at(0).at("id").as_int64();
+  auto released = Cli({"admin", "codes", "release", std::to_string(code.id),
+                       std::to_string(seat), "--reason", "stolen laptop"});
+  ASSERT_EQ(released.exit_code, 0) << released.out;
+  EXPECT_NE(released.out.find("0 of 2 in use"), std::string::npos)
+      << released.out;
+  auto again = Cli({"admin", "codes", "release", std::to_string(code.id),
+                    std::to_string(seat)});
+  EXPECT_EQ(again.exit_code,
+            cli::ExitCodeFor(Status(ErrorCode::kNotActivated, "")));
+  auto events = Cli({"admin", "events", "--type", "code.deactivated"});
+  EXPECT_NE(events.out.find("stolen laptop"), std::string::npos) << events.out;
+  EXPECT_NE(events.out.find("admin"), std::string::npos) << events.out;
+}
+
 }  // namespace
 }  // namespace licentia::testing
