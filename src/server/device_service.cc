@@ -211,6 +211,21 @@ struct SeatHolder {
   std::string app_version;
 };
 
+// What a device taking a seat states about itself (activation, a prepared
+// reserve): its name and system, optional, and its application version,
+// which must parse (the code's compatible versions are checked against it).
+Result<SeatHolder> ParseSeatHolder(const JsonFields& f,
+                                   const crypto::Hash& device_hash) {
+  SeatHolder holder{.device_hash = device_hash};
+  LICENTIA_ASSIGN_OR_RETURN(auto name, f.OptString("device_name", kMaxName));
+  LICENTIA_ASSIGN_OR_RETURN(auto os, f.OptString("os", kMaxName));
+  LICENTIA_ASSIGN_OR_RETURN(holder.app_version, f.String("app_version", 32));
+  if (auto v = Version::Parse(holder.app_version); !v.ok()) return v.status();
+  holder.device_name = name.value_or("");
+  holder.os = os.value_or("");
+  return holder;
+}
+
 // The device's seat on `code`, written: `existing` again with a new token
 // (rule 4: the same seat, the same expiry; only the latest holder can
 // release it), or a new seat. A term not yet started, or set to start
@@ -349,15 +364,10 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
     replaces = DeviceCredentials{rc, ctx_.HashCode(rc), cred.fingerprint,
                                  std::move(rt), cred.device_hash};
   }
-  LICENTIA_ASSIGN_OR_RETURN(auto name, f.OptString("device_name", kMaxName));
-  LICENTIA_ASSIGN_OR_RETURN(auto os, f.OptString("os", kMaxName));
-  LICENTIA_ASSIGN_OR_RETURN(std::string app_version,
-                            f.String("app_version", 32));
+  LICENTIA_ASSIGN_OR_RETURN(SeatHolder holder,
+                            ParseSeatHolder(f, cred.device_hash));
+  const std::string& app_version = holder.app_version;
   LICENTIA_ASSIGN_OR_RETURN(auto product, f.OptString("product", 64));
-  {
-    auto v = Version::Parse(app_version);
-    if (!v.ok()) return v.status();
-  }
   // The token is made outside the transaction: the function may be re-run.
   std::string token = crypto::RandomToken("lat_");
   crypto::Hash token_hash = TokenHash(token);
@@ -404,11 +414,10 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
         LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
         // A term prepared to start later (an offline rollover, POST
         // /v1/reserve/prepare) starts now if the code is taken up sooner.
-        LICENTIA_ASSIGN_OR_RETURN(store::ActivationRow act,
-                                  TakeSeat(txn, *code, std::move(existing),
-                                           {cred.device_hash, name.value_or(""),
-                                            os.value_or(""), app_version},
-                                           token_hash, serial, now, now));
+        LICENTIA_ASSIGN_OR_RETURN(
+            store::ActivationRow act,
+            TakeSeat(txn, *code, std::move(existing), holder, token_hash,
+                     serial, now, now));
         // Activating the device's registered reserve is the rollover (rule
         // 8): also when the device holds its seat already, prepared for an
         // offline rollover (POST /v1/reserve/prepare).
@@ -735,11 +744,9 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareRolloverCall(
                                "app_version", "device_name", "os"}));
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseCredentials(f, "code", true, per_code_, ctx_));
-  LICENTIA_ASSIGN_OR_RETURN(std::string app_version,
-                            f.String("app_version", 32));
-  if (auto v = Version::Parse(app_version); !v.ok()) return v.status();
-  LICENTIA_ASSIGN_OR_RETURN(auto name, f.OptString("device_name", kMaxName));
-  LICENTIA_ASSIGN_OR_RETURN(auto os, f.OptString("os", kMaxName));
+  LICENTIA_ASSIGN_OR_RETURN(SeatHolder holder,
+                            ParseSeatHolder(f, cred.device_hash));
+  const std::string& app_version = holder.app_version;
   std::string token = crypto::RandomToken("lat_");
   crypto::Hash token_hash = TokenHash(token);
   struct Outcome {
@@ -787,11 +794,10 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareRolloverCall(
         // counts from the moment it takes over, so no day of it is spent
         // while the current license runs.
         bool prepared_before = existing.has_value();
-        LICENTIA_ASSIGN_OR_RETURN(store::ActivationRow act,
-                                  TakeSeat(txn, reserve, std::move(existing),
-                                           {cred.device_hash, name.value_or(""),
-                                            os.value_or(""), app_version},
-                                           token_hash, serial, now, *end));
+        LICENTIA_ASSIGN_OR_RETURN(
+            store::ActivationRow act,
+            TakeSeat(txn, reserve, std::move(existing), holder, token_hash,
+                     serial, now, *end));
         if (!prepared_before) {
           LICENTIA_RETURN_IF_ERROR(
               RecordEvent(txn, now, "reserve.prepared", &reserve,

@@ -320,6 +320,9 @@ struct HttpServer::Impl {
     beast::flat_buffer buffer;
     boost::system::error_code ignored;
     const std::string& remote = slot.address();
+    // One per connection, not per request: requests on a connection are
+    // handled one at a time, and only a long poll subscribes to it.
+    auto client_gone = std::make_shared<ClientGone>();
     while (!stopping.load()) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
@@ -366,7 +369,8 @@ struct HttpServer::Impl {
         res = ErrorResponse(ErrorCode::kInvalidRequest,
                             "The request target is not a valid path.");
       } else {
-        req.client_gone = std::make_shared<ClientGone>();
+        client_gone->Reset();
+        req.client_gone = client_gone;
         res = co_await Handle(req, stream, buffer);
       }
       in_flight.fetch_sub(1);

@@ -33,6 +33,12 @@ class ClientGone {
     lock.Unlock();
     f();
   }
+  // Forgets the subscriber of an earlier request on the same connection:
+  // one ClientGone serves a connection's requests in turn.
+  void Reset() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    subscriber_ = nullptr;
+  }
   // Whether a handler asked to hear of it: only then does the transport
   // watch the connection while the answer is late.
   bool Watched() EXCLUDES(mu_) {

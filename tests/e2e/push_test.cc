@@ -36,6 +36,18 @@ class PushTest : public DeviceTestBase {
     return dev;
   }
 
+  // The same, with `reserve` added as its reserve before the agent starts.
+  LicenseManager& WaitingLaptop(const IssuedCode& code,
+                                const IssuedCode& reserve) {
+    LicenseManager& dev = Device("laptop");
+    Status st = dev.Activate(code.code);
+    if (st.ok()) st = dev.AddReserve(reserve.code);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    StartAgent(dev);
+    AwaitWaiting(1);
+    return dev;
+  }
+
   std::atomic<int> changes_{0};
 };
 
@@ -135,11 +147,8 @@ TEST_F(PushTest, TheAgentReconnectsAfterTheServerRestarts) {
 TEST_F(PushTest, AfterActivateNowTheReservesSeatIsWaitedOn) {
   IssuedCode current = NewCode(365);
   IssuedCode reserve = NewCode(365);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
-  StartAgent(dev);
-  AwaitWaiting(1);
+  LicenseManager& dev = WaitingLaptop(current, reserve);
+  ASSERT_FALSE(HasFailure());
   Block(current);
   ASSERT_TRUE(Shows(dev, LicenseState::kBlocked));
   ASSERT_OK(dev.ActivateNow());
@@ -159,11 +168,8 @@ TEST_F(PushTest, AfterActivateNowTheReservesSeatIsWaitedOn) {
 TEST_F(PushTest, AReturningServerRetriesAFailedRolloverAtOnce) {
   IssuedCode current = NewCode(30);
   IssuedCode reserve = NewCode(365);
-  LicenseManager& dev = Device("laptop");
-  ASSERT_OK(dev.Activate(current.code));
-  ASSERT_OK(dev.AddReserve(reserve.code));
-  StartAgent(dev);
-  AwaitWaiting(1);
+  LicenseManager& dev = WaitingLaptop(current, reserve);
+  ASSERT_FALSE(HasFailure());
   ASSERT_EQ(server_->Stop(), 0);
   device_clock_->Advance(30 * 86400 + 60);
   EXPECT_CODE(dev.Check(), "KEY_EXPIRED");
@@ -184,12 +190,8 @@ TEST_F(PushTest, AReturningServerRetriesAFailedRolloverAtOnce) {
 TEST_F(PushTest, AVendorReleasingTheSeatReachesTheAgentAtOnce) {
   IssuedCode current = NewCode(365);
   IssuedCode reserve = NewCode(730);
-  LicenseManager& dev = WaitingLaptop(current);
+  LicenseManager& dev = WaitingLaptop(current, reserve);
   ASSERT_FALSE(HasFailure());
-  dev.StopAgent();
-  ASSERT_OK(dev.AddReserve(reserve.code));
-  StartAgent(dev);
-  AwaitWaiting(1);
   auto shown =
       AdminCall("GET", "/v1/admin/codes/" + std::to_string(current.id));
   ASSERT_TRUE(shown.ok());

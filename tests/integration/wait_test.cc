@@ -146,6 +146,11 @@ TEST_F(WaitTest, StoppingTheServerAnswersWaitingDevices) {
 TEST_F(WaitTest, ADeviceThatHangsUpStopsWaiting) {
   std::string v = Version(DeviceCall("/v1/wait", Request("", 0)));
   client::HttpClient device(server_->url());
+  // A wait answered earlier on the same connection (kept alive): its
+  // subscription to the connection must not linger into the next one.
+  auto earlier =
+      device.Send("POST", "/v1/wait", json::serialize(Request(v, 0)));
+  ASSERT_TRUE(earlier.ok() && earlier->status == 200);
   std::atomic<bool> hang_up{false};
   auto waiting = std::async(std::launch::async, [&] {
     return device.Send("POST", "/v1/wait", json::serialize(Request(v, 300)), "",
