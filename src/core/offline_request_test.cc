@@ -151,6 +151,11 @@ TEST(OfflineRequestTest, AResponseVerifiesOnlyUnchangedAndByATrustedKey) {
   EXPECT_GT(refused, static_cast<int>(text.size()) * 9 / 10);
   EXPECT_EQ(ReadOfflineResponse("{}", trusted).status().code(),
             ErrorCode::kInvalidRequest);
+  EXPECT_EQ(
+      ReadOfflineResponse(std::string(kMaxOfflineFileBytes + 1, ' '), trusted)
+          .status()
+          .code(),
+      ErrorCode::kPayloadTooLarge);
 }
 
 }  // namespace

@@ -303,5 +303,26 @@ TEST_F(ReserveTest, PreparingAReserveIsRefusedUntilEverythingHolds) {
   EXPECT_EQ(EventCount(), events + 5);  // one reserve.prepared
 }
 
+// Once the current license has ended there is nothing to prepare: the
+// reserve is activated instead, and the refusal says so.
+TEST_F(ReserveTest, PreparingAfterTheLicenseEndedIsRefused) {
+  json::object terms = Terms();
+  terms["prepare_days"] = 14;
+  IssuedCode reserve = Issue(terms);
+  ASSERT_TRUE(Register(reserve.code).ok());
+  AdvanceDays(366);
+  std::int64_t events = EventCount();
+  auto late = DeviceCall("/v1/reserve/prepare", {{"code", current_.code},
+                                                 {"fingerprint", "dev"},
+                                                 {"activation_token", token_},
+                                                 {"app_version", "22.0"}});
+  EXPECT_API_ERROR(late, "INVALID_REQUEST");
+  EXPECT_NE(late.status().message().find("activate the reserve"),
+            std::string::npos)
+      << late.status().message();
+  EXPECT_EQ(EventCount(), events);
+  EXPECT_EQ(Code(reserve.id).at("seats_used").as_int64(), 0);
+}
+
 }  // namespace
 }  // namespace licentia::testing
