@@ -355,6 +355,106 @@ CREATE TABLE offline_requests (
   device_hash BYTEA NOT NULL,
   answered_at BIGINT NOT NULL
 );
+)sql"},    // 8: the license owners' side (the management console): accounts and
+    // their sessions, one-time device connection codes, devices connected
+    // to an account, and the codes an account holds - as the license
+    // administrator (with the code sealed under the data directory's key,
+    // docs/console.md) or as an invited member. A device's activations are
+    // found by its hash for the console's device pages; the index holds
+    // active seats only. Ids name devices in the console's addresses, so
+    // SQLite never reuses one (AUTOINCREMENT), as PostgreSQL's sequences
+    // never do.
+    {.sqlite = R"sql(
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  email TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL
+);
+CREATE TABLE account_sessions (
+  token_hash BLOB PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX account_sessions_by_account ON account_sessions(account_id);
+CREATE TABLE connect_codes (
+  code_hash BLOB PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+CREATE TABLE device_connections (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_hash BLOB NOT NULL UNIQUE,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  token_hash BLOB NOT NULL,
+  device_name TEXT NOT NULL,
+  os TEXT NOT NULL,
+  app_version TEXT NOT NULL,
+  connected_at INTEGER NOT NULL,
+  last_contact_at INTEGER NOT NULL
+);
+CREATE INDEX device_connections_by_account
+  ON device_connections(account_id, id);
+CREATE TABLE account_codes (
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  code_id INTEGER NOT NULL REFERENCES codes(id),
+  role TEXT NOT NULL,
+  sealed_code TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, code_id)
+);
+CREATE INDEX account_codes_by_code ON account_codes(code_id);
+CREATE INDEX activations_by_device ON activations(device_hash, code_id)
+  WHERE deactivated_at IS NULL;
+)sql",
+     .postgres = R"sql(
+CREATE TABLE accounts (
+  id BIGSERIAL PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  password_changed_at BIGINT NOT NULL
+);
+CREATE TABLE account_sessions (
+  token_hash BYTEA PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES accounts(id),
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX account_sessions_by_account ON account_sessions(account_id);
+CREATE TABLE connect_codes (
+  code_hash BYTEA PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES accounts(id),
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT
+);
+CREATE TABLE device_connections (
+  id BIGSERIAL PRIMARY KEY,
+  device_hash BYTEA NOT NULL UNIQUE,
+  account_id BIGINT NOT NULL REFERENCES accounts(id),
+  token_hash BYTEA NOT NULL,
+  device_name TEXT NOT NULL,
+  os TEXT NOT NULL,
+  app_version TEXT NOT NULL,
+  connected_at BIGINT NOT NULL,
+  last_contact_at BIGINT NOT NULL
+);
+CREATE INDEX device_connections_by_account
+  ON device_connections(account_id, id);
+CREATE TABLE account_codes (
+  account_id BIGINT NOT NULL REFERENCES accounts(id),
+  code_id BIGINT NOT NULL REFERENCES codes(id),
+  role TEXT NOT NULL,
+  sealed_code TEXT NOT NULL,
+  added_at BIGINT NOT NULL,
+  PRIMARY KEY (account_id, code_id)
+);
+CREATE INDEX account_codes_by_code ON account_codes(code_id);
+CREATE INDEX activations_by_device ON activations(device_hash, code_id)
+  WHERE deactivated_at IS NULL;
 )sql"},
 };
 

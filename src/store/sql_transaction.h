@@ -128,6 +128,42 @@ class SqlTransaction final : public Transaction {
   Result<bool> AdminTokenExists(const crypto::Hash& token_hash) override;
   Result<std::int64_t> CountAdminTokens() override;
 
+  // Accounts: sql_accounts.cc.
+  Result<std::int64_t> InsertAccount(const AccountRow& row) override;
+  Result<std::optional<AccountRow>> FindAccountByEmail(
+      std::string_view email) override;
+  Result<std::optional<AccountRow>> FindAccountById(std::int64_t id) override;
+  Status SetAccountPassword(std::int64_t account_id,
+                            std::string_view password_hash,
+                            UnixSeconds at) override;
+  Status InsertSession(const SessionRow& row) override;
+  Result<std::optional<SessionRow>> FindSession(
+      const crypto::Hash& token_hash) override;
+  Status DeleteSession(const crypto::Hash& token_hash) override;
+  Status DeleteAccountSessions(std::int64_t account_id) override;
+  Status InsertConnectCode(const crypto::Hash& code_hash,
+                           std::int64_t account_id,
+                           UnixSeconds expires_at) override;
+  Result<std::optional<std::int64_t>> UseConnectCode(
+      const crypto::Hash& code_hash, UnixSeconds now) override;
+  Result<std::int64_t> PutDeviceConnection(
+      const DeviceConnectionRow& row) override;
+  Result<std::optional<DeviceConnectionRow>> FindDeviceConnection(
+      const crypto::Hash& device_hash) override;
+  Result<std::vector<DeviceConnectionRow>> ListDeviceConnections(
+      std::int64_t account_id) override;
+  Status TouchDeviceConnection(std::int64_t id, UnixSeconds at) override;
+  Status DeleteDeviceConnection(std::int64_t id) override;
+  Result<bool> AddAccountCode(const AccountCodeRow& row) override;
+  Result<std::vector<AccountCodeRow>> ListAccountCodes(
+      std::int64_t account_id) override;
+  Result<std::optional<AccountCodeRow>> FindAccountCode(
+      std::int64_t account_id, std::int64_t code_id) override;
+  Result<std::optional<std::int64_t>> FindCodeAdministrator(
+      std::int64_t code_id) override;
+  Result<std::vector<ActivationRow>> ListDeviceActivations(
+      const crypto::Hash& device_hash) override;
+
  private:
   // Every statement goes through these: the cache stamp is taken before
   // the first one (read_cache.h).

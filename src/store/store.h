@@ -93,6 +93,51 @@ struct EventRow {
   std::string details_json = "{}";
 };
 
+// A license owner's account in the management console.
+struct AccountRow {
+  std::int64_t id = 0;
+  std::string email;          // as normalised by the console: lower case
+  std::string password_hash;  // Argon2id, libsodium's string form
+  UnixSeconds created_at = 0;
+  UnixSeconds password_changed_at = 0;
+};
+
+// A signed-in console session: the hash of the cookie's token.
+struct SessionRow {
+  crypto::Hash token_hash{};
+  std::int64_t account_id = 0;
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;
+};
+
+// A device linked to an account with a one-time connection code.
+struct DeviceConnectionRow {
+  std::int64_t id = 0;
+  crypto::Hash device_hash{};  // DeviceBinding(fingerprint)
+  std::int64_t account_id = 0;
+  crypto::Hash token_hash{};  // hash of the device's connection token
+  std::string device_name;
+  std::string os;
+  std::string app_version;
+  UnixSeconds connected_at = 0;
+  UnixSeconds last_contact_at = 0;
+};
+
+// How an account holds a code: as its license administrator (the first
+// account to add it) or as a member the administrator invited.
+enum class AccountRole { kAdministrator, kMember };
+
+struct AccountCodeRow {
+  std::int64_t account_id = 0;
+  std::int64_t code_id = 0;
+  AccountRole role = AccountRole::kMember;
+  // The administrator's copy of the code, sealed (server/code_seal.h), as
+  // text; "" when the account cannot be shown the code (a member, or an
+  // administrator who added it by connecting a device).
+  std::string sealed_code;
+  UnixSeconds added_at = 0;
+};
+
 struct CodeFilter {
   std::string product_id;       // "" = any
   std::optional<bool> blocked;  // unset = any
@@ -214,6 +259,60 @@ class Transaction {
                                   std::string_view name, UnixSeconds at) = 0;
   virtual Result<bool> AdminTokenExists(const crypto::Hash& token_hash) = 0;
   virtual Result<std::int64_t> CountAdminTokens() = 0;
+
+  // Accounts (the management console). InsertAccount: kConflict if the
+  // email is taken (nothing is written).
+  virtual Result<std::int64_t> InsertAccount(const AccountRow& row) = 0;
+  virtual Result<std::optional<AccountRow>> FindAccountByEmail(
+      std::string_view email) = 0;
+  virtual Result<std::optional<AccountRow>> FindAccountById(
+      std::int64_t id) = 0;
+  virtual Status SetAccountPassword(std::int64_t account_id,
+                                    std::string_view password_hash,
+                                    UnixSeconds at) = 0;
+
+  // Console sessions, by the hash of their token.
+  virtual Status InsertSession(const SessionRow& row) = 0;
+  virtual Result<std::optional<SessionRow>> FindSession(
+      const crypto::Hash& token_hash) = 0;
+  virtual Status DeleteSession(const crypto::Hash& token_hash) = 0;
+  // Ends every session of the account ("sign out everywhere").
+  virtual Status DeleteAccountSessions(std::int64_t account_id) = 0;
+
+  // One-time device connection codes, by their hash.
+  virtual Status InsertConnectCode(const crypto::Hash& code_hash,
+                                   std::int64_t account_id,
+                                   UnixSeconds expires_at) = 0;
+  // Uses the code: its account if it exists, was not used and has not
+  // expired at `now` (it is then used); empty otherwise, changing nothing.
+  virtual Result<std::optional<std::int64_t>> UseConnectCode(
+      const crypto::Hash& code_hash, UnixSeconds now) = 0;
+
+  // Devices connected to accounts, one account per device.
+  // PutDeviceConnection replaces the device's earlier connection, if any,
+  // and returns the new connection's id.
+  virtual Result<std::int64_t> PutDeviceConnection(
+      const DeviceConnectionRow& row) = 0;
+  virtual Result<std::optional<DeviceConnectionRow>> FindDeviceConnection(
+      const crypto::Hash& device_hash) = 0;
+  virtual Result<std::vector<DeviceConnectionRow>> ListDeviceConnections(
+      std::int64_t account_id) = 0;
+  virtual Status TouchDeviceConnection(std::int64_t id, UnixSeconds at) = 0;
+  virtual Status DeleteDeviceConnection(std::int64_t id) = 0;
+
+  // Codes held by accounts. AddAccountCode returns false (writing
+  // nothing) if the account holds the code already.
+  virtual Result<bool> AddAccountCode(const AccountCodeRow& row) = 0;
+  virtual Result<std::vector<AccountCodeRow>> ListAccountCodes(
+      std::int64_t account_id) = 0;
+  virtual Result<std::optional<AccountCodeRow>> FindAccountCode(
+      std::int64_t account_id, std::int64_t code_id) = 0;
+  // The code's license administrator, if an account holds it as one.
+  virtual Result<std::optional<std::int64_t>> FindCodeAdministrator(
+      std::int64_t code_id) = 0;
+  // The device's active seats, on every code.
+  virtual Result<std::vector<ActivationRow>> ListDeviceActivations(
+      const crypto::Hash& device_hash) = 0;
 };
 
 // What commits changed, as the rows devices' answers are made of: codes

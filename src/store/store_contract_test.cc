@@ -713,6 +713,162 @@ TEST_P(StoreContractTest, TheChangeFeedNamesWhatDevicesAreToldOf) {
   R([&](Transaction& t) { EXPECT_TRUE((*t.FindCodeById(id))->blocked); });
 }
 
+TEST_P(StoreContractTest, AccountsAndSessions) {
+  std::int64_t id = 0;
+  crypto::Hash session{};
+  session[0] = 9;
+  W([&](Transaction& t) {
+    id = *t.InsertAccount({0, "ann@example.com", "hash1", 10, 10});
+    ASSERT_TRUE(t.InsertSession({session, id, 10, 100}).ok());
+    crypto::Hash other = session;
+    other[1] = 1;
+    ASSERT_TRUE(t.InsertSession({other, id, 11, 100}).ok());
+  });
+  // A second account with the same email is refused, and the refusal
+  // leaves the transaction usable on every backend.
+  W([&](Transaction& t) {
+    auto dup = t.InsertAccount({0, "ann@example.com", "x", 12, 12});
+    EXPECT_EQ(dup.status().code(), ErrorCode::kConflict);
+    EXPECT_TRUE(t.SetAccountPassword(id, "hash2", 13).ok());
+  });
+  R([&](Transaction& t) {
+    auto a = *t.FindAccountByEmail("ann@example.com");
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->id, id);
+    EXPECT_EQ(a->password_hash, "hash2");
+    EXPECT_EQ(a->password_changed_at, 13);
+    EXPECT_FALSE(t.FindAccountByEmail("bob@example.com")->has_value());
+    EXPECT_EQ((*t.FindAccountById(id))->email, "ann@example.com");
+    auto s = *t.FindSession(session);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->account_id, id);
+    EXPECT_EQ(s->expires_at, 100);
+  });
+  W([&](Transaction& t) { ASSERT_TRUE(t.DeleteSession(session).ok()); });
+  R([&](Transaction& t) {
+    EXPECT_FALSE(t.FindSession(session)->has_value());
+    crypto::Hash other = session;
+    other[1] = 1;
+    EXPECT_TRUE(t.FindSession(other)->has_value());
+  });
+  W([&](Transaction& t) { ASSERT_TRUE(t.DeleteAccountSessions(id).ok()); });
+  R([&](Transaction& t) {
+    crypto::Hash other = session;
+    other[1] = 1;
+    EXPECT_FALSE(t.FindSession(other)->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, AConnectCodeIsUsedOnceBeforeItExpires) {
+  std::int64_t id = 0;
+  crypto::Hash code{}, late{};
+  code[0] = 1;
+  late[0] = 2;
+  W([&](Transaction& t) {
+    id = *t.InsertAccount({0, "ann@example.com", "h", 10, 10});
+    ASSERT_TRUE(t.InsertConnectCode(code, id, 100).ok());
+    ASSERT_TRUE(t.InsertConnectCode(late, id, 100).ok());
+  });
+  W([&](Transaction& t) {
+    EXPECT_EQ(*t.UseConnectCode(code, 50), id);
+    EXPECT_EQ(*t.UseConnectCode(code, 51), std::nullopt);  // used
+    EXPECT_EQ(*t.UseConnectCode(late, 100), std::nullopt);  // expired
+    crypto::Hash unknown{};
+    EXPECT_EQ(*t.UseConnectCode(unknown, 50), std::nullopt);
+  });
+}
+
+TEST_P(StoreContractTest, DeviceConnectionsOnePerDevice) {
+  std::int64_t ann = 0, bob = 0, first = 0, second = 0;
+  crypto::Hash device{};
+  device[0] = 5;
+  W([&](Transaction& t) {
+    ann = *t.InsertAccount({0, "ann@example.com", "h", 10, 10});
+    bob = *t.InsertAccount({0, "bob@example.com", "h", 10, 10});
+    DeviceConnectionRow c{0, device, ann, {}, "laptop", "linux", "1.0", 20,
+                          20};
+    first = *t.PutDeviceConnection(c);
+    ASSERT_TRUE(t.TouchDeviceConnection(first, 30).ok());
+  });
+  R([&](Transaction& t) {
+    auto c = *t.FindDeviceConnection(device);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->id, first);
+    EXPECT_EQ(c->account_id, ann);
+    EXPECT_EQ(c->device_name, "laptop");
+    EXPECT_EQ(c->last_contact_at, 30);
+    EXPECT_EQ(t.ListDeviceConnections(ann)->size(), 1u);
+  });
+  // Connecting the device to another account moves it.
+  W([&](Transaction& t) {
+    DeviceConnectionRow c{0, device, bob, {}, "laptop", "linux", "1.1", 40,
+                          40};
+    second = *t.PutDeviceConnection(c);
+  });
+  R([&](Transaction& t) {
+    EXPECT_NE(second, first);
+    EXPECT_TRUE(t.ListDeviceConnections(ann)->empty());
+    ASSERT_EQ(t.ListDeviceConnections(bob)->size(), 1u);
+    EXPECT_EQ((*t.FindDeviceConnection(device))->app_version, "1.1");
+  });
+  W([&](Transaction& t) { ASSERT_TRUE(t.DeleteDeviceConnection(second).ok()); });
+  R([&](Transaction& t) {
+    EXPECT_FALSE(t.FindDeviceConnection(device)->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, AccountCodesAndTheAdministrator) {
+  std::int64_t ann = 0, bob = 0, code = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    code = MakeCode(t, 1);
+    ann = *t.InsertAccount({0, "ann@example.com", "h", 10, 10});
+    bob = *t.InsertAccount({0, "bob@example.com", "h", 10, 10});
+    EXPECT_TRUE(*t.AddAccountCode(
+        {ann, code, AccountRole::kAdministrator, "sealed", 20}));
+    EXPECT_FALSE(*t.AddAccountCode({ann, code, AccountRole::kMember, "", 21}));
+    EXPECT_TRUE(*t.AddAccountCode({bob, code, AccountRole::kMember, "", 22}));
+  });
+  R([&](Transaction& t) {
+    EXPECT_EQ(*t.FindCodeAdministrator(code), ann);
+    auto held = *t.ListAccountCodes(ann);
+    ASSERT_EQ(held.size(), 1u);
+    EXPECT_EQ(held[0].role, AccountRole::kAdministrator);
+    EXPECT_EQ(held[0].sealed_code, "sealed");
+    auto member = *t.FindAccountCode(bob, code);
+    ASSERT_TRUE(member.has_value());
+    EXPECT_EQ(member->role, AccountRole::kMember);
+    EXPECT_FALSE(t.FindAccountCode(bob, code + 1)->has_value());
+    EXPECT_FALSE(t.FindCodeAdministrator(code + 1)->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, ADevicesActiveSeatsAcrossCodes) {
+  crypto::Hash device{}, other{};
+  device[0] = 1;
+  other[0] = 2;
+  std::int64_t a = 0, b = 0, seat = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    a = MakeCode(t, 1);
+    b = MakeCode(t, 2);
+    ActivationRow act;
+    act.code_id = a;
+    act.device_hash = device;
+    seat = *t.InsertActivation(act);
+    act.code_id = b;
+    ASSERT_TRUE(t.InsertActivation(act).ok());
+    act.device_hash = other;
+    ASSERT_TRUE(t.InsertActivation(act).ok());
+    ASSERT_TRUE(t.Deactivate(seat, 50).ok());
+  });
+  R([&](Transaction& t) {
+    auto seats = *t.ListDeviceActivations(device);
+    ASSERT_EQ(seats.size(), 1u);
+    EXPECT_EQ(seats[0].code_id, b);
+  });
+}
+
 TEST_P(StoreContractTest, DataSurvivesReopening) {
   W([](Transaction& t) {
     ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());

@@ -1,0 +1,325 @@
+// The Transaction's account methods (store.h, "Accounts"), written once in
+// SQL for every backend: the license owners' side of the store, kept apart
+// from the activation path's statements in sql_transaction.cc.
+//
+// Inserts that may meet an existing row use ON CONFLICT DO NOTHING: on
+// PostgreSQL a failed statement aborts its whole transaction, so a
+// conflict must not be an error the caller recovers from.
+#include <fmt/format.h>
+
+#include "store/row_codec.h"
+#include "store/sql_transaction.h"
+
+namespace licentia::store {
+namespace {
+
+constexpr char kAccountColumns[] =
+    "id, email, password_hash, created_at, password_changed_at";
+constexpr char kConnectionColumns[] =
+    "id, device_hash, account_id, token_hash, device_name, os, app_version, "
+    "connected_at, last_contact_at";
+constexpr char kAccountCodeColumns[] =
+    "account_id, code_id, role, sealed_code, added_at";
+
+const SqlStatement kInsertAccount(
+    "INSERT INTO accounts(email, password_hash, created_at, "
+    "password_changed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO "
+    "NOTHING RETURNING id");
+const SqlStatement kFindAccountByEmail(
+    fmt::format("SELECT {} FROM accounts WHERE email = $1", kAccountColumns));
+const SqlStatement kFindAccountById(
+    fmt::format("SELECT {} FROM accounts WHERE id = $1", kAccountColumns));
+const SqlStatement kSetAccountPassword(
+    "UPDATE accounts SET password_hash = $2, password_changed_at = $3 WHERE "
+    "id = $1");
+
+const SqlStatement kInsertSession(
+    "INSERT INTO account_sessions(token_hash, account_id, created_at, "
+    "expires_at) VALUES ($1, $2, $3, $4)");
+const SqlStatement kFindSession(
+    "SELECT account_id, created_at, expires_at FROM account_sessions WHERE "
+    "token_hash = $1");
+const SqlStatement kDeleteSession(
+    "DELETE FROM account_sessions WHERE token_hash = $1");
+const SqlStatement kDeleteAccountSessions(
+    "DELETE FROM account_sessions WHERE account_id = $1");
+
+const SqlStatement kInsertConnectCode(
+    "INSERT INTO connect_codes(code_hash, account_id, expires_at) VALUES "
+    "($1, $2, $3)");
+const SqlStatement kUseConnectCode(
+    "UPDATE connect_codes SET used_at = $2 WHERE code_hash = $1 AND used_at "
+    "IS NULL AND expires_at > $2 RETURNING account_id");
+
+const SqlStatement kDeleteConnectionOfDevice(
+    "DELETE FROM device_connections WHERE device_hash = $1");
+const SqlStatement kInsertConnection(
+    "INSERT INTO device_connections(device_hash, account_id, token_hash, "
+    "device_name, os, app_version, connected_at, last_contact_at) VALUES "
+    "($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
+const SqlStatement kFindConnection(
+    fmt::format("SELECT {} FROM device_connections WHERE device_hash = $1",
+                kConnectionColumns));
+const SqlStatement kListConnections(
+    fmt::format("SELECT {} FROM device_connections WHERE account_id = $1 "
+                "ORDER BY id",
+                kConnectionColumns));
+const SqlStatement kTouchConnection(
+    "UPDATE device_connections SET last_contact_at = $2 WHERE id = $1");
+const SqlStatement kDeleteConnection(
+    "DELETE FROM device_connections WHERE id = $1");
+
+const SqlStatement kAddAccountCode(
+    "INSERT INTO account_codes(account_id, code_id, role, sealed_code, "
+    "added_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, code_id) "
+    "DO NOTHING RETURNING code_id");
+const SqlStatement kListAccountCodes(
+    fmt::format("SELECT {} FROM account_codes WHERE account_id = $1 ORDER "
+                "BY added_at, code_id",
+                kAccountCodeColumns));
+const SqlStatement kFindAccountCode(
+    fmt::format("SELECT {} FROM account_codes WHERE account_id = $1 AND "
+                "code_id = $2",
+                kAccountCodeColumns));
+const SqlStatement kFindCodeAdministrator(
+    "SELECT account_id FROM account_codes WHERE code_id = $1 AND role = "
+    "'administrator'");
+const SqlStatement kListDeviceActivations(
+    fmt::format("SELECT {} FROM activations WHERE device_hash = $1 AND "
+                "deactivated_at IS NULL ORDER BY id",
+                kActivationColumns));
+
+AccountRow DecodeAccount(const SqlRow& row) {
+  return {row.Int(0), row.Text(1), row.Text(2), row.Int(3), row.Int(4)};
+}
+
+Result<DeviceConnectionRow> DecodeConnection(const SqlRow& row) {
+  DeviceConnectionRow c;
+  c.id = row.Int(0);
+  LICENTIA_ASSIGN_OR_RETURN(c.device_hash, DecodeHash(row, 1));
+  c.account_id = row.Int(2);
+  LICENTIA_ASSIGN_OR_RETURN(c.token_hash, DecodeHash(row, 3));
+  c.device_name = row.Text(4);
+  c.os = row.Text(5);
+  c.app_version = row.Text(6);
+  c.connected_at = row.Int(7);
+  c.last_contact_at = row.Int(8);
+  return c;
+}
+
+constexpr std::string_view kAdministrator = "administrator";
+constexpr std::string_view kMember = "member";
+
+Result<AccountCodeRow> DecodeAccountCode(const SqlRow& row) {
+  AccountCodeRow c;
+  c.account_id = row.Int(0);
+  c.code_id = row.Int(1);
+  std::string role = row.Text(2);
+  if (role == kAdministrator) {
+    c.role = AccountRole::kAdministrator;
+  } else if (role == kMember) {
+    c.role = AccountRole::kMember;
+  } else {
+    return Status(ErrorCode::kCorruption,
+                  fmt::format("Unknown account role \"{}\".", role));
+  }
+  c.sealed_code = row.Text(3);
+  c.added_at = row.Int(4);
+  return c;
+}
+
+// A row visitor keeping the first row's integer column 0, if there is a
+// row. Passed by reference: a RowVisitor does not own what it calls.
+class FirstInt {
+ public:
+  Status operator()(const SqlRow& row) {
+    if (!value_) value_ = row.Int(0);
+    return Status::Ok();
+  }
+  std::optional<std::int64_t> value() const { return value_; }
+
+ private:
+  std::optional<std::int64_t> value_;
+};
+
+}  // namespace
+
+Result<std::int64_t> SqlTransaction::InsertAccount(const AccountRow& a) {
+  FirstInt id;
+  LICENTIA_RETURN_IF_ERROR(Run(kInsertAccount,
+                               {a.email, a.password_hash, a.created_at,
+                                a.password_changed_at},
+                               id));
+  if (!id.value()) {
+    return Status(ErrorCode::kConflict,
+                  "An account with this email address exists already.");
+  }
+  return *id.value();
+}
+
+Result<std::optional<AccountRow>> SqlTransaction::FindAccountByEmail(
+    std::string_view email) {
+  std::optional<AccountRow> found;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kFindAccountByEmail, {email}, [&](const SqlRow& row) {
+        found = DecodeAccount(row);
+        return Status::Ok();
+      }));
+  return found;
+}
+
+Result<std::optional<AccountRow>> SqlTransaction::FindAccountById(
+    std::int64_t id) {
+  std::optional<AccountRow> found;
+  LICENTIA_RETURN_IF_ERROR(Run(kFindAccountById, {id}, [&](const SqlRow& row) {
+    found = DecodeAccount(row);
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Status SqlTransaction::SetAccountPassword(std::int64_t account_id,
+                                          std::string_view password_hash,
+                                          UnixSeconds at) {
+  return Run(kSetAccountPassword, {account_id, password_hash, at});
+}
+
+Status SqlTransaction::InsertSession(const SessionRow& s) {
+  return Run(kInsertSession,
+             {s.token_hash, s.account_id, s.created_at, s.expires_at});
+}
+
+Result<std::optional<SessionRow>> SqlTransaction::FindSession(
+    const crypto::Hash& token_hash) {
+  std::optional<SessionRow> found;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kFindSession, {token_hash}, [&](const SqlRow& row) {
+        found = SessionRow{token_hash, row.Int(0), row.Int(1), row.Int(2)};
+        return Status::Ok();
+      }));
+  return found;
+}
+
+Status SqlTransaction::DeleteSession(const crypto::Hash& token_hash) {
+  return Run(kDeleteSession, {token_hash});
+}
+
+Status SqlTransaction::DeleteAccountSessions(std::int64_t account_id) {
+  return Run(kDeleteAccountSessions, {account_id});
+}
+
+Status SqlTransaction::InsertConnectCode(const crypto::Hash& code_hash,
+                                         std::int64_t account_id,
+                                         UnixSeconds expires_at) {
+  return Run(kInsertConnectCode, {code_hash, account_id, expires_at});
+}
+
+Result<std::optional<std::int64_t>> SqlTransaction::UseConnectCode(
+    const crypto::Hash& code_hash, UnixSeconds now) {
+  FirstInt account;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kUseConnectCode, {code_hash, now}, account));
+  return account.value();
+}
+
+Result<std::int64_t> SqlTransaction::PutDeviceConnection(
+    const DeviceConnectionRow& c) {
+  LICENTIA_RETURN_IF_ERROR(Run(kDeleteConnectionOfDevice, {c.device_hash}));
+  FirstInt id;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kInsertConnection,
+          {c.device_hash, c.account_id, c.token_hash, c.device_name, c.os,
+           c.app_version, c.connected_at, c.last_contact_at},
+          id));
+  if (!id.value()) {
+    return Status(ErrorCode::kInternal, "An insert returned no id.");
+  }
+  return *id.value();
+}
+
+Result<std::optional<DeviceConnectionRow>> SqlTransaction::FindDeviceConnection(
+    const crypto::Hash& device_hash) {
+  std::optional<DeviceConnectionRow> found;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kFindConnection, {device_hash}, [&](const SqlRow& row) {
+        LICENTIA_ASSIGN_OR_RETURN(found, DecodeConnection(row));
+        return Status::Ok();
+      }));
+  return found;
+}
+
+Result<std::vector<DeviceConnectionRow>> SqlTransaction::ListDeviceConnections(
+    std::int64_t account_id) {
+  std::vector<DeviceConnectionRow> out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kListConnections, {account_id}, [&](const SqlRow& row) {
+        LICENTIA_ASSIGN_OR_RETURN(DeviceConnectionRow c, DecodeConnection(row));
+        out.push_back(std::move(c));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+Status SqlTransaction::TouchDeviceConnection(std::int64_t id, UnixSeconds at) {
+  return Run(kTouchConnection, {id, at});
+}
+
+Status SqlTransaction::DeleteDeviceConnection(std::int64_t id) {
+  return Run(kDeleteConnection, {id});
+}
+
+Result<bool> SqlTransaction::AddAccountCode(const AccountCodeRow& c) {
+  FirstInt added;
+  LICENTIA_RETURN_IF_ERROR(Run(
+      kAddAccountCode,
+      {c.account_id, c.code_id,
+       c.role == AccountRole::kAdministrator ? kAdministrator : kMember,
+       c.sealed_code, c.added_at},
+      added));
+  return added.value().has_value();
+}
+
+Result<std::vector<AccountCodeRow>> SqlTransaction::ListAccountCodes(
+    std::int64_t account_id) {
+  std::vector<AccountCodeRow> out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kListAccountCodes, {account_id}, [&](const SqlRow& row) {
+        LICENTIA_ASSIGN_OR_RETURN(AccountCodeRow c, DecodeAccountCode(row));
+        out.push_back(std::move(c));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+Result<std::optional<AccountCodeRow>> SqlTransaction::FindAccountCode(
+    std::int64_t account_id, std::int64_t code_id) {
+  std::optional<AccountCodeRow> found;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kFindAccountCode, {account_id, code_id}, [&](const SqlRow& row) {
+        LICENTIA_ASSIGN_OR_RETURN(found, DecodeAccountCode(row));
+        return Status::Ok();
+      }));
+  return found;
+}
+
+Result<std::optional<std::int64_t>> SqlTransaction::FindCodeAdministrator(
+    std::int64_t code_id) {
+  FirstInt account;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kFindCodeAdministrator, {code_id}, account));
+  return account.value();
+}
+
+Result<std::vector<ActivationRow>> SqlTransaction::ListDeviceActivations(
+    const crypto::Hash& device_hash) {
+  std::vector<ActivationRow> out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kListDeviceActivations, {device_hash}, [&](const SqlRow& row) {
+        LICENTIA_ASSIGN_OR_RETURN(ActivationRow a, DecodeActivation(row));
+        out.push_back(std::move(a));
+        return Status::Ok();
+      }));
+  return out;
+}
+
+}  // namespace licentia::store
