@@ -271,6 +271,12 @@ struct HttpServer::Impl {
     if (auto it = in.find(http::field::authorization); it != in.end()) {
       out.authorization = std::string(it->value());
     }
+    if (auto it = in.find(http::field::cookie); it != in.end()) {
+      out.cookie = std::string(it->value());
+    }
+    if (auto it = in.find("X-Licentia-CSRF"); it != in.end()) {
+      out.csrf_token = std::string(it->value());
+    }
     return ParseRequestTarget(in.target(), out);
   }
 

@@ -68,6 +68,9 @@ struct HttpRequest {
   std::string body;
   std::string remote_address;
   std::string authorization;  // the Authorization header, or ""
+  // The console's headers (server/console_service.h), or "".
+  std::string cookie;      // Cookie
+  std::string csrf_token;  // X-Licentia-CSRF
   // Set by the transport for every request; null where no connection
   // stands behind the request (tests, fuzzing).
   std::shared_ptr<ClientGone> client_gone;

@@ -78,6 +78,22 @@ Status WritePrivateFile(const fs::path& path, std::string_view contents) {
   return Status::Ok();
 }
 
+namespace {
+
+// A random key of N bytes at `path`, made and written (0600) if missing.
+template <size_t N>
+Status LoadOrCreateKey(const fs::path& path, std::array<std::uint8_t, N>& key) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    crypto::RandomBytes(key);
+    return WritePrivateFile(path, crypto::ToHex(key) + "\n");
+  }
+  LICENTIA_ASSIGN_OR_RETURN(key, LoadHexKey<N>(path));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ServerSecrets> LoadOrCreateSecrets(const fs::path& data_dir) {
   std::error_code ec;
   if (!fs::exists(data_dir, ec)) {
@@ -112,15 +128,10 @@ Result<ServerSecrets> LoadOrCreateSecrets(const fs::path& data_dir) {
                   fs::perms::owner_read | fs::perms::owner_write |
                       fs::perms::group_read | fs::perms::others_read,
                   ec);
-  fs::path pepper_path = data_dir / kCodePepperFile;
-  if (!fs::exists(pepper_path, ec)) {
-    crypto::RandomBytes(secrets.code_pepper);
-    LICENTIA_RETURN_IF_ERROR(WritePrivateFile(
-        pepper_path, crypto::ToHex(secrets.code_pepper) + "\n"));
-  } else {
-    LICENTIA_ASSIGN_OR_RETURN(secrets.code_pepper,
-                              LoadHexKey<crypto::kHmacKeyBytes>(pepper_path));
-  }
+  LICENTIA_RETURN_IF_ERROR(
+      LoadOrCreateKey(data_dir / kCodePepperFile, secrets.code_pepper));
+  LICENTIA_RETURN_IF_ERROR(
+      LoadOrCreateKey(data_dir / kCodeSealFile, secrets.code_seal));
   return secrets;
 }
 
