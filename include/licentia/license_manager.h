@@ -125,6 +125,9 @@ struct LicenseDetails {
   std::optional<UnixSeconds> last_sync;
   UnixSeconds trusted_time = 0;  // the time all checks use
   bool clock_rolled_back = false;
+  // The management console account this device is connected to (its
+  // email address), or "" (docs/console.md).
+  std::string connected_account;
 };
 
 std::string_view LicenseStateName(LicenseState s);  // "active", ...
@@ -179,6 +182,17 @@ class LicenseManager {
   // a rollover when the license has ended, a retry when its time has come.
   // An agent calls it periodically. Returns the outcome of what it did.
   Status Tick();
+
+  // Connects this device to a management console account with the
+  // one-time connection code the console shows (docs/console.md), and
+  // returns the account's email address. A device is connected to one
+  // account at a time: connecting again moves it. kConnectCodeInvalid if
+  // the code is unknown, used or expired; kInvalidRequest if it is not
+  // eight letters and digits.
+  Result<std::string> Connect(std::string_view connect_code);
+  // Ends this device's connection to its account (the account's console
+  // no longer shows it). kNotConnected if it has none.
+  Status Disconnect();
 
   // Offline activation (docs/offline-files.md), for a device that never
   // reaches the server. The request is the text of a file for the vendor;

@@ -134,6 +134,9 @@ void PrintDetails(const LicenseDetails& d) {
   fmt::print("  Last sync         {}\n", d.last_sync
                                              ? FormatTimestamp(*d.last_sync)
                                              : std::string("never"));
+  fmt::print("  Console account   {}\n", d.connected_account.empty()
+                                             ? std::string("not connected")
+                                             : d.connected_account);
 }
 
 class Device {
@@ -262,6 +265,28 @@ std::function<int()> AddDeviceCommands(CLI::App& app, GlobalOptions& global) {
       "Remove the license key from this device (the reserve takes over)",
       [](LicenseManager& m) { return m.RemoveLicenseKey(); },
       "The license key was removed from this device.");
+
+  {
+    auto code = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "connect",
+        "Connect this device to a management console account with the "
+        "connection code the console shows");
+    add_device_options(cmd);
+    cmd->add_option("connect_code", *code, "XXXX-XXXX, from the console")
+        ->required();
+    cmd->callback([=] {
+      *run = [=] {
+        return device->Run(
+            [code](LicenseManager& m) { return m.Connect(*code).status(); },
+            "Connected to the management console account.");
+      };
+    });
+  }
+  simple(
+      "disconnect", "Disconnect this device from its console account",
+      [](LicenseManager& m) { return m.Disconnect(); },
+      "Disconnected from the management console account.");
 
   // Writes an offline request to `path` (docs/offline-files.md).
   auto write_request =

@@ -18,6 +18,8 @@ TEST(ExitCodesTest, EveryCodeExitsAsDocumented) {
       {ErrorCode::kCodeNotFound, 5},
       {ErrorCode::kNotActivated, 5},
       {ErrorCode::kNoReserve, 5},
+      {ErrorCode::kConnectCodeInvalid, 5},
+      {ErrorCode::kNotConnected, 5},
       {ErrorCode::kCodeBlocked, 6},
       {ErrorCode::kCodeExpired, 6},
       {ErrorCode::kActivationDeadlinePassed, 6},

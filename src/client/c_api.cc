@@ -30,6 +30,8 @@ static_assert(LICENTIA_ERR_CURRENT_LICENSE_VALID ==
               static_cast<int>(ErrorCode::kCurrentLicenseValid));
 static_assert(LICENTIA_ERR_PREPARE_TOO_EARLY ==
               static_cast<int>(ErrorCode::kPrepareTooEarly));
+static_assert(LICENTIA_ERR_NOT_CONNECTED ==
+              static_cast<int>(ErrorCode::kNotConnected));
 
 thread_local std::string last_error;
 

@@ -36,6 +36,7 @@ json::object DetailsToJson(const LicenseDetails& d) {
       {"reserve", std::move(reserve)},
       {"last_error", ProblemJson(d.last_error)},
       {"last_sync", OptTimeJson(d.last_sync)},
+      {"connected_account", d.connected_account},
       {"trusted_time", d.trusted_time},
       {"clock_rolled_back", d.clock_rolled_back},
   };

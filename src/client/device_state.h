@@ -112,6 +112,11 @@ struct DeviceState {
   // it. Empty when there is none.
   std::string retry_code;
 
+  // The management console account this device is connected to (its
+  // email), and the token that proves the connection; empty when none.
+  std::string connected_account;
+  std::string connection_token;
+
   bool has_license() const { return !current.code.empty(); }
   bool has_reserve() const { return !reserve.code.empty(); }
 

@@ -104,6 +104,8 @@ std::string EncodeBody(const DeviceState& s) {
       {"pending_offline", json::object{{"id", s.pending_offline.id},
                                        {"kind", s.pending_offline.kind},
                                        {"code", s.pending_offline.code}}},
+      {"connected_account", s.connected_account},
+      {"connection_token", s.connection_token},
   };
   json::array seats;
   for (const auto& seat : s.seats_to_release) {
@@ -161,6 +163,8 @@ std::optional<DeviceState> DecodeBody(std::string_view text) {
     s.pending_offline = {GetString(po, "id"), GetString(po, "kind"),
                          GetString(po, "code")};
   }
+  s.connected_account = GetString(o, "connected_account");
+  s.connection_token = GetString(o, "connection_token");
   s.switched_offline = o.if_contains("switched_offline") &&
                        o.at("switched_offline").is_bool() &&
                        o.at("switched_offline").as_bool();

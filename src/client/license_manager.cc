@@ -132,6 +132,7 @@ LicenseDetails DetailsOf(const DeviceState& s, UnixSeconds now,
   d.edition = s.current.edition;
   d.features = s.current.features;
   d.license_type = s.current.license_type;
+  d.connected_account = s.connected_account;
   d.expires_at = s.current.expires_at;
   if (d.expires_at && s.has_license()) {
     d.days_left =
@@ -1018,6 +1019,50 @@ Status LicenseManager::RemoveLicenseKey() {
   m.state.blocked = false;
   m.state.last_error.reset();
   return m.DoDueWork();  // rule 8: the reserve takes over
+}
+
+Result<std::string> LicenseManager::Connect(std::string_view connect_code) {
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  json::object body{{"connect_code", connect_code},
+                    {"fingerprint", m.fingerprint},
+                    {"device_name", m.config.device_name},
+                    {"os", m.os},
+                    {"app_version", m.config.app_version}};
+  LICENTIA_ASSIGN_OR_RETURN(json::value r,
+                            m.api.Call("POST", "/v1/connect", body));
+  const json::object* o = r.if_object();
+  const json::value* token = o ? o->if_contains("connection_token") : nullptr;
+  const json::value* account = o ? o->if_contains("account") : nullptr;
+  if (!token || !token->is_string() || !account || !account->is_string()) {
+    return Status(ErrorCode::kInternal,
+                  "The server's answer to the connection lacks its token.");
+  }
+  m.state.connection_token = std::string(token->as_string());
+  m.state.connected_account = std::string(account->as_string());
+  LICENTIA_RETURN_IF_ERROR(m.Save());
+  return m.state.connected_account;
+}
+
+Status LicenseManager::Disconnect() {
+  Impl& m = *impl_;
+  MutexLock lock(m.mu);
+  if (m.state.connection_token.empty()) {
+    return Status(ErrorCode::kNotConnected,
+                  "This device is not connected to a management console "
+                  "account.");
+  }
+  auto r =
+      m.api.Call("POST", "/v1/disconnect",
+                 json::object{{"fingerprint", m.fingerprint},
+                              {"connection_token", m.state.connection_token}});
+  // NOT_CONNECTED: the account disconnected it already.
+  if (!r.ok() && r.status().code() != ErrorCode::kNotConnected) {
+    return r.status();
+  }
+  m.state.connection_token.clear();
+  m.state.connected_account.clear();
+  return m.Save();
 }
 
 Status LicenseManager::Sync() {

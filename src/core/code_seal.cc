@@ -10,8 +10,7 @@
 namespace licentia {
 namespace {
 
-static_assert(kCodeSealKeyBytes ==
-              crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+static_assert(kCodeSealKeyBytes == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 static_assert(kCodeSealNonceBytes ==
               crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 static_assert(kCodeSealTagBytes == crypto_aead_xchacha20poly1305_ietf_ABYTES);
@@ -39,8 +38,7 @@ std::string SealCode(const CodeSealKey& key, std::int64_t code_id,
   return crypto::ToBase64Public(out);
 }
 
-Result<std::string> OpenSealedCode(const CodeSealKey& key,
-                                   std::int64_t code_id,
+Result<std::string> OpenSealedCode(const CodeSealKey& key, std::int64_t code_id,
                                    std::string_view sealed) {
   auto corrupt = [] {
     return Status(ErrorCode::kCorruption,

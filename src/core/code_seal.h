@@ -26,8 +26,7 @@ constexpr size_t kCodeSealTagBytes = 16;
 using CodeSealKey = std::array<std::uint8_t, kCodeSealKeyBytes>;
 
 // The sealed text of `code` (its canonical text) for the code `code_id`.
-[[nodiscard]] std::string SealCode(const CodeSealKey& key,
-                                   std::int64_t code_id,
+[[nodiscard]] std::string SealCode(const CodeSealKey& key, std::int64_t code_id,
                                    std::string_view code);
 
 // The code sealed in `sealed` for `code_id`; kCorruption if it is not a

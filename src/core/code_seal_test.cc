@@ -29,8 +29,8 @@ TEST(CodeSealTest, DamagedSealsFailClosed) {
   std::string sealed = SealCode(Key(1), 7, "CODE");
   std::string flipped = sealed;
   flipped[10] = flipped[10] == 'A' ? 'B' : 'A';
-  for (const std::string& bad : {flipped, std::string(""), std::string("!!"),
-                                 sealed.substr(0, 20)}) {
+  for (const std::string& bad :
+       {flipped, std::string(""), std::string("!!"), sealed.substr(0, 20)}) {
     EXPECT_EQ(OpenSealedCode(Key(1), 7, bad).status().code(),
               ErrorCode::kCorruption)
         << bad;

@@ -65,7 +65,9 @@ namespace {
 Status AccountRequired() {
   return Status(ErrorCode::kAccountRequired,
                 "This code requires the device to be connected to a "
-                "management console account before it can be activated.");
+                "management console account that holds the code: connect "
+                "the device (licentia connect) and add the code to that "
+                "account, or ask its license administrator to invite you.");
 }
 
 Status ExpiredOn(UnixSeconds expiry) {
@@ -85,7 +87,9 @@ Status DeadlinePassed(UnixSeconds activate_by) {
 // code is reported as blocked whatever else is wrong with it.
 Status CheckBlockedAndAccount(const CodeFacts& code) {
   if (code.blocked) return CodeBlocked(code.blocked_reason);
-  if (code.terms.requires_account) return AccountRequired();
+  if (code.terms.requires_account && !code.device_account_holds) {
+    return AccountRequired();
+  }
   return Status::Ok();
 }
 
@@ -172,7 +176,7 @@ Status CheckReserveCode(const CodeFacts& current, const CodeFacts& reserve,
                   "A trial code cannot be used as a reserve code.");
   }
   if (same_code) return ReserveIsCurrentCode();
-  if (reserve.blocked) return CodeBlocked(reserve.blocked_reason);
+  LICENTIA_RETURN_IF_ERROR(CheckBlockedAndAccount(reserve));
   if (reserve.terms.product != current.terms.product) {
     return Status(ErrorCode::kWrongProduct,
                   fmt::format("This code is for the product '{}', not '{}'.",

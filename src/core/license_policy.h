@@ -25,6 +25,10 @@ struct CodeFacts {
   bool blocked = false;
   std::string_view blocked_reason;
   int seats_used = 0;
+  // Rule 8's account condition, for the device at hand: it is connected
+  // to a management console account that holds this code. Only read for
+  // codes that require an account.
+  bool device_account_holds = false;
 };
 
 // The code's expiry once it was first activated anywhere (rule 3).
@@ -43,7 +47,8 @@ CodeState CodeStateAt(bool blocked, std::optional<UnixSeconds> expires_at,
 
 // A new seat for a device (rules 2-4, 10): not blocked, activate-by not
 // passed, expiry (once known) ahead, the application version compatible, a
-// seat free. The account rule is not checked here (no accounts yet).
+// seat free; for a code that requires an account, the device's account
+// holds it (rule 8).
 Status CheckNewSeat(const CodeFacts& code, UnixSeconds now,
                     std::string_view app_version);
 // A device activating again the code whose seat it holds (rule 4: the same

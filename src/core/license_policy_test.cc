@@ -139,6 +139,30 @@ TEST(LicensePolicyTest, SeatChecksReportTheFirstRefusalInRuleOrder) {
             "This activation code has been blocked by the vendor: refund.");
 }
 
+// Rule 8: a code that requires an account takes a seat, or is taken again,
+// only on a device whose connected account holds it.
+TEST(LicensePolicyTest, AnAccountCodeNeedsTheDevicesAccountToHoldIt) {
+  const UnixSeconds now = kT0;
+  CodeTerms t = Terms();
+  t.requires_account = true;
+  CodeFacts f{t, std::nullopt, false, "", 0};
+  EXPECT_EQ(CheckNewSeat(f, now, "22.0").code(), ErrorCode::kAccountRequired);
+  f.device_account_holds = true;
+  EXPECT_TRUE(CheckNewSeat(f, now, "22.0").ok());
+  EXPECT_TRUE(CheckReactivation(f, now, "22.0").ok());
+  // Blocked still comes first.
+  f.blocked = true;
+  EXPECT_EQ(CheckNewSeat(f, now, "22.0").code(), ErrorCode::kCodeBlocked);
+  // As a reserve: refused before it is registered, not at rollover.
+  CodeTerms current_terms = Terms();
+  CodeFacts current{current_terms, kT0 - kDay, false, "", 1};
+  CodeFacts reserve{t, std::nullopt, false, "", 0};
+  EXPECT_EQ(CheckReserveCode(current, reserve, false, false, now).code(),
+            ErrorCode::kAccountRequired);
+  reserve.device_account_holds = true;
+  EXPECT_TRUE(CheckReserveCode(current, reserve, false, false, now).ok());
+}
+
 // Rule 6 in its order: each case breaks one rule more than the next.
 TEST(LicensePolicyTest, ReserveChecksReportTheFirstRefusalInRuleOrder) {
   const UnixSeconds now = kT0 + 10 * kDay;

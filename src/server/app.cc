@@ -14,6 +14,7 @@
 #include "server/admin_auth.h"
 #include "server/admin_service.h"
 #include "server/bootstrap.h"
+#include "server/console_service.h"
 #include "server/device_service.h"
 #include "server/error_response.h"
 #include "server/key_signer.h"
@@ -57,8 +58,13 @@ class App {
         admin_auth_(*store_, config.rate_limit_admin_failures),
         devices_(ctx_, per_code_, *waits_),
         admin_(ctx_),
+        console_(
+            ctx_, secrets.code_seal,
+            {.session_seconds = config.console_session_days * kSecondsPerDay,
+             .secure_cookies = config.console_secure_cookies,
+             .signin_failures_per_minute = config.rate_limit_signin_failures}),
         request_log_(metrics_, config.log_requests),
-        routes_(LicentiaRoutes({*store_, clock_, devices_, admin_})) {
+        routes_(LicentiaRoutes({*store_, clock_, devices_, admin_, console_})) {
     // Waiting devices hear of every change to what they hold.
     store_->SetChangeListener(
         [waits = waits_.get()](const store::ChangedKeys& keys) {
@@ -81,6 +87,17 @@ class App {
       r.content_type = "text/plain; version=0.0.4";
       r.route = "/metrics";
       respond([r] { return r; });
+      return;
+    }
+    if (ConsoleService::IsConsolePath(req.path)) {
+      if (int wait = per_ip_.Acquire(req.remote_address)) {
+        HttpResponse res = ErrorResponse(
+            TooManyRequests("Too many requests from this address", wait));
+        res.route = "/console";
+        respond([res] { return res; });
+        return;
+      }
+      console_.Handle(req, respond);
       return;
     }
     Router::Match match = router_.Find(req.method, req.path);
@@ -173,6 +190,7 @@ class App {
   AdminAuth admin_auth_;
   DeviceService devices_;
   AdminService admin_;
+  ConsoleService console_;
   Metrics metrics_;
   RequestLog request_log_;
   const std::vector<Route> routes_;  // indexed as router_ numbers them

@@ -27,6 +27,13 @@ struct ServerConfig {
   double rate_limit_per_code = 60;  // attempts/minute with one code
   // Failed admin authentications a minute per client address.
   double rate_limit_admin_failures = 10;
+  // Failed console sign-ins a minute, per client address and per account.
+  double rate_limit_signin_failures = 10;
+  // Console sessions last this many days from sign-in.
+  int console_session_days = 14;
+  // Console cookies carry the Secure attribute (set when the console is
+  // reached over HTTPS, e.g. through a TLS-terminating proxy).
+  bool console_secure_cookies = false;
   // Open connections at once: in all, and from one client address. Beyond
   // them a new connection is answered 503 / 429 and closed.
   int max_connections = 10000;

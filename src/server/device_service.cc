@@ -304,9 +304,11 @@ Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
   LICENTIA_ASSIGN_OR_RETURN(
       auto existing,
       txn.FindReserve(held.activation.device_hash, held.code.terms.product));
-  LICENTIA_RETURN_IF_ERROR(CheckReserveCode(current, FactsOf(*code),
-                                            code->id == held.code.id,
-                                            existing.has_value(), now));
+  LICENTIA_ASSIGN_OR_RETURN(
+      CodeFacts reserve,
+      FactsForDevice(txn, *code, held.activation.device_hash));
+  LICENTIA_RETURN_IF_ERROR(CheckReserveCode(
+      current, reserve, code->id == held.code.id, existing.has_value(), now));
   return std::move(*code);
 }
 
@@ -407,7 +409,8 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
         }
         // Rules 2-4 and 10 (core/license_policy.h): the same seat again, or
         // a new one.
-        CodeFacts facts = FactsOf(*code);
+        LICENTIA_ASSIGN_OR_RETURN(CodeFacts facts,
+                                  FactsForDevice(txn, *code, cred.device_hash));
         LICENTIA_RETURN_IF_ERROR(
             reactivation ? CheckReactivation(facts, now, app_version)
                          : CheckNewSeat(facts, now, app_version));
@@ -786,9 +789,11 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareRolloverCall(
         LICENTIA_ASSIGN_OR_RETURN(
             auto existing,
             txn.FindActiveActivation(reserve.id, cred.device_hash));
+        LICENTIA_ASSIGN_OR_RETURN(
+            CodeFacts facts, FactsForDevice(txn, reserve, cred.device_hash));
         LICENTIA_RETURN_IF_ERROR(
-            existing ? CheckReactivation(FactsOf(reserve), *end, app_version)
-                     : CheckNewSeat(FactsOf(reserve), *end, app_version));
+            existing ? CheckReactivation(facts, *end, app_version)
+                     : CheckNewSeat(facts, *end, app_version));
         LICENTIA_ASSIGN_OR_RETURN(std::uint64_t serial, txn.NextKeySerial());
         // Prepared before: the same seat. A never-activated reserve's term
         // counts from the moment it takes over, so no day of it is spent

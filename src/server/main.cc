@@ -75,6 +75,17 @@ int main(int argc, char** argv) {
                  "(0: off)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cli.add_option("--rate-limit-signin-failures",
+                 config.rate_limit_signin_failures,
+                 "Failed console sign-ins a minute, per client address and "
+                 "per account")
+      ->check(CLI::NonNegativeNumber);
+  cli.add_option("--console-session-days", config.console_session_days,
+                 "Console sessions last this many days from sign-in")
+      ->check(CLI::Range(1, 365));
+  cli.add_flag("--console-secure-cookies", config.console_secure_cookies,
+               "Mark console cookies Secure (the console is reached over "
+               "HTTPS, e.g. through a TLS-terminating proxy)");
   cli.add_option("--max-connections", config.max_connections,
                  "Open connections at once; more are answered 503 and closed")
       ->capture_default_str()

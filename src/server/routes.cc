@@ -87,6 +87,10 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
       with_body(t.devices, &DeviceService::AnswerOfflineRequest));
   add("POST", "/v1/reserve/unregister", Access::kDevice,
       with_body(t.devices, &DeviceService::UnregisterReserve));
+  add("POST", "/v1/connect", Access::kDevice,
+      with_body(t.console, &ConsoleService::ConnectDevice));
+  add("POST", "/v1/disconnect", Access::kDevice,
+      with_body(t.console, &ConsoleService::DisconnectDevice));
 
   add("POST", "/v1/admin/products", Access::kAdmin,
       with_body(t.admin, &AdminService::CreateProduct), 201);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/admin_service.h"
+#include "server/console_service.h"
 #include "server/device_service.h"
 #include "server/http_types.h"
 #include "server/reply.h"
@@ -38,6 +39,7 @@ struct RouteTargets {
   ServerClock& clock;
   DeviceService& devices;
   AdminService& admin;
+  ConsoleService& console;
 };
 
 // The table. The test-clock endpoint is there only with a manual clock.

@@ -15,6 +15,20 @@ CodeFacts FactsOf(const store::CodeRow& code) {
                    code.blocked_reason, code.seats_used};
 }
 
+Result<CodeFacts> FactsForDevice(store::Transaction& txn,
+                                 const store::CodeRow& code,
+                                 const crypto::Hash& device_hash) {
+  CodeFacts facts = FactsOf(code);
+  if (!code.terms.requires_account) return facts;
+  LICENTIA_ASSIGN_OR_RETURN(auto connection,
+                            txn.FindDeviceConnection(device_hash));
+  if (!connection) return facts;
+  LICENTIA_ASSIGN_OR_RETURN(
+      auto held, txn.FindAccountCode(connection->account_id, code.id));
+  facts.device_account_holds = held.has_value();
+  return facts;
+}
+
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code) {
   return licentia::CodeExpiry(FactsOf(code));
 }

@@ -50,6 +50,14 @@ struct ServiceContext {
 // stored code. The view refers to `code`, which must outlive it.
 CodeFacts FactsOf(const store::CodeRow& code);
 
+// The same, for the device `device_hash` about to take or keep a seat:
+// with rule 8's account condition read from `txn` (whether the device is
+// connected to an account that holds the code) when the code requires an
+// account.
+Result<CodeFacts> FactsForDevice(store::Transaction& txn,
+                                 const store::CodeRow& code,
+                                 const crypto::Hash& device_hash);
+
 // The code's expiry once it has been activated anywhere (rule 3).
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code);
 
@@ -83,11 +91,12 @@ class EventDetails {
 
 // Every event type the server records, as the event log's filter accepts
 // them (docs/api.md lists each).
-inline constexpr std::array<std::string_view, 11> kEventTypes = {
+inline constexpr std::array<std::string_view, 14> kEventTypes = {
     "product.created",   "product.version_added", "codes.issued",
     "code.activated",    "code.deactivated",      "code.blocked",
     "code.unblocked",    "reserve.added",         "reserve.removed",
-    "reserve.activated", "reserve.prepared"};
+    "reserve.activated", "reserve.prepared",      "account.code_added",
+    "device.connected",  "device.disconnected"};
 bool IsEventType(std::string_view type);
 
 // Appends an event in `txn`. REQUIRES: IsEventType(type).

@@ -355,7 +355,7 @@ CREATE TABLE offline_requests (
   device_hash BYTEA NOT NULL,
   answered_at BIGINT NOT NULL
 );
-)sql"},    // 8: the license owners' side (the management console): accounts and
+)sql"},  // 8: the license owners' side (the management console): accounts and
     // their sessions, one-time device connection codes, devices connected
     // to an account, and the codes an account holds - as the license
     // administrator (with the code sealed under the data directory's key,

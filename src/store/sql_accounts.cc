@@ -146,10 +146,9 @@ class FirstInt {
 
 Result<std::int64_t> SqlTransaction::InsertAccount(const AccountRow& a) {
   FirstInt id;
-  LICENTIA_RETURN_IF_ERROR(Run(kInsertAccount,
-                               {a.email, a.password_hash, a.created_at,
-                                a.password_changed_at},
-                               id));
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kInsertAccount,
+          {a.email, a.password_hash, a.created_at, a.password_changed_at}, id));
   if (!id.value()) {
     return Status(ErrorCode::kConflict,
                   "An account with this email address exists already.");
@@ -217,8 +216,7 @@ Status SqlTransaction::InsertConnectCode(const crypto::Hash& code_hash,
 Result<std::optional<std::int64_t>> SqlTransaction::UseConnectCode(
     const crypto::Hash& code_hash, UnixSeconds now) {
   FirstInt account;
-  LICENTIA_RETURN_IF_ERROR(
-      Run(kUseConnectCode, {code_hash, now}, account));
+  LICENTIA_RETURN_IF_ERROR(Run(kUseConnectCode, {code_hash, now}, account));
   return account.value();
 }
 
@@ -270,12 +268,12 @@ Status SqlTransaction::DeleteDeviceConnection(std::int64_t id) {
 
 Result<bool> SqlTransaction::AddAccountCode(const AccountCodeRow& c) {
   FirstInt added;
-  LICENTIA_RETURN_IF_ERROR(Run(
-      kAddAccountCode,
-      {c.account_id, c.code_id,
-       c.role == AccountRole::kAdministrator ? kAdministrator : kMember,
-       c.sealed_code, c.added_at},
-      added));
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kAddAccountCode,
+          {c.account_id, c.code_id,
+           c.role == AccountRole::kAdministrator ? kAdministrator : kMember,
+           c.sealed_code, c.added_at},
+          added));
   return added.value().has_value();
 }
 
@@ -305,8 +303,7 @@ Result<std::optional<AccountCodeRow>> SqlTransaction::FindAccountCode(
 Result<std::optional<std::int64_t>> SqlTransaction::FindCodeAdministrator(
     std::int64_t code_id) {
   FirstInt account;
-  LICENTIA_RETURN_IF_ERROR(
-      Run(kFindCodeAdministrator, {code_id}, account));
+  LICENTIA_RETURN_IF_ERROR(Run(kFindCodeAdministrator, {code_id}, account));
   return account.value();
 }
 

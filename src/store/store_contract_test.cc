@@ -771,7 +771,7 @@ TEST_P(StoreContractTest, AConnectCodeIsUsedOnceBeforeItExpires) {
   });
   W([&](Transaction& t) {
     EXPECT_EQ(*t.UseConnectCode(code, 50), id);
-    EXPECT_EQ(*t.UseConnectCode(code, 51), std::nullopt);  // used
+    EXPECT_EQ(*t.UseConnectCode(code, 51), std::nullopt);   // used
     EXPECT_EQ(*t.UseConnectCode(late, 100), std::nullopt);  // expired
     crypto::Hash unknown{};
     EXPECT_EQ(*t.UseConnectCode(unknown, 50), std::nullopt);
@@ -785,8 +785,7 @@ TEST_P(StoreContractTest, DeviceConnectionsOnePerDevice) {
   W([&](Transaction& t) {
     ann = *t.InsertAccount({0, "ann@example.com", "h", 10, 10});
     bob = *t.InsertAccount({0, "bob@example.com", "h", 10, 10});
-    DeviceConnectionRow c{0, device, ann, {}, "laptop", "linux", "1.0", 20,
-                          20};
+    DeviceConnectionRow c{0, device, ann, {}, "laptop", "linux", "1.0", 20, 20};
     first = *t.PutDeviceConnection(c);
     ASSERT_TRUE(t.TouchDeviceConnection(first, 30).ok());
   });
@@ -801,8 +800,7 @@ TEST_P(StoreContractTest, DeviceConnectionsOnePerDevice) {
   });
   // Connecting the device to another account moves it.
   W([&](Transaction& t) {
-    DeviceConnectionRow c{0, device, bob, {}, "laptop", "linux", "1.1", 40,
-                          40};
+    DeviceConnectionRow c{0, device, bob, {}, "laptop", "linux", "1.1", 40, 40};
     second = *t.PutDeviceConnection(c);
   });
   R([&](Transaction& t) {
@@ -811,7 +809,9 @@ TEST_P(StoreContractTest, DeviceConnectionsOnePerDevice) {
     ASSERT_EQ(t.ListDeviceConnections(bob)->size(), 1u);
     EXPECT_EQ((*t.FindDeviceConnection(device))->app_version, "1.1");
   });
-  W([&](Transaction& t) { ASSERT_TRUE(t.DeleteDeviceConnection(second).ok()); });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.DeleteDeviceConnection(second).ok());
+  });
   R([&](Transaction& t) {
     EXPECT_FALSE(t.FindDeviceConnection(device)->has_value());
   });
