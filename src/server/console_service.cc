@@ -186,6 +186,7 @@ struct ConsoleService::Impl {
   RateLimiter signin_per_address;
   RateLimiter signin_per_account;
   RateLimiter code_attempts_per_address;
+  RateLimiter signups_per_address;
   BlockingWorker hashing;
   Router router;
   std::vector<Route> routes;  // indexed as router numbers them
@@ -200,6 +201,8 @@ struct ConsoleService::Impl {
                            o.signin_failures_per_minute),
         code_attempts_per_address(o.signin_failures_per_minute,
                                   o.signin_failures_per_minute),
+        signups_per_address(o.signin_failures_per_minute,
+                            o.signin_failures_per_minute),
         hashing(o.hashing_threads) {
     AddRoutes();
   }
@@ -361,7 +364,7 @@ struct ConsoleService::Impl {
     if (!parsed.ok()) return answer(parsed.status());
     // Sign-ups cost an Argon2id hash each: limited per address like
     // failed sign-ins.
-    if (int wait = signin_per_address.Acquire(req.remote_address)) {
+    if (int wait = signups_per_address.Acquire(req.remote_address)) {
       return answer(
           TooManyRequests("Too many sign-ups from this address", wait));
     }
@@ -407,8 +410,11 @@ struct ConsoleService::Impl {
       return answer(TooManyRequests("Too many failed sign-ins", wait));
     }
     auto account = std::make_shared<std::optional<store::AccountRow>>();
+    // Copied before the call: its arguments are evaluated in no set order,
+    // and the second moves `parsed`.
+    std::string email = parsed->first;
     ctx.store.ReadAsync(
-        [account, email = parsed->first](store::Transaction& txn) -> Status {
+        [account, email](store::Transaction& txn) -> Status {
           LICENTIA_ASSIGN_OR_RETURN(*account, txn.FindAccountByEmail(email));
           return Status::Ok();
         },
