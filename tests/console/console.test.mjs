@@ -1,0 +1,220 @@
+// The management console as its users click through it, in Debian's
+// chromium, against a real licentiad and the real `licentia` CLI.
+// Run by CTest (console_browser_test); `node --test console.test.mjs`
+// with LICENTIAD_PATH and LICENTIA_CLI_PATH set runs it by hand. With
+// LICENTIA_SCREENSHOT_DIR set it also saves the main pages there
+// (scripts/console-screenshots.sh, for docs/console.md).
+import {test, before, after} from "node:test";
+import assert from "node:assert/strict";
+import {join} from "node:path";
+import {Server, launchBrowser} from "./harness.mjs";
+
+const PASSWORD = "correct horse battery";
+const shots = process.env.LICENTIA_SCREENSHOT_DIR;
+let server;
+let browser;
+
+before(async () => {
+  server = new Server();
+  await server.start();
+  browser = await launchBrowser();
+  await server.admin("POST", "/v1/admin/products",
+                     {id: "photo", name: "Photo Studio", versions: ["22.1"]});
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+async function newPage(options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.on("dialog", d => d.accept());
+  const errors = [];
+  page.on("pageerror", e => errors.push(e.message));
+  // A CSP violation shows as a console error: none is allowed.
+  // (Answers with an error status, such as the first session probe's 401,
+  // are logged as resource errors too: those are expected.)
+  page.on("console", m => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+      errors.push(m.text());
+    }
+  });
+  page.errors = errors;
+  return page;
+}
+
+async function signUp(page, email) {
+  await page.goto(server.url + "/console");
+  await page.fill("#signup-email", email);
+  await page.fill("#signup-password", PASSWORD);
+  await page.click("#signup button[type=submit]");
+  await page.waitForSelector("h1:text('Devices')");
+}
+
+// Signs in on the sign-in page the console shows to a browser whose
+// session has ended.
+async function signIn(page, email) {
+  await page.waitForSelector("#signin");
+  await page.fill("#signin-email", email);
+  await page.fill("#signin-password", PASSWORD);
+  await page.click("#signin button[type=submit]");
+  await page.waitForSelector("h1:text('Devices')");
+}
+
+// Shows a connection code in the console and connects `device` with it
+// through the CLI, as the page tells the user to.
+async function connectWithCli(page, device) {
+  await page.click("#connect-device");
+  const command = await page.textContent("#connect-command");
+  assert.match(command, /^licentia connect [0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  const r = await server.cli(device, "connect", command.split(" ")[2]);
+  assert.equal(r.code, 0, r.stderr);
+  await page.click("text=Refresh the list");
+}
+
+async function screenshot(page, name) {
+  if (shots) await page.screenshot({path: join(shots, name + ".png"), fullPage: true});
+}
+
+test("an owner connects a device, adds codes and watches the rollover", async () => {
+  const page = await newPage({viewport: {width: 1000, height: 800}});
+  // A device already licensed, whose code joins the account when it
+  // connects; a reserve that requires an account, added in the console.
+  const current = await server.issue({product: "photo", term_days: 30, max_devices: 2});
+  const reserve = await server.issue({product: "photo", term_days: 365,
+                                      requires_account: true});
+  assert.equal((await server.cli("laptop", "activate", current.code)).code, 0);
+
+  await signUp(page, "ann@example.com");
+  await screenshot(page, "devices-empty");
+  assert.ok(await page.isVisible("#no-devices"));
+  await connectWithCli(page, "laptop");
+  await screenshot(page, "connect");
+  const card = page.locator("#device-list article").first();
+  await card.waitFor();
+  const text = await card.textContent();
+  assert.match(text, /fingerprint|vm|laptop|Linux/i);
+  assert.match(text, new RegExp(current.code.slice(-5)));
+  assert.match(text, /Reserve code: none/);
+
+  // The reserve requires an account: refused until the account holds it.
+  let r = await server.cli("laptop", "reserve", "add", reserve.code);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout + r.stderr, /ACCOUNT_REQUIRED/);
+  await page.click("nav >> text=Licenses");
+  await page.fill("#add-code-code", reserve.code.toLowerCase());
+  await page.click("#add-code button[type=submit]");
+  await page.waitForSelector(`#license-list >> text=${reserve.code.slice(-5)}`);
+  // The administrator views the code it typed.
+  const reserveCard = page.locator("#license-list article", {hasText: reserve.code.slice(-5)});
+  await reserveCard.locator("text=View the code").click();
+  await reserveCard.locator(`text=${reserve.code}`).waitFor();
+  await screenshot(page, "licenses");
+  r = await server.cli("laptop", "reserve", "add", reserve.code);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+
+  // The console shows the reserve waiting, and the license's end close.
+  // Twenty days on, the 14-day session has ended: the console asks to
+  // sign in again.
+  await server.advanceDays(20);
+  await page.click("nav >> text=Devices");
+  await signIn(page, "ann@example.com");
+  await page.waitForSelector(`#device-list >> text=${reserve.code.slice(-5)}`);
+  assert.match(await page.textContent("#device-list"), /Ends in \d+ days/);
+  await screenshot(page, "devices");
+
+  // Past the end: the device moves to the reserve; the console shows it.
+  await server.advanceDays(11);
+  r = await server.cli("laptop", "sync");
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  await page.reload();
+  await page.waitForSelector("#device-list");
+  const after = await page.textContent("#device-list");
+  assert.match(after, new RegExp("License: \\*+-\\*+-\\*+-" + reserve.code.slice(-5)));
+  assert.match(after, /Reserve code: none/);
+
+  await page.click("nav >> text=History");
+  await page.waitForSelector("table");
+  const history = await page.textContent("table");
+  assert.match(history, /reserve\.activated/);
+  assert.match(history, /account\.code_added/);
+  await screenshot(page, "history");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a code that requires an account activates only on a connected device", async () => {
+  const page = await newPage();
+  const code = await server.issue({product: "photo", requires_account: true, max_devices: 3});
+  await signUp(page, "bob@example.com");
+  await connectWithCli(page, "desktop");
+  await page.click("nav >> text=Licenses");
+  await page.fill("#add-code-code", code.code);
+  await page.click("#add-code button[type=submit]");
+  await page.waitForSelector("#license-list");
+
+  let r = await server.cli("desktop", "activate", code.code);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  r = await server.cli("stranger", "activate", code.code);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout + r.stderr, /ACCOUNT_REQUIRED/);
+
+  await page.click("nav >> text=Devices");
+  await page.waitForSelector(`#device-list >> text=${code.code.slice(-5)}`);
+  // Disconnect and free the seat: the device list empties, the seat is free.
+  await page.click("text=Disconnect and free seats");
+  await page.waitForSelector("#no-devices");
+  const {seats_used} = await server.admin("GET", "/v1/admin/codes/" + code.id);
+  assert.equal(seats_used, 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test("sign-in, a wrong password and sign-out, with the keyboard alone on a phone", async () => {
+  const page = await newPage({viewport: {width: 375, height: 700}, isMobile: true});
+  await signUp(page, "carol@example.com");
+  // Nothing wider than the screen.
+  const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, "the page is " + overflow + " px wider than the screen");
+  await page.click("nav >> text=Account");
+  await page.click("#sign-out");
+  await page.waitForSelector("#signin");
+
+  // Keyboard only: focus the first field, type, Tab, type, Enter.
+  await page.focus("#signin-email");
+  await page.keyboard.type("carol@example.com");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("not the password");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#signin-error:text('wrong')");
+  await page.fill("#signin-password", "");
+  await page.focus("#signin-password");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("h1:text('Devices')");
+  await page.click("nav >> text=Account");
+  assert.equal(await page.textContent("#account-email"), "carol@example.com");
+  assert.deepEqual(page.errors, []);
+});
+
+test("another account sees nothing of the first", async () => {
+  const page = await newPage();
+  await signUp(page, "dave@example.com");
+  assert.ok(await page.isVisible("#no-devices"));
+  await page.click("nav >> text=Licenses");
+  await page.waitForSelector("#no-licenses");
+  await page.click("nav >> text=History");
+  await page.waitForSelector("text=Nothing has happened yet.");
+});
+
+test("the console's pages carry a strict Content-Security-Policy", async () => {
+  const res = await fetch(server.url + "/console");
+  const csp = res.headers.get("content-security-policy");
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  const html = await res.text();
+  assert.doesNotMatch(html, /<script>(?!<)/);  // no inline script
+  assert.doesNotMatch(html, /https?:\/\//);   // nothing from elsewhere
+});
