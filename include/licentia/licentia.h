@@ -73,6 +73,17 @@ int licentia_activate_now(licentia_manager* manager);
 /* Does what is due now (sync, rollover, retries); call it periodically. */
 int licentia_tick(licentia_manager* manager);
 
+/* The management console (docs/console.md). licentia_connect links this
+ * device to the account whose console showed `connect_code` (XXXX-XXXX);
+ * on success *account_out (free it with licentia_free_string; may be NULL
+ * if not wanted) is the account's email address.
+ * LICENTIA_ERR_CONNECT_CODE_INVALID if the code is unknown, used or
+ * expired. licentia_disconnect ends the connection
+ * (LICENTIA_ERR_NOT_CONNECTED if there is none). */
+int licentia_connect(licentia_manager* manager, const char* connect_code,
+                     char** account_out);
+int licentia_disconnect(licentia_manager* manager);
+
 /* Push: changes made on the server (a block, new terms, a released seat, a
  * reserve changed) reach the device within moments while it holds a wait
  * on the server (docs/sdk.md, "Push"). Two ways to hold it:

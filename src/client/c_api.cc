@@ -244,6 +244,21 @@ int licentia_agent_stop(licentia_manager* m) {
   });
 }
 
+int licentia_connect(licentia_manager* m, const char* connect_code,
+                     char** account_out) {
+  if (connect_code == nullptr) return Misuse("connect_code must not be NULL.");
+  return Call(m, [&](licentia::LicenseManager& lm) {
+    auto account = lm.Connect(connect_code);
+    if (!account.ok()) return account.status();
+    if (account_out == nullptr) return licentia::Status::Ok();
+    return CopyOut(*account, account_out);
+  });
+}
+
+int licentia_disconnect(licentia_manager* m) {
+  return Call(m, [](licentia::LicenseManager& lm) { return lm.Disconnect(); });
+}
+
 int licentia_offline_activation_request(licentia_manager* m, const char* code,
                                         char** request_out) {
   if (code == nullptr || request_out == nullptr) {

@@ -168,6 +168,8 @@ static void push_checks(licentia_manager* m, const char* server,
   pthread_mutex_destroy(&c.mu);
 }
 
+static void connect_checks(licentia_manager* m, const char* connect_code);
+
 static void online_checks(const char* server, const char* key,
                           const char* state_dir, const char* code,
                           const char* reserve, const char* admin_token,
@@ -223,7 +225,31 @@ static void online_checks(const char* server, const char* key,
   if (admin_token != NULL && reserve_id != NULL) {
     push_checks(m, server, admin_token, reserve_id);
   }
+  connect_checks(m, getenv("LICENTIA_TEST_CONNECT_CODE"));
   licentia_close(m);
+}
+
+/* Connecting the device to a console account, and disconnecting it. */
+static void connect_checks(licentia_manager* m, const char* connect_code) {
+  char* account = NULL;
+  char* json = NULL;
+  if (connect_code == NULL) return;
+  EXPECT(licentia_disconnect(m) == LICENTIA_ERR_NOT_CONNECTED);
+  EXPECT(licentia_connect(m, "not a code", NULL) ==
+         LICENTIA_ERR_INVALID_REQUEST);
+  EXPECT(licentia_connect(m, NULL, NULL) == LICENTIA_ERR_INVALID_REQUEST);
+  EXPECT(licentia_connect(m, connect_code, &account) == LICENTIA_OK);
+  EXPECT(account != NULL && strcmp(account, "c@example.com") == 0);
+  licentia_free_string(account);
+  EXPECT(licentia_details_json(m, &json) == LICENTIA_OK);
+  EXPECT(json != NULL &&
+         strstr(json, "\"connected_account\":\"c@example.com\"") != NULL);
+  licentia_free_string(json);
+  /* A connection code works once. */
+  EXPECT(licentia_connect(m, connect_code, NULL) ==
+         LICENTIA_ERR_CONNECT_CODE_INVALID);
+  EXPECT(licentia_disconnect(m) == LICENTIA_OK);
+  EXPECT(licentia_disconnect(m) == LICENTIA_ERR_NOT_CONNECTED);
 }
 
 int main(void) {
