@@ -159,6 +159,35 @@ json::object LicenseJson(const store::CodeRow& code, UnixSeconds now) {
   return o;
 }
 
+constexpr std::string_view kInvitationStateNames[] = {"pending", "accepted",
+                                                      "declined", "revoked"};
+
+json::object InvitationJson(const store::InvitationRow& i) {
+  json::object o{
+      {"id", i.id},
+      {"code_id", i.code_id},
+      {"email", i.email},
+      {"state", std::string(kInvitationStateNames[static_cast<int>(i.state)])},
+      {"created_at", i.created_at}};
+  o["decided_at"] = i.decided_at ? json::value(*i.decided_at) : nullptr;
+  return o;
+}
+
+// The code `code_id` if `account` is its license administrator;
+// NOT_FOUND otherwise (whether or not the code exists).
+Result<store::CodeRow> AdministeredCode(store::Transaction& txn,
+                                        std::int64_t account,
+                                        std::int64_t code_id) {
+  LICENTIA_ASSIGN_OR_RETURN(auto held, txn.FindAccountCode(account, code_id));
+  if (!held || held->role != store::AccountRole::kAdministrator) {
+    return Status(ErrorCode::kNotFound,
+                  "You are not the license administrator of such a license.");
+  }
+  LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeById(code_id));
+  if (!code) return NotFound("license");
+  return std::move(*code);
+}
+
 }  // namespace
 
 bool ConsoleService::IsConsolePath(std::string_view path) {
@@ -749,6 +778,15 @@ struct ConsoleService::Impl {
               devices.push_back(std::move(d));
             }
             l["devices"] = std::move(devices);
+            if (h.role == store::AccountRole::kAdministrator) {
+              LICENTIA_ASSIGN_OR_RETURN(auto invitations,
+                                        txn.ListCodeInvitations(code->id));
+              json::array list;
+              for (const auto& i : invitations) {
+                list.push_back(InvitationJson(i));
+              }
+              l["invitations"] = std::move(list);
+            }
             licenses.push_back(std::move(l));
           }
           out.body = {{"licenses", std::move(licenses)}};
@@ -829,6 +867,152 @@ struct ConsoleService::Impl {
         answer);
   }
 
+  // Invitations.
+
+  void Invite(const HttpRequest& req, const PathParams& p, const Session& s,
+              AnswerFn answer) {
+    auto parsed = [&]() -> Result<std::pair<std::int64_t, std::string>> {
+      LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(p[0], "license"));
+      LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
+                                JsonFields::Parse(req.body, {"email"}));
+      LICENTIA_ASSIGN_OR_RETURN(std::string raw,
+                                f.String("email", kMaxEmailBytes + 16));
+      LICENTIA_ASSIGN_OR_RETURN(std::string email, NormalizeEmail(raw));
+      return std::pair(id, std::move(email));
+    }();
+    if (!parsed.ok()) return answer(parsed.status());
+    Write(
+        [this, code_id = parsed->first, email = parsed->second, s](
+            store::Transaction& txn, Answer& out) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(
+              store::CodeRow code,
+              AdministeredCode(txn, s.account_id, code_id));
+          if (email == s.email) {
+            return Status(ErrorCode::kConflict,
+                          "You hold this license already.");
+          }
+          LICENTIA_ASSIGN_OR_RETURN(auto earlier,
+                                    txn.ListCodeInvitations(code_id));
+          for (const auto& i : earlier) {
+            if (i.email == email &&
+                (i.state == store::InvitationState::kPending ||
+                 i.state == store::InvitationState::kAccepted)) {
+              return Status(ErrorCode::kConflict,
+                            "This address is invited already.");
+            }
+          }
+          UnixSeconds now = Now();
+          store::InvitationRow row{0,
+                                   code_id,
+                                   s.account_id,
+                                   email,
+                                   store::InvitationState::kPending,
+                                   now,
+                                   std::nullopt};
+          LICENTIA_ASSIGN_OR_RETURN(row.id, txn.InsertInvitation(row));
+          LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "invitation.sent",
+                                               &code, "", "account",
+                                               {{"email", email}}));
+          out.status = 201;
+          out.body = InvitationJson(row);
+          return Status::Ok();
+        },
+        answer);
+  }
+
+  void MyInvitations(const Session& s, AnswerFn answer) {
+    Read(
+        [this, s](store::Transaction& txn, Answer& out) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(auto invitations,
+                                    txn.ListEmailInvitations(s.email));
+          json::array list;
+          UnixSeconds now = Now();
+          for (const auto& i : invitations) {
+            if (i.state != store::InvitationState::kPending) continue;
+            LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeById(i.code_id));
+            LICENTIA_ASSIGN_OR_RETURN(
+                auto inviter, txn.FindAccountById(i.inviter_account_id));
+            if (!code || !inviter) continue;
+            json::object o = InvitationJson(i);
+            o["license"] = LicenseJson(*code, now);
+            o["from"] = inviter->email;
+            list.push_back(std::move(o));
+          }
+          out.body = {{"invitations", std::move(list)}};
+          return Status::Ok();
+        },
+        answer);
+  }
+
+  // Accepts or declines (by the invitee), or revokes (by the code's
+  // administrator), invitation p[0].
+  void DecideInvitation(const PathParams& p, const Session& s,
+                        store::InvitationState decision, AnswerFn answer) {
+    auto id = ParseId(p[0], "invitation");
+    if (!id.ok()) return answer(id.status());
+    Write(
+        [this, id = *id, s, decision](store::Transaction& txn,
+                                      Answer& out) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(auto found, txn.FindInvitation(id));
+          bool revoking = decision == store::InvitationState::kRevoked;
+          // The invitee decides; the administrator revokes. Anyone else
+          // is told there is no such invitation.
+          if (!found || (!revoking && found->email != s.email)) {
+            return NotFound("invitation");
+          }
+          store::InvitationRow i = *found;
+          std::optional<store::CodeRow> code;
+          if (revoking) {
+            LICENTIA_ASSIGN_OR_RETURN(
+                code, AdministeredCode(txn, s.account_id, i.code_id));
+          } else {
+            LICENTIA_ASSIGN_OR_RETURN(code, txn.FindCodeById(i.code_id));
+            if (!code) return NotFound("invitation");
+          }
+          bool open =
+              i.state == store::InvitationState::kPending ||
+              (revoking && i.state == store::InvitationState::kAccepted);
+          if (!open) {
+            return Status(
+                ErrorCode::kConflict,
+                fmt::format("This invitation was {} already.",
+                            kInvitationStateNames[static_cast<int>(i.state)]));
+          }
+          UnixSeconds now = Now();
+          if (decision == store::InvitationState::kAccepted) {
+            LICENTIA_RETURN_IF_ERROR(
+                txn.AddAccountCode({s.account_id, i.code_id,
+                                    store::AccountRole::kMember, "", now})
+                    .status());
+          }
+          if (revoking && i.state == store::InvitationState::kAccepted) {
+            // The member no longer holds the code; its devices keep the
+            // seats they have, but take no new one that needs an account.
+            LICENTIA_ASSIGN_OR_RETURN(auto member,
+                                      txn.FindAccountByEmail(i.email));
+            if (member) {
+              LICENTIA_ASSIGN_OR_RETURN(
+                  auto held, txn.FindAccountCode(member->id, i.code_id));
+              if (held && held->role == store::AccountRole::kMember) {
+                LICENTIA_RETURN_IF_ERROR(
+                    txn.DeleteAccountCode(member->id, i.code_id));
+              }
+            }
+          }
+          LICENTIA_RETURN_IF_ERROR(txn.SetInvitationState(id, decision, now));
+          i.state = decision;
+          i.decided_at = now;
+          std::string type =
+              fmt::format("invitation.{}",
+                          kInvitationStateNames[static_cast<int>(decision)]);
+          LICENTIA_RETURN_IF_ERROR(RecordEvent(
+              txn, now, type, &*code, "", "account", {{"email", i.email}}));
+          out.body = InvitationJson(i);
+          return Status::Ok();
+        },
+        answer);
+  }
+
   // The device side.
 
   Result<std::pair<crypto::Hash, std::string>> ParseDeviceToken(
@@ -892,6 +1076,24 @@ struct ConsoleService::Impl {
         session([this](const HttpRequest&, const PathParams& p,
                        const Session& s,
                        AnswerFn a) { ViewCode(p, s, std::move(a)); }));
+    Add("POST", "/console/api/licenses/{}/invitations", true,
+        session([this](const HttpRequest& r, const PathParams& p,
+                       const Session& s,
+                       AnswerFn a) { Invite(r, p, s, std::move(a)); }));
+    Add("GET", "/console/api/invitations", true,
+        session([this](const HttpRequest&, const PathParams&, const Session& s,
+                       AnswerFn a) { MyInvitations(s, std::move(a)); }));
+    for (auto [verb, decision] :
+         {std::pair("accept", store::InvitationState::kAccepted),
+          std::pair("decline", store::InvitationState::kDeclined),
+          std::pair("revoke", store::InvitationState::kRevoked)}) {
+      Add("POST", fmt::format("/console/api/invitations/{{}}/{}", verb), true,
+          session([this, decision = decision](const HttpRequest&,
+                                              const PathParams& p,
+                                              const Session& s, AnswerFn a) {
+            DecideInvitation(p, s, decision, std::move(a));
+          }));
+    }
     Add("GET", "/console/api/events", true,
         session([this](const HttpRequest&, const PathParams&, const Session& s,
                        AnswerFn a) { ListAccountEvents(s, std::move(a)); }));

@@ -455,6 +455,34 @@ CREATE TABLE account_codes (
 CREATE INDEX account_codes_by_code ON account_codes(code_id);
 CREATE INDEX activations_by_device ON activations(device_hash, code_id)
   WHERE deactivated_at IS NULL;
+)sql"},  // 9: invitations to use a code, from its license administrator to
+    // another account (by email address); accepted, they make that account
+    // a member holding the code.
+    {.sqlite = R"sql(
+CREATE TABLE invitations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  code_id INTEGER NOT NULL REFERENCES codes(id),
+  inviter_account_id INTEGER NOT NULL REFERENCES accounts(id),
+  email TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  decided_at INTEGER
+);
+CREATE INDEX invitations_by_code ON invitations(code_id, id);
+CREATE INDEX invitations_by_email ON invitations(email, id);
+)sql",
+     .postgres = R"sql(
+CREATE TABLE invitations (
+  id BIGSERIAL PRIMARY KEY,
+  code_id BIGINT NOT NULL REFERENCES codes(id),
+  inviter_account_id BIGINT NOT NULL REFERENCES accounts(id),
+  email TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  decided_at BIGINT
+);
+CREATE INDEX invitations_by_code ON invitations(code_id, id);
+CREATE INDEX invitations_by_email ON invitations(email, id);
 )sql"},
 };
 

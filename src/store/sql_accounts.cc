@@ -7,6 +7,9 @@
 // conflict must not be an error the caller recovers from.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "store/row_codec.h"
 #include "store/sql_transaction.h"
 
@@ -88,6 +91,47 @@ const SqlStatement kListDeviceActivations(
     fmt::format("SELECT {} FROM activations WHERE device_hash = $1 AND "
                 "deactivated_at IS NULL ORDER BY id",
                 kActivationColumns));
+
+const SqlStatement kDeleteAccountCode(
+    "DELETE FROM account_codes WHERE account_id = $1 AND code_id = $2");
+
+constexpr char kInvitationColumns[] =
+    "id, code_id, inviter_account_id, email, state, created_at, decided_at";
+const SqlStatement kInsertInvitation(
+    "INSERT INTO invitations(code_id, inviter_account_id, email, state, "
+    "created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id");
+const SqlStatement kFindInvitation(fmt::format(
+    "SELECT {} FROM invitations WHERE id = $1", kInvitationColumns));
+const SqlStatement kListCodeInvitations(
+    fmt::format("SELECT {} FROM invitations WHERE code_id = $1 ORDER BY id",
+                kInvitationColumns));
+const SqlStatement kListEmailInvitations(
+    fmt::format("SELECT {} FROM invitations WHERE email = $1 ORDER BY id",
+                kInvitationColumns));
+const SqlStatement kSetInvitationState(
+    "UPDATE invitations SET state = $2, decided_at = $3 WHERE id = $1");
+
+constexpr std::string_view kInvitationStates[] = {"pending", "accepted",
+                                                  "declined", "revoked"};
+
+Result<InvitationRow> DecodeInvitation(const SqlRow& row) {
+  InvitationRow r;
+  r.id = row.Int(0);
+  r.code_id = row.Int(1);
+  r.inviter_account_id = row.Int(2);
+  r.email = row.Text(3);
+  std::string state = row.Text(4);
+  auto it = std::find(std::begin(kInvitationStates),
+                      std::end(kInvitationStates), state);
+  if (it == std::end(kInvitationStates)) {
+    return Status(ErrorCode::kCorruption,
+                  fmt::format("Unknown invitation state \"{}\".", state));
+  }
+  r.state = static_cast<InvitationState>(it - std::begin(kInvitationStates));
+  r.created_at = row.Int(5);
+  r.decided_at = row.OptInt(6);
+  return r;
+}
 
 AccountRow DecodeAccount(const SqlRow& row) {
   return {row.Int(0), row.Text(1), row.Text(2), row.Int(3), row.Int(4)};
@@ -317,6 +361,67 @@ Result<std::vector<ActivationRow>> SqlTransaction::ListDeviceActivations(
         return Status::Ok();
       }));
   return out;
+}
+
+Status SqlTransaction::DeleteAccountCode(std::int64_t account_id,
+                                         std::int64_t code_id) {
+  return Run(kDeleteAccountCode, {account_id, code_id});
+}
+
+Result<std::int64_t> SqlTransaction::InsertInvitation(const InvitationRow& r) {
+  FirstInt id;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kInsertInvitation,
+          {r.code_id, r.inviter_account_id, r.email,
+           kInvitationStates[static_cast<int>(r.state)], r.created_at},
+          id));
+  if (!id.value()) {
+    return Status(ErrorCode::kInternal, "An insert returned no id.");
+  }
+  return *id.value();
+}
+
+Result<std::optional<InvitationRow>> SqlTransaction::FindInvitation(
+    std::int64_t id) {
+  std::optional<InvitationRow> found;
+  LICENTIA_RETURN_IF_ERROR(Run(kFindInvitation, {id}, [&](const SqlRow& row) {
+    LICENTIA_ASSIGN_OR_RETURN(found, DecodeInvitation(row));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+namespace {
+
+Result<std::vector<InvitationRow>> ListInvitations(SqlSession& session,
+                                                   const SqlStatement& st,
+                                                   SqlValue key) {
+  std::vector<InvitationRow> out;
+  LICENTIA_RETURN_IF_ERROR(session.Run(st, {key}, [&](const SqlRow& row) {
+    LICENTIA_ASSIGN_OR_RETURN(InvitationRow r, DecodeInvitation(row));
+    out.push_back(std::move(r));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<InvitationRow>> SqlTransaction::ListCodeInvitations(
+    std::int64_t code_id) {
+  return ListInvitations(session_, kListCodeInvitations, code_id);
+}
+
+Result<std::vector<InvitationRow>> SqlTransaction::ListEmailInvitations(
+    std::string_view email) {
+  return ListInvitations(session_, kListEmailInvitations, email);
+}
+
+Status SqlTransaction::SetInvitationState(std::int64_t id,
+                                          InvitationState state,
+                                          UnixSeconds at) {
+  return Run(kSetInvitationState,
+             {id, kInvitationStates[static_cast<int>(state)], at});
 }
 
 }  // namespace licentia::store

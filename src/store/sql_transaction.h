@@ -163,6 +163,16 @@ class SqlTransaction final : public Transaction {
       std::int64_t code_id) override;
   Result<std::vector<ActivationRow>> ListDeviceActivations(
       const crypto::Hash& device_hash) override;
+  Status DeleteAccountCode(std::int64_t account_id,
+                           std::int64_t code_id) override;
+  Result<std::int64_t> InsertInvitation(const InvitationRow& row) override;
+  Result<std::optional<InvitationRow>> FindInvitation(std::int64_t id) override;
+  Result<std::vector<InvitationRow>> ListCodeInvitations(
+      std::int64_t code_id) override;
+  Result<std::vector<InvitationRow>> ListEmailInvitations(
+      std::string_view email) override;
+  Status SetInvitationState(std::int64_t id, InvitationState state,
+                            UnixSeconds at) override;
 
  private:
   // Every statement goes through these: the cache stamp is taken before

@@ -138,6 +138,20 @@ struct AccountCodeRow {
   UnixSeconds added_at = 0;
 };
 
+// An invitation from a code's license administrator to the account with
+// `email` to use the code.
+enum class InvitationState { kPending, kAccepted, kDeclined, kRevoked };
+
+struct InvitationRow {
+  std::int64_t id = 0;
+  std::int64_t code_id = 0;
+  std::int64_t inviter_account_id = 0;
+  std::string email;  // the invitee's, normalised as accounts' are
+  InvitationState state = InvitationState::kPending;
+  UnixSeconds created_at = 0;
+  std::optional<UnixSeconds> decided_at;
+};
+
 struct CodeFilter {
   std::string product_id;       // "" = any
   std::optional<bool> blocked;  // unset = any
@@ -310,6 +324,22 @@ class Transaction {
   // The code's license administrator, if an account holds it as one.
   virtual Result<std::optional<std::int64_t>> FindCodeAdministrator(
       std::int64_t code_id) = 0;
+  // Removes the account's hold on the code (a member whose invitation was
+  // revoked).
+  virtual Status DeleteAccountCode(std::int64_t account_id,
+                                   std::int64_t code_id) = 0;
+
+  // Invitations. InsertInvitation returns the new id.
+  virtual Result<std::int64_t> InsertInvitation(const InvitationRow& row) = 0;
+  virtual Result<std::optional<InvitationRow>> FindInvitation(
+      std::int64_t id) = 0;
+  virtual Result<std::vector<InvitationRow>> ListCodeInvitations(
+      std::int64_t code_id) = 0;
+  virtual Result<std::vector<InvitationRow>> ListEmailInvitations(
+      std::string_view email) = 0;
+  virtual Status SetInvitationState(std::int64_t id, InvitationState state,
+                                    UnixSeconds at) = 0;
+
   // The device's active seats, on every code.
   virtual Result<std::vector<ActivationRow>> ListDeviceActivations(
       const crypto::Hash& device_hash) = 0;

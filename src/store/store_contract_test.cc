@@ -843,6 +843,43 @@ TEST_P(StoreContractTest, AccountCodesAndTheAdministrator) {
   });
 }
 
+TEST_P(StoreContractTest, InvitationsAndTheirStates) {
+  std::int64_t ann = 0, code = 0, first = 0, second = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    code = MakeCode(t, 1);
+    ann = *t.InsertAccount({0, "ann@example.com", "h", 10, 10});
+    first = *t.InsertInvitation(
+        {0, code, ann, "bob@example.com", InvitationState::kPending, 20, {}});
+    second = *t.InsertInvitation(
+        {0, code, ann, "carol@example.com", InvitationState::kPending, 21, {}});
+    ASSERT_TRUE(
+        t.SetInvitationState(first, InvitationState::kAccepted, 30).ok());
+  });
+  R([&](Transaction& t) {
+    auto i = *t.FindInvitation(first);
+    ASSERT_TRUE(i.has_value());
+    EXPECT_EQ(i->state, InvitationState::kAccepted);
+    EXPECT_EQ(i->decided_at, 30);
+    EXPECT_EQ(i->email, "bob@example.com");
+    EXPECT_EQ(t.ListCodeInvitations(code)->size(), 2u);
+    auto carol = *t.ListEmailInvitations("carol@example.com");
+    ASSERT_EQ(carol.size(), 1u);
+    EXPECT_EQ(carol[0].id, second);
+    EXPECT_EQ(carol[0].state, InvitationState::kPending);
+    EXPECT_FALSE(carol[0].decided_at.has_value());
+    EXPECT_FALSE(t.FindInvitation(second + 1)->has_value());
+  });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(
+        *t.AddAccountCode({ann, code, AccountRole::kAdministrator, "", 20}));
+    ASSERT_TRUE(t.DeleteAccountCode(ann, code).ok());
+  });
+  R([&](Transaction& t) {
+    EXPECT_FALSE(t.FindAccountCode(ann, code)->has_value());
+  });
+}
+
 TEST_P(StoreContractTest, ADevicesActiveSeatsAcrossCodes) {
   crypto::Hash device{}, other{};
   device[0] = 1;

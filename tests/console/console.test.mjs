@@ -170,6 +170,39 @@ test("a code that requires an account activates only on a connected device", asy
   assert.deepEqual(page.errors, []);
 });
 
+test("an administrator invites another account, which uses the code on its device", async () => {
+  const code = await server.issue({product: "photo", requires_account: true, max_devices: 3});
+  const admin = await newPage();
+  await signUp(admin, "erin@example.com");
+  await admin.click("nav >> text=Licenses");
+  await admin.fill("#add-code-code", code.code);
+  await admin.click("#add-code button[type=submit]");
+  await admin.fill(`#invite-${code.id}-email`, "frank@example.com");
+  await admin.click(`#invite-${code.id} button[type=submit]`);
+  await admin.waitForSelector("#license-list >> text=frank@example.com · pending");
+
+  const member = await newPage();
+  await signUp(member, "frank@example.com");
+  await connectWithCli(member, "frank-laptop");
+  let r = await server.cli("frank-laptop", "activate", code.code);
+  assert.match(r.stdout + r.stderr, /ACCOUNT_REQUIRED/);
+  await member.click("nav >> text=Licenses");
+  await member.waitForSelector("#invitations-to-you >> text=erin@example.com");
+  await screenshot(member, "invitation");
+  await member.click("#invitations-to-you >> text=Accept");
+  await member.waitForSelector(`#license-list >> text=${code.code.slice(-5)}`);
+  assert.match(await member.textContent("#license-list"), /member/);
+  r = await server.cli("frank-laptop", "activate", code.code);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+
+  // The administrator sees the member's device and the accepted invitation.
+  await admin.reload();
+  await admin.waitForSelector("#license-list >> text=frank@example.com · accepted");
+  assert.match(await admin.textContent("#license-list"), /1 of 3 in use/);
+  assert.deepEqual(admin.errors, []);
+  assert.deepEqual(member.errors, []);
+});
+
 test("sign-in, a wrong password and sign-out, with the keyboard alone on a phone", async () => {
   const page = await newPage({viewport: {width: 375, height: 700}, isMobile: true});
   await signUp(page, "carol@example.com");

@@ -403,6 +403,100 @@ TEST_F(ConsoleTest, AccountsAreIsolated) {
   EXPECT_EQ(Code(code.id).at("seats_used"), 1);
 }
 
+// The administrator invites another account, which then uses the code on
+// its own connected devices until the invitation is revoked.
+TEST_F(ConsoleTest, InvitationsLetAnotherAccountUseTheCode) {
+  ConsoleClient ann = Account("ann@example.com");
+  ConsoleClient bob = Account("bob@example.com");
+  ConsoleClient carol = Account("carol@example.com");
+  IssuedCode code = Issue(
+      {{"product", "photo"}, {"requires_account", true}, {"max_devices", 3}});
+  ASSERT_EQ(
+      ann.Post("/console/api/codes", json::object{{"code", code.code}}).status,
+      201);
+  std::string invite_path =
+      "/console/api/licenses/" + std::to_string(code.id) + "/invitations";
+  ConsoleAnswer sent =
+      ann.Post(invite_path, json::object{{"email", "Bob@Example.com"}});
+  ASSERT_EQ(sent.status, 201) << json::serialize(sent.body);
+  std::string id = std::to_string(sent.body.at("id").as_int64());
+  EXPECT_EQ(
+      ann.Post(invite_path, json::object{{"email", "bob@example.com"}}).error(),
+      "CONFLICT");
+  // Only the administrator invites.
+  EXPECT_EQ(
+      carol.Post(invite_path, json::object{{"email", "x@example.com"}}).error(),
+      "NOT_FOUND");
+
+  ConsoleAnswer mine = bob.Get("/console/api/invitations");
+  ASSERT_EQ(mine.status, 200);
+  ASSERT_EQ(mine.body.at("invitations").as_array().size(), 1u);
+  EXPECT_EQ(mine.body.at("invitations").at(0).at("from"), "ann@example.com");
+  EXPECT_TRUE(carol.Get("/console/api/invitations")
+                  .body.at("invitations")
+                  .as_array()
+                  .empty());
+  // Another account cannot accept it for Bob, nor revoke it.
+  EXPECT_EQ(
+      carol.Post("/console/api/invitations/" + id + "/accept", json::object{})
+          .error(),
+      "NOT_FOUND");
+  EXPECT_EQ(
+      carol.Post("/console/api/invitations/" + id + "/revoke", json::object{})
+          .error(),
+      "NOT_FOUND");
+
+  ASSERT_TRUE(Connect(ConnectCode(bob), "fp-bob").ok());
+  EXPECT_API_ERROR(Activate(code.code, "fp-bob"), "ACCOUNT_REQUIRED");
+  ASSERT_EQ(
+      bob.Post("/console/api/invitations/" + id + "/accept", json::object{})
+          .status,
+      200);
+  EXPECT_EQ(
+      bob.Post("/console/api/invitations/" + id + "/accept", json::object{})
+          .error(),
+      "CONFLICT");
+  EXPECT_TRUE(Activate(code.code, "fp-bob").ok());
+  ConsoleAnswer bobs = bob.Get("/console/api/licenses");
+  ASSERT_EQ(bobs.body.at("licenses").as_array().size(), 1u);
+  EXPECT_EQ(bobs.body.at("licenses").at(0).at("role"), "member");
+  EXPECT_EQ(bobs.body.at("licenses").at(0).at("can_view_code"), false);
+  EXPECT_EQ(
+      bob.Get("/console/api/licenses/" + std::to_string(code.id) + "/code")
+          .error(),
+      "NOT_FOUND");
+  // The administrator sees Bob's device among the license's.
+  ConsoleAnswer anns = ann.Get("/console/api/licenses");
+  ASSERT_EQ(anns.body.at("licenses").at(0).at("devices").as_array().size(), 1u);
+  EXPECT_EQ(anns.body.at("licenses").at(0).at("invitations").at(0).at("state"),
+            "accepted");
+
+  // Revoked: Bob's devices take no new seat on it.
+  ASSERT_EQ(
+      ann.Post("/console/api/invitations/" + id + "/revoke", json::object{})
+          .status,
+      200);
+  ASSERT_TRUE(Connect(ConnectCode(bob), "fp-bob-2").ok());
+  EXPECT_API_ERROR(Activate(code.code, "fp-bob-2"), "ACCOUNT_REQUIRED");
+  EXPECT_TRUE(
+      bob.Get("/console/api/licenses").body.at("licenses").as_array().empty());
+
+  // A declined invitation gives nothing.
+  ConsoleAnswer again =
+      ann.Post(invite_path, json::object{{"email", "carol@example.com"}});
+  ASSERT_EQ(again.status, 201);
+  std::string carol_id = std::to_string(again.body.at("id").as_int64());
+  ASSERT_EQ(carol
+                .Post("/console/api/invitations/" + carol_id + "/decline",
+                      json::object{})
+                .status,
+            200);
+  EXPECT_TRUE(carol.Get("/console/api/licenses")
+                  .body.at("licenses")
+                  .as_array()
+                  .empty());
+}
+
 class ConsoleRateLimitTest : public ConsoleTest {
  protected:
   std::vector<std::string> ServerArgs() override {

@@ -240,6 +240,31 @@ function licenseCard(l) {
       viewed.textContent = e.message;
     }
   };
+  const invitations = l.invitations ? el("section", {class: "invitations"},
+    el("h4", {}, "People invited to use it"),
+    l.invitations.length === 0 ? el("p", {}, "Nobody yet.") :
+      el("ul", {}, l.invitations.map(i => el("li", {},
+        i.email, " · ", i.state,
+        (i.state === "pending" || i.state === "accepted")
+          ? el("button", {type: "button", class: "link", onclick: async () => {
+              try {
+                await api("POST", "invitations/" + i.id + "/revoke", {});
+                say("Revoked the invitation of " + i.email + ".");
+                licensesPage();
+              } catch (e) {
+                say(e.message);
+              }
+            }}, "Revoke")
+          : null))),
+    form("invite-" + l.id, "Invite someone", [
+      {name: "email", label: "Their email address", type: "email",
+       hint: "They accept it in their own console, then use the license " +
+             "on the devices they connect."},
+    ], "Invite", async (v) => {
+      await api("POST", "licenses/" + l.id + "/invitations", v);
+      say("Invited " + v.email + ".");
+      licensesPage();
+    })) : null;
   return el("article", {class: "card", "aria-label": l.masked_code},
     el("h3", {}, l.masked_code),
     el("dl", {},
@@ -267,13 +292,38 @@ function licenseCard(l) {
       ? el("div", {class: "actions"},
           el("button", {type: "button", onclick: viewCode}, "View the code"),
           viewed)
-      : null);
+      : null,
+    invitations);
+}
+
+function invitationCard(i) {
+  const decide = (verb) => async () => {
+    try {
+      await api("POST", "invitations/" + i.id + "/" + verb, {});
+      say(verb === "accept" ? "Accepted." : "Declined.");
+      licensesPage();
+    } catch (e) {
+      say(e.message);
+    }
+  };
+  return el("article", {class: "card invitation", "aria-label": "Invitation from " + i.from},
+    el("p", {}, el("strong", {}, i.from), " invites you to use ",
+       i.license.masked_code, " (", i.license.product, ")."),
+    el("div", {class: "actions"},
+      el("button", {type: "button", onclick: decide("accept")}, "Accept"),
+      el("button", {type: "button", class: "danger", onclick: decide("decline")},
+         "Decline")));
 }
 
 async function licensesPage() {
-  const {licenses} = await api("GET", "licenses");
+  const [{licenses}, {invitations}] =
+      await Promise.all([api("GET", "licenses"), api("GET", "invitations")]);
   show(
     el("h1", {}, "Licenses"),
+    invitations.length
+      ? el("section", {id: "invitations-to-you"},
+          el("h2", {}, "Invitations to you"), invitations.map(invitationCard))
+      : null,
     form("add-code", "Add an activation code", [
       {name: "code", label: "Activation code",
        hint: "XXXXX-XXXXX-XXXXX-XXXXX, as you received it."},
