@@ -483,6 +483,66 @@ CREATE TABLE invitations (
 );
 CREATE INDEX invitations_by_code ON invitations(code_id, id);
 CREATE INDEX invitations_by_email ON invitations(email, id);
+)sql"},  // 10: actions taken in the console for a connected device (send a
+    // license, set or remove its reserve), carried out by the device at
+    // its next contact, with their results. A new or finished action is
+    // news to a waiting device, as a reserve change is: PostgreSQL's
+    // change feed names its device.
+    {.sqlite = R"sql(
+CREATE TABLE device_actions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_hash BLOB NOT NULL,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  kind TEXT NOT NULL,
+  code_id INTEGER REFERENCES codes(id),
+  state TEXT NOT NULL,
+  error_code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  done_at INTEGER
+);
+CREATE INDEX device_actions_by_device ON device_actions(device_hash, id);
+)sql",
+     .postgres = R"sql(
+CREATE TABLE device_actions (
+  id BIGSERIAL PRIMARY KEY,
+  device_hash BYTEA NOT NULL,
+  account_id BIGINT NOT NULL REFERENCES accounts(id),
+  kind TEXT NOT NULL,
+  code_id BIGINT REFERENCES codes(id),
+  state TEXT NOT NULL,
+  error_code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  done_at BIGINT
+);
+CREATE INDEX device_actions_by_device ON device_actions(device_hash, id);
+CREATE OR REPLACE FUNCTION licentia_notify_change() RETURNS trigger AS $$
+BEGIN
+  IF TG_TABLE_NAME IN ('reserves', 'device_actions') THEN
+    IF TG_OP <> 'INSERT' THEN
+      PERFORM pg_notify('licentia_changes',
+                        'd' || encode(OLD.device_hash, 'hex'));
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      PERFORM pg_notify('licentia_changes',
+                        'd' || encode(NEW.device_hash, 'hex'));
+    END IF;
+  ELSIF TG_TABLE_NAME = 'activations' THEN
+    IF TG_OP = 'DELETE' THEN
+      PERFORM pg_notify('licentia_changes', 'c' || OLD.code_id);
+    ELSE
+      PERFORM pg_notify('licentia_changes', 'c' || NEW.code_id);
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM pg_notify('licentia_changes', 'c' || OLD.id);
+  ELSE
+    PERFORM pg_notify('licentia_changes', 'c' || NEW.id);
+  END IF;
+  RETURN NULL;
+END; $$ LANGUAGE plpgsql;
+CREATE TRIGGER device_actions_changes AFTER INSERT OR UPDATE OR DELETE
+  ON device_actions FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
 )sql"},
 };
 

@@ -92,6 +92,17 @@ const SqlStatement kListDeviceActivations(
                 "deactivated_at IS NULL ORDER BY id",
                 kActivationColumns));
 
+// The index of `text` in `names`; kCorruption naming `what` if absent.
+template <size_t N>
+Result<int> NameIndex(const std::string_view (&names)[N], std::string_view text,
+                      std::string_view what) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<int>(i);
+  }
+  return Status(ErrorCode::kCorruption,
+                fmt::format("Unknown {} \"{}\".", what, text));
+}
+
 const SqlStatement kDeleteAccountCode(
     "DELETE FROM account_codes WHERE account_id = $1 AND code_id = $2");
 
@@ -120,17 +131,55 @@ Result<InvitationRow> DecodeInvitation(const SqlRow& row) {
   r.code_id = row.Int(1);
   r.inviter_account_id = row.Int(2);
   r.email = row.Text(3);
-  std::string state = row.Text(4);
-  auto it = std::find(std::begin(kInvitationStates),
-                      std::end(kInvitationStates), state);
-  if (it == std::end(kInvitationStates)) {
-    return Status(ErrorCode::kCorruption,
-                  fmt::format("Unknown invitation state \"{}\".", state));
-  }
-  r.state = static_cast<InvitationState>(it - std::begin(kInvitationStates));
+  LICENTIA_ASSIGN_OR_RETURN(
+      int state, NameIndex(kInvitationStates, row.Text(4), "invitation state"));
+  r.state = static_cast<InvitationState>(state);
   r.created_at = row.Int(5);
   r.decided_at = row.OptInt(6);
   return r;
+}
+
+constexpr char kDeviceActionColumns[] =
+    "id, device_hash, account_id, kind, code_id, state, error_code, message, "
+    "created_at, done_at";
+const SqlStatement kInsertDeviceAction(
+    "INSERT INTO device_actions(device_hash, account_id, kind, code_id, "
+    "state, error_code, message, created_at) VALUES ($1, $2, $3, $4, $5, "
+    "$6, $7, $8) RETURNING id");
+const SqlStatement kListPendingDeviceActions(
+    fmt::format("SELECT {} FROM device_actions WHERE device_hash = $1 AND "
+                "state = 'pending' ORDER BY id",
+                kDeviceActionColumns));
+const SqlStatement kListDeviceActions(
+    fmt::format("SELECT {} FROM device_actions WHERE device_hash = $1 "
+                "ORDER BY id DESC LIMIT $2",
+                kDeviceActionColumns));
+const SqlStatement kFinishDeviceAction(
+    "UPDATE device_actions SET state = $3, error_code = $4, message = $5, "
+    "done_at = $6 WHERE id = $1 AND device_hash = $2 AND state = 'pending' "
+    "RETURNING id");
+
+constexpr std::string_view kActionKinds[] = {"activate", "set_reserve",
+                                             "remove_reserve"};
+constexpr std::string_view kActionStates[] = {"pending", "done", "refused"};
+
+Result<DeviceActionRow> DecodeDeviceAction(const SqlRow& row) {
+  DeviceActionRow a;
+  a.id = row.Int(0);
+  LICENTIA_ASSIGN_OR_RETURN(a.device_hash, DecodeHash(row, 1));
+  a.account_id = row.Int(2);
+  LICENTIA_ASSIGN_OR_RETURN(int kind,
+                            NameIndex(kActionKinds, row.Text(3), "action"));
+  a.kind = static_cast<DeviceActionKind>(kind);
+  a.code_id = row.OptInt(4);
+  LICENTIA_ASSIGN_OR_RETURN(
+      int state, NameIndex(kActionStates, row.Text(5), "action state"));
+  a.state = static_cast<DeviceActionState>(state);
+  a.error_code = row.Text(6);
+  a.message = row.Text(7);
+  a.created_at = row.Int(8);
+  a.done_at = row.OptInt(9);
+  return a;
 }
 
 AccountRow DecodeAccount(const SqlRow& row) {
@@ -422,6 +471,59 @@ Status SqlTransaction::SetInvitationState(std::int64_t id,
                                           UnixSeconds at) {
   return Run(kSetInvitationState,
              {id, kInvitationStates[static_cast<int>(state)], at});
+}
+
+Result<std::int64_t> SqlTransaction::InsertDeviceAction(
+    const DeviceActionRow& a) {
+  FirstInt id;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kInsertDeviceAction,
+          {a.device_hash, a.account_id, kActionKinds[static_cast<int>(a.kind)],
+           a.code_id, kActionStates[static_cast<int>(a.state)], a.error_code,
+           a.message, a.created_at},
+          id));
+  if (!id.value()) {
+    return Status(ErrorCode::kInternal, "An insert returned no id.");
+  }
+  return *id.value();
+}
+
+namespace {
+
+Result<std::vector<DeviceActionRow>> ListActions(SqlSession& session,
+                                                 const SqlStatement& st,
+                                                 SqlParams params) {
+  std::vector<DeviceActionRow> out;
+  LICENTIA_RETURN_IF_ERROR(session.Run(st, params, [&](const SqlRow& row) {
+    LICENTIA_ASSIGN_OR_RETURN(DeviceActionRow a, DecodeDeviceAction(row));
+    out.push_back(std::move(a));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<DeviceActionRow>> SqlTransaction::ListPendingDeviceActions(
+    const crypto::Hash& device_hash) {
+  return ListActions(session_, kListPendingDeviceActions, {device_hash});
+}
+
+Result<std::vector<DeviceActionRow>> SqlTransaction::ListDeviceActions(
+    const crypto::Hash& device_hash, int limit) {
+  return ListActions(session_, kListDeviceActions, {device_hash, limit});
+}
+
+Result<bool> SqlTransaction::FinishDeviceAction(
+    std::int64_t id, const crypto::Hash& device_hash, DeviceActionState state,
+    std::string_view error_code, std::string_view message, UnixSeconds at) {
+  FirstInt done;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kFinishDeviceAction,
+          {id, device_hash, kActionStates[static_cast<int>(state)], error_code,
+           message, at},
+          done));
+  return done.value().has_value();
 }
 
 }  // namespace licentia::store

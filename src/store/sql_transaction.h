@@ -173,6 +173,17 @@ class SqlTransaction final : public Transaction {
       std::string_view email) override;
   Status SetInvitationState(std::int64_t id, InvitationState state,
                             UnixSeconds at) override;
+  Result<std::int64_t> InsertDeviceAction(const DeviceActionRow& row) override;
+  Result<std::vector<DeviceActionRow>> ListPendingDeviceActions(
+      const crypto::Hash& device_hash) override;
+  Result<std::vector<DeviceActionRow>> ListDeviceActions(
+      const crypto::Hash& device_hash, int limit) override;
+  Result<bool> FinishDeviceAction(std::int64_t id,
+                                  const crypto::Hash& device_hash,
+                                  DeviceActionState state,
+                                  std::string_view error_code,
+                                  std::string_view message,
+                                  UnixSeconds at) override;
 
  private:
   // Every statement goes through these: the cache stamp is taken before

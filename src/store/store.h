@@ -152,6 +152,24 @@ struct InvitationRow {
   std::optional<UnixSeconds> decided_at;
 };
 
+// An action taken in the console for a connected device, carried out by
+// the device at its next contact.
+enum class DeviceActionKind { kActivate, kSetReserve, kRemoveReserve };
+enum class DeviceActionState { kPending, kDone, kRefused };
+
+struct DeviceActionRow {
+  std::int64_t id = 0;
+  crypto::Hash device_hash{};
+  std::int64_t account_id = 0;
+  DeviceActionKind kind = DeviceActionKind::kActivate;
+  std::optional<std::int64_t> code_id;  // none for kRemoveReserve
+  DeviceActionState state = DeviceActionState::kPending;
+  std::string error_code;  // the device's refusal, e.g. "RESERVE_NOT_LATER"
+  std::string message;
+  UnixSeconds created_at = 0;
+  std::optional<UnixSeconds> done_at;
+};
+
 struct CodeFilter {
   std::string product_id;       // "" = any
   std::optional<bool> blocked;  // unset = any
@@ -339,6 +357,23 @@ class Transaction {
       std::string_view email) = 0;
   virtual Status SetInvitationState(std::int64_t id, InvitationState state,
                                     UnixSeconds at) = 0;
+
+  // Device actions. ListDeviceActions returns the device's newest `limit`
+  // actions, newest first; FinishDeviceAction records the device's result
+  // of its pending action `id` and returns false (changing nothing) if the
+  // device has no such pending action.
+  virtual Result<std::int64_t> InsertDeviceAction(
+      const DeviceActionRow& row) = 0;
+  virtual Result<std::vector<DeviceActionRow>> ListPendingDeviceActions(
+      const crypto::Hash& device_hash) = 0;
+  virtual Result<std::vector<DeviceActionRow>> ListDeviceActions(
+      const crypto::Hash& device_hash, int limit) = 0;
+  virtual Result<bool> FinishDeviceAction(std::int64_t id,
+                                          const crypto::Hash& device_hash,
+                                          DeviceActionState state,
+                                          std::string_view error_code,
+                                          std::string_view message,
+                                          UnixSeconds at) = 0;
 
   // The device's active seats, on every code.
   virtual Result<std::vector<ActivationRow>> ListDeviceActivations(

@@ -702,6 +702,28 @@ TEST_P(StoreContractTest, TheChangeFeedNamesWhatDevicesAreToldOf) {
   heard(0, &dev);
   W([&](Transaction& t) { ASSERT_TRUE(t.DeleteReserve(dev, "p").ok()); });
   heard(0, &dev);
+  // An action queued for the device in the console, and its result.
+  std::int64_t action = 0;
+  W([&](Transaction& t) {
+    std::int64_t account =
+        *t.InsertAccount({0, "feed@example.com", "h", 10, 10});
+    action = *t.InsertDeviceAction({0,
+                                    dev,
+                                    account,
+                                    DeviceActionKind::kRemoveReserve,
+                                    {},
+                                    DeviceActionState::kPending,
+                                    "",
+                                    "",
+                                    10,
+                                    {}});
+  });
+  heard(0, &dev);
+  W([&](Transaction& t) {
+    ASSERT_TRUE(*t.FinishDeviceAction(action, dev, DeviceActionState::kDone, "",
+                                      "", 11));
+  });
+  heard(0, &dev);
   // A refused write changes nothing and reports nothing.
   Status refused = store_->Write([&](Transaction& t) {
     EXPECT_TRUE(t.SetBlocked(id, false, "").ok());
@@ -877,6 +899,64 @@ TEST_P(StoreContractTest, InvitationsAndTheirStates) {
   });
   R([&](Transaction& t) {
     EXPECT_FALSE(t.FindAccountCode(ann, code)->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, DeviceActionsArePendingUntilTheDeviceFinishesThem) {
+  std::int64_t ann = 0, code = 0, first = 0, second = 0;
+  crypto::Hash device{}, other{};
+  device[0] = 1;
+  other[0] = 2;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    code = MakeCode(t, 1);
+    ann = *t.InsertAccount({0, "ann@example.com", "h", 10, 10});
+    first = *t.InsertDeviceAction({0,
+                                   device,
+                                   ann,
+                                   DeviceActionKind::kActivate,
+                                   code,
+                                   DeviceActionState::kPending,
+                                   "",
+                                   "",
+                                   20,
+                                   {}});
+    second = *t.InsertDeviceAction({0,
+                                    device,
+                                    ann,
+                                    DeviceActionKind::kRemoveReserve,
+                                    {},
+                                    DeviceActionState::kPending,
+                                    "",
+                                    "",
+                                    21,
+                                    {}});
+  });
+  W([&](Transaction& t) {
+    // Only the device it is for finishes it, once.
+    EXPECT_FALSE(*t.FinishDeviceAction(first, other, DeviceActionState::kDone,
+                                       "", "", 30));
+    EXPECT_TRUE(*t.FinishDeviceAction(first, device,
+                                      DeviceActionState::kRefused,
+                                      "CODE_BLOCKED", "blocked", 30));
+    EXPECT_FALSE(*t.FinishDeviceAction(first, device, DeviceActionState::kDone,
+                                       "", "", 31));
+  });
+  R([&](Transaction& t) {
+    auto pending = *t.ListPendingDeviceActions(device);
+    ASSERT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending[0].id, second);
+    EXPECT_EQ(pending[0].kind, DeviceActionKind::kRemoveReserve);
+    EXPECT_FALSE(pending[0].code_id.has_value());
+    auto all = *t.ListDeviceActions(device, 10);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, second);  // newest first
+    EXPECT_EQ(all[1].state, DeviceActionState::kRefused);
+    EXPECT_EQ(all[1].error_code, "CODE_BLOCKED");
+    EXPECT_EQ(all[1].done_at, 30);
+    EXPECT_EQ(all[1].code_id, code);
+    EXPECT_EQ(t.ListDeviceActions(device, 1)->size(), 1u);
+    EXPECT_TRUE(t.ListPendingDeviceActions(other)->empty());
   });
 }
 

@@ -40,6 +40,9 @@ Result<std::unique_ptr<ChangeRecorder>> ChangeRecorder::Attach(
       recorder->reserve_device_col_,
       ColumnIndex(conn, "PRAGMA table_info(reserves)", "device_hash"));
   LICENTIA_ASSIGN_OR_RETURN(
+      recorder->action_device_col_,
+      ColumnIndex(conn, "PRAGMA table_info(device_actions)", "device_hash"));
+  LICENTIA_ASSIGN_OR_RETURN(
       recorder->activation_freed_col_,
       ColumnIndex(conn, "PRAGMA table_info(activations)", "deactivated_at"));
   for (const char* name : kCodeColumnsDevicesSee) {
@@ -51,7 +54,7 @@ Result<std::unique_ptr<ChangeRecorder>> ChangeRecorder::Attach(
                            recorder->code_shown_cols_.end(),
                            -1) != recorder->code_shown_cols_.end();
   if (missing || recorder->activation_code_id_col_ < 0 ||
-      recorder->reserve_device_col_ < 0 ||
+      recorder->reserve_device_col_ < 0 || recorder->action_device_col_ < 0 ||
       recorder->activation_freed_col_ < 0) {
     return Status(ErrorCode::kInternal,
                   "The schema lacks a column the read cache follows.");
@@ -121,19 +124,23 @@ void ChangeRecorder::RecordShown(sqlite3* db, int op, const char* table,
       shown.codes.push_back(sqlite3_value_int64(code));
     }
   } else if (std::strcmp(table, "reserves") == 0) {
-    ReserveDevices(db, op, shown);  // every reserve change is
+    ChangedDevices(db, op, reserve_device_col_, shown);  // every change is
+  } else if (std::strcmp(table, "device_actions") == 0) {
+    // A new action for the device, or one it finished: either is news to
+    // the device (and to its console).
+    ChangedDevices(db, op, action_device_col_, shown);
   }
 }
 
-void ChangeRecorder::ReserveDevices(sqlite3* db, int op,
-                                    ChangedKeys& into) const {
+void ChangeRecorder::ChangedDevices(sqlite3* db, int op, int col,
+                                    ChangedKeys& into) {
   // The row before the change (update, delete) and after it (insert,
   // update): an update may change the very key.
   for (bool old_row : {true, false}) {
     if (old_row ? op == SQLITE_INSERT : op == SQLITE_DELETE) continue;
     sqlite3_value* v = nullptr;
-    int rc = old_row ? sqlite3_preupdate_old(db, reserve_device_col_, &v)
-                     : sqlite3_preupdate_new(db, reserve_device_col_, &v);
+    int rc = old_row ? sqlite3_preupdate_old(db, col, &v)
+                     : sqlite3_preupdate_new(db, col, &v);
     crypto::Hash device{};
     if (rc == SQLITE_OK && v != nullptr &&
         sqlite3_value_bytes(v) == static_cast<int>(device.size())) {
@@ -164,7 +171,7 @@ void ChangeRecorder::RecordForCache(sqlite3* db, int op, const char* table,
       }
     }
   } else if (std::strcmp(table, "reserves") == 0) {
-    ReserveDevices(db, op, keys_);
+    ChangedDevices(db, op, reserve_device_col_, keys_);
   }
 }
 

@@ -48,7 +48,8 @@ class ChangeRecorder {
   void RecordShown(sqlite3* db, int op, const char* table,
                    sqlite3_int64 old_rowid);
   // The devices of the reserve row being changed, before and after.
-  void ReserveDevices(sqlite3* db, int op, ChangedKeys& into) const;
+  // The device hashes (column `col`) of a changed row, before and after.
+  static void ChangedDevices(sqlite3* db, int op, int col, ChangedKeys& into);
   static void OnChange(void* self, sqlite3* db, int op, const char* db_name,
                        const char* table, sqlite3_int64 old_rowid,
                        sqlite3_int64 new_rowid);
@@ -58,6 +59,7 @@ class ChangeRecorder {
   ChangedKeys* const shown_;
   int activation_code_id_col_ = -1;   // activations.code_id
   int reserve_device_col_ = -1;       // reserves.device_hash
+  int action_device_col_ = -1;        // device_actions.device_hash
   int activation_freed_col_ = -1;     // activations.deactivated_at
   std::vector<int> code_shown_cols_;  // kCodeColumnsDevicesSee
 };

@@ -22,6 +22,8 @@ class ChangeRecorderTest : public ::testing::Test {
                            "code_id, device_hash, deactivated_at, seen);"
                            "CREATE TABLE reserves (device_hash, product_id, "
                            "code_id, PRIMARY KEY (device_hash, product_id));"
+                           "CREATE TABLE device_actions (id INTEGER "
+                           "PRIMARY KEY, device_hash, state);"
                            "CREATE TABLE other (a);"
                            "INSERT INTO codes(id, x) VALUES (5, 0), (6, 0);"
                            "INSERT INTO activations VALUES (1, 5, x'01', "
@@ -46,6 +48,24 @@ TEST_F(ChangeRecorderTest, CodeChangesAreKeyedByTheCode) {
   ASSERT_TRUE(conn_->Exec("UPDATE codes SET x = 1 WHERE id = 6").ok());
   EXPECT_EQ(keys_.codes, std::vector<std::int64_t>({6, 6}));
   EXPECT_TRUE(keys_.devices.empty());
+}
+
+// An action queued for a device in the console, or finished by it, is news
+// to the device (the feed) but nothing the read cache holds.
+TEST_F(ChangeRecorderTest, DeviceActionsAreShownToTheirDevice) {
+  std::string device = "x'01" + std::string(62, '0') + "'";
+  ASSERT_TRUE(conn_
+                  ->Exec("INSERT INTO device_actions VALUES (1, " + device +
+                         ", 'pending')")
+                  .ok());
+  ASSERT_EQ(shown_.devices.size(), 1u);
+  EXPECT_EQ(shown_.devices[0][0], 1);
+  EXPECT_TRUE(keys_.devices.empty());
+  shown_.Clear();
+  ASSERT_TRUE(
+      conn_->Exec("UPDATE device_actions SET state = 'done' WHERE id = 1")
+          .ok());
+  EXPECT_EQ(shown_.devices.size(), 2u);  // before and after
 }
 
 TEST_F(ChangeRecorderTest, SeatChangesAreKeyedByTheirCode) {
