@@ -207,6 +207,8 @@ struct LicenseManager::Impl final : client::PushTarget {
   // Held by each call for its whole length, network requests included;
   // Details() does not take it (it reads `published`).
   Mutex mu;
+  // When the device last asked for actions queued in the console.
+  std::optional<UnixSeconds> last_actions_check GUARDED_BY(mu);
   DeviceState state GUARDED_BY(mu);
   bool clock_rolled_back GUARDED_BY(mu) = false;
   UnixSeconds saved_trusted_time GUARDED_BY(mu) = 0;  // as last written
@@ -735,8 +737,92 @@ struct LicenseManager::Impl final : client::PushTarget {
     return Save();
   }
 
+  Status AddReserveLocked(const ActivationCode& code) REQUIRES(mu) {
+    LICENTIA_RETURN_IF_ERROR(CheckReserveLocally(code));
+    json::object body = Credentials();
+    body["reserve_code"] = code.Canonical();
+    auto check = api.Call("POST", "/v1/reserve/check", body);
+    if (!check.ok()) return check.status();
+    LICENTIA_ASSIGN_OR_RETURN(json::value reply,
+                              api.Call("POST", "/v1/reserve/register", body));
+    LearnServerTime(reply);
+    LICENTIA_RETURN_IF_ERROR(ApplyReserve(code.Canonical(), reply));
+    return Save();
+  }
+
+  Status RemoveReserveLocked() REQUIRES(mu) {
+    if (!state.has_reserve()) {
+      return Status(ErrorCode::kNoReserve, "This device has no reserve code.");
+    }
+    if (state.has_license()) {
+      auto r = api.Call("POST", "/v1/reserve/unregister", Credentials());
+      // NO_RESERVE: the server has none (already gone); the local one goes
+      // too.
+      if (!r.ok() && r.status().code() != ErrorCode::kNoReserve &&
+          r.status().code() != ErrorCode::kNotActivated) {
+        return r.status();
+      }
+    }
+    ClearReserve();
+    return Save();
+  }
+
+  // Carries out one action queued in the console, as if the user had
+  // typed it: the same checks, here and on the server.
+  Status CarryOut(std::string_view kind, std::string_view code_text)
+      REQUIRES(mu) {
+    if (kind == "remove_reserve") return RemoveReserveLocked();
+    LICENTIA_ASSIGN_OR_RETURN(ActivationCode code,
+                              ActivationCode::Parse(code_text));
+    if (kind == "activate") return ActivateTyped(code.Canonical());
+    if (kind == "set_reserve") return AddReserveLocked(code);
+    return Status(ErrorCode::kInvalidRequest,
+                  "This SDK does not know the action asked of it.");
+  }
+
+  // Takes up the actions queued in the console for this device (docs/
+  // console.md) and reports each outcome. Actions for another product's
+  // application on this device are left to it.
+  Status RunActions() REQUIRES(mu) {
+    if (state.connection_token.empty()) return Status::Ok();
+    json::object who{{"fingerprint", fingerprint},
+                     {"connection_token", state.connection_token}};
+    last_actions_check = Now();
+    auto r = api.Call("POST", "/v1/actions", who);
+    if (!r.ok()) {
+      if (r.status().code() == ErrorCode::kNotConnected) {
+        // Disconnected in the console.
+        state.connection_token.clear();
+        state.connected_account.clear();
+        return Save();
+      }
+      return r.status();
+    }
+    const json::value* list =
+        r->is_object() ? r->as_object().if_contains("actions") : nullptr;
+    if (list == nullptr || !list->is_array()) return Status::Ok();
+    for (const json::value& a : list->as_array()) {
+      if (!a.is_object() || Str(a, "product") != config.product) continue;
+      auto id = OptInt(a, "id");
+      if (!id) continue;
+      Status st = CarryOut(Str(a, "kind"), Str(a, "code"));
+      json::object result = who;
+      result["id"] = *id;
+      if (!st.ok()) {
+        result["error_code"] = ErrorCodeName(st.code());
+        result["message"] = st.message();
+      }
+      (void)api.Call("POST", "/v1/actions/result", result);
+    }
+    return Save();
+  }
+
   Status SyncLocked() REQUIRES(mu) {
-    if (!state.has_license()) return DoDueWork();
+    if (!state.has_license()) {
+      // Nothing to ask about but what the console may have sent.
+      LICENTIA_RETURN_IF_ERROR(RunActions());
+      return DoDueWork();
+    }
     if (state.switched_offline) {
       if (Status st = VerifyOfflineSwitch(); !st.ok()) {
         state.last_error = Report(st, Now());
@@ -813,11 +899,25 @@ struct LicenseManager::Impl final : client::PushTarget {
     if (state.reserve_state == ReserveState::kRetrying) {
       state.next_retry_at = now;
     }
+    if (auto pending = OptInt(*reply, "actions_pending");
+        pending && *pending > 0) {
+      (void)RunActions();  // an action's failure is reported to the console
+      if (!state.has_license()) return DoDueWork();
+    }
     return DoDueWork();
   }
 
   Status TickLocked() REQUIRES(mu) {
     UnixSeconds now = Now();
+    // Without a license there is no status to ask: a connected device
+    // asks for actions (a license sent from the console) at the interval.
+    if (!state.has_license() && !state.connection_token.empty() &&
+        (!last_actions_check ||
+         now >= *last_actions_check + config.sync_interval)) {
+      Status st = RunActions();
+      if (!st.ok()) return st;
+      now = Now();
+    }
     // A set-back clock is put right by the server's signed time at once.
     bool sync_due =
         state.has_license() && (!state.last_sync || clock_rolled_back ||
@@ -972,34 +1072,13 @@ Status LicenseManager::AddReserve(std::string_view code_text) {
                             ActivationCode::Parse(code_text));
   Impl& m = *impl_;
   MutexLock lock(m.mu);
-  LICENTIA_RETURN_IF_ERROR(m.CheckReserveLocally(code));
-  json::object body = m.Credentials();
-  body["reserve_code"] = code.Canonical();
-  auto check = m.api.Call("POST", "/v1/reserve/check", body);
-  if (!check.ok()) return check.status();
-  LICENTIA_ASSIGN_OR_RETURN(json::value reply,
-                            m.api.Call("POST", "/v1/reserve/register", body));
-  m.LearnServerTime(reply);
-  LICENTIA_RETURN_IF_ERROR(m.ApplyReserve(code.Canonical(), reply));
-  return m.Save();
+  return m.AddReserveLocked(code);
 }
 
 Status LicenseManager::RemoveReserve() {
   Impl& m = *impl_;
   MutexLock lock(m.mu);
-  if (!m.state.has_reserve()) {
-    return Status(ErrorCode::kNoReserve, "This device has no reserve code.");
-  }
-  if (m.state.has_license()) {
-    auto r = m.api.Call("POST", "/v1/reserve/unregister", m.Credentials());
-    // NO_RESERVE: the server has none (already gone); the local one goes too.
-    if (!r.ok() && r.status().code() != ErrorCode::kNoReserve &&
-        r.status().code() != ErrorCode::kNotActivated) {
-      return r.status();
-    }
-  }
-  m.ClearReserve();
-  return m.Save();
+  return m.RemoveReserveLocked();
 }
 
 Status LicenseManager::RemoveLicenseKey() {

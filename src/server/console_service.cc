@@ -18,6 +18,7 @@
 #include "server/blocking_worker.h"
 #include "server/console_assets.h"
 #include "server/console_session.h"
+#include "server/device_actions.h"
 #include "server/error_response.h"
 #include "server/json_fields.h"
 #include "server/rate_limiter.h"
@@ -129,10 +130,14 @@ Status ConnectCodeInvalid() {
                 "show a new one in the management console.");
 }
 
-Status NotConnected() {
-  return Status(ErrorCode::kNotConnected,
-                "This device is not connected to a management console "
-                "account.");
+// A positive id field the request must have.
+Result<std::int64_t> RequiredId(const JsonFields& f, std::string_view name) {
+  LICENTIA_ASSIGN_OR_RETURN(auto id, f.OptInt(name, 1, INT64_MAX));
+  if (!id) {
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("The field {} is missing.", name));
+  }
+  return *id;
 }
 
 std::string_view RoleName(store::AccountRole role) {
@@ -217,6 +222,7 @@ struct ConsoleService::Impl {
   RateLimiter code_attempts_per_address;
   RateLimiter signups_per_address;
   BlockingWorker hashing;
+  DeviceActions actions;
   Router router;
   std::vector<Route> routes;  // indexed as router numbers them
 
@@ -232,7 +238,8 @@ struct ConsoleService::Impl {
                                   o.signin_failures_per_minute),
         signups_per_address(o.signin_failures_per_minute,
                             o.signin_failures_per_minute),
-        hashing(o.hashing_threads) {
+        hashing(o.hashing_threads),
+        actions(key) {
     AddRoutes();
   }
 
@@ -597,6 +604,7 @@ struct ConsoleService::Impl {
     }
     o["licenses"] = std::move(licenses);
     o["last_contact_at"] = last;
+    LICENTIA_ASSIGN_OR_RETURN(o["actions"], actions.Recent(txn, c.device_hash));
     return o;
   }
 
@@ -1013,6 +1021,55 @@ struct ConsoleService::Impl {
         answer);
   }
 
+  // Actions for devices (server/device_actions.h).
+
+  void QueueAction(const HttpRequest& req, const PathParams& p,
+                   const Session& s, AnswerFn answer) {
+    auto parsed = [&]()
+        -> Result<
+            std::tuple<std::int64_t, store::DeviceActionKind, std::int64_t>> {
+      LICENTIA_ASSIGN_OR_RETURN(std::int64_t device, ParseId(p[0], "device"));
+      LICENTIA_ASSIGN_OR_RETURN(
+          JsonFields f, JsonFields::Parse(req.body, {"kind", "code_id"}));
+      LICENTIA_ASSIGN_OR_RETURN(std::string kind, f.String("kind", 32));
+      LICENTIA_ASSIGN_OR_RETURN(std::int64_t code, RequiredId(f, "code_id"));
+      for (auto k : {store::DeviceActionKind::kActivate,
+                     store::DeviceActionKind::kSetReserve,
+                     store::DeviceActionKind::kRemoveReserve}) {
+        if (kind == DeviceActionKindName(k)) return std::tuple(device, k, code);
+      }
+      return Status(ErrorCode::kInvalidRequest,
+                    "kind is one of activate, set_reserve, remove_reserve.");
+    }();
+    if (!parsed.ok()) return answer(parsed.status());
+    auto [device, kind, code] = *parsed;
+    Write(
+        [this, device, kind, code, account = s.account_id](
+            store::Transaction& txn, Answer& out) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(
+              out.body, actions.Queue(txn, account, device, kind, code, Now()));
+          out.status = 201;
+          return Status::Ok();
+        },
+        answer);
+  }
+
+  void ReserveEverywhere(const PathParams& p, const Session& s,
+                         AnswerFn answer) {
+    auto code = ParseId(p[0], "license");
+    if (!code.ok()) return answer(code.status());
+    Write(
+        [this, code = *code, account = s.account_id](store::Transaction& txn,
+                                                     Answer& out) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(
+              json::array results,
+              actions.ReserveEverywhere(txn, account, code, Now()));
+          out.body = {{"devices", std::move(results)}};
+          return Status::Ok();
+        },
+        answer);
+  }
+
   // The device side.
 
   Result<std::pair<crypto::Hash, std::string>> ParseDeviceToken(
@@ -1094,6 +1151,14 @@ struct ConsoleService::Impl {
             DecideInvitation(p, s, decision, std::move(a));
           }));
     }
+    Add("POST", "/console/api/devices/{}/actions", true,
+        session([this](const HttpRequest& r, const PathParams& p,
+                       const Session& s,
+                       AnswerFn a) { QueueAction(r, p, s, std::move(a)); }));
+    Add("POST", "/console/api/licenses/{}/reserve-everywhere", true,
+        session([this](const HttpRequest&, const PathParams& p,
+                       const Session& s,
+                       AnswerFn a) { ReserveEverywhere(p, s, std::move(a)); }));
     Add("GET", "/console/api/events", true,
         session([this](const HttpRequest&, const PathParams&, const Session& s,
                        AnswerFn a) { ListAccountEvents(s, std::move(a)); }));
@@ -1200,6 +1265,63 @@ void ConsoleService::ConnectDevice(std::string_view body, Reply reply) {
       std::move(reply));
 }
 
+void ConsoleService::TakeActions(std::string_view body, Reply reply) {
+  auto parsed = impl_->ParseDeviceToken(body);
+  if (!parsed.ok()) return ReplyNow(reply, parsed.status());
+  Impl& impl = *impl_;
+  auto out = std::make_shared<json::object>();
+  WriteAndReply(
+      impl.ctx.store, out,
+      [&impl, device = parsed->first, token = parsed->second,
+       out](store::Transaction& txn) -> Status {
+        LICENTIA_ASSIGN_OR_RETURN(
+            *out, impl.actions.Take(txn, device, token, impl.Now()));
+        return Status::Ok();
+      },
+      std::move(reply));
+}
+
+void ConsoleService::FinishAction(std::string_view body, Reply reply) {
+  struct Outcome {
+    crypto::Hash device;
+    std::string token;
+    std::int64_t id = 0;
+    std::string error_code, message;
+  };
+  auto parsed = [&]() -> Result<Outcome> {
+    LICENTIA_ASSIGN_OR_RETURN(
+        JsonFields f,
+        JsonFields::Parse(body, {"fingerprint", "connection_token", "id",
+                                 "error_code", "message"}));
+    Outcome o;
+    LICENTIA_ASSIGN_OR_RETURN(std::string fp, f.String("fingerprint", 128));
+    o.device = DeviceBinding(fp);
+    LICENTIA_ASSIGN_OR_RETURN(o.token, f.String("connection_token", 128));
+    LICENTIA_ASSIGN_OR_RETURN(o.id, RequiredId(f, "id"));
+    LICENTIA_ASSIGN_OR_RETURN(auto code, f.OptString("error_code", 64));
+    LICENTIA_ASSIGN_OR_RETURN(auto message, f.OptString("message", 512));
+    o.error_code = code.value_or("");
+    o.message = message.value_or("");
+    if (!o.error_code.empty() && !ErrorCodeFromName(o.error_code).has_value()) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "error_code is one of the documented error codes.");
+    }
+    return o;
+  }();
+  if (!parsed.ok()) return ReplyNow(reply, parsed.status());
+  Impl& impl = *impl_;
+  auto out = std::make_shared<json::object>();
+  WriteAndReply(
+      impl.ctx.store, out,
+      [&impl, o = std::move(*parsed), out](store::Transaction& txn) -> Status {
+        LICENTIA_ASSIGN_OR_RETURN(
+            *out, impl.actions.Finish(txn, o.device, o.token, o.id,
+                                      o.error_code, o.message, impl.Now()));
+        return Status::Ok();
+      },
+      std::move(reply));
+}
+
 void ConsoleService::DisconnectDevice(std::string_view body, Reply reply) {
   auto parsed = impl_->ParseDeviceToken(body);
   if (!parsed.ok()) return ReplyNow(reply, parsed.status());
@@ -1209,14 +1331,9 @@ void ConsoleService::DisconnectDevice(std::string_view body, Reply reply) {
       impl.ctx.store, out,
       [&impl, device = parsed->first, token = parsed->second,
        out](store::Transaction& txn) -> Status {
-        LICENTIA_ASSIGN_OR_RETURN(auto c, txn.FindDeviceConnection(device));
-        crypto::Hash presented = crypto::Blake2b(token);
-        if (!c || sodium_memcmp(presented.data(), c->token_hash.data(),
-                                presented.size()) != 0) {
-          return NotConnected();
-        }
+        LICENTIA_ASSIGN_OR_RETURN(auto c, ProveConnection(txn, device, token));
         LICENTIA_RETURN_IF_ERROR(
-            impl.Disconnect(txn, *c, "device", false).status());
+            impl.Disconnect(txn, c, "device", false).status());
         *out = {{"disconnected", true}};
         return Status::Ok();
       },

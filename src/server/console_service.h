@@ -57,6 +57,12 @@ class ConsoleService {
   void ConnectDevice(std::string_view body, Reply reply);
   // POST /v1/disconnect: {"fingerprint", "connection_token"}.
   void DisconnectDevice(std::string_view body, Reply reply);
+  // POST /v1/actions: {"fingerprint", "connection_token"} -> the device's
+  // pending actions (server/device_actions.h).
+  void TakeActions(std::string_view body, Reply reply);
+  // POST /v1/actions/result: {"fingerprint", "connection_token", "id",
+  // "error_code" (absent or "" when done), "message"}.
+  void FinishAction(std::string_view body, Reply reply);
 
  private:
   struct Impl;

@@ -297,18 +297,11 @@ Result<store::CodeRow> CheckReserveRules(store::Transaction& txn,
                                          const HeldLicense& held,
                                          const crypto::Hash& reserve_hash,
                                          UnixSeconds now) {
-  CodeFacts current = FactsOf(held.code);
-  LICENTIA_RETURN_IF_ERROR(CheckReserveHolder(current, now));
+  LICENTIA_RETURN_IF_ERROR(CheckReserveHolder(FactsOf(held.code), now));
   LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeByHash(reserve_hash));
   if (!code) return CodeNotFound();
-  LICENTIA_ASSIGN_OR_RETURN(
-      auto existing,
-      txn.FindReserve(held.activation.device_hash, held.code.terms.product));
-  LICENTIA_ASSIGN_OR_RETURN(
-      CodeFacts reserve,
-      FactsForDevice(txn, *code, held.activation.device_hash));
-  LICENTIA_RETURN_IF_ERROR(CheckReserveCode(
-      current, reserve, code->id == held.code.id, existing.has_value(), now));
+  LICENTIA_RETURN_IF_ERROR(CheckReserveForDevice(
+      txn, held.code, held.activation.device_hash, *code, now));
   return std::move(*code);
 }
 
@@ -505,6 +498,10 @@ Status WriteStatusView(store::Transaction& txn, const DeviceCredentials& cred,
   if (r) {
     LICENTIA_ASSIGN_OR_RETURN(reserve, txn.FindCodeById(r->code_id));
   }
+  // Actions queued in the console for this device (server/
+  // device_actions.h): their number tells the device to take them up.
+  LICENTIA_ASSIGN_OR_RETURN(auto actions,
+                            txn.ListPendingDeviceActions(cred.device_hash));
   if (version != nullptr) {
     auto code_material = [now](const store::CodeRow& c) {
       return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", c.id,
@@ -516,10 +513,11 @@ Status WriteStatusView(store::Transaction& txn, const DeviceCredentials& cred,
                          c.first_activated_at.value_or(-1));
     };
     std::string material = fmt::format(
-        "{}|{}|{}|{}|{}", state, code_material(held.code), held.activation.id,
-        held.activation.key_serial,
+        "{}|{}|{}|{}|{}|{}", state, code_material(held.code),
+        held.activation.id, held.activation.key_serial,
         reserve ? code_material(*reserve) + "|" + std::to_string(r->added_at)
-                : "none");
+                : "none",
+        actions.empty() ? 0 : actions.back().id);
     *version = crypto::ToHex(crypto::Blake2b(material)).substr(0, 32);
   }
   if (code_id != nullptr) *code_id = held.code.id;
@@ -537,6 +535,7 @@ Status WriteStatusView(store::Transaction& txn, const DeviceCredentials& cred,
     w.Null();
   }
   w.Field("server_time", now);
+  w.Field("actions_pending", static_cast<std::int64_t>(actions.size()));
   if (version != nullptr) w.Field("version", *version);
   w.EndObject();
   return Status::Ok();

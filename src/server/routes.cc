@@ -91,6 +91,10 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
       with_body(t.console, &ConsoleService::ConnectDevice));
   add("POST", "/v1/disconnect", Access::kDevice,
       with_body(t.console, &ConsoleService::DisconnectDevice));
+  add("POST", "/v1/actions", Access::kDevice,
+      with_body(t.console, &ConsoleService::TakeActions));
+  add("POST", "/v1/actions/result", Access::kDevice,
+      with_body(t.console, &ConsoleService::FinishAction));
 
   add("POST", "/v1/admin/products", Access::kAdmin,
       with_body(t.admin, &AdminService::CreateProduct), 201);

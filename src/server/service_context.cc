@@ -29,6 +29,20 @@ Result<CodeFacts> FactsForDevice(store::Transaction& txn,
   return facts;
 }
 
+Status CheckReserveForDevice(store::Transaction& txn,
+                             const store::CodeRow& current,
+                             const crypto::Hash& device_hash,
+                             const store::CodeRow& reserve, UnixSeconds now) {
+  CodeFacts held = FactsOf(current);
+  LICENTIA_RETURN_IF_ERROR(CheckReserveHolder(held, now));
+  LICENTIA_ASSIGN_OR_RETURN(
+      auto existing, txn.FindReserve(device_hash, current.terms.product));
+  LICENTIA_ASSIGN_OR_RETURN(CodeFacts facts,
+                            FactsForDevice(txn, reserve, device_hash));
+  return CheckReserveCode(held, facts, reserve.id == current.id,
+                          existing.has_value(), now);
+}
+
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code) {
   return licentia::CodeExpiry(FactsOf(code));
 }

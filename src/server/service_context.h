@@ -58,6 +58,13 @@ Result<CodeFacts> FactsForDevice(store::Transaction& txn,
                                  const store::CodeRow& code,
                                  const crypto::Hash& device_hash);
 
+// Rule 6 for adding `reserve` to the device `device_hash` whose current
+// license is `current`, in the order of its refusals.
+Status CheckReserveForDevice(store::Transaction& txn,
+                             const store::CodeRow& current,
+                             const crypto::Hash& device_hash,
+                             const store::CodeRow& reserve, UnixSeconds now);
+
 // The code's expiry once it has been activated anywhere (rule 3).
 std::optional<UnixSeconds> CodeExpiry(const store::CodeRow& code);
 
