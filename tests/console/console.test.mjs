@@ -112,14 +112,25 @@ test("an owner connects a device, adds codes and watches the rollover", async ()
   await reserveCard.locator("text=View the code").click();
   await reserveCard.locator(`text=${reserve.code}`).waitFor();
   await screenshot(page, "licenses");
-  r = await server.cli("laptop", "reserve", "add", reserve.code);
+  // Set as the device's reserve from the console; the device takes it up
+  // at its next contact, and the console shows the outcome.
+  await page.click("nav >> text=Devices");
+  const laptopCard = page.locator("#device-list article").first();
+  await laptopCard.locator("select").selectOption(String(reserve.id));
+  await laptopCard.locator("text=Set as the reserve").click();
+  await page.waitForSelector("#device-list >> text=waiting for the device");
+  r = await server.cli("laptop", "sync");
   assert.equal(r.code, 0, r.stdout + r.stderr);
+  r = await server.cli("laptop", "details");
+  assert.match(r.stdout, new RegExp("Reserve code +\\*+-\\*+-\\*+-" + reserve.code.slice(-5)));
+  await page.reload();
+  await page.waitForSelector("#device-list >> text=/Set the reserve .* — done/");
 
   // The console shows the reserve waiting, and the license's end close.
   // Twenty days on, the 14-day session has ended: the console asks to
   // sign in again.
   await server.advanceDays(20);
-  await page.click("nav >> text=Devices");
+  await page.reload();
   await signIn(page, "ann@example.com");
   await page.waitForSelector(`#device-list >> text=${reserve.code.slice(-5)}`);
   assert.match(await page.textContent("#device-list"), /Ends in \d+ days/);

@@ -160,7 +160,51 @@ function licenseSummary(l) {
   return parts.join("");
 }
 
-function deviceCard(d) {
+const actionNames = {
+  activate: "Send the license",
+  set_reserve: "Set the reserve",
+  remove_reserve: "Remove the reserve",
+};
+
+function actionLine(a) {
+  const what = actionNames[a.kind] + (a.masked_code ? " " + a.masked_code : "");
+  const state = a.state === "pending" ? "waiting for the device"
+              : a.state === "done" ? "done " + whenTime(a.done_at)
+              : "refused by the device: " + a.error.message + " [" + a.error.code + "]";
+  return el("li", {class: "action-" + a.state}, what, " — ", state);
+}
+
+// The form that sends one of the account's licenses to device `d`, as its
+// license or as its reserve.
+function sendForm(d, licenses) {
+  if (licenses.length === 0) return null;
+  const id = "send-" + d.id;
+  const error = el("p", {class: "error", role: "alert", id: id + "-error"});
+  const select = el("select", {id: id + "-code", name: "code_id"},
+    licenses.map(l => el("option", {value: String(l.id)},
+      l.masked_code + " (" + l.product + ")")));
+  const send = (kind) => async () => {
+    error.textContent = "";
+    try {
+      await api("POST", "devices/" + d.id + "/actions",
+                {kind, code_id: Number(select.value)});
+      say("Sent. The device takes it up at its next contact.");
+      devicesPage();
+    } catch (e) {
+      error.textContent = e.message + " [" + e.code + "]";
+    }
+  };
+  return el("div", {class: "send"},
+    el("label", {for: select.id}, "One of your licenses"), select,
+    el("div", {class: "actions"},
+      el("button", {type: "button", id: id + "-reserve", onclick: send("set_reserve")},
+         "Set as the reserve"),
+      el("button", {type: "button", id: id + "-activate", onclick: send("activate")},
+         "Send as the license")),
+    error);
+}
+
+function deviceCard(d, mine) {
   const licenses = d.licenses.length === 0
     ? [el("p", {}, "No license on this device.")]
     : d.licenses.map(l => el("div", {class: "license"},
@@ -172,7 +216,18 @@ function deviceCard(d) {
         el("p", {}, el("strong", {}, "Reserve code: "),
           l.reserve ? licenseSummary(l.reserve) + " — takes over when the " +
                       "license ends"
-                    : "none")));
+                    : "none",
+          l.reserve ? el("button", {type: "button", class: "link",
+            onclick: async () => {
+              try {
+                await api("POST", "devices/" + d.id + "/actions",
+                          {kind: "remove_reserve", code_id: l.reserve.id});
+                say("The device removes its reserve at its next contact.");
+                devicesPage();
+              } catch (e) {
+                say(e.message);
+              }
+            }}, "Remove") : null)));
   const disconnect = (free) => async () => {
     const what = free ? "Disconnect this device and free its seats?"
                       : "Disconnect this device?";
@@ -191,6 +246,11 @@ function deviceCard(d) {
                                "last contact " + whenTime(d.last_contact_at)]
                               .filter(Boolean).join(" · ")),
     licenses,
+    sendForm(d, mine),
+    d.actions.length
+      ? el("section", {}, el("h4", {}, "Sent from the console"),
+           el("ul", {class: "action-list"}, d.actions.map(actionLine)))
+      : null,
     el("div", {class: "actions"},
       el("button", {type: "button", onclick: disconnect(false)}, "Disconnect"),
       el("button", {type: "button", class: "danger", onclick: disconnect(true)},
@@ -216,7 +276,9 @@ async function connectDevice() {
 }
 
 async function devicesPage() {
-  const {devices} = await api("GET", "devices");
+  const [{devices}, {licenses}] =
+      await Promise.all([api("GET", "devices"), api("GET", "licenses")]);
+  const sendable = licenses.filter(l => l.state === "active");
   show(
     el("h1", {}, "Devices"),
     el("div", {class: "actions"},
@@ -225,13 +287,28 @@ async function devicesPage() {
     el("div", {id: "connect-box", class: "card", hidden: true}),
     devices.length === 0
       ? el("p", {id: "no-devices"}, "No device is connected to this account yet.")
-      : el("div", {class: "cards", id: "device-list"}, devices.map(deviceCard)));
+      : el("div", {class: "cards", id: "device-list"},
+           devices.map(d => deviceCard(d, sendable))));
 }
 
 // --- Licenses --------------------------------------------------------
 
 function licenseCard(l) {
   const viewed = el("p", {class: "code", "aria-live": "polite"});
+  const everywhereResults = el("ul", {class: "results", "aria-live": "polite",
+                                      id: "everywhere-" + l.id + "-results"});
+  const everywhere = async () => {
+    try {
+      const {devices} = await api("POST", "licenses/" + l.id + "/reserve-everywhere", {});
+      everywhereResults.replaceChildren(...(devices.length ? devices.map(r =>
+        el("li", {}, (r.name || "Unnamed device") + ": ",
+           r.result === "queued" ? "set — the device takes it up at its next contact"
+                                 : "refused: " + r.error.message + " [" + r.error.code + "]"))
+        : [el("li", {}, "No device is connected to this account.")]));
+    } catch (e) {
+      everywhereResults.replaceChildren(el("li", {}, e.message));
+    }
+  };
   const viewCode = async () => {
     try {
       const {code} = await api("GET", "licenses/" + l.id + "/code");
@@ -293,6 +370,10 @@ function licenseCard(l) {
           el("button", {type: "button", onclick: viewCode}, "View the code"),
           viewed)
       : null,
+    el("div", {class: "actions"},
+      el("button", {type: "button", id: "everywhere-" + l.id, onclick: everywhere},
+         "Use as the reserve on all my devices")),
+    everywhereResults,
     invitations);
 }
 
