@@ -75,6 +75,9 @@ async function connectWithCli(page, device) {
 }
 
 async function screenshot(page, name) {
+  // What a page shows never leaks a script's placeholders.
+  const text = await page.textContent("main");
+  assert.doesNotMatch(text, /\b(null|undefined|NaN)\b|\[object /, name);
   if (shots) await page.screenshot({path: join(shots, name + ".png"), fullPage: true});
 }
 

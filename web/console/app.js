@@ -63,7 +63,7 @@ function el(tag, attrs, ...children) {
 }
 
 function show(...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.flat().filter(n => n !== null && n !== undefined && n !== false));
   main.focus();
 }
 
