@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
-  libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
+  libssl-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libbenchmark-dev wrk curl python3 sqlite3 clang-format postgresql
   clang libclang-rt-14-dev nodejs chromium
 )

@@ -15,20 +15,31 @@ static_assert(kCodeSealNonceBytes ==
               crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 static_assert(kCodeSealTagBytes == crypto_aead_xchacha20poly1305_ietf_ABYTES);
 
-// The additional data: a format label and the code's id.
-std::string AdditionalData(std::int64_t code_id) {
-  return fmt::format("licentia-code-seal/1:{}", code_id);
+// The additional data: a format label naming the purpose, and the id.
+std::string AdditionalData(std::string_view purpose, std::int64_t id) {
+  return fmt::format("licentia-{}-seal/1:{}", purpose, id);
 }
 
 }  // namespace
 
 std::string SealCode(const CodeSealKey& key, std::int64_t code_id,
                      std::string_view code) {
+  return SealSecret(key, "code", code_id, code);
+}
+
+Result<std::string> OpenSealedCode(const CodeSealKey& key,
+                                   std::int64_t code_id,
+                                   std::string_view sealed) {
+  return OpenSealedSecret(key, "code", code_id, sealed);
+}
+
+std::string SealSecret(const CodeSealKey& key, std::string_view purpose,
+                       std::int64_t id, std::string_view code) {
   crypto::EnsureInitialized();
   std::vector<std::uint8_t> out(kCodeSealNonceBytes + code.size() +
                                 kCodeSealTagBytes);
   crypto::RandomBytes(std::span(out.data(), kCodeSealNonceBytes));
-  std::string ad = AdditionalData(code_id);
+  std::string ad = AdditionalData(purpose, id);
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       out.data() + kCodeSealNonceBytes, &written,
@@ -38,18 +49,19 @@ std::string SealCode(const CodeSealKey& key, std::int64_t code_id,
   return crypto::ToBase64Public(out);
 }
 
-Result<std::string> OpenSealedCode(const CodeSealKey& key, std::int64_t code_id,
-                                   std::string_view sealed) {
+Result<std::string> OpenSealedSecret(const CodeSealKey& key,
+                                     std::string_view purpose, std::int64_t id,
+                                     std::string_view sealed) {
   auto corrupt = [] {
     return Status(ErrorCode::kCorruption,
-                  "A sealed activation code does not open with this "
-                  "server's code-seal.key.");
+                  "A sealed secret does not open with this server's "
+                  "code-seal.key.");
   };
   auto bytes = crypto::FromBase64(sealed);
   if (!bytes || bytes->size() < kCodeSealNonceBytes + kCodeSealTagBytes) {
     return corrupt();
   }
-  std::string ad = AdditionalData(code_id);
+  std::string ad = AdditionalData(purpose, id);
   std::string plain(bytes->size() - kCodeSealNonceBytes - kCodeSealTagBytes,
                     '\0');
   unsigned long long written = 0;

@@ -35,6 +35,18 @@ using CodeSealKey = std::array<std::uint8_t, kCodeSealKeyBytes>;
                                                  std::int64_t code_id,
                                                  std::string_view sealed);
 
+// The same for another of the server's secrets kept for one account (a
+// console account's TOTP secret): `purpose` ("code", "totp") is bound in,
+// so a value sealed for one purpose or id never opens as another.
+// SealCode(key, id, code) is SealSecret(key, "code", id, code).
+[[nodiscard]] std::string SealSecret(const CodeSealKey& key,
+                                     std::string_view purpose, std::int64_t id,
+                                     std::string_view secret);
+[[nodiscard]] Result<std::string> OpenSealedSecret(const CodeSealKey& key,
+                                                   std::string_view purpose,
+                                                   std::int64_t id,
+                                                   std::string_view sealed);
+
 }  // namespace licentia
 
 #endif  // LICENTIA_CORE_CODE_SEAL_H_

@@ -25,6 +25,16 @@ TEST(CodeSealTest, OpensOnlyWithItsKeyAndCodeId) {
   EXPECT_NE(SealCode(Key(1), 42, code), sealed);
 }
 
+TEST(CodeSealTest, ASecretOpensOnlyForItsPurpose) {
+  std::string sealed = SealSecret(Key(1), "totp", 42, "secret");
+  EXPECT_EQ(*OpenSealedSecret(Key(1), "totp", 42, sealed), "secret");
+  EXPECT_FALSE(OpenSealedSecret(Key(1), "code", 42, sealed).ok());
+  EXPECT_FALSE(OpenSealedCode(Key(1), 42, sealed).ok());
+  // SealCode is the "code" purpose.
+  EXPECT_EQ(*OpenSealedSecret(Key(1), "code", 7, SealCode(Key(1), 7, "C")),
+            "C");
+}
+
 TEST(CodeSealTest, DamagedSealsFailClosed) {
   std::string sealed = SealCode(Key(1), 7, "CODE");
   std::string flipped = sealed;

@@ -543,6 +543,31 @@ BEGIN
 END; $$ LANGUAGE plpgsql;
 CREATE TRIGGER device_actions_changes AFTER INSERT OR UPDATE OR DELETE
   ON device_actions FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
+)sql"},    // 11: the console's optional second sign-in factor: an account's TOTP
+    // secret (sealed, server/totp.h), the one being set up until it is
+    // confirmed, the last step used (a code is good once), and the hashes
+    // of its one-time recovery codes.
+    {.sqlite = R"sql(
+ALTER TABLE accounts ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN totp_pending TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE recovery_codes (
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  code_hash BLOB NOT NULL,
+  used_at INTEGER,
+  PRIMARY KEY (account_id, code_hash)
+);
+)sql",
+     .postgres = R"sql(
+ALTER TABLE accounts ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN totp_pending TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE recovery_codes (
+  account_id BIGINT NOT NULL REFERENCES accounts(id),
+  code_hash BYTEA NOT NULL,
+  used_at BIGINT,
+  PRIMARY KEY (account_id, code_hash)
+);
 )sql"},
 };
 

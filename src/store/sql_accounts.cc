@@ -17,7 +17,8 @@ namespace licentia::store {
 namespace {
 
 constexpr char kAccountColumns[] =
-    "id, email, password_hash, created_at, password_changed_at";
+    "id, email, password_hash, created_at, password_changed_at, totp_secret, "
+    "totp_pending, totp_last_step";
 constexpr char kConnectionColumns[] =
     "id, device_hash, account_id, token_hash, device_name, os, app_version, "
     "connected_at, last_contact_at";
@@ -183,8 +184,26 @@ Result<DeviceActionRow> DecodeDeviceAction(const SqlRow& row) {
 }
 
 AccountRow DecodeAccount(const SqlRow& row) {
-  return {row.Int(0), row.Text(1), row.Text(2), row.Int(3), row.Int(4)};
+  return {row.Int(0),  row.Text(1), row.Text(2), row.Int(3),
+          row.Int(4),  row.Text(5), row.Text(6), row.Int(7)};
 }
+
+const SqlStatement kSetAccountTotp(
+    "UPDATE accounts SET totp_secret = $2, totp_pending = $3, "
+    "totp_last_step = $4 WHERE id = $1");
+const SqlStatement kUseTotpStep(
+    "UPDATE accounts SET totp_last_step = $2 WHERE id = $1 AND "
+    "totp_last_step < $2 RETURNING id");
+const SqlStatement kDeleteRecoveryCodes(
+    "DELETE FROM recovery_codes WHERE account_id = $1");
+const SqlStatement kInsertRecoveryCode(
+    "INSERT INTO recovery_codes(account_id, code_hash) VALUES ($1, $2)");
+const SqlStatement kUseRecoveryCode(
+    "UPDATE recovery_codes SET used_at = $3 WHERE account_id = $1 AND "
+    "code_hash = $2 AND used_at IS NULL RETURNING account_id");
+const SqlStatement kCountRecoveryCodesLeft(
+    "SELECT COUNT(*) FROM recovery_codes WHERE account_id = $1 AND used_at "
+    "IS NULL");
 
 Result<DeviceConnectionRow> DecodeConnection(const SqlRow& row) {
   DeviceConnectionRow c;
@@ -274,6 +293,44 @@ Status SqlTransaction::SetAccountPassword(std::int64_t account_id,
                                           std::string_view password_hash,
                                           UnixSeconds at) {
   return Run(kSetAccountPassword, {account_id, password_hash, at});
+}
+
+Status SqlTransaction::SetAccountTotp(std::int64_t account_id,
+                                      std::string_view secret,
+                                      std::string_view pending,
+                                      std::int64_t last_step) {
+  return Run(kSetAccountTotp, {account_id, secret, pending, last_step});
+}
+
+Result<bool> SqlTransaction::UseTotpStep(std::int64_t account_id,
+                                         std::int64_t step) {
+  FirstInt used;
+  LICENTIA_RETURN_IF_ERROR(Run(kUseTotpStep, {account_id, step}, used));
+  return used.value().has_value();
+}
+
+Status SqlTransaction::ReplaceRecoveryCodes(
+    std::int64_t account_id, const std::vector<crypto::Hash>& hashes) {
+  LICENTIA_RETURN_IF_ERROR(Run(kDeleteRecoveryCodes, {account_id}));
+  for (const crypto::Hash& h : hashes) {
+    LICENTIA_RETURN_IF_ERROR(Run(kInsertRecoveryCode, {account_id, h}));
+  }
+  return Status::Ok();
+}
+
+Result<bool> SqlTransaction::UseRecoveryCode(std::int64_t account_id,
+                                             const crypto::Hash& hash,
+                                             UnixSeconds at) {
+  FirstInt used;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kUseRecoveryCode, {account_id, hash, at}, used));
+  return used.value().has_value();
+}
+
+Result<int> SqlTransaction::CountRecoveryCodesLeft(std::int64_t account_id) {
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t n,
+                            RunForInt(kCountRecoveryCodesLeft, {account_id}));
+  return static_cast<int>(n);
 }
 
 Status SqlTransaction::InsertSession(const SessionRow& s) {

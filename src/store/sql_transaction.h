@@ -136,6 +136,16 @@ class SqlTransaction final : public Transaction {
   Status SetAccountPassword(std::int64_t account_id,
                             std::string_view password_hash,
                             UnixSeconds at) override;
+  Status SetAccountTotp(std::int64_t account_id, std::string_view secret,
+                        std::string_view pending,
+                        std::int64_t last_step) override;
+  Result<bool> UseTotpStep(std::int64_t account_id, std::int64_t step) override;
+  Status ReplaceRecoveryCodes(std::int64_t account_id,
+                              const std::vector<crypto::Hash>& hashes) override;
+  Result<bool> UseRecoveryCode(std::int64_t account_id,
+                               const crypto::Hash& hash,
+                               UnixSeconds at) override;
+  Result<int> CountRecoveryCodesLeft(std::int64_t account_id) override;
   Status InsertSession(const SessionRow& row) override;
   Result<std::optional<SessionRow>> FindSession(
       const crypto::Hash& token_hash) override;

@@ -100,6 +100,11 @@ struct AccountRow {
   std::string password_hash;  // Argon2id, libsodium's string form
   UnixSeconds created_at = 0;
   UnixSeconds password_changed_at = 0;
+  // The second factor (server/totp.h), each secret sealed as text: ""
+  // when off, and while none is being set up.
+  std::string totp_secret;
+  std::string totp_pending;
+  std::int64_t totp_last_step = 0;
 };
 
 // A signed-in console session: the hash of the cookie's token.
@@ -302,6 +307,26 @@ class Transaction {
   virtual Status SetAccountPassword(std::int64_t account_id,
                                     std::string_view password_hash,
                                     UnixSeconds at) = 0;
+
+  // The account's second factor: sets its secret, the one being set up
+  // and the last step used, as given.
+  virtual Status SetAccountTotp(std::int64_t account_id,
+                                std::string_view secret,
+                                std::string_view pending,
+                                std::int64_t last_step) = 0;
+  // Records that the code of `step` was used: false (changing nothing) if
+  // that step or a later one was used already.
+  virtual Result<bool> UseTotpStep(std::int64_t account_id,
+                                   std::int64_t step) = 0;
+  // Replaces the account's recovery codes with these (their hashes).
+  virtual Status ReplaceRecoveryCodes(
+      std::int64_t account_id, const std::vector<crypto::Hash>& hashes) = 0;
+  // Uses one: false (changing nothing) if it is not the account's or was
+  // used already.
+  virtual Result<bool> UseRecoveryCode(std::int64_t account_id,
+                                       const crypto::Hash& hash,
+                                       UnixSeconds at) = 0;
+  virtual Result<int> CountRecoveryCodesLeft(std::int64_t account_id) = 0;
 
   // Console sessions, by the hash of their token.
   virtual Status InsertSession(const SessionRow& row) = 0;

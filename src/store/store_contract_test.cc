@@ -781,6 +781,43 @@ TEST_P(StoreContractTest, AccountsAndSessions) {
   });
 }
 
+TEST_P(StoreContractTest, TheSecondFactorAndItsRecoveryCodes) {
+  std::int64_t id = 0;
+  crypto::Hash one{}, two{};
+  one[0] = 1;
+  two[0] = 2;
+  W([&](Transaction& t) {
+    id = *t.InsertAccount({0, "ann@example.com", "h", 10, 10});
+    ASSERT_TRUE(t.SetAccountTotp(id, "", "pending-sealed", 0).ok());
+  });
+  R([&](Transaction& t) {
+    auto a = *t.FindAccountById(id);
+    EXPECT_EQ(a->totp_secret, "");
+    EXPECT_EQ(a->totp_pending, "pending-sealed");
+  });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.SetAccountTotp(id, "sealed", "", 100).ok());
+    // A step is used once, and never one older than the last.
+    EXPECT_TRUE(*t.UseTotpStep(id, 101));
+    EXPECT_FALSE(*t.UseTotpStep(id, 101));
+    EXPECT_FALSE(*t.UseTotpStep(id, 99));
+    ASSERT_TRUE(t.ReplaceRecoveryCodes(id, {one, two}).ok());
+    EXPECT_TRUE(*t.UseRecoveryCode(id, one, 50));
+    EXPECT_FALSE(*t.UseRecoveryCode(id, one, 51));
+    EXPECT_FALSE(*t.UseRecoveryCode(id + 1, two, 51));
+  });
+  R([&](Transaction& t) {
+    auto a = *t.FindAccountByEmail("ann@example.com");
+    EXPECT_EQ(a->totp_secret, "sealed");
+    EXPECT_EQ(a->totp_last_step, 101);
+    EXPECT_EQ(*t.CountRecoveryCodesLeft(id), 1);
+  });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.ReplaceRecoveryCodes(id, {}).ok());
+  });
+  R([&](Transaction& t) { EXPECT_EQ(*t.CountRecoveryCodesLeft(id), 0); });
+}
+
 TEST_P(StoreContractTest, AConnectCodeIsUsedOnceBeforeItExpires) {
   std::int64_t id = 0;
   crypto::Hash code{}, late{};
