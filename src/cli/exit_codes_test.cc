@@ -14,6 +14,7 @@ TEST(ExitCodesTest, EveryCodeExitsAsDocumented) {
       {ErrorCode::kOk, 0},
       {ErrorCode::kUnavailable, 3},
       {ErrorCode::kUnauthorized, 4},
+      {ErrorCode::kSecondFactorRequired, 4},
       {ErrorCode::kNotFound, 5},
       {ErrorCode::kCodeNotFound, 5},
       {ErrorCode::kNotActivated, 5},

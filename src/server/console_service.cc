@@ -24,6 +24,7 @@
 #include "server/rate_limiter.h"
 #include "server/router.h"
 #include "server/routes.h"
+#include "server/second_factor.h"
 
 namespace licentia::server {
 namespace json = boost::json;
@@ -204,6 +205,7 @@ struct Session {
   std::string token;
   std::int64_t account_id = 0;
   std::string email;
+  bool second_factor = false;
 };
 
 struct ConsoleService::Impl {
@@ -318,6 +320,7 @@ struct ConsoleService::Impl {
           if (!account) return SignInNeeded();
           session->account_id = account->id;
           session->email = account->email;
+          session->second_factor = !account->totp_secret.empty();
           return Status::Ok();
         },
         [session, next = std::move(next)](Status st) {
@@ -427,16 +430,28 @@ struct ConsoleService::Impl {
     });
   }
 
+  struct SignInRequest {
+    std::string first;   // the email address
+    std::string second;  // the password
+    std::optional<std::string> totp_code, recovery_code;
+  };
+
   void SignIn(const HttpRequest& req, AnswerFn answer) {
-    auto parsed = [&]() -> Result<std::pair<std::string, std::string>> {
+    auto parsed = [&]() -> Result<SignInRequest> {
       LICENTIA_ASSIGN_OR_RETURN(
-          JsonFields f, JsonFields::Parse(req.body, {"email", "password"}));
+          JsonFields f,
+          JsonFields::Parse(
+              req.body, {"email", "password", "totp_code", "recovery_code"}));
+      SignInRequest r;
       LICENTIA_ASSIGN_OR_RETURN(std::string raw,
                                 f.String("email", kMaxEmailBytes + 16));
-      LICENTIA_ASSIGN_OR_RETURN(std::string email, NormalizeEmail(raw));
-      LICENTIA_ASSIGN_OR_RETURN(std::string password,
+      LICENTIA_ASSIGN_OR_RETURN(r.first, NormalizeEmail(raw));
+      LICENTIA_ASSIGN_OR_RETURN(r.second,
                                 f.String("password", kMaxPasswordBytes));
-      return std::pair(std::move(email), std::move(password));
+      LICENTIA_ASSIGN_OR_RETURN(r.totp_code, f.OptString("totp_code", 16));
+      LICENTIA_ASSIGN_OR_RETURN(r.recovery_code,
+                                f.OptString("recovery_code", 32));
+      return r;
     }();
     if (!parsed.ok()) return answer(parsed.status());
     std::string address = req.remote_address;
@@ -472,19 +487,122 @@ struct ConsoleService::Impl {
                                    "wrong."));
             }
             // Always a new session: a token planted in the browser
-            // beforehand (session fixation) is never adopted.
+            // beforehand (session fixation) is never adopted. With a
+            // second factor, its code is checked and used up first.
             Write(
-                [this, acc = **account](store::Transaction& txn, Answer& out) {
+                [this, acc = **account, creds](store::Transaction& txn,
+                                               Answer& out) {
+                  LICENTIA_RETURN_IF_ERROR(
+                      CheckSecondFactor(txn, seal_key, acc, creds.totp_code,
+                                        creds.recovery_code, Now()));
                   return StartSession(txn, acc, out);
                 },
-                answer);
+                [this, address, email = creds.first, answer](Result<Answer> a) {
+                  if (!a.ok() &&
+                      a.status().code() == ErrorCode::kUnauthorized) {
+                    signin_per_address.Charge(address);
+                    signin_per_account.Charge(email);
+                  }
+                  answer(std::move(a));
+                });
           });
         });
   }
 
   void SessionInfo(const Session& s, AnswerFn answer) {
-    answer(Answer{{{"account", {{"id", s.account_id}, {"email", s.email}}},
-                   {"csrf_token", CsrfToken(s.token)}}});
+    Read(
+        [s](store::Transaction& txn, Answer& out) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(int left,
+                                    txn.CountRecoveryCodesLeft(s.account_id));
+          out.body = {{"account",
+                       {{"id", s.account_id},
+                        {"email", s.email},
+                        {"second_factor", s.second_factor},
+                        {"recovery_codes_left", left}}},
+                      {"csrf_token", CsrfToken(s.token)}};
+          return Status::Ok();
+        },
+        answer);
+  }
+
+  // The second factor (server/second_factor.h).
+
+  void SetUpTotp(const Session& s, AnswerFn answer) {
+    Write(
+        [this, s](store::Transaction& txn, Answer& out) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(
+              out.body, SetUpSecondFactor(txn, seal_key, s.account_id));
+          return Status::Ok();
+        },
+        answer);
+  }
+
+  void EnableTotp(const HttpRequest& req, const Session& s, AnswerFn answer) {
+    auto code = [&]() -> Result<std::string> {
+      LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
+                                JsonFields::Parse(req.body, {"code"}));
+      return f.String("code", 16);
+    }();
+    if (!code.ok()) return answer(code.status());
+    Write(
+        [this, s, code = *code](store::Transaction& txn,
+                                Answer& out) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(
+              out.body,
+              EnableSecondFactor(txn, seal_key, s.account_id, code, Now()));
+          return Status::Ok();
+        },
+        answer);
+  }
+
+  // Turning it off asks for the password again: a session left open on
+  // someone else's screen must not be enough.
+  void DisableTotp(const HttpRequest& req, const Session& s, AnswerFn answer) {
+    auto password = [&]() -> Result<std::string> {
+      LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
+                                JsonFields::Parse(req.body, {"password"}));
+      return f.String("password", kMaxPasswordBytes);
+    }();
+    if (!password.ok()) return answer(password.status());
+    WithPassword(s, *password, [this, s, answer](Status st) {
+      if (!st.ok()) return answer(st);
+      Write(
+          [s](store::Transaction& txn, Answer& out) -> Status {
+            LICENTIA_RETURN_IF_ERROR(DisableSecondFactor(txn, s.account_id));
+            out.body = {{"second_factor", false}};
+            return Status::Ok();
+          },
+          answer);
+    });
+  }
+
+  // Runs `next` with OK if `password` is the signed-in account's, checked
+  // on the hashing thread (where `next` then runs); a wrong one counts as
+  // a failed sign-in.
+  void WithPassword(const Session& s, std::string password,
+                    std::function<void(Status)> next) {
+    if (int wait = signin_per_account.Check(s.email)) {
+      return next(TooManyRequests("Too many failed sign-ins", wait));
+    }
+    auto account = std::make_shared<std::optional<store::AccountRow>>();
+    ctx.store.ReadAsync(
+        [account, id = s.account_id](store::Transaction& txn) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(*account, txn.FindAccountById(id));
+          return Status::Ok();
+        },
+        [this, account, password = std::move(password), email = s.email,
+         next = std::move(next)](Status st) {
+          if (!st.ok()) return next(st);
+          if (!account->has_value()) return next(SignInNeeded());
+          hashing.Post([this, account, password, email, next] {
+            if (!VerifyPassword((*account)->password_hash, password)) {
+              signin_per_account.Charge(email);
+              return next(Status(ErrorCode::kUnauthorized,
+                                 "The current password is wrong."));
+            }
+            next(Status::Ok());
+          });
+        });
   }
 
   void SignOut(const Session& s, bool everywhere, AnswerFn answer) {
@@ -515,39 +633,26 @@ struct ConsoleService::Impl {
       return std::pair(std::move(current), std::move(fresh));
     }();
     if (!parsed.ok()) return answer(parsed.status());
-    if (int wait = signin_per_account.Check(s.email)) {
-      return answer(TooManyRequests("Too many failed sign-ins", wait));
-    }
-    auto account = std::make_shared<std::optional<store::AccountRow>>();
-    ctx.store.ReadAsync(
-        [account, id = s.account_id](store::Transaction& txn) -> Status {
-          LICENTIA_ASSIGN_OR_RETURN(*account, txn.FindAccountById(id));
-          return Status::Ok();
-        },
-        [this, account, pw = std::move(*parsed), s, answer](Status st) {
+    WithPassword(
+        s, parsed->first, [this, s, fresh = parsed->second, answer](Status st) {
           if (!st.ok()) return answer(st);
-          if (!account->has_value()) return answer(SignInNeeded());
-          hashing.Post([this, account, pw, s, answer] {
-            if (!VerifyPassword((*account)->password_hash, pw.first)) {
-              signin_per_account.Charge(s.email);
-              return answer(Status(ErrorCode::kUnauthorized,
-                                   "The current password is wrong."));
-            }
-            auto hash = HashPassword(pw.second);
-            if (!hash.ok()) return answer(hash.status());
-            // Every other session ends: whoever knew the old password is
-            // signed out. This browser gets a new session.
-            Write(
-                [this, acc = **account, hash = *hash](store::Transaction& txn,
-                                                      Answer& out) {
-                  UnixSeconds now = Now();
-                  LICENTIA_RETURN_IF_ERROR(
-                      txn.SetAccountPassword(acc.id, hash, now));
-                  LICENTIA_RETURN_IF_ERROR(txn.DeleteAccountSessions(acc.id));
-                  return StartSession(txn, acc, out);
-                },
-                answer);
-          });
+          // On the hashing thread already (WithPassword).
+          auto hash = HashPassword(fresh);
+          if (!hash.ok()) return answer(hash.status());
+          // Every other session ends: whoever knew the old password is signed
+          // out. This browser gets a new session.
+          Write(
+              [this, s, hash = *hash](store::Transaction& txn,
+                                      Answer& out) -> Status {
+                LICENTIA_ASSIGN_OR_RETURN(auto acc,
+                                          txn.FindAccountById(s.account_id));
+                if (!acc) return SignInNeeded();
+                LICENTIA_RETURN_IF_ERROR(
+                    txn.SetAccountPassword(acc->id, hash, Now()));
+                LICENTIA_RETURN_IF_ERROR(txn.DeleteAccountSessions(acc->id));
+                return StartSession(txn, *acc, out);
+              },
+              answer);
         });
   }
 
@@ -1111,6 +1216,17 @@ struct ConsoleService::Impl {
         session([this](const HttpRequest& r, const PathParams&,
                        const Session& s,
                        AnswerFn a) { ChangePassword(r, s, std::move(a)); }));
+    Add("POST", "/console/api/second-factor/setup", true,
+        session([this](const HttpRequest&, const PathParams&, const Session& s,
+                       AnswerFn a) { SetUpTotp(s, std::move(a)); }));
+    Add("POST", "/console/api/second-factor/enable", true,
+        session([this](const HttpRequest& r, const PathParams&,
+                       const Session& s,
+                       AnswerFn a) { EnableTotp(r, s, std::move(a)); }));
+    Add("POST", "/console/api/second-factor/disable", true,
+        session([this](const HttpRequest& r, const PathParams&,
+                       const Session& s,
+                       AnswerFn a) { DisableTotp(r, s, std::move(a)); }));
     Add("POST", "/console/api/connect-codes", true,
         session([this](const HttpRequest&, const PathParams&, const Session& s,
                        AnswerFn a) { NewConnectCode(s, std::move(a)); }));

@@ -48,10 +48,11 @@ std::string TotpCode(std::span<const std::uint8_t> secret, std::int64_t step,
     return "";  // matches no code typed
   }
   int offset = mac[19] & 0x0f;
-  std::uint32_t binary = (static_cast<std::uint32_t>(mac[offset] & 0x7f) << 24) |
-                         (static_cast<std::uint32_t>(mac[offset + 1]) << 16) |
-                         (static_cast<std::uint32_t>(mac[offset + 2]) << 8) |
-                         static_cast<std::uint32_t>(mac[offset + 3]);
+  std::uint32_t binary =
+      (static_cast<std::uint32_t>(mac[offset] & 0x7f) << 24) |
+      (static_cast<std::uint32_t>(mac[offset + 1]) << 16) |
+      (static_cast<std::uint32_t>(mac[offset + 2]) << 8) |
+      static_cast<std::uint32_t>(mac[offset + 3]);
   std::uint32_t modulo = 1;
   for (int i = 0; i < digits; ++i) modulo *= 10;
   return fmt::format("{:0{}}", binary % modulo, digits);

@@ -7,6 +7,7 @@
 import {test, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {join} from "node:path";
+import {createHmac} from "node:crypto";
 import {Server, launchBrowser} from "./harness.mjs";
 
 const PASSWORD = "correct horse battery";
@@ -242,6 +243,62 @@ test("sign-in, a wrong password and sign-out, with the keyboard alone on a phone
   await page.waitForSelector("h1:text('Devices')");
   await page.click("nav >> text=Account");
   assert.equal(await page.textContent("#account-email"), "carol@example.com");
+  assert.deepEqual(page.errors, []);
+});
+
+// RFC 6238's code for the server's (test) clock.
+async function totp(secretBase32) {
+  const {server_time} = await (await fetch(server.url + "/v1/ping")).json();
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secretBase32) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map(b => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(server_time / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[19] & 15;
+  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
+  return String(n).padStart(6, "0");
+}
+
+test("two-step sign-in: set up in the account page, then asked at sign-in", async () => {
+  const page = await newPage();
+  await signUp(page, "gina@example.com");
+  await page.click("nav >> text=Account");
+  await page.click("#totp-start");
+  const secret = (await page.textContent("#totp-secret")).trim();
+  await page.fill("#totp-on-code", await totp(secret));
+  await page.click("#totp-on button[type=submit]");
+  await page.waitForSelector("#recovery-codes li");
+  const codes = await page.locator("#recovery-codes li").allTextContents();
+  assert.equal(codes.length, 10);
+  await screenshot(page, "two-step");
+  await page.click("text=Done");
+  await page.click("#sign-out");
+
+  // The next step's code (the one used to turn it on is spent).
+  await server.admin("POST", "/v1/admin/test/clock", {advance_seconds: 30});
+  await page.fill("#signin-email", "gina@example.com");
+  await page.fill("#signin-password", PASSWORD);
+  await page.click("#signin button[type=submit]");
+  await page.waitForSelector("#second-step-code");
+  await page.fill("#second-step-code", "000000");
+  await page.click("#second-step button[type=submit]");
+  await page.waitForSelector("#second-step-error:text('not right')");
+  await page.fill("#second-step-code", await totp(secret));
+  await page.click("#second-step button[type=submit]");
+  await page.waitForSelector("h1:text('Devices')");
+  // A recovery code works too, and counts down.
+  await page.click("nav >> text=Account");
+  await page.click("#sign-out");
+  await page.fill("#signin-email", "gina@example.com");
+  await page.fill("#signin-password", PASSWORD);
+  await page.click("#signin button[type=submit]");
+  await page.fill("#second-step-code", codes[0]);
+  await page.click("#second-step button[type=submit]");
+  await page.waitForSelector("h1:text('Devices')");
+  await page.click("nav >> text=Account");
+  assert.equal(await page.textContent("#recovery-left"), "9");
   assert.deepEqual(page.errors, []);
 });
 

@@ -8,6 +8,7 @@
 
 #include "integration/api_test_base.h"
 #include "integration/console_client.h"
+#include "server/totp.h"
 
 namespace licentia::testing {
 namespace {
@@ -495,6 +496,98 @@ TEST_F(ConsoleTest, InvitationsLetAnotherAccountUseTheCode) {
                   .body.at("licenses")
                   .as_array()
                   .empty());
+}
+
+// The second factor: set up with a code typed back, then asked for at
+// every sign-in; each code good once; recovery codes for a lost phone.
+TEST_F(ConsoleTest, TwoStepSignIn) {
+  ConsoleClient ann = Account("ann@example.com");
+  auto server_now = [&] {
+    auto r = server_->Device().Call("GET", "/v1/ping", nullptr);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r->at("server_time").as_int64() : 0;
+  };
+  auto code_now = [&](const std::vector<std::uint8_t>& secret) {
+    return server::TotpCode(secret, server::TotpStep(server_now()));
+  };
+  auto next_step = [&] {
+    ASSERT_TRUE(AdminCall("POST", "/v1/admin/test/clock",
+                          json::object{{"advance_seconds", 30}})
+                    .ok());
+  };
+  ConsoleAnswer setup =
+      ann.Post("/console/api/second-factor/setup", json::object{});
+  ASSERT_EQ(setup.status, 200) << json::serialize(setup.body);
+  EXPECT_TRUE(
+      setup.body.at("otpauth_uri")
+          .as_string()
+          .starts_with("otpauth://totp/Licentia:ann%40example.com?secret="));
+  auto secret =
+      *server::FromBase32(std::string(setup.body.at("secret").as_string()));
+  EXPECT_EQ(ann.Post("/console/api/second-factor/enable",
+                     json::object{{"code", "000000"}})
+                .error(),
+            "UNAUTHORIZED");
+  ConsoleAnswer enabled = ann.Post("/console/api/second-factor/enable",
+                                   json::object{{"code", code_now(secret)}});
+  ASSERT_EQ(enabled.status, 200) << json::serialize(enabled.body);
+  const auto& recovery = enabled.body.at("recovery_codes").as_array();
+  ASSERT_EQ(recovery.size(), 10u);
+  EXPECT_EQ(
+      ann.Post("/console/api/second-factor/setup", json::object{}).error(),
+      "CONFLICT");
+
+  // The password alone is not enough any more.
+  ConsoleClient c = Client();
+  EXPECT_EQ(c.SignIn("ann@example.com", kPassword).error(),
+            "SECOND_FACTOR_REQUIRED");
+  auto with = [&](const char* field, std::string value) {
+    ConsoleClient fresh = Client();
+    fresh.csrf = "signin";
+    return fresh.Post("/console/api/signin",
+                      json::object{{"email", "ann@example.com"},
+                                   {"password", kPassword},
+                                   {field, value}});
+  };
+  // The code used to turn it on is used up; the next one signs in, once.
+  EXPECT_EQ(with("totp_code", code_now(secret)).error(), "UNAUTHORIZED");
+  next_step();
+  std::string code = code_now(secret);
+  EXPECT_EQ(with("totp_code", code).status, 200);
+  EXPECT_EQ(with("totp_code", code).error(), "UNAUTHORIZED");
+  // A wrong password with a right code is still a wrong password.
+  next_step();
+  ConsoleClient wrong = Client();
+  wrong.csrf = "signin";
+  EXPECT_EQ(wrong
+                .Post("/console/api/signin",
+                      json::object{{"email", "ann@example.com"},
+                                   {"password", "not the password"},
+                                   {"totp_code", code_now(secret)}})
+                .error(),
+            "UNAUTHORIZED");
+  // A recovery code, typed in lower case, once.
+  std::string rc(recovery.at(0).as_string());
+  std::string lower = rc;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+  ConsoleAnswer recovered = with("recovery_code", lower);
+  ASSERT_EQ(recovered.status, 200);
+  EXPECT_EQ(with("recovery_code", rc).error(), "UNAUTHORIZED");
+  EXPECT_EQ(ann.Get("/console/api/session")
+                .body.at("account")
+                .at("recovery_codes_left"),
+            9);
+
+  // Turning it off needs the password.
+  EXPECT_EQ(ann.Post("/console/api/second-factor/disable",
+                     json::object{{"password", "not the password"}})
+                .error(),
+            "UNAUTHORIZED");
+  ASSERT_EQ(ann.Post("/console/api/second-factor/disable",
+                     json::object{{"password", kPassword}})
+                .status,
+            200);
+  EXPECT_EQ(Client().SignIn("ann@example.com", kPassword).status, 200);
 }
 
 class ConsoleRateLimitTest : public ConsoleTest {

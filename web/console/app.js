@@ -140,7 +140,14 @@ function signInPage() {
          autocomplete: "username"},
         {name: "password", label: "Password", type: "password",
          autocomplete: "current-password"},
-      ], "Sign in", async (v) => started(await api("POST", "signin", v))),
+      ], "Sign in", async (v) => {
+        try {
+          started(await api("POST", "signin", v));
+        } catch (e) {
+          if (e.code !== "SECOND_FACTOR_REQUIRED") throw e;
+          secondStep(v);
+        }
+      }),
       form("signup", "Create an account", [
         {name: "email", label: "Email address", type: "email",
          autocomplete: "username"},
@@ -148,6 +155,32 @@ function signInPage() {
          autocomplete: "new-password", minlength: 10,
          hint: "At least 10 characters."},
       ], "Create account", async (v) => started(await api("POST", "signup", v)))));
+}
+
+// The sign-in's second step: the code from the authenticator application,
+// or a recovery code (which has letters and a dash).
+function secondStep(credentials) {
+  show(
+    el("h1", {}, "Two-step sign-in"),
+    form("second-step", "Enter your code", [
+      {name: "code", label: "Code from your authenticator application",
+       autocomplete: "one-time-code",
+       hint: "Lost your phone? Enter one of your recovery codes instead."},
+    ], "Sign in", async (v) => {
+      const code = v.code.trim();
+      const body = {...credentials};
+      if (/^[0-9 ]+$/.test(code)) {
+        body.totp_code = code;
+      } else {
+        body.recovery_code = code;
+      }
+      const data = await api("POST", "signin", body);
+      csrf = data.csrf_token;
+      account = data.account;
+      location.hash = "#devices";
+      route();
+    }));
+  document.getElementById("second-step-code").focus();
 }
 
 // --- Devices ---------------------------------------------------------
@@ -439,6 +472,57 @@ async function historyPage() {
 
 // --- Account ---------------------------------------------------------
 
+async function secondFactorSection() {
+  const {account: me} = await api("GET", "session");
+  const box = el("section", {class: "card", id: "second-factor",
+                             "aria-labelledby": "second-factor-title"},
+    el("h2", {id: "second-factor-title"}, "Two-step sign-in"));
+  if (me.second_factor) {
+    box.append(
+      el("p", {}, "On. Signing in asks for a code from your authenticator " +
+                  "application. Recovery codes left: ",
+         el("strong", {id: "recovery-left"}, String(me.recovery_codes_left)), "."),
+      form("totp-off", "Turn it off", [
+        {name: "password", label: "Your password", type: "password",
+         autocomplete: "current-password"},
+      ], "Turn off two-step sign-in", async (v) => {
+        await api("POST", "second-factor/disable", v);
+        say("Two-step sign-in is off.");
+        accountPage();
+      }));
+    return box;
+  }
+  const start = async () => {
+    const setup = await api("POST", "second-factor/setup", {});
+    box.replaceChildren(
+      el("h2", {id: "second-factor-title"}, "Two-step sign-in"),
+      el("p", {}, "In your authenticator application, add an account with " +
+                  "this setup key (time-based, 6 digits):"),
+      el("p", {class: "code", id: "totp-secret"}, setup.secret),
+      el("p", {}, el("a", {href: setup.otpauth_uri}, "Open in an authenticator application")),
+      form("totp-on", "Then enter the code it shows", [
+        {name: "code", label: "Code", autocomplete: "one-time-code"},
+      ], "Turn on", async (v) => {
+        const {recovery_codes} = await api("POST", "second-factor/enable", v);
+        box.replaceChildren(
+          el("h2", {id: "second-factor-title"}, "Two-step sign-in is on"),
+          el("p", {}, "Keep these recovery codes somewhere safe. Each signs " +
+                      "you in once if you lose your phone; they are not " +
+                      "shown again."),
+          el("ul", {id: "recovery-codes", class: "code"},
+             recovery_codes.map(c => el("li", {}, c))),
+          el("button", {type: "button", onclick: accountPage}, "Done"));
+        say("Two-step sign-in is on.");
+      }));
+  };
+  box.append(
+    el("p", {}, "Off. Ask for a code from an authenticator application at " +
+                "each sign-in, beside the password."),
+    el("button", {type: "button", id: "totp-start", onclick: start},
+       "Set up two-step sign-in"));
+  return box;
+}
+
 async function accountPage() {
   const signOut = (everywhere) => async () => {
     await api("POST", everywhere ? "signout-everywhere" : "signout", {});
@@ -462,6 +546,7 @@ async function accountPage() {
       node.reset();
       say("The password was changed.");
     }),
+    await secondFactorSection(),
     el("div", {class: "actions"},
       el("button", {type: "button", id: "sign-out", onclick: signOut(false)}, "Sign out"),
       el("button", {type: "button", onclick: signOut(true)},
