@@ -19,7 +19,7 @@ artifacts="build/fuzz/artifacts"
 mkdir -p "$artifacts"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-for target in activation_code_fuzz license_key_fuzz version_range_fuzz json_fields_fuzz device_state_fuzz offline_request_fuzz admin_api_fuzz; do
+for target in activation_code_fuzz license_key_fuzz version_range_fuzz json_fields_fuzz device_state_fuzz offline_request_fuzz admin_api_fuzz console_api_fuzz; do
   mkdir -p "$work/$target"
   echo "== $target: ${seconds}s"
   status=0

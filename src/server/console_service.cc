@@ -357,11 +357,10 @@ struct ConsoleService::Impl {
                            "This request lacks the X-Licentia-CSRF header."));
     }
     if (!route->signed_in) return route->fn(req, *params, nullptr, answer);
-    Authenticate(req,
-                 [this, &req, route, params, answer](Result<Session> session) {
-                   if (!session.ok()) return answer(session.status());
-                   route->fn(req, *params, &*session, answer);
-                 });
+    Authenticate(req, [&req, route, params, answer](Result<Session> session) {
+      if (!session.ok()) return answer(session.status());
+      route->fn(req, *params, &*session, answer);
+    });
   }
 
   void ServeFile(const HttpRequest& req, const Responder& respond) {
@@ -1147,7 +1146,10 @@ struct ConsoleService::Impl {
                     "kind is one of activate, set_reserve, remove_reserve.");
     }();
     if (!parsed.ok()) return answer(parsed.status());
-    auto [device, kind, code] = *parsed;
+    // Named copies: Clang 14 cannot capture structured bindings.
+    std::int64_t device = std::get<0>(*parsed);
+    store::DeviceActionKind kind = std::get<1>(*parsed);
+    std::int64_t code = std::get<2>(*parsed);
     Write(
         [this, device, kind, code, account = s.account_id](
             store::Transaction& txn, Answer& out) -> Status {
