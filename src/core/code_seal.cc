@@ -27,8 +27,7 @@ std::string SealCode(const CodeSealKey& key, std::int64_t code_id,
   return SealSecret(key, "code", code_id, code);
 }
 
-Result<std::string> OpenSealedCode(const CodeSealKey& key,
-                                   std::int64_t code_id,
+Result<std::string> OpenSealedCode(const CodeSealKey& key, std::int64_t code_id,
                                    std::string_view sealed) {
   return OpenSealedSecret(key, "code", code_id, sealed);
 }

@@ -355,7 +355,8 @@ CREATE TABLE offline_requests (
   device_hash BYTEA NOT NULL,
   answered_at BIGINT NOT NULL
 );
-)sql"},  // 8: the license owners' side (the management console): accounts and
+)sql"},
+    // 8: the license owners' side (the management console): accounts and
     // their sessions, one-time device connection codes, devices connected
     // to an account, and the codes an account holds - as the license
     // administrator (with the code sealed under the data directory's key,
@@ -455,7 +456,8 @@ CREATE TABLE account_codes (
 CREATE INDEX account_codes_by_code ON account_codes(code_id);
 CREATE INDEX activations_by_device ON activations(device_hash, code_id)
   WHERE deactivated_at IS NULL;
-)sql"},  // 9: invitations to use a code, from its license administrator to
+)sql"},
+    // 9: invitations to use a code, from its license administrator to
     // another account (by email address); accepted, they make that account
     // a member holding the code.
     {.sqlite = R"sql(
@@ -483,7 +485,8 @@ CREATE TABLE invitations (
 );
 CREATE INDEX invitations_by_code ON invitations(code_id, id);
 CREATE INDEX invitations_by_email ON invitations(email, id);
-)sql"},  // 10: actions taken in the console for a connected device (send a
+)sql"},
+    // 10: actions taken in the console for a connected device (send a
     // license, set or remove its reserve), carried out by the device at
     // its next contact, with their results. A new or finished action is
     // news to a waiting device, as a reserve change is: PostgreSQL's
@@ -543,7 +546,8 @@ BEGIN
 END; $$ LANGUAGE plpgsql;
 CREATE TRIGGER device_actions_changes AFTER INSERT OR UPDATE OR DELETE
   ON device_actions FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
-)sql"},    // 11: the console's optional second sign-in factor: an account's TOTP
+)sql"},
+    // 11: the console's optional second sign-in factor: an account's TOTP
     // secret (sealed, server/totp.h), the one being set up until it is
     // confirmed, the last step used (a code is good once), and the hashes
     // of its one-time recovery codes.

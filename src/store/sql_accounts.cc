@@ -184,8 +184,8 @@ Result<DeviceActionRow> DecodeDeviceAction(const SqlRow& row) {
 }
 
 AccountRow DecodeAccount(const SqlRow& row) {
-  return {row.Int(0),  row.Text(1), row.Text(2), row.Int(3),
-          row.Int(4),  row.Text(5), row.Text(6), row.Int(7)};
+  return {row.Int(0), row.Text(1), row.Text(2), row.Int(3),
+          row.Int(4), row.Text(5), row.Text(6), row.Int(7)};
 }
 
 const SqlStatement kSetAccountTotp(
@@ -322,8 +322,7 @@ Result<bool> SqlTransaction::UseRecoveryCode(std::int64_t account_id,
                                              const crypto::Hash& hash,
                                              UnixSeconds at) {
   FirstInt used;
-  LICENTIA_RETURN_IF_ERROR(
-      Run(kUseRecoveryCode, {account_id, hash, at}, used));
+  LICENTIA_RETURN_IF_ERROR(Run(kUseRecoveryCode, {account_id, hash, at}, used));
   return used.value().has_value();
 }
 

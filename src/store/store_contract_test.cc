@@ -812,9 +812,7 @@ TEST_P(StoreContractTest, TheSecondFactorAndItsRecoveryCodes) {
     EXPECT_EQ(a->totp_last_step, 101);
     EXPECT_EQ(*t.CountRecoveryCodesLeft(id), 1);
   });
-  W([&](Transaction& t) {
-    ASSERT_TRUE(t.ReplaceRecoveryCodes(id, {}).ok());
-  });
+  W([&](Transaction& t) { ASSERT_TRUE(t.ReplaceRecoveryCodes(id, {}).ok()); });
   R([&](Transaction& t) { EXPECT_EQ(*t.CountRecoveryCodesLeft(id), 0); });
 }
 
