@@ -195,13 +195,17 @@ test("an administrator invites another account, which uses the code on its devic
   await admin.fill(`#invite-${code.id}-email`, "frank@example.com");
   await admin.click(`#invite-${code.id} button[type=submit]`);
   await admin.waitForSelector("#license-list >> text=frank@example.com · pending");
+  // The link to send them leads to the page where they accept it.
+  const link = await admin.locator("#license-list li", {hasText: "frank@example.com"})
+                          .locator("code").textContent();
+  assert.equal(link, server.url + "/console#licenses");
 
   const member = await newPage();
   await signUp(member, "frank@example.com");
   await connectWithCli(member, "frank-laptop");
   let r = await server.cli("frank-laptop", "activate", code.code);
   assert.match(r.stdout + r.stderr, /ACCOUNT_REQUIRED/);
-  await member.click("nav >> text=Licenses");
+  await member.goto(link);
   await member.waitForSelector("#invitations-to-you >> text=erin@example.com");
   await screenshot(member, "invitation");
   await member.click("#invitations-to-you >> text=Accept");

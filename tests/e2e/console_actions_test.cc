@@ -212,5 +212,39 @@ TEST_F(ConsoleActionsTest, OnlyACodeTypedInTheConsoleCanBeSent) {
   EXPECT_NE(json::serialize(refused.body).find("typing"), std::string::npos);
 }
 
+// Rule 8 at the rollover: a reserve that requires an account takes over
+// only while the device is connected to an account that holds it.
+TEST_F(ConsoleActionsTest, AnAccountReserveRollsOverOnlyOnAConnectedDevice) {
+  IssuedCode current = NewCode(30);
+  IssuedCode reserve =
+      NewCode(365, 1, "term", json::object{{"requires_account", true}});
+  AddToAccount(reserve);
+  LicenseManager& laptop = Device("laptop");
+  ASSERT_OK(laptop.Activate(current.code));
+  std::int64_t id = Connect("laptop");
+  ASSERT_OK(laptop.AddReserve(reserve.code));
+  // Disconnected in the console (the seat stays).
+  ASSERT_EQ(
+      owner_
+          ->Post("/console/api/devices/" + std::to_string(id) + "/disconnect",
+                 json::object{})
+          .status,
+      200);
+  Advance(31);
+  // The license has ended and the reserve is refused: no license.
+  EXPECT_CODE(laptop.Check(), "KEY_EXPIRED");
+  ASSERT_TRUE(laptop.Details().reserve.last_error.has_value());
+  EXPECT_EQ(laptop.Details().reserve.last_error->code,
+            ErrorCode::kAccountRequired);
+  // Connected again (the owner signs in anew: a month has passed), Try
+  // again takes it over.
+  ASSERT_EQ(owner_->SignIn("ann@example.com", "correct horse battery").status,
+            200);
+  Connect("laptop");
+  ASSERT_OK(laptop.TryAgain());
+  EXPECT_EQ(laptop.Details().state, LicenseState::kActive);
+  EXPECT_EQ(laptop.Details().masked_code, Masked(reserve));
+}
+
 }  // namespace
 }  // namespace licentia::testing

@@ -404,6 +404,103 @@ TEST_F(ConsoleTest, AccountsAreIsolated) {
   EXPECT_EQ(Code(code.id).at("seats_used"), 1);
 }
 
+// Every console endpoint that names something by id, called by another
+// account with the first account's ids (and guessed ones), and every
+// state-changing one replayed with the other's session: NOT_FOUND or
+// UNAUTHORIZED, and the first account's state is unchanged.
+TEST_F(ConsoleTest, EveryEndpointKeepsAccountsApart) {
+  ConsoleClient ann = Account("ann@example.com");
+  ConsoleClient bob = Account("bob@example.com");
+  IssuedCode current = Issue({{"product", "photo"}, {"term_days", 30}});
+  IssuedCode typed = Issue({{"product", "photo"}, {"term_days", 365}});
+  ASSERT_TRUE(Activate(current.code, "fp-ann").ok());
+  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-ann").ok());
+  ASSERT_EQ(
+      ann.Post("/console/api/codes", json::object{{"code", typed.code}}).status,
+      201);
+  ConsoleAnswer invited = ann.Post(
+      "/console/api/licenses/" + std::to_string(typed.id) + "/invitations",
+      json::object{{"email", "carol@example.com"}});
+  ASSERT_EQ(invited.status, 201);
+  std::string device = std::to_string(Devices(ann).at(0).at("id").as_int64());
+  std::string license = std::to_string(typed.id);
+  std::string invitation = std::to_string(invited.body.at("id").as_int64());
+  auto snapshot = [&] {
+    return json::serialize(ann.Get("/console/api/devices").body) +
+           json::serialize(ann.Get("/console/api/licenses").body) +
+           json::serialize(ann.Get("/console/api/events").body);
+  };
+  const std::string before = snapshot();
+
+  struct Call {
+    std::string method, path;
+    json::object body;
+  };
+  std::vector<Call> by_id = {
+      {"POST",
+       "/console/api/devices/" + device + "/disconnect",
+       {{"free_seats", true}}},
+      {"POST",
+       "/console/api/devices/" + device + "/actions",
+       {{"kind", "set_reserve"}, {"code_id", typed.id}}},
+      {"GET", "/console/api/licenses/" + license + "/code", {}},
+      {"POST",
+       "/console/api/licenses/" + license + "/invitations",
+       {{"email", "eve@example.com"}}},
+      {"POST", "/console/api/licenses/" + license + "/reserve-everywhere", {}},
+      {"POST", "/console/api/invitations/" + invitation + "/accept", {}},
+      {"POST", "/console/api/invitations/" + invitation + "/decline", {}},
+      {"POST", "/console/api/invitations/" + invitation + "/revoke", {}},
+  };
+  for (const Call& c : by_id) {
+    ConsoleAnswer a =
+        c.method == "GET" ? bob.Get(c.path) : bob.Post(c.path, c.body);
+    EXPECT_EQ(a.error(), "NOT_FOUND") << c.path;
+    // Guessed neighbours are no different.
+    for (std::string guess : {"1", "2", "999"}) {
+      std::string path = c.path;
+      for (const std::string& id : {device, license, invitation}) {
+        if (auto at = path.find("/" + id + "/"); at != std::string::npos) {
+          path.replace(at + 1, id.size(), guess);
+        }
+      }
+      ConsoleAnswer g =
+          c.method == "GET" ? bob.Get(path) : bob.Post(path, c.body);
+      EXPECT_EQ(g.error(), "NOT_FOUND") << path;  // Bob has nothing at all
+    }
+  }
+  // Bob's own lists show nothing of Ann's.
+  EXPECT_TRUE(Devices(bob).empty());
+  EXPECT_TRUE(
+      bob.Get("/console/api/licenses").body.at("licenses").as_array().empty());
+  EXPECT_TRUE(
+      bob.Get("/console/api/events").body.at("events").as_array().empty());
+  EXPECT_TRUE(bob.Get("/console/api/invitations")
+                  .body.at("invitations")
+                  .as_array()
+                  .empty());
+  // Ann's requests replayed with Bob's cookie: her CSRF token is not his
+  // session's.
+  std::vector<Call> replayed = by_id;
+  replayed.push_back({"POST", "/console/api/codes", {{"code", typed.code}}});
+  replayed.push_back({"POST", "/console/api/connect-codes", {}});
+  replayed.push_back({"POST",
+                      "/console/api/password",
+                      {{"current_password", kPassword},
+                       {"new_password", "a new long password"}}});
+  replayed.push_back({"POST", "/console/api/second-factor/setup", {}});
+  replayed.push_back({"POST", "/console/api/signout-everywhere", {}});
+  ConsoleClient replay = ann;
+  replay.session = bob.session;
+  for (const Call& c : replayed) {
+    if (c.method == "GET") continue;
+    EXPECT_EQ(replay.Post(c.path, c.body).error(), "UNAUTHORIZED") << c.path;
+  }
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(Code(current.id).at("seats_used"), 1);
+  EXPECT_EQ(bob.Get("/console/api/session").status, 200);
+}
+
 // The administrator invites another account, which then uses the code on
 // its own connected devices until the invitation is revoked.
 TEST_F(ConsoleTest, InvitationsLetAnotherAccountUseTheCode) {

@@ -355,6 +355,10 @@ function licenseCard(l) {
     l.invitations.length === 0 ? el("p", {}, "Nobody yet.") :
       el("ul", {}, l.invitations.map(i => el("li", {},
         i.email, " · ", i.state,
+        i.state === "pending"
+          ? [" · send them this link: ",
+             el("code", {}, location.origin + "/console#licenses")]
+          : null,
         (i.state === "pending" || i.state === "accepted")
           ? el("button", {type: "button", class: "link", onclick: async () => {
               try {
