@@ -7,7 +7,7 @@ namespace licentia::server {
 BlockingWorker::BlockingWorker(int threads) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] {
-      SetCurrentThreadName("licentia-slow");
+      SetCurrentThreadName("lic-hash");
       Run();
     });
   }
