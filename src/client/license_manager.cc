@@ -373,6 +373,17 @@ struct LicenseManager::Impl final : client::PushTarget {
             {"activation_token", state.activation_token}};
   }
 
+  // Credentials for the status and its wait, with the console connection
+  // if there is one: the server then counts the actions queued for this
+  // device (docs/sdk.md, "Actions from the console").
+  json::object StatusCredentials() REQUIRES(mu) {
+    json::object body = Credentials();
+    if (!state.connection_token.empty()) {
+      body["connection_token"] = state.connection_token;
+    }
+    return body;
+  }
+
   void LearnServerTime(const json::value& reply) REQUIRES(mu) {
     auto t = OptInt(reply, "server_time");
     if (!t) return;
@@ -395,6 +406,10 @@ struct LicenseManager::Impl final : client::PushTarget {
     // The server refuses before taking a seat if this application could
     // not verify its keys (built with another server's public key).
     body["accepts_key_ids"] = accepted_key_ids;
+    // Connected: the console learns which license this device now uses.
+    if (!state.connection_token.empty()) {
+      body["connection_token"] = state.connection_token;
+    }
     if (rollover && state.has_license()) {
       body["replaces_code"] = state.current.code;
       body["replaces_activation_token"] = state.activation_token;
@@ -831,7 +846,8 @@ struct LicenseManager::Impl final : client::PushTarget {
       }
     }
     (void)Now();
-    return ApplyStatusReply(api.Call("POST", "/v1/status", Credentials()));
+    return ApplyStatusReply(
+        api.Call("POST", "/v1/status", StatusCredentials()));
   }
 
   // Applies the server's answer to a status request (or to a wait, which
@@ -953,7 +969,7 @@ struct LicenseManager::Impl final : client::PushTarget {
                                   *state.current.expires_at));
     }
     if (state.last_sync) consider(*state.last_sync + config.sync_interval);
-    return client::WaitRequest{Credentials(), due};
+    return client::WaitRequest{StatusCredentials(), due};
   }
 
   Status ApplyWaitAnswer(const client::WaitRequest& request,
@@ -962,7 +978,7 @@ struct LicenseManager::Impl final : client::PushTarget {
     MutexLock lock(mu);
     // The device activated another code, or rolled over, while it waited:
     // the answer is about a seat it no longer holds.
-    if (json::value(Credentials()) != json::value(request.credentials)) {
+    if (json::value(StatusCredentials()) != json::value(request.credentials)) {
       return Status::Ok();
     }
     return ApplyStatusReply(answer);
@@ -1108,6 +1124,11 @@ Result<std::string> LicenseManager::Connect(std::string_view connect_code) {
                     {"device_name", m.config.device_name},
                     {"os", m.os},
                     {"app_version", m.config.app_version}};
+  // The code this device uses: the server checks the device holds its
+  // seat, and shows it in the console (and joins it to the account).
+  json::array codes;
+  if (m.state.has_license()) codes.push_back(json::value(m.state.current.code));
+  body["codes"] = std::move(codes);
   LICENTIA_ASSIGN_OR_RETURN(json::value r,
                             m.api.Call("POST", "/v1/connect", body));
   const json::object* o = r.if_object();

@@ -689,7 +689,7 @@ struct ConsoleService::Impl {
                    {"connected_at", c.connected_at}};
     UnixSeconds last = c.last_contact_at;
     LICENTIA_ASSIGN_OR_RETURN(auto seats,
-                              txn.ListDeviceActivations(c.device_hash));
+                              txn.ListConnectedSeats(c.device_hash));
     json::array licenses;
     for (const store::ActivationRow& seat : seats) {
       LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeById(seat.code_id));
@@ -761,9 +761,10 @@ struct ConsoleService::Impl {
                          const store::DeviceConnectionRow& c,
                          std::string_view actor, bool free_seats) {
     UnixSeconds now = Now();
-    LICENTIA_RETURN_IF_ERROR(txn.DeleteDeviceConnection(c.id));
+    // Read before the connection goes: the seats it knows go with it.
     LICENTIA_ASSIGN_OR_RETURN(auto seats,
-                              txn.ListDeviceActivations(c.device_hash));
+                              txn.ListConnectedSeats(c.device_hash));
+    LICENTIA_RETURN_IF_ERROR(txn.DeleteDeviceConnection(c.id));
     std::string device = crypto::ToHex(c.device_hash);
     int freed = 0;
     for (const auto& seat : seats) {
@@ -1298,12 +1299,13 @@ void ConsoleService::ConnectDevice(std::string_view body, Reply reply) {
   struct Request {
     std::string code;
     std::string fingerprint, name, os, app_version;
+    std::vector<ActivationCode> codes;  // the codes the device says it uses
   };
   auto parsed = [&]() -> Result<Request> {
     LICENTIA_ASSIGN_OR_RETURN(
         JsonFields f,
         JsonFields::Parse(body, {"connect_code", "fingerprint", "device_name",
-                                 "os", "app_version"}));
+                                 "os", "app_version", "codes"}));
     Request r;
     LICENTIA_ASSIGN_OR_RETURN(std::string raw,
                               f.String("connect_code", kMaxConnectCodeInput));
@@ -1321,6 +1323,11 @@ void ConsoleService::ConnectDevice(std::string_view body, Reply reply) {
     r.name = name.value_or("");
     r.os = os.value_or("");
     r.app_version = version.value_or("");
+    LICENTIA_ASSIGN_OR_RETURN(auto codes, f.StringList("codes", 4, 64));
+    for (const std::string& text : codes) {
+      LICENTIA_ASSIGN_OR_RETURN(ActivationCode c, ActivationCode::Parse(text));
+      r.codes.push_back(std::move(c));
+    }
     return r;
   }();
   if (!parsed.ok()) return ReplyNow(reply, parsed.status());
@@ -1347,28 +1354,33 @@ void ConsoleService::ConnectDevice(std::string_view body, Reply reply) {
         c.app_version = r.app_version;
         c.connected_at = c.last_contact_at = now;
         LICENTIA_RETURN_IF_ERROR(txn.PutDeviceConnection(c).status());
-        // The codes the device is activated with join the account; the
-        // first account to hold a code administers it.
-        LICENTIA_ASSIGN_OR_RETURN(auto seats,
-                                  txn.ListDeviceActivations(c.device_hash));
+        // The codes the device shows it holds a seat of join the account
+        // (the first account to hold a code administers it, and - since the
+        // device proved it has the code - may view it later); the console
+        // shows them on the device's card.
         std::string device = crypto::ToHex(c.device_hash);
         json::array added;
-        for (const auto& seat : seats) {
-          LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeById(seat.code_id));
-          if (!code) continue;
+        for (const ActivationCode& text : r.codes) {
+          LICENTIA_ASSIGN_OR_RETURN(
+              store::CodeSeat seat,
+              txn.FindCodeSeat(impl.ctx.HashCode(text), c.device_hash));
+          if (!seat.code || !seat.activation) continue;  // not its seat
+          const store::CodeRow* code = &*seat.code;
+          LICENTIA_RETURN_IF_ERROR(txn.NoteDeviceCode(c.device_hash, code->id));
           LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "device.connected",
-                                               &*code, device, "device",
+                                               code, device, "device",
                                                {{"account_id", *account_id}}));
           LICENTIA_ASSIGN_OR_RETURN(auto admin,
                                     txn.FindCodeAdministrator(code->id));
           if (admin) continue;
           LICENTIA_ASSIGN_OR_RETURN(
-              bool fresh, txn.AddAccountCode(
-                              {*account_id, code->id,
-                               store::AccountRole::kAdministrator, "", now}));
+              bool fresh,
+              txn.AddAccountCode(
+                  {*account_id, code->id, store::AccountRole::kAdministrator,
+                   SealCode(impl.seal_key, code->id, text.Canonical()), now}));
           if (!fresh) continue;
           LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "account.code_added",
-                                               &*code, device, "device",
+                                               code, device, "device",
                                                {{"role", "administrator"}}));
           added.push_back(
               json::object{{"id", code->id},

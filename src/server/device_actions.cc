@@ -30,7 +30,7 @@ json::object ErrorJson(const Status& st) {
 Result<std::optional<store::CodeRow>> CurrentLicense(store::Transaction& txn,
                                                      const crypto::Hash& device,
                                                      std::string_view product) {
-  LICENTIA_ASSIGN_OR_RETURN(auto seats, txn.ListDeviceActivations(device));
+  LICENTIA_ASSIGN_OR_RETURN(auto seats, txn.ListConnectedSeats(device));
   for (const auto& seat : seats) {
     LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeById(seat.code_id));
     if (code && code->terms.product == product) return code;

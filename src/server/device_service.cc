@@ -14,6 +14,7 @@
 #include "core/offline_request.h"
 #include "core/time_attestation.h"
 #include "core/version_range.h"
+#include "server/device_actions.h"
 #include "server/json_fields.h"
 #include "server/key_join.h"
 #include "server/key_signer.h"
@@ -35,6 +36,8 @@ struct DeviceCredentials {
   std::string fingerprint;
   std::string token;
   crypto::Hash device_hash;
+  // The device's console connection (docs/console.md), if it sent one.
+  std::string connection_token;
 };
 
 std::string_view LimiterKey(const crypto::Hash& code_hash) {
@@ -86,8 +89,11 @@ static Result<DeviceCredentials> ParseCredentials(const JsonFields& f,
     LICENTIA_ASSIGN_OR_RETURN(token, f.String("activation_token", kMaxToken));
   }
   crypto::Hash device = DeviceBinding(fp);
-  return DeviceCredentials{std::move(code), code_hash, std::move(fp),
-                           std::move(token), device};
+  LICENTIA_ASSIGN_OR_RETURN(auto connection,
+                            f.OptString("connection_token", kMaxToken));
+  return DeviceCredentials{std::move(code), code_hash,
+                           std::move(fp),   std::move(token),
+                           device,          connection.value_or("")};
 }
 
 // The body of a call made by a device that holds an activation (status,
@@ -98,7 +104,8 @@ static Result<DeviceCredentials> ParseHolderCall(std::string_view body,
                                                  const ServiceContext& ctx) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
-      JsonFields::Parse(body, {"code", "fingerprint", "activation_token"}));
+      JsonFields::Parse(body, {"code", "fingerprint", "activation_token",
+                               "connection_token"}));
   return ParseCredentials(f, "code", true, per_code, ctx);
 }
 
@@ -320,9 +327,10 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
-      JsonFields::Parse(body, {"code", "fingerprint", "device_name", "os",
-                               "app_version", "product", "accepts_key_ids",
-                               "replaces_code", "replaces_activation_token"}));
+      JsonFields::Parse(
+          body, {"code", "fingerprint", "device_name", "os", "app_version",
+                 "product", "accepts_key_ids", "replaces_code",
+                 "replaces_activation_token", "connection_token"}));
   LICENTIA_ASSIGN_OR_RETURN(
       DeviceCredentials cred,
       ParseCredentials(f, "code", false, per_code_, ctx_));
@@ -434,6 +442,14 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareActivate(
                {"seats_used", code->seats_used},
                {"prepared", reactivation}}));
         }
+        // A connected device's console shows the license it uses now. A
+        // connection that does not prove itself changes nothing here.
+        if (!cred.connection_token.empty() &&
+            ProveConnection(txn, cred.device_hash, cred.connection_token)
+                .ok()) {
+          LICENTIA_RETURN_IF_ERROR(
+              txn.NoteDeviceCode(cred.device_hash, code->id));
+        }
         key->payload = KeyPayloadFor(*code, cred.device_hash, serial, now, now);
         *outcome = {std::move(*code), std::move(act), reactivation, now};
         return licentia::Status::Ok();
@@ -500,8 +516,13 @@ Status WriteStatusView(store::Transaction& txn, const DeviceCredentials& cred,
   }
   // Actions queued in the console for this device (server/
   // device_actions.h): their number tells the device to take them up.
-  LICENTIA_ASSIGN_OR_RETURN(auto actions,
-                            txn.ListPendingDeviceActions(cred.device_hash));
+  // Asked only by a device that says it is connected, so the others' status
+  // costs no more than before.
+  std::vector<store::DeviceActionRow> actions;
+  if (!cred.connection_token.empty()) {
+    LICENTIA_ASSIGN_OR_RETURN(actions,
+                              txn.ListPendingDeviceActions(cred.device_hash));
+  }
   if (version != nullptr) {
     auto code_material = [now](const store::CodeRow& c) {
       return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", c.id,
@@ -584,8 +605,9 @@ void DeviceService::Wait(std::string_view body,
   auto w = [&]() -> Result<std::shared_ptr<WaitState>> {
     LICENTIA_ASSIGN_OR_RETURN(
         JsonFields f,
-        JsonFields::Parse(body, {"code", "fingerprint", "activation_token",
-                                 "since", "timeout_seconds"}));
+        JsonFields::Parse(body,
+                          {"code", "fingerprint", "activation_token",
+                           "connection_token", "since", "timeout_seconds"}));
     LICENTIA_ASSIGN_OR_RETURN(
         DeviceCredentials cred,
         ParseCredentials(f, "code", true, per_code_, ctx_));

@@ -573,6 +573,28 @@ CREATE TABLE recovery_codes (
   PRIMARY KEY (account_id, code_hash)
 );
 )sql"},
+    // 12: the codes a connected device uses, as it reports them (when it
+    // connects, and with each activation while connected), in place of
+    // version 8's index of every device's seats: that index took a write
+    // at a random place in a large tree with every activation, and cost
+    // the activation path a fifth of its rate (docs/performance.md,
+    // change 42). Devices that never connect pay nothing now.
+    {.sqlite = R"sql(
+DROP INDEX activations_by_device;
+CREATE TABLE device_codes (
+  device_hash BLOB NOT NULL,
+  code_id INTEGER NOT NULL REFERENCES codes(id),
+  PRIMARY KEY (device_hash, code_id)
+);
+)sql",
+     .postgres = R"sql(
+DROP INDEX activations_by_device;
+CREATE TABLE device_codes (
+  device_hash BYTEA NOT NULL,
+  code_id BIGINT NOT NULL REFERENCES codes(id),
+  PRIMARY KEY (device_hash, code_id)
+);
+)sql"},
 };
 
 // Instances starting together on one PostgreSQL database take turns

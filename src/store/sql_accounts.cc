@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "store/list_statements.h"
 #include "store/row_codec.h"
 #include "store/sql_transaction.h"
 
@@ -70,6 +71,9 @@ const SqlStatement kListConnections(
                 kConnectionColumns));
 const SqlStatement kTouchConnection(
     "UPDATE device_connections SET last_contact_at = $2 WHERE id = $1");
+const SqlStatement kForgetConnectionCodes(
+    "DELETE FROM device_codes WHERE device_hash IN (SELECT device_hash FROM "
+    "device_connections WHERE id = $1)");
 const SqlStatement kDeleteConnection(
     "DELETE FROM device_connections WHERE id = $1");
 
@@ -88,10 +92,18 @@ const SqlStatement kFindAccountCode(
 const SqlStatement kFindCodeAdministrator(
     "SELECT account_id FROM account_codes WHERE code_id = $1 AND role = "
     "'administrator'");
-const SqlStatement kListDeviceActivations(
-    fmt::format("SELECT {} FROM activations WHERE device_hash = $1 AND "
-                "deactivated_at IS NULL ORDER BY id",
-                kActivationColumns));
+const SqlStatement kNoteDeviceCode(
+    "INSERT INTO device_codes(device_hash, code_id) VALUES ($1, $2) ON "
+    "CONFLICT (device_hash, code_id) DO NOTHING");
+const SqlStatement kForgetDeviceCodes(
+    "DELETE FROM device_codes WHERE device_hash = $1");
+// Each reported code's seat by the seat index (code, device).
+const SqlStatement kListConnectedSeats(
+    fmt::format("SELECT {} FROM device_codes d JOIN activations a ON "
+                "a.code_id = d.code_id AND a.device_hash = d.device_hash AND "
+                "a.deactivated_at IS NULL WHERE d.device_hash = $1 ORDER BY "
+                "a.id",
+                QualifiedColumns("a", kActivationColumns)));
 
 // The index of `text` in `names`; kCorruption naming `what` if absent.
 template <size_t N>
@@ -372,6 +384,7 @@ Result<std::optional<std::int64_t>> SqlTransaction::UseConnectCode(
 Result<std::int64_t> SqlTransaction::PutDeviceConnection(
     const DeviceConnectionRow& c) {
   LICENTIA_RETURN_IF_ERROR(Run(kDeleteConnectionOfDevice, {c.device_hash}));
+  LICENTIA_RETURN_IF_ERROR(Run(kForgetDeviceCodes, {c.device_hash}));
   FirstInt id;
   LICENTIA_RETURN_IF_ERROR(
       Run(kInsertConnection,
@@ -412,6 +425,7 @@ Status SqlTransaction::TouchDeviceConnection(std::int64_t id, UnixSeconds at) {
 }
 
 Status SqlTransaction::DeleteDeviceConnection(std::int64_t id) {
+  LICENTIA_RETURN_IF_ERROR(Run(kForgetConnectionCodes, {id}));
   return Run(kDeleteConnection, {id});
 }
 
@@ -456,11 +470,16 @@ Result<std::optional<std::int64_t>> SqlTransaction::FindCodeAdministrator(
   return account.value();
 }
 
-Result<std::vector<ActivationRow>> SqlTransaction::ListDeviceActivations(
+Status SqlTransaction::NoteDeviceCode(const crypto::Hash& device_hash,
+                                      std::int64_t code_id) {
+  return Run(kNoteDeviceCode, {device_hash, code_id});
+}
+
+Result<std::vector<ActivationRow>> SqlTransaction::ListConnectedSeats(
     const crypto::Hash& device_hash) {
   std::vector<ActivationRow> out;
   LICENTIA_RETURN_IF_ERROR(
-      Run(kListDeviceActivations, {device_hash}, [&](const SqlRow& row) {
+      Run(kListConnectedSeats, {device_hash}, [&](const SqlRow& row) {
         LICENTIA_ASSIGN_OR_RETURN(ActivationRow a, DecodeActivation(row));
         out.push_back(std::move(a));
         return Status::Ok();

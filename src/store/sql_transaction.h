@@ -171,7 +171,9 @@ class SqlTransaction final : public Transaction {
       std::int64_t account_id, std::int64_t code_id) override;
   Result<std::optional<std::int64_t>> FindCodeAdministrator(
       std::int64_t code_id) override;
-  Result<std::vector<ActivationRow>> ListDeviceActivations(
+  Status NoteDeviceCode(const crypto::Hash& device_hash,
+                        std::int64_t code_id) override;
+  Result<std::vector<ActivationRow>> ListConnectedSeats(
       const crypto::Hash& device_hash) override;
   Status DeleteAccountCode(std::int64_t account_id,
                            std::int64_t code_id) override;

@@ -400,8 +400,12 @@ class Transaction {
                                           std::string_view message,
                                           UnixSeconds at) = 0;
 
-  // The device's active seats, on every code.
-  virtual Result<std::vector<ActivationRow>> ListDeviceActivations(
+  // The codes a connected device reported using (NoteDeviceCode), kept
+  // until its connection ends (DeleteDeviceConnection, or another
+  // PutDeviceConnection), and its active seats among them.
+  virtual Status NoteDeviceCode(const crypto::Hash& device_hash,
+                                std::int64_t code_id) = 0;
+  virtual Result<std::vector<ActivationRow>> ListConnectedSeats(
       const crypto::Hash& device_hash) = 0;
 };
 

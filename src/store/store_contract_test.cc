@@ -995,29 +995,57 @@ TEST_P(StoreContractTest, DeviceActionsArePendingUntilTheDeviceFinishesThem) {
   });
 }
 
-TEST_P(StoreContractTest, ADevicesActiveSeatsAcrossCodes) {
+TEST_P(StoreContractTest, AConnectedDevicesSeatsOnTheCodesItReported) {
   crypto::Hash device{}, other{};
   device[0] = 1;
   other[0] = 2;
-  std::int64_t a = 0, b = 0, seat = 0;
+  std::int64_t a = 0, b = 0, c = 0, seat = 0, account = 0, connection = 0;
   W([&](Transaction& t) {
     ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
     a = MakeCode(t, 1);
     b = MakeCode(t, 2);
+    c = MakeCode(t, 3);
     ActivationRow act;
-    act.code_id = a;
     act.device_hash = device;
-    seat = *t.InsertActivation(act);
+    for (std::int64_t code : {a, b, c}) {
+      act.code_id = code;
+      std::int64_t id = *t.InsertActivation(act);
+      if (code == a) seat = id;
+    }
     act.code_id = b;
-    ASSERT_TRUE(t.InsertActivation(act).ok());
     act.device_hash = other;
     ASSERT_TRUE(t.InsertActivation(act).ok());
+    account = *t.InsertAccount({0, "ann@example.com", "h", 10, 10});
+    connection = *t.PutDeviceConnection(
+        {0, device, account, {}, "laptop", "linux", "1.0", 20, 20});
+    // Reported: a (then freed) and b, twice; not c.
+    ASSERT_TRUE(t.NoteDeviceCode(device, a).ok());
+    ASSERT_TRUE(t.NoteDeviceCode(device, b).ok());
+    ASSERT_TRUE(t.NoteDeviceCode(device, b).ok());
     ASSERT_TRUE(t.Deactivate(seat, 50).ok());
   });
   R([&](Transaction& t) {
-    auto seats = *t.ListDeviceActivations(device);
+    auto seats = *t.ListConnectedSeats(device);
     ASSERT_EQ(seats.size(), 1u);
     EXPECT_EQ(seats[0].code_id, b);
+    EXPECT_EQ(seats[0].device_hash, device);
+    EXPECT_TRUE(t.ListConnectedSeats(other)->empty());
+  });
+  // The connection ends: what it reported goes with it.
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.DeleteDeviceConnection(connection).ok());
+  });
+  R([&](Transaction& t) {
+    EXPECT_TRUE(t.ListConnectedSeats(device)->empty());
+  });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.NoteDeviceCode(device, c).ok());
+    ASSERT_TRUE(t.PutDeviceConnection(
+                     {0, device, account, {}, "laptop", "linux", "1.0", 30, 30})
+                    .ok());
+  });
+  R([&](Transaction& t) {
+    EXPECT_TRUE(t.ListConnectedSeats(device)->empty());
   });
 }
 

@@ -199,17 +199,27 @@ TEST_F(ConsoleActionsTest, TheAgentTakesUpAnActionWhileItWaits) {
   EXPECT_EQ(LastAction(id).at("state"), "done");
 }
 
-// A code the administrator never typed in (it joined the account through a
-// connected device) cannot be sent: the console says why.
-TEST_F(ConsoleActionsTest, OnlyACodeTypedInTheConsoleCanBeSent) {
+// A code that joined the account through a connected device (which proved
+// it holds it) can be viewed by its administrator and sent to another
+// device, as if it had been typed.
+TEST_F(ConsoleActionsTest, ACodeFromAConnectedDeviceCanBeSentToAnother) {
   IssuedCode code = NewCode(365, 2);
   ASSERT_OK(Device("laptop").Activate(code.code));
-  Connect("laptop");  // the code joins the account, unsealed
+  Connect("laptop");
+  ConsoleAnswer view =
+      owner_->Get("/console/api/licenses/" + std::to_string(code.id) + "/code");
+  ASSERT_EQ(view.status, 200);
+  EXPECT_EQ(view.body.at("code").as_string(), code.code);
   Device("desktop");
   std::int64_t desktop = Connect("desktop");
-  ConsoleAnswer refused = Queue(desktop, "activate", code.id);
-  EXPECT_EQ(refused.error(), "CONFLICT");
-  EXPECT_NE(json::serialize(refused.body).find("typing"), std::string::npos);
+  ASSERT_EQ(Queue(desktop, "activate", code.id).status, 201);
+  ASSERT_OK(Device("desktop").Sync());
+  EXPECT_EQ(Device("desktop").Details().masked_code, Masked(code));
+  EXPECT_EQ(Code(code.id).at("seats_used"), 2);
+  // Both devices' cards show the license.
+  for (const auto& d : Devices()) {
+    EXPECT_EQ(d.at("licenses").as_array().size(), 1u) << d.at("name");
+  }
 }
 
 // Rule 8 at the rollover: a reserve that requires an account takes over

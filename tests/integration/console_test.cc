@@ -38,13 +38,17 @@ class ConsoleTest : public ApiTestBase {
     return a.status == 201 ? std::string(a.body.at("code").as_string()) : "";
   }
 
+  // Connects the device `fingerprint`, which says it uses `codes` (as the
+  // SDK sends the code of its license).
   Result<json::value> Connect(const std::string& code,
-                              const std::string& fingerprint) {
+                              const std::string& fingerprint,
+                              json::array codes = {}) {
     return DeviceCall("/v1/connect", {{"connect_code", code},
                                       {"fingerprint", fingerprint},
                                       {"device_name", "laptop " + fingerprint},
                                       {"os", "Linux"},
-                                      {"app_version", "22.0"}});
+                                      {"app_version", "22.0"},
+                                      {"codes", std::move(codes)}});
   }
 
   json::array Devices(ConsoleClient& c) {
@@ -186,7 +190,7 @@ TEST_F(ConsoleTest, ConnectingADeviceShowsItInTheAccount) {
   IssuedCode code = Issue({{"product", "photo"}, {"max_devices", 2}});
   ASSERT_TRUE(Activate(code.code, "fp-1").ok());
   std::string connect = ConnectCode(ann);
-  auto connected = Connect(connect, "fp-1");
+  auto connected = Connect(connect, "fp-1", {code.code});
   ASSERT_TRUE(connected.ok()) << connected.status().ToString();
   EXPECT_EQ(connected->at("account"), "ann@example.com");
   // The code the device holds joined the account, as its administrator.
@@ -218,7 +222,7 @@ TEST_F(ConsoleTest, DisconnectingFromEitherSide) {
   ConsoleClient ann = Account("ann@example.com");
   IssuedCode code = Issue({{"product", "photo"}, {"max_devices", 2}});
   ASSERT_TRUE(Activate(code.code, "fp-1").ok());
-  auto connected = Connect(ConnectCode(ann), "fp-1");
+  auto connected = Connect(ConnectCode(ann), "fp-1", {code.code});
   ASSERT_TRUE(connected.ok());
   std::string token(connected->at("connection_token").as_string());
   EXPECT_API_ERROR(
@@ -231,7 +235,7 @@ TEST_F(ConsoleTest, DisconnectingFromEitherSide) {
   EXPECT_TRUE(Devices(ann).empty());
 
   // From the console, freeing the seat too.
-  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-1").ok());
+  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-1", {code.code}).ok());
   json::array devices = Devices(ann);
   ASSERT_EQ(devices.size(), 1u);
   std::string id = std::to_string(devices[0].at("id").as_int64());
@@ -344,7 +348,7 @@ TEST_F(ConsoleTest, AnAccountReserveNeedsTheAccountToo) {
                    {"activation_token", token},
                    {"reserve_code", reserve.code}};
   EXPECT_API_ERROR(DeviceCall("/v1/reserve/register", add), "ACCOUNT_REQUIRED");
-  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-1").ok());
+  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-1", {current.code}).ok());
   ASSERT_EQ(ann.Post("/console/api/codes", json::object{{"code", reserve.code}})
                 .status,
             201);
@@ -363,7 +367,7 @@ TEST_F(ConsoleTest, AccountsAreIsolated) {
   ConsoleClient bob = Account("bob@example.com");
   IssuedCode code = Issue({{"product", "photo"}});
   ASSERT_TRUE(Activate(code.code, "fp-ann").ok());
-  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-ann").ok());
+  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-ann", {code.code}).ok());
   ASSERT_EQ(
       ann.Post("/console/api/codes", json::object{{"code", code.code}}).error(),
       "CONFLICT");  // joined already, through the device
@@ -414,7 +418,7 @@ TEST_F(ConsoleTest, EveryEndpointKeepsAccountsApart) {
   IssuedCode current = Issue({{"product", "photo"}, {"term_days", 30}});
   IssuedCode typed = Issue({{"product", "photo"}, {"term_days", 365}});
   ASSERT_TRUE(Activate(current.code, "fp-ann").ok());
-  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-ann").ok());
+  ASSERT_TRUE(Connect(ConnectCode(ann), "fp-ann", {current.code}).ok());
   ASSERT_EQ(
       ann.Post("/console/api/codes", json::object{{"code", typed.code}}).status,
       201);

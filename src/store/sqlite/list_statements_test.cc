@@ -109,12 +109,9 @@ TEST_F(ListStatementsTest, TheCodeSeatReadSearchesAnIndexOfEachTable) {
                       "(code_hash=?)"),
             std::string::npos)
       << plan;
-  // By the seat index or the device's active seats (schema version 8):
-  // either way one row sought by both columns.
-  EXPECT_TRUE(plan.find("SEARCH a USING INDEX activations_seats (code_id=? "
-                        "AND device_hash=?)") != std::string::npos ||
-              plan.find("SEARCH a USING INDEX activations_by_device "
-                        "(device_hash=? AND code_id=?)") != std::string::npos)
+  EXPECT_NE(plan.find("SEARCH a USING INDEX activations_seats (code_id=? AND "
+                      "device_hash=?)"),
+            std::string::npos)
       << plan;
   EXPECT_NE(plan.find("SEARCH r USING INDEX sqlite_autoindex_reserves_1 "
                       "(device_hash=? AND product_id=?)"),
