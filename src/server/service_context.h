@@ -98,12 +98,13 @@ class EventDetails {
 
 // Every event type the server records, as the event log's filter accepts
 // them (docs/api.md lists each).
-inline constexpr std::array<std::string_view, 14> kEventTypes = {
-    "product.created",   "product.version_added", "codes.issued",
-    "code.activated",    "code.deactivated",      "code.blocked",
-    "code.unblocked",    "reserve.added",         "reserve.removed",
-    "reserve.activated", "reserve.prepared",      "account.code_added",
-    "device.connected",  "device.disconnected"};
+inline constexpr std::array<std::string_view, 18> kEventTypes = {
+    "product.created",     "product.version_added", "codes.issued",
+    "code.activated",      "code.deactivated",      "code.blocked",
+    "code.unblocked",      "reserve.added",         "reserve.removed",
+    "reserve.activated",   "reserve.prepared",      "account.code_added",
+    "device.connected",    "device.disconnected",   "invitation.sent",
+    "invitation.accepted", "invitation.declined",   "invitation.revoked"};
 bool IsEventType(std::string_view type);
 
 // Appends an event in `txn`. REQUIRES: IsEventType(type).

@@ -583,6 +583,16 @@ TEST_F(ConsoleTest, InvitationsLetAnotherAccountUseTheCode) {
   EXPECT_TRUE(
       bob.Get("/console/api/licenses").body.at("licenses").as_array().empty());
 
+  // The vendor's event log knows the invitations' events by type (a
+  // regression: they were recorded, but missing from the types the log
+  // and its filter know).
+  for (const char* type : {"invitation.sent", "invitation.accepted",
+                           "invitation.revoked", "account.code_added"}) {
+    auto events =
+        AdminCall("GET", std::string("/v1/admin/events?type=") + type);
+    ASSERT_TRUE(events.ok()) << type << ": " << events.status().ToString();
+    EXPECT_EQ(events->at("events").as_array().size(), 1u) << type;
+  }
   // A declined invitation gives nothing.
   ConsoleAnswer again =
       ann.Post(invite_path, json::object{{"email", "carol@example.com"}});
