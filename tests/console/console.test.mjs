@@ -66,10 +66,11 @@ async function signIn(page, email) {
 
 // Shows a connection code in the console and connects `device` with it
 // through the CLI, as the page tells the user to.
-async function connectWithCli(page, device) {
+async function connectWithCli(page, device, shot) {
   await page.click("#connect-device");
   const command = await page.textContent("#connect-command");
   assert.match(command, /^licentia connect [0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  if (shot) await screenshot(page, shot);
   const r = await server.cli(device, "connect", command.split(" ")[2]);
   assert.equal(r.code, 0, r.stderr);
   await page.click("text=Refresh the list");
@@ -94,8 +95,7 @@ test("an owner connects a device, adds codes and watches the rollover", async ()
   await signUp(page, "ann@example.com");
   await screenshot(page, "devices-empty");
   assert.ok(await page.isVisible("#no-devices"));
-  await connectWithCli(page, "laptop");
-  await screenshot(page, "connect");
+  await connectWithCli(page, "laptop", "connect");
   const card = page.locator("#device-list article").first();
   await card.waitFor();
   const text = await card.textContent();
