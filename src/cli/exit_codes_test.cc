@@ -21,6 +21,7 @@ TEST(ExitCodesTest, EveryCodeExitsAsDocumented) {
       {ErrorCode::kNoReserve, 5},
       {ErrorCode::kConnectCodeInvalid, 5},
       {ErrorCode::kNotConnected, 5},
+      {ErrorCode::kSeatReleased, 5},
       {ErrorCode::kCodeBlocked, 6},
       {ErrorCode::kCodeExpired, 6},
       {ErrorCode::kActivationDeadlinePassed, 6},

@@ -327,7 +327,10 @@ struct LicenseManager::Impl final : client::PushTarget {
                  json::object{{"code", seat.code},
                               {"fingerprint", fingerprint},
                               {"activation_token", seat.activation_token}});
-    if (r.ok() || r.status().code() == ErrorCode::kNotActivated) return;
+    if (r.ok() || r.status().code() == ErrorCode::kNotActivated ||
+        r.status().code() == ErrorCode::kSeatReleased) {
+      return;
+    }
     GiveBack(std::move(seat), /*online=*/false);
   }
 
@@ -774,7 +777,8 @@ struct LicenseManager::Impl final : client::PushTarget {
       // NO_RESERVE: the server has none (already gone); the local one goes
       // too.
       if (!r.ok() && r.status().code() != ErrorCode::kNoReserve &&
-          r.status().code() != ErrorCode::kNotActivated) {
+          r.status().code() != ErrorCode::kNotActivated &&
+          r.status().code() != ErrorCode::kSeatReleased) {
         return r.status();
       }
     }
@@ -857,6 +861,7 @@ struct LicenseManager::Impl final : client::PushTarget {
     if (!reply.ok()) {
       ErrorCode code = reply.status().code();
       if (code == ErrorCode::kNotActivated ||
+          code == ErrorCode::kSeatReleased ||
           code == ErrorCode::kUnauthorized ||
           code == ErrorCode::kCodeNotFound) {
         // The seat is gone (released elsewhere or by the vendor): the key
@@ -1105,7 +1110,8 @@ Status LicenseManager::RemoveLicenseKey() {
                   "There is no license key on this device.");
   }
   auto r = m.api.Call("POST", "/v1/deactivate", m.Credentials());
-  if (!r.ok() && r.status().code() != ErrorCode::kNotActivated) {
+  if (!r.ok() && r.status().code() != ErrorCode::kNotActivated &&
+      r.status().code() != ErrorCode::kSeatReleased) {
     return r.status();  // the key stays until the seat is released
   }
   m.state.current = CodeInfo{};

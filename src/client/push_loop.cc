@@ -28,8 +28,8 @@ constexpr std::int64_t kFarAhead = 86400;
 // The answers after which the device no longer holds the seat it waited
 // with: they are the target's to apply, not the loop's to retry.
 bool SeatGone(ErrorCode code) {
-  return code == ErrorCode::kNotActivated || code == ErrorCode::kUnauthorized ||
-         code == ErrorCode::kCodeNotFound;
+  return code == ErrorCode::kNotActivated || code == ErrorCode::kSeatReleased ||
+         code == ErrorCode::kUnauthorized || code == ErrorCode::kCodeNotFound;
 }
 
 std::string CredentialsKey(const json::object& credentials) {

@@ -508,7 +508,8 @@ Result<AdminService::PreparedWrite> AdminService::PrepareReleaseSeat(
               ErrorCode::kNotActivated,
               fmt::format("Code {} has no seat {} in use.", id, activation_id));
         }
-        LICENTIA_RETURN_IF_ERROR(txn.Deactivate(activation_id, now));
+        LICENTIA_RETURN_IF_ERROR(
+            txn.ReleaseSeat(activation_id, now, "vendor", reason));
         LICENTIA_RETURN_IF_ERROR(
             RecordEvent(txn, now, "code.deactivated", &code,
                         crypto::ToHex(seat->device_hash), "admin",

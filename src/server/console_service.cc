@@ -776,7 +776,7 @@ struct ConsoleService::Impl {
       LICENTIA_RETURN_IF_ERROR(
           RecordEvent(txn, now, "device.disconnected", &*code, device, actor));
       if (free_seats) {
-        LICENTIA_RETURN_IF_ERROR(txn.Deactivate(seat.id, now));
+        LICENTIA_RETURN_IF_ERROR(txn.ReleaseSeat(seat.id, now, "owner", ""));
         LICENTIA_RETURN_IF_ERROR(RecordEvent(
             txn, now, "code.deactivated", &*code, device, actor,
             {{"activation_id", seat.id}, {"reason", "freed in the console"}}));

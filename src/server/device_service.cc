@@ -153,15 +153,37 @@ Status NotHeld() {
                 "activation token.");
 }
 
+Status SeatReleased(const store::ReleasedSeat& r) {
+  std::string why = r.reason.empty() ? "" : ": " + r.reason;
+  if (r.released_by == "owner") {
+    return Status(ErrorCode::kSeatReleased,
+                  fmt::format("The license's owner freed this device's seat "
+                              "in the management console on {}{}.",
+                              FormatTimestamp(r.at), why));
+  }
+  return Status(ErrorCode::kSeatReleased,
+                fmt::format("The vendor released this device's seat on {}{}.",
+                            FormatTimestamp(r.at), why));
+}
+
 Result<HeldLicense> LoadHeld(store::Transaction& txn,
                              const DeviceCredentials& cred) {
   LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeByHash(cred.code_hash));
   if (!code) return NotHeld();
   LICENTIA_ASSIGN_OR_RETURN(
       auto act, txn.FindActiveActivation(code->id, cred.device_hash));
-  if (!act || !crypto::Equal(act->token_hash, TokenHash(cred.token))) {
+  if (!act) {
+    // A device that proves it held a seat someone else freed is told who,
+    // when and why (only the failure path pays for the lookup).
+    LICENTIA_ASSIGN_OR_RETURN(auto released,
+                              txn.FindReleasedSeat(code->id, cred.device_hash));
+    if (released &&
+        crypto::Equal(released->token_hash, TokenHash(cred.token))) {
+      return SeatReleased(*released);
+    }
     return NotHeld();
   }
+  if (!crypto::Equal(act->token_hash, TokenHash(cred.token))) return NotHeld();
   return HeldLicense{std::move(*code), std::move(*act)};
 }
 
@@ -173,8 +195,10 @@ Status RefuseWhileCurrentIsValid(store::Transaction& txn,
   auto held = LoadHeld(txn, current);
   if (!held.ok()) {
     // Released, or never held: nothing is replaced early.
-    return held.status().code() == ErrorCode::kNotActivated ? Status::Ok()
-                                                            : held.status();
+    ErrorCode code = held.status().code();
+    return code == ErrorCode::kNotActivated || code == ErrorCode::kSeatReleased
+               ? Status::Ok()
+               : held.status();
   }
   if (CodeStateAt(FactsOf(held->code), now) != CodeState::kActive) {
     return Status::Ok();

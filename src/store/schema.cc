@@ -595,6 +595,17 @@ CREATE TABLE device_codes (
   PRIMARY KEY (device_hash, code_id)
 );
 )sql"},
+    // 13: who freed a seat other than its device - the vendor ("vendor")
+    // or the license's owner in the console ("owner") - and why, so that
+    // the device, proving it held the seat, is told so (SEAT_RELEASED).
+    {.sqlite = R"sql(
+ALTER TABLE activations ADD COLUMN released_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE activations ADD COLUMN release_reason TEXT NOT NULL DEFAULT '';
+)sql",
+     .postgres = R"sql(
+ALTER TABLE activations ADD COLUMN released_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE activations ADD COLUMN release_reason TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // Instances starting together on one PostgreSQL database take turns

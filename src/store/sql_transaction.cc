@@ -71,8 +71,14 @@ const SqlStatement kRefreshActivation(
     "UPDATE activations SET device_name = $2, os = $3, app_version = $4, "
     "token_hash = $5, last_seen_at = $6, key_serial = $7 WHERE id = $1");
 const SqlStatement kDeactivate(
-    "UPDATE activations SET deactivated_at = $2 WHERE id = $1 AND "
-    "deactivated_at IS NULL RETURNING code_id");
+    "UPDATE activations SET deactivated_at = $2, released_by = $3, "
+    "release_reason = $4 WHERE id = $1 AND deactivated_at IS NULL "
+    "RETURNING code_id");
+// By the seat index (code, device); freed seats only.
+const SqlStatement kFindReleasedSeat(
+    "SELECT token_hash, deactivated_at, released_by, release_reason FROM "
+    "activations WHERE code_id = $1 AND device_hash = $2 AND deactivated_at "
+    "IS NOT NULL ORDER BY id DESC LIMIT 1");
 
 const SqlStatement kFindReserve(
     "SELECT code_id, added_at FROM reserves WHERE device_hash = $1 AND "
@@ -297,14 +303,37 @@ Status SqlTransaction::RefreshActivation(const ActivationRow& a) {
 }
 
 Status SqlTransaction::Deactivate(std::int64_t activation_id, UnixSeconds at) {
+  return ReleaseSeat(activation_id, at, "", "");
+}
+
+Status SqlTransaction::ReleaseSeat(std::int64_t activation_id, UnixSeconds at,
+                                   std::string_view released_by,
+                                   std::string_view reason) {
   std::optional<std::int64_t> code_id;
-  LICENTIA_RETURN_IF_ERROR(
-      Run(kDeactivate, {activation_id, at}, [&](const SqlRow& row) {
-        code_id = row.Int(0);
-        return Status::Ok();
-      }));
+  LICENTIA_RETURN_IF_ERROR(Run(kDeactivate,
+                               {activation_id, at, released_by, reason},
+                               [&](const SqlRow& row) {
+                                 code_id = row.Int(0);
+                                 return Status::Ok();
+                               }));
   if (!code_id) return Status::Ok();  // no such seat, or already free
   return AddSeats(*code_id, -1);
+}
+
+Result<std::optional<ReleasedSeat>> SqlTransaction::FindReleasedSeat(
+    std::int64_t code_id, const crypto::Hash& device_hash) {
+  std::optional<ReleasedSeat> found;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kFindReleasedSeat, {code_id, device_hash}, [&](const SqlRow& row) {
+        ReleasedSeat r;
+        LICENTIA_ASSIGN_OR_RETURN(r.token_hash, DecodeHash(row, 0));
+        r.at = row.Int(1);
+        r.released_by = row.Text(2);
+        r.reason = row.Text(3);
+        if (!r.released_by.empty()) found = std::move(r);
+        return Status::Ok();
+      }));
+  return found;
 }
 
 Result<std::uint64_t> SqlTransaction::NextKeySerial() {

@@ -104,6 +104,11 @@ class SqlTransaction final : public Transaction {
   Result<std::int64_t> InsertActivation(const ActivationRow& row) override;
   Status RefreshActivation(const ActivationRow& row) override;
   Status Deactivate(std::int64_t activation_id, UnixSeconds at) override;
+  Status ReleaseSeat(std::int64_t activation_id, UnixSeconds at,
+                     std::string_view released_by,
+                     std::string_view reason) override;
+  Result<std::optional<ReleasedSeat>> FindReleasedSeat(
+      std::int64_t code_id, const crypto::Hash& device_hash) override;
   Result<std::uint64_t> NextKeySerial() override;
   Result<CodeSeat> FindCodeSeat(const crypto::Hash& code_hash,
                                 const crypto::Hash& device_hash) override;

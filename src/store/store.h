@@ -74,6 +74,14 @@ struct ReserveRow {
   UnixSeconds added_at = 0;
 };
 
+// A seat freed by someone other than its device, as the device is told.
+struct ReleasedSeat {
+  crypto::Hash token_hash{};  // the activation token the seat had
+  UnixSeconds at = 0;
+  std::string released_by;  // "vendor" or "owner"
+  std::string reason;
+};
+
 // What an activation decides on: the code a device names, the device's
 // active seat on it and the device's reserve for the code's product.
 struct CodeSeat {
@@ -234,6 +242,16 @@ class Transaction {
   // Refreshes a seat on idempotent re-activation.
   virtual Status RefreshActivation(const ActivationRow& row) = 0;
   virtual Status Deactivate(std::int64_t activation_id, UnixSeconds at) = 0;
+  // Deactivate, by someone other than the device: `released_by` ("vendor",
+  // "owner") and `reason` are kept for the device to be told
+  // (FindReleasedSeat).
+  virtual Status ReleaseSeat(std::int64_t activation_id, UnixSeconds at,
+                             std::string_view released_by,
+                             std::string_view reason) = 0;
+  // The device's latest freed seat on the code, if someone other than the
+  // device freed it.
+  virtual Result<std::optional<ReleasedSeat>> FindReleasedSeat(
+      std::int64_t code_id, const crypto::Hash& device_hash) = 0;
   virtual Result<std::uint64_t> NextKeySerial() = 0;
 
   // FindCodeByHash, then FindActiveActivation of `device_hash` on the code

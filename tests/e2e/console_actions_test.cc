@@ -222,6 +222,25 @@ TEST_F(ConsoleActionsTest, ACodeFromAConnectedDeviceCanBeSentToAnother) {
   }
 }
 
+// Freed in the console by the license's owner: the device says so.
+TEST_F(ConsoleActionsTest, ASeatFreedInTheConsoleIsExplainedOnTheDevice) {
+  IssuedCode code = NewCode(365);
+  LicenseManager& laptop = Device("laptop");
+  ASSERT_OK(laptop.Activate(code.code));
+  std::int64_t id = Connect("laptop");
+  ASSERT_EQ(
+      owner_
+          ->Post("/console/api/devices/" + std::to_string(id) + "/disconnect",
+                 json::object{{"free_seats", true}})
+          .status,
+      200);
+  (void)laptop.Sync();  // handled: the details tell the user
+  ASSERT_TRUE(laptop.Details().last_error.has_value());
+  EXPECT_NE(laptop.Details().last_error->message.find("license's owner"),
+            std::string::npos);
+  EXPECT_EQ(laptop.Details().state, LicenseState::kNone);
+}
+
 // Rule 8 at the rollover: a reserve that requires an account takes over
 // only while the device is connected to an account that holds it.
 TEST_F(ConsoleActionsTest, AnAccountReserveRollsOverOnlyOnAConnectedDevice) {

@@ -212,6 +212,38 @@ TEST_F(PushTest, AVendorReleasingTheSeatReachesTheAgentAtOnce) {
                    "NOT_ACTIVATED");
 }
 
+// The device is told who freed its seat, when and why, and what to do: it
+// proved it held the seat (its activation token), so nothing is revealed
+// to anyone else (a wrong token still gets NOT_ACTIVATED).
+TEST_F(PushTest, ADeviceWhoseSeatTheVendorReleasedIsToldSo) {
+  IssuedCode code = NewCode(365);
+  LicenseManager& dev = Device("laptop");
+  ASSERT_OK(dev.Activate(code.code));
+  auto shown = AdminCall("GET", "/v1/admin/codes/" + std::to_string(code.id));
+  ASSERT_TRUE(shown.ok());
+  std::int64_t seat = shown->at("activations").at(0).at("id").as_int64();
+  ASSERT_TRUE(AdminCall("POST",
+                        "/v1/admin/codes/" + std::to_string(code.id) +
+                            "/activations/" + std::to_string(seat) + "/release",
+                        json::object{{"reason", "customer moved"}})
+                  .ok());
+  EXPECT_API_ERROR(DeviceCall("/v1/status", {{"code", code.code},
+                                             {"fingerprint", "laptop"},
+                                             {"activation_token", "lat_x"}}),
+                   "NOT_ACTIVATED");
+  (void)dev.Sync();  // handled: the details tell the user
+  LicenseDetails d = dev.Details();
+  EXPECT_EQ(d.state, LicenseState::kNone);
+  ASSERT_TRUE(d.last_error.has_value());
+  EXPECT_EQ(d.last_error->code, ErrorCode::kSeatReleased);
+  EXPECT_NE(d.last_error->message.find("vendor released"), std::string::npos)
+      << d.last_error->message;
+  EXPECT_NE(d.last_error->message.find("customer moved"), std::string::npos);
+  EXPECT_FALSE(d.last_error->what_to_do.empty());
+  // A seat is free again: activating again works.
+  ASSERT_OK(dev.Activate(code.code));
+}
+
 // With push off the agent holds no wait: it falls back to the interval
 // sync, which brings the block once the hour has passed.
 TEST_F(PushTest, WithPushOffTheIntervalSyncBringsChanges) {
