@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "answer_check.h"
 #include "server/app.h"
 #include "server/request_target.h"
 
@@ -116,25 +117,6 @@ Fixture& Setup() {
   return *fixture;
 }
 
-void CheckAnswer(const HttpResponse& res) {
-  if (res.status == 500) __builtin_trap();
-  if (res.content_type != "application/json") return;  // a console page
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(res.body, ec);
-  if (ec || !v.is_object()) __builtin_trap();
-  if (res.status >= 400) {
-    const auto* error = v.as_object().if_contains("error");
-    if (!error || !error->is_object()) __builtin_trap();
-    const auto* code = error->as_object().if_contains("code");
-    const auto* message = error->as_object().if_contains("message");
-    if (!code || !code->is_string() || !message || !message->is_string() ||
-        message->as_string().empty()) {
-      __builtin_trap();
-    }
-    if (!licentia::ErrorCodeFromName(code->as_string())) __builtin_trap();
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
@@ -165,6 +147,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   }
   req.body = in.ConsumeRemainingBytesAsString();
   if (!ParseRequestTarget(path, req)) return 0;  // the transport's 400
-  CheckAnswer(f.server->Handle(req));
+  licentia::fuzz::CheckAnswer(f.server->Handle(req));
   return 0;
 }

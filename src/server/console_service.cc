@@ -941,23 +941,9 @@ struct ConsoleService::Impl {
           LICENTIA_ASSIGN_OR_RETURN(auto held, txn.ListAccountCodes(account));
           std::vector<store::EventRow> events;
           for (const auto& h : held) {
-            store::EventFilter f;
-            f.code_id = h.code_id;
-            f.limit = kLimit;
-            // The newest kLimit of each code: pages run oldest first.
-            std::vector<store::EventRow> code_events;
-            for (;;) {
-              LICENTIA_ASSIGN_OR_RETURN(auto page, txn.ListEvents(f));
-              if (page.empty()) break;
-              f.after_id = page.back().id;
-              code_events.insert(code_events.end(), page.begin(), page.end());
-              if (static_cast<int>(page.size()) < kLimit) break;
-            }
-            if (code_events.size() > kLimit) {
-              code_events.erase(code_events.begin(),
-                                code_events.end() - kLimit);
-            }
-            events.insert(events.end(), code_events.begin(), code_events.end());
+            LICENTIA_ASSIGN_OR_RETURN(
+                auto newest, txn.ListNewestCodeEvents(h.code_id, kLimit));
+            events.insert(events.end(), newest.begin(), newest.end());
           }
           std::sort(events.begin(), events.end(),
                     [](const auto& a, const auto& b) { return a.id > b.id; });
@@ -1180,6 +1166,20 @@ struct ConsoleService::Impl {
 
   // The device side.
 
+  // A device call answered with the object `fn` makes in one write
+  // transaction (nothing is written if it fails).
+  void DeviceWrite(std::function<Result<json::object>(store::Transaction&)> fn,
+                   Reply reply) {
+    auto out = std::make_shared<json::object>();
+    WriteAndReply(
+        ctx.store, out,
+        [fn = std::move(fn), out](store::Transaction& txn) -> Status {
+          LICENTIA_ASSIGN_OR_RETURN(*out, fn(txn));
+          return Status::Ok();
+        },
+        std::move(reply));
+  }
+
   Result<std::pair<crypto::Hash, std::string>> ParseDeviceToken(
       std::string_view body) {
     LICENTIA_ASSIGN_OR_RETURN(
@@ -1398,15 +1398,10 @@ void ConsoleService::ConnectDevice(std::string_view body, Reply reply) {
 void ConsoleService::TakeActions(std::string_view body, Reply reply) {
   auto parsed = impl_->ParseDeviceToken(body);
   if (!parsed.ok()) return ReplyNow(reply, parsed.status());
-  Impl& impl = *impl_;
-  auto out = std::make_shared<json::object>();
-  WriteAndReply(
-      impl.ctx.store, out,
-      [&impl, device = parsed->first, token = parsed->second,
-       out](store::Transaction& txn) -> Status {
-        LICENTIA_ASSIGN_OR_RETURN(
-            *out, impl.actions.Take(txn, device, token, impl.Now()));
-        return Status::Ok();
+  impl_->DeviceWrite(
+      [&impl = *impl_, device = parsed->first,
+       token = parsed->second](store::Transaction& txn) {
+        return impl.actions.Take(txn, device, token, impl.Now());
       },
       std::move(reply));
 }
@@ -1439,15 +1434,10 @@ void ConsoleService::FinishAction(std::string_view body, Reply reply) {
     return o;
   }();
   if (!parsed.ok()) return ReplyNow(reply, parsed.status());
-  Impl& impl = *impl_;
-  auto out = std::make_shared<json::object>();
-  WriteAndReply(
-      impl.ctx.store, out,
-      [&impl, o = std::move(*parsed), out](store::Transaction& txn) -> Status {
-        LICENTIA_ASSIGN_OR_RETURN(
-            *out, impl.actions.Finish(txn, o.device, o.token, o.id,
-                                      o.error_code, o.message, impl.Now()));
-        return Status::Ok();
+  impl_->DeviceWrite(
+      [&impl = *impl_, o = std::move(*parsed)](store::Transaction& txn) {
+        return impl.actions.Finish(txn, o.device, o.token, o.id, o.error_code,
+                                   o.message, impl.Now());
       },
       std::move(reply));
 }
@@ -1455,17 +1445,13 @@ void ConsoleService::FinishAction(std::string_view body, Reply reply) {
 void ConsoleService::DisconnectDevice(std::string_view body, Reply reply) {
   auto parsed = impl_->ParseDeviceToken(body);
   if (!parsed.ok()) return ReplyNow(reply, parsed.status());
-  Impl& impl = *impl_;
-  auto out = std::make_shared<json::object>();
-  WriteAndReply(
-      impl.ctx.store, out,
-      [&impl, device = parsed->first, token = parsed->second,
-       out](store::Transaction& txn) -> Status {
+  impl_->DeviceWrite(
+      [&impl = *impl_, device = parsed->first, token = parsed->second](
+          store::Transaction& txn) -> Result<json::object> {
         LICENTIA_ASSIGN_OR_RETURN(auto c, ProveConnection(txn, device, token));
         LICENTIA_RETURN_IF_ERROR(
             impl.Disconnect(txn, c, "device", false).status());
-        *out = {{"disconnected", true}};
-        return Status::Ok();
+        return json::object{{"disconnected", true}};
       },
       std::move(reply));
 }

@@ -11,8 +11,9 @@
 // action at once: the status it waits on counts its pending actions.
 //
 // The device receives the code itself, opened from its license
-// administrator's sealed copy (core/code_seal.h): a code can be sent only
-// once the administrator typed it into the console.
+// administrator's sealed copy (core/code_seal.h), which the administrator
+// made by typing the code in or by connecting a device that proved it
+// holds the code; a code held with no sealed copy cannot be sent.
 //
 // Each function is the body of one transaction; nothing is written when it
 // fails. Thread-compatible (no state of its own beyond the key).

@@ -92,6 +92,15 @@ const SqlStatement kFindAccountCode(
 const SqlStatement kFindCodeAdministrator(
     "SELECT account_id FROM account_codes WHERE code_id = $1 AND role = "
     "'administrator'");
+// The console's history: by the code's event index, backwards.
+const SqlStatement kNewestCodeEvents = SqlStatement::PerDialect(
+    SqliteParameters(
+        fmt::format("SELECT {} FROM events INDEXED BY events_by_code WHERE "
+                    "code_id = $1 ORDER BY id DESC LIMIT $2",
+                    kEventColumns)),
+    fmt::format("SELECT {} FROM events WHERE code_id = $1 ORDER BY id DESC "
+                "LIMIT $2",
+                kEventColumns));
 const SqlStatement kNoteDeviceCode(
     "INSERT INTO device_codes(device_hash, code_id) VALUES ($1, $2) ON "
     "CONFLICT (device_hash, code_id) DO NOTHING");
@@ -468,6 +477,17 @@ Result<std::optional<std::int64_t>> SqlTransaction::FindCodeAdministrator(
   FirstInt account;
   LICENTIA_RETURN_IF_ERROR(Run(kFindCodeAdministrator, {code_id}, account));
   return account.value();
+}
+
+Result<std::vector<EventRow>> SqlTransaction::ListNewestCodeEvents(
+    std::int64_t code_id, int limit) {
+  std::vector<EventRow> out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kNewestCodeEvents, {code_id, limit}, [&](const SqlRow& row) {
+        out.push_back(DecodeEvent(row));
+        return Status::Ok();
+      }));
+  return out;
 }
 
 Status SqlTransaction::NoteDeviceCode(const crypto::Hash& device_hash,

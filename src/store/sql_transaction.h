@@ -127,6 +127,8 @@ class SqlTransaction final : public Transaction {
   Status OnceAfterCommit(const void* key, std::function<void()> fn) override;
   Status AppendEvent(const EventRow& row) override;
   Result<std::vector<EventRow>> ListEvents(const EventFilter& filter) override;
+  Result<std::vector<EventRow>> ListNewestCodeEvents(std::int64_t code_id,
+                                                     int limit) override;
 
   Status InsertAdminToken(const crypto::Hash& token_hash, std::string_view name,
                           UnixSeconds at) override;

@@ -308,6 +308,10 @@ class Transaction {
   virtual Status AppendEvent(const EventRow& row) = 0;
   virtual Result<std::vector<EventRow>> ListEvents(
       const EventFilter& filter) = 0;
+  // The code's newest `limit` events, newest first (by the code's event
+  // index, whatever the log's length).
+  virtual Result<std::vector<EventRow>> ListNewestCodeEvents(
+      std::int64_t code_id, int limit) = 0;
 
   // Admin API tokens, stored as hashes.
   virtual Status InsertAdminToken(const crypto::Hash& token_hash,

@@ -414,6 +414,30 @@ TEST_P(StoreContractTest, EventsAndFilters) {
   });
 }
 
+TEST_P(StoreContractTest, TheNewestEventsOfACodeComeFirst) {
+  std::int64_t a = 0, b = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    a = MakeCode(t, 1);
+    b = MakeCode(t, 2);
+    for (int i = 0; i < 5; ++i) {
+      EventRow e;
+      e.at = 100 + i;
+      e.type = "code.activated";
+      e.code_id = i % 2 == 0 ? a : b;
+      ASSERT_TRUE(t.AppendEvent(e).ok());
+    }
+  });
+  R([&](Transaction& t) {
+    auto newest = *t.ListNewestCodeEvents(a, 2);
+    ASSERT_EQ(newest.size(), 2u);
+    EXPECT_EQ(newest[0].at, 104);
+    EXPECT_EQ(newest[1].at, 102);
+    EXPECT_EQ(t.ListNewestCodeEvents(b, 10)->size(), 2u);
+    EXPECT_TRUE(t.ListNewestCodeEvents(b + 100, 10)->empty());
+  });
+}
+
 TEST_P(StoreContractTest, ListCodesFiltersAndPages) {
   W([&](Transaction& t) {
     ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());

@@ -54,13 +54,18 @@ async function signUp(page, email) {
   await page.waitForSelector("h1:text('Devices')");
 }
 
+// Fills in the sign-in form and sends it.
+async function submitSignIn(page, email, password) {
+  await page.fill("#signin-email", email);
+  await page.fill("#signin-password", password);
+  await page.click("#signin button[type=submit]");
+}
+
 // Signs in on the sign-in page the console shows to a browser whose
 // session has ended.
 async function signIn(page, email) {
   await page.waitForSelector("#signin");
-  await page.fill("#signin-email", email);
-  await page.fill("#signin-password", PASSWORD);
-  await page.click("#signin button[type=submit]");
+  await submitSignIn(page, email, PASSWORD);
   await page.waitForSelector("h1:text('Devices')");
 }
 
@@ -282,9 +287,7 @@ test("two-step sign-in: set up in the account page, then asked at sign-in", asyn
 
   // The next step's code (the one used to turn it on is spent).
   await server.admin("POST", "/v1/admin/test/clock", {advance_seconds: 30});
-  await page.fill("#signin-email", "gina@example.com");
-  await page.fill("#signin-password", PASSWORD);
-  await page.click("#signin button[type=submit]");
+  await submitSignIn(page, "gina@example.com", PASSWORD);
   await page.waitForSelector("#second-step-code");
   await page.fill("#second-step-code", "000000");
   await page.click("#second-step button[type=submit]");
@@ -295,15 +298,91 @@ test("two-step sign-in: set up in the account page, then asked at sign-in", asyn
   // A recovery code works too, and counts down.
   await page.click("nav >> text=Account");
   await page.click("#sign-out");
-  await page.fill("#signin-email", "gina@example.com");
-  await page.fill("#signin-password", PASSWORD);
-  await page.click("#signin button[type=submit]");
+  await submitSignIn(page, "gina@example.com", PASSWORD);
   await page.fill("#second-step-code", codes[0]);
   await page.click("#second-step button[type=submit]");
   await page.waitForSelector("h1:text('Devices')");
   await page.click("nav >> text=Account");
   assert.equal(await page.textContent("#recovery-left"), "9");
   assert.deepEqual(page.errors, []);
+});
+
+test("the remaining flows: one reserve everywhere, remove, revoke, password, sign out everywhere, disconnect", async () => {
+  const current = await server.issue({product: "photo", term_days: 30});
+  const reserve = await server.issue({product: "photo", term_days: 365, max_devices: 3});
+  assert.equal((await server.cli("hugo-pc", "activate", current.code)).code, 0);
+  const page = await newPage();
+  await signUp(page, "hugo@example.com");
+  await connectWithCli(page, "hugo-pc");
+  await page.click("nav >> text=Licenses");
+  await page.fill("#add-code-code", reserve.code);
+  await page.click("#add-code button[type=submit]");
+  await page.click(`#everywhere-${reserve.id}`);
+  await page.waitForSelector(`#everywhere-${reserve.id}-results >> text=set — the device takes it up`);
+  assert.equal((await server.cli("hugo-pc", "sync")).code, 0);
+  assert.match((await server.cli("hugo-pc", "details")).stdout, new RegExp(reserve.code.slice(-5)));
+
+  // Remove it from the device's card; the device takes it up.
+  await page.click("nav >> text=Devices");
+  await page.locator("#device-list article").first().locator("text=Remove").click();
+  await page.waitForSelector("#device-list >> text=/Remove the reserve .* — waiting for the device/");
+  assert.equal((await server.cli("hugo-pc", "sync")).code, 0);
+  assert.match((await server.cli("hugo-pc", "details")).stdout, /Reserve code +none/);
+
+  // Invite, then revoke.
+  await page.click("nav >> text=Licenses");
+  await page.fill(`#invite-${reserve.id}-email`, "ivy@example.com");
+  await page.click(`#invite-${reserve.id} button[type=submit]`);
+  await page.locator("#license-list li", {hasText: "ivy@example.com"}).locator("text=Revoke").click();
+  await page.waitForSelector("#license-list >> text=ivy@example.com · revoked");
+
+  // A second browser signed in too; the password change ends its session.
+  const other = await newPage();
+  await other.goto(server.url + "/console");
+  await signIn(other, "hugo@example.com");
+  await page.click("nav >> text=Account");
+  await page.fill("#password-current_password", PASSWORD);
+  await page.fill("#password-new_password", "a brand new password");
+  await page.click("#password button[type=submit]");
+  await page.waitForSelector("#status:text('The password was changed.')");
+  await other.reload();
+  await other.waitForSelector("#signin");
+  // This browser stays signed in; sign out everywhere ends it too.
+  await page.click("text=Sign out everywhere");
+  await page.waitForSelector("#signin");
+  await submitSignIn(page, "hugo@example.com", PASSWORD);
+  await page.waitForSelector("#signin-error:text('wrong')");
+  await page.fill("#signin-password", "a brand new password");
+  await page.click("#signin button[type=submit]");
+  await page.waitForSelector("h1:text('Devices')");
+
+  // Disconnect (keeping the seat).
+  await page.locator("#device-list article").first().locator("button", {hasText: /^Disconnect$/}).click();
+  await page.waitForSelector("#no-devices");
+  const {seats_used} = await server.admin("GET", "/v1/admin/codes/" + current.id);
+  assert.equal(seats_used, 1);
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(other.errors, []);
+});
+
+test("an invitation can be declined", async () => {
+  const code = await server.issue({product: "photo"});
+  const admin = await newPage();
+  await signUp(admin, "jo@example.com");
+  await admin.click("nav >> text=Licenses");
+  await admin.fill("#add-code-code", code.code);
+  await admin.click("#add-code button[type=submit]");
+  await admin.fill(`#invite-${code.id}-email`, "kai@example.com");
+  await admin.click(`#invite-${code.id} button[type=submit]`);
+  const invitee = await newPage();
+  await signUp(invitee, "kai@example.com");
+  await invitee.click("nav >> text=Licenses");
+  await invitee.click("#invitations-to-you >> text=Decline");
+  // The page shows it gone, and no license came with it.
+  await invitee.waitForSelector("#invitations-to-you", {state: "detached"});
+  assert.ok(await invitee.isVisible("#no-licenses"));
+  await admin.reload();
+  await admin.waitForSelector("#license-list >> text=kai@example.com · declined");
 });
 
 test("another account sees nothing of the first", async () => {

@@ -701,6 +701,44 @@ TEST_F(ConsoleTest, TwoStepSignIn) {
   EXPECT_EQ(Client().SignIn("ann@example.com", kPassword).status, 200);
 }
 
+// The device calls that take up console actions refuse what a device
+// cannot prove, and bad input, with stable codes; nothing changes.
+TEST_F(ConsoleTest, TheActionCallsRefuseBadProofAndBadInput) {
+  ConsoleClient ann = Account("ann@example.com");
+  auto connected = Connect(ConnectCode(ann), "fp-1");
+  ASSERT_TRUE(connected.ok());
+  std::string token(connected->at("connection_token").as_string());
+  json::object wrong{{"fingerprint", "fp-1"}, {"connection_token", "ltc_x"}};
+  EXPECT_API_ERROR(DeviceCall("/v1/actions", wrong), "NOT_CONNECTED");
+  EXPECT_API_ERROR(DeviceCall("/v1/actions", {{"fingerprint", "fp-2"},
+                                              {"connection_token", token}}),
+                   "NOT_CONNECTED");
+  auto none = DeviceCall(
+      "/v1/actions", {{"fingerprint", "fp-1"}, {"connection_token", token}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->at("actions").as_array().empty());
+  json::object result{
+      {"fingerprint", "fp-1"}, {"connection_token", token}, {"id", 1}};
+  EXPECT_API_ERROR(DeviceCall("/v1/actions/result", result), "NOT_FOUND");
+  result["error_code"] = "NOT_A_CODE";
+  EXPECT_API_ERROR(DeviceCall("/v1/actions/result", result), "INVALID_REQUEST");
+  result.erase("id");
+  result["error_code"] = "";
+  EXPECT_API_ERROR(DeviceCall("/v1/actions/result", result), "INVALID_REQUEST");
+  result["id"] = "1";
+  EXPECT_API_ERROR(DeviceCall("/v1/actions/result", result), "INVALID_REQUEST");
+  EXPECT_API_ERROR(DeviceCall("/v1/actions", {{"fingerprint", "fp-1"}}),
+                   "INVALID_REQUEST");
+  // Console side: a second factor cannot be turned on before it is set up.
+  EXPECT_EQ(ann.Post("/console/api/second-factor/enable",
+                     json::object{{"code", "123456"}})
+                .error(),
+            "CONFLICT");
+  EXPECT_EQ(
+      ann.Get("/console/api/session").body.at("account").at("second_factor"),
+      false);
+}
+
 class ConsoleRateLimitTest : public ConsoleTest {
  protected:
   std::vector<std::string> ServerArgs() override {
