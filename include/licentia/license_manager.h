@@ -74,6 +74,10 @@ enum class LicenseState {
   kActive,   // valid now
   kExpired,  // its term has ended (by trusted time)
   kBlocked,  // the vendor blocked the code
+  // A subscription past its end, within its grace period: it works fully
+  // while the renewal is due (grace_until says until when).
+  kGrace,
+  kSuspended,  // the vendor suspended the subscription; works once resumed
 };
 
 enum class ReserveState {
@@ -118,6 +122,8 @@ struct LicenseDetails {
   std::string license_type;
   std::optional<UnixSeconds> expires_at;
   std::optional<long> days_left;  // whole days until expiry, >= 0
+  // A subscription's grace: after expires_at it keeps working until then.
+  std::optional<UnixSeconds> grace_until;
   int seats_used = 0;
   int max_devices = 0;
   ReserveDetails reserve;

@@ -70,6 +70,12 @@ void PrintDetails(const LicenseDetails& d) {
     case LicenseState::kBlocked:
       status = "BLOCKED";
       break;
+    case LicenseState::kGrace:
+      status = "Renewal due (grace period)";
+      break;
+    case LicenseState::kSuspended:
+      status = "SUSPENDED";
+      break;
   }
   fmt::print("License details\n");
   fmt::print("  Activation code   {}\n",
@@ -82,6 +88,9 @@ void PrintDetails(const LicenseDetails& d) {
                d.days_left
                    ? fmt::format(" ({} left)", Count(*d.days_left, "day"))
                    : "");
+    if (d.grace_until) {
+      fmt::print("  Grace until       {}\n", When(d.grace_until));
+    }
     fmt::print("  Devices           {} of {} in use\n", d.seats_used,
                d.max_devices);
   }

@@ -22,6 +22,8 @@ TEST(ExitCodesTest, EveryCodeExitsAsDocumented) {
       {ErrorCode::kConnectCodeInvalid, 5},
       {ErrorCode::kNotConnected, 5},
       {ErrorCode::kSeatReleased, 5},
+      {ErrorCode::kCodeSuspended, 6},
+      {ErrorCode::kHeartbeatMissed, 5},
       {ErrorCode::kCodeBlocked, 6},
       {ErrorCode::kCodeExpired, 6},
       {ErrorCode::kActivationDeadlinePassed, 6},

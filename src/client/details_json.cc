@@ -31,6 +31,7 @@ json::object DetailsToJson(const LicenseDetails& d) {
       {"license_type", d.license_type},
       {"expires_at", OptTimeJson(d.expires_at)},
       {"days_left", d.days_left ? json::value(*d.days_left) : json::value()},
+      {"grace_until", OptTimeJson(d.grace_until)},
       {"seats_used", d.seats_used},
       {"max_devices", d.max_devices},
       {"reserve", std::move(reserve)},

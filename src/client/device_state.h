@@ -36,6 +36,10 @@ struct CodeInfo {
   int max_devices = 0;
   int seats_used = 0;
   std::optional<UnixSeconds> expires_at;
+  // What a key for the code states as its end: the end of a
+  // subscription's grace (grace_days after expires_at) or expires_at.
+  std::optional<UnixSeconds> key_valid_until;
+  int grace_days = 0;
   // Offline rollover: how many days before the license it follows ends
   // this code, as the reserve, may be prepared (0: never).
   int prepare_days = 0;
@@ -82,6 +86,8 @@ struct DeviceState {
   std::string license_key;  // armoured, as the server signed it
   bool blocked = false;
   std::string blocked_reason;
+  bool suspended = false;  // a subscription the vendor suspended
+  std::string suspended_reason;
 
   // The reserve; empty code means none.
   CodeInfo reserve;

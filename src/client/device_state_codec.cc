@@ -40,6 +40,8 @@ json::object CodeToJson(const CodeInfo& c) {
           {"max_devices", c.max_devices},
           {"seats_used", c.seats_used},
           {"expires_at", OptTimeJson(c.expires_at)},
+          {"key_valid_until", OptTimeJson(c.key_valid_until)},
+          {"grace_days", c.grace_days},
           {"prepare_days", c.prepare_days}};
 }
 
@@ -59,6 +61,8 @@ CodeInfo CodeFromJson(const json::object& o) {
   c.max_devices = static_cast<int>(GetInt(o, "max_devices"));
   c.seats_used = static_cast<int>(GetInt(o, "seats_used"));
   c.expires_at = GetOptTime(o, "expires_at");
+  c.key_valid_until = GetOptTime(o, "key_valid_until");
+  c.grace_days = static_cast<int>(GetInt(o, "grace_days"));
   c.prepare_days = static_cast<int>(GetInt(o, "prepare_days"));
   return c;
 }
@@ -82,6 +86,8 @@ std::string EncodeBody(const DeviceState& s) {
       {"license_key", s.license_key},
       {"blocked", s.blocked},
       {"blocked_reason", s.blocked_reason},
+      {"suspended", s.suspended},
+      {"suspended_reason", s.suspended_reason},
       {"reserve", CodeToJson(s.reserve)},
       {"reserve_state", ReserveStateName(s.reserve_state)},
       {"failed_attempts", s.failed_attempts},
@@ -133,6 +139,9 @@ std::optional<DeviceState> DecodeBody(std::string_view text) {
   s.blocked = o.if_contains("blocked") && o.at("blocked").is_bool() &&
               o.at("blocked").as_bool();
   s.blocked_reason = GetString(o, "blocked_reason");
+  s.suspended = o.if_contains("suspended") && o.at("suspended").is_bool() &&
+                o.at("suspended").as_bool();
+  s.suspended_reason = GetString(o, "suspended_reason");
   s.reserve = CodeFromJson(res->as_object());
   std::string rs = GetString(o, "reserve_state");
   for (auto st : {ReserveState::kNone, ReserveState::kWaiting,

@@ -71,6 +71,8 @@ void ReadCodeInfo(const json::value& v, CodeInfo& c) {
   c.max_devices = static_cast<int>(Int(v, "max_devices"));
   c.seats_used = static_cast<int>(Int(v, "seats_used"));
   c.expires_at = OptInt(v, "expires_at");
+  c.key_valid_until = OptInt(v, "key_valid_until");
+  c.grace_days = static_cast<int>(Int(v, "grace_days"));
   c.prepare_days = static_cast<int>(Int(v, "prepare_days"));
 }
 
@@ -109,13 +111,30 @@ std::string DayOf(UnixSeconds t) { return FormatTimestamp(t).substr(0, 10); }
 
 // The license's state by the policy the server applies
 // (core/license_policy.h), from what the device holds.
+// The end of a subscription's grace, as the device knows it: its key's
+// end, when that is later than the subscription's.
+std::optional<UnixSeconds> GraceUntil(const CodeInfo& c) {
+  if (c.grace_days <= 0 || !c.expires_at || !c.key_valid_until ||
+      *c.key_valid_until <= *c.expires_at) {
+    return std::nullopt;
+  }
+  return c.key_valid_until;
+}
+
 LicenseState StateOf(const DeviceState& s, UnixSeconds now) {
   if (!s.has_license()) return LicenseState::kNone;
-  switch (CodeStateAt(s.blocked, s.current.expires_at, now)) {
+  switch (CodeStateAt(HeldLicenseFacts{s.blocked, s.suspended,
+                                       s.current.expires_at,
+                                       GraceUntil(s.current)},
+                      now)) {
     case CodeState::kBlocked:
       return LicenseState::kBlocked;
+    case CodeState::kSuspended:
+      return LicenseState::kSuspended;
     case CodeState::kExpired:
       return LicenseState::kExpired;
+    case CodeState::kGrace:
+      return LicenseState::kGrace;
     case CodeState::kActive:
       break;
   }
@@ -140,6 +159,7 @@ LicenseDetails DetailsOf(const DeviceState& s, UnixSeconds now,
             ? (*d.expires_at - now + kSecondsPerDay - 1) / kSecondsPerDay
             : 0;
   }
+  d.grace_until = GraceUntil(s.current);
   d.seats_used = s.current.seats_used;
   d.max_devices = s.current.max_devices;
   if (s.has_reserve()) {
@@ -168,6 +188,20 @@ LicenseDetails DetailsOf(const DeviceState& s, UnixSeconds now,
       d.last_error->what_to_do =
           "Press Activate now to switch to the reserve code.";
     }
+  }
+  if (!d.last_error && d.state == LicenseState::kSuspended) {
+    d.last_error = Report(CodeSuspended(s.suspended_reason), now);
+  }
+  if (!d.last_error && d.state == LicenseState::kGrace) {
+    d.last_error = Report(
+        Status(ErrorCode::kCodeExpired,
+               "The subscription ended on " + DayOf(*d.expires_at) +
+                   " and was not renewed; it keeps working until " +
+                   DayOf(*d.grace_until) + "."),
+        now);
+    d.last_error->what_to_do =
+        "Renew the subscription before " + DayOf(*d.grace_until) +
+        "; the license updates by itself, with nothing to type.";
   }
   if (!d.last_error && d.state == LicenseState::kExpired) {
     d.last_error =
@@ -327,10 +361,7 @@ struct LicenseManager::Impl final : client::PushTarget {
                  json::object{{"code", seat.code},
                               {"fingerprint", fingerprint},
                               {"activation_token", seat.activation_token}});
-    if (r.ok() || r.status().code() == ErrorCode::kNotActivated ||
-        r.status().code() == ErrorCode::kSeatReleased) {
-      return;
-    }
+    if (r.ok() || client::SeatGone(r.status().code())) return;
     GiveBack(std::move(seat), /*online=*/false);
   }
 
@@ -339,6 +370,18 @@ struct LicenseManager::Impl final : client::PushTarget {
     std::vector<client::SeatToRelease> pending;
     pending.swap(state.seats_to_release);
     for (auto& seat : pending) ReleaseSeat(std::move(seat));
+  }
+
+  // Whether the key in hand states other terms than a key issued now
+  // would (`server`, as the server just described the license): a renewal
+  // moved the end, or more seats were allowed. An older server, which
+  // does not say, or a key that does not verify, asks for nothing.
+  bool KeyOutdated(const CodeInfo& server) const REQUIRES(mu) {
+    if (!server.key_valid_until) return false;
+    auto key = VerifyLicenseKey(state.license_key, trusted);
+    if (!key.ok()) return false;
+    return key->valid_until != *server.key_valid_until ||
+           key->max_devices != server.max_devices;
   }
 
   LicenseState CurrentState(UnixSeconds now) const REQUIRES(mu) {
@@ -451,12 +494,18 @@ struct LicenseManager::Impl final : client::PushTarget {
     CodeInfo info;
     info.code = code;
     ReadCodeInfo(*lic, info);
-    info.expires_at = payload->valid_until;  // the signed value decides
+    // The signed value decides: the license never lasts past its key.
+    info.key_valid_until = payload->valid_until;
+    if (!info.expires_at || *info.expires_at > payload->valid_until) {
+      info.expires_at = payload->valid_until;
+    }
     state.current = std::move(info);
     state.activation_token = std::move(taken.activation_token);
     state.license_key = std::string(key);
     state.blocked = false;
     state.blocked_reason.clear();
+    state.suspended = false;
+    state.suspended_reason.clear();
     if (online) state.last_sync = now;
     state.last_error.reset();
     state.retry_code.clear();
@@ -717,6 +766,7 @@ struct LicenseManager::Impl final : client::PushTarget {
     }
     CodeInfo info = state.reserve;
     info.expires_at = key->valid_until;  // the signed value decides
+    info.key_valid_until = key->valid_until;
     state.current = std::move(info);
     state.activation_token = state.prepared.activation_token;
     state.license_key = state.prepared.license_key;
@@ -777,8 +827,7 @@ struct LicenseManager::Impl final : client::PushTarget {
       // NO_RESERVE: the server has none (already gone); the local one goes
       // too.
       if (!r.ok() && r.status().code() != ErrorCode::kNoReserve &&
-          r.status().code() != ErrorCode::kNotActivated &&
-          r.status().code() != ErrorCode::kSeatReleased) {
+          !client::SeatGone(r.status().code())) {
         return r.status();
       }
     }
@@ -860,10 +909,27 @@ struct LicenseManager::Impl final : client::PushTarget {
     UnixSeconds now = Now();
     if (!reply.ok()) {
       ErrorCode code = reply.status().code();
-      if (code == ErrorCode::kNotActivated ||
-          code == ErrorCode::kSeatReleased ||
-          code == ErrorCode::kUnauthorized ||
-          code == ErrorCode::kCodeNotFound) {
+      if (code == ErrorCode::kHeartbeatMissed) {
+        // The server freed the seat of a device it had not heard from:
+        // back now, the device takes a seat again if one is free.
+        Status again = ActivateCode(state.current.code, /*rollover=*/false);
+        if (again.ok()) return DoDueWork();
+        if (IsTransient(again.code())) {
+          state.last_error = Report(again, now);
+          (void)Save();
+          return again;
+        }
+        state.current = CodeInfo{};
+        state.license_key.clear();
+        state.activation_token.clear();
+        state.last_error = Report(
+            Status(again.code(), std::string(reply.status().message()) +
+                                     " Activating it again failed: " +
+                                     std::string(again.message())),
+            now);
+        return DoDueWork();
+      }
+      if (client::SeatGone(code)) {
         // The seat is gone (released elsewhere or by the vendor): the key
         // no longer stands for a license on this device.
         state.current = CodeInfo{};
@@ -889,12 +955,16 @@ struct LicenseManager::Impl final : client::PushTarget {
     ReleasePendingSeats();
     std::string_view server_state = Str(*reply, "state");
     state.blocked = server_state == "blocked";
+    state.suspended = server_state == "suspended";
     const auto* lic = reply->as_object().if_contains("license");
+    bool key_outdated = false;
     if (lic && lic->is_object()) {
       std::string code = state.current.code;
       ReadCodeInfo(*lic, state.current);
       state.current.code = code;
       state.blocked_reason = std::string(Str(*lic, "blocked_reason"));
+      state.suspended_reason = std::string(Str(*lic, "suspended_reason"));
+      key_outdated = KeyOutdated(state.current);
     }
     // What the server knows of the reserve (its expiry, once it was first
     // activated on another device).
@@ -915,6 +985,16 @@ struct LicenseManager::Impl final : client::PushTarget {
       state.prepared = {};  // the server holds no reserve for this device
     }
     state.last_error.reset();
+    if (key_outdated &&
+        (server_state == "active" || server_state == "grace")) {
+      // A renewal or a change of terms: a new key, with nothing for the
+      // user to do (the same seat, activated again). Failing, the key in
+      // hand stays and the next contact tries again.
+      if (Status st = ActivateCode(state.current.code, /*rollover=*/false);
+          !st.ok()) {
+        state.last_error = Report(st, now);
+      }
+    }
     // The server answers again: a rollover that failed for a network
     // reason is retried now, not at its backoff's next turn.
     if (state.reserve_state == ReserveState::kRetrying) {
@@ -1110,8 +1190,7 @@ Status LicenseManager::RemoveLicenseKey() {
                   "There is no license key on this device.");
   }
   auto r = m.api.Call("POST", "/v1/deactivate", m.Credentials());
-  if (!r.ok() && r.status().code() != ErrorCode::kNotActivated &&
-      r.status().code() != ErrorCode::kSeatReleased) {
+  if (!r.ok() && !client::SeatGone(r.status().code())) {
     return r.status();  // the key stays until the seat is released
   }
   m.state.current = CodeInfo{};
@@ -1200,6 +1279,7 @@ Status LicenseManager::Check() {
   if (m.state.blocked) {
     return Status(ErrorCode::kCodeBlocked, "The vendor blocked this license.");
   }
+  if (m.state.suspended) return CodeSuspended(m.state.suspended_reason);
   m.KeepTrustedTime();
   auto key = m.VerifyKey(m.state.license_key, now);
   if (!key.ok()) return key.status();

@@ -25,12 +25,6 @@ constexpr std::int64_t kMaxWaitSeconds = 300;
 // Work due further away than this is looked at again by then anyway.
 constexpr std::int64_t kFarAhead = 86400;
 
-// The answers after which the device no longer holds the seat it waited
-// with: they are the target's to apply, not the loop's to retry.
-bool SeatGone(ErrorCode code) {
-  return code == ErrorCode::kNotActivated || code == ErrorCode::kSeatReleased ||
-         code == ErrorCode::kUnauthorized || code == ErrorCode::kCodeNotFound;
-}
 
 std::string CredentialsKey(const json::object& credentials) {
   std::string key;
@@ -48,6 +42,12 @@ double UniformDraw() {
 }
 
 }  // namespace
+
+bool SeatGone(ErrorCode code) {
+  return code == ErrorCode::kNotActivated || code == ErrorCode::kSeatReleased ||
+         code == ErrorCode::kHeartbeatMissed ||
+         code == ErrorCode::kUnauthorized || code == ErrorCode::kCodeNotFound;
+}
 
 PushLoop::PushLoop(PushTarget& target, std::string server_url,
                    PushPolicy policy, long timeout_ms)

@@ -34,6 +34,11 @@
 namespace licentia::client {
 
 // What a wait is made with.
+// The answers after which the device no longer holds the seat it named
+// (released on the server, by anyone): the state's to apply, never to be
+// retried.
+bool SeatGone(ErrorCode code);
+
 struct WaitRequest {
   // code, fingerprint, activation_token: the device's credentials.
   boost::json::object credentials;

@@ -14,6 +14,10 @@ std::string_view LicenseStateName(LicenseState s) {
       return "expired";
     case LicenseState::kBlocked:
       return "blocked";
+    case LicenseState::kGrace:
+      return "grace";
+    case LicenseState::kSuspended:
+      return "suspended";
   }
   return "none";
 }

@@ -5,31 +5,56 @@
 namespace licentia {
 
 std::optional<UnixSeconds> CodeExpiry(const CodeFacts& code) {
+  if (code.ends_at) return code.ends_at;
   if (!code.first_activated_at) return std::nullopt;
   return ExpiryFrom(*code.first_activated_at, code.terms.term_days);
+}
+
+std::optional<UnixSeconds> GraceEnd(const CodeFacts& code) {
+  auto expiry = CodeExpiry(code);
+  if (!expiry || code.terms.grace_days <= 0) return std::nullopt;
+  return *expiry + code.terms.grace_days * kSecondsPerDay;
+}
+
+UnixSeconds KeyValidUntil(const CodeFacts& code) {
+  if (auto grace = GraceEnd(code)) return *grace;
+  return *CodeExpiry(code);
 }
 
 std::string_view CodeStateName(CodeState state) {
   switch (state) {
     case CodeState::kActive:
       return "active";
+    case CodeState::kGrace:
+      return "grace";
     case CodeState::kExpired:
       return "expired";
+    case CodeState::kSuspended:
+      return "suspended";
     case CodeState::kBlocked:
       return "blocked";
   }
   return "active";
 }
 
-CodeState CodeStateAt(bool blocked, std::optional<UnixSeconds> expires_at,
-                      UnixSeconds now) {
-  if (blocked) return CodeState::kBlocked;
-  if (expires_at && now >= *expires_at) return CodeState::kExpired;
+bool IsUsable(CodeState state) {
+  return state == CodeState::kActive || state == CodeState::kGrace;
+}
+
+CodeState CodeStateAt(const HeldLicenseFacts& held, UnixSeconds now) {
+  if (held.blocked) return CodeState::kBlocked;
+  if (held.suspended) return CodeState::kSuspended;
+  if (held.expires_at && now >= *held.expires_at) {
+    return held.grace_until && now < *held.grace_until ? CodeState::kGrace
+                                                       : CodeState::kExpired;
+  }
   return CodeState::kActive;
 }
 
 CodeState CodeStateAt(const CodeFacts& code, UnixSeconds now) {
-  return CodeStateAt(code.blocked, CodeExpiry(code), now);
+  return CodeStateAt(HeldLicenseFacts{code.blocked, code.suspended,
+                                      CodeExpiry(code), GraceEnd(code)},
+                     now);
 }
 
 Status CodeBlocked(std::string_view reason) {
@@ -39,6 +64,18 @@ Status CodeBlocked(std::string_view reason) {
                                   "the vendor.")
                     : fmt::format("This activation code has been blocked by "
                                   "the vendor: {}.",
+                                  reason));
+}
+
+Status CodeSuspended(std::string_view reason) {
+  return Status(ErrorCode::kCodeSuspended,
+                reason.empty()
+                    ? std::string("The vendor suspended this subscription; "
+                                  "it works again once the vendor resumes "
+                                  "it.")
+                    : fmt::format("The vendor suspended this subscription: "
+                                  "{}. It works again once the vendor "
+                                  "resumes it.",
                                   reason));
 }
 
@@ -87,6 +124,7 @@ Status DeadlinePassed(UnixSeconds activate_by) {
 // code is reported as blocked whatever else is wrong with it.
 Status CheckBlockedAndAccount(const CodeFacts& code) {
   if (code.blocked) return CodeBlocked(code.blocked_reason);
+  if (code.suspended) return CodeSuspended(code.suspended_reason);
   if (code.terms.requires_account && !code.device_account_holds) {
     return AccountRequired();
   }
@@ -104,6 +142,14 @@ Status CheckNewSeat(const CodeFacts& code, UnixSeconds now,
     return DeadlinePassed(*code.terms.activate_by);
   }
   if (auto expiry = CodeExpiry(code); expiry && now >= *expiry) {
+    if (auto grace = GraceEnd(code); grace && now < *grace) {
+      return Status(ErrorCode::kCodeExpired,
+                    fmt::format("This subscription ended on {} and is in its "
+                                "grace period until {}: devices using it "
+                                "keep working, new ones need the renewal.",
+                                FormatTimestamp(*expiry),
+                                FormatTimestamp(*grace)));
+    }
     return ExpiredOn(*expiry);
   }
   LICENTIA_RETURN_IF_ERROR(CheckVersionCompatible(code.terms, app_version));
@@ -143,11 +189,59 @@ Status CheckPrepareWindow(const CodeFacts& reserve, UnixSeconds current_end,
 
 Status CheckReactivation(const CodeFacts& code, UnixSeconds now,
                          std::string_view app_version) {
-  LICENTIA_RETURN_IF_ERROR(CheckBlockedAndAccount(code));
-  if (auto expiry = CodeExpiry(code); expiry && now >= *expiry) {
-    return ExpiredOn(*expiry);
-  }
+  LICENTIA_RETURN_IF_ERROR(CheckKeyRefresh(code, now));
   return CheckVersionCompatible(code.terms, app_version);
+}
+
+Status CheckKeyRefresh(const CodeFacts& code, UnixSeconds now) {
+  LICENTIA_RETURN_IF_ERROR(CheckBlockedAndAccount(code));
+  if (CodeStateAt(code, now) == CodeState::kExpired) {
+    return ExpiredOn(*CodeExpiry(code));
+  }
+  return Status::Ok();
+}
+
+Result<Renewal> RenewSubscription(const CodeFacts& code, UnixSeconds now,
+                                  std::optional<int> days,
+                                  std::optional<UnixSeconds> until) {
+  if (code.terms.type != LicenseType::kSubscription) {
+    return Status(ErrorCode::kConflict,
+                  fmt::format("Only subscriptions renew; this is a {} code "
+                              "(extend a term license by issuing a new code "
+                              "for the customer's reserve).",
+                              LicenseTypeName(code.terms.type)));
+  }
+  Renewal r{code.ends_at, code.terms.term_days};
+  if (until) {
+    if (*until <= now) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "ends_at must be later than now.");
+    }
+    r.ends_at = *until;
+    return r;
+  }
+  auto expiry = CodeExpiry(code);
+  if (!expiry) {
+    // Never activated: the term, still to start, grows.
+    if (code.terms.term_days + *days > kMaxTermDays) {
+      return Status(ErrorCode::kInvalidRequest,
+                    fmt::format("The term would exceed {} days.", kMaxTermDays));
+    }
+    r.term_days = code.terms.term_days + *days;
+    return r;
+  }
+  // Paid before the grace ran out: the days follow on without a gap.
+  // Later: they count from now.
+  UnixSeconds lapses = GraceEnd(code).value_or(*expiry);
+  UnixSeconds from = now < lapses ? *expiry : now;
+  r.ends_at = from + static_cast<UnixSeconds>(*days) * kSecondsPerDay;
+  return r;
+}
+
+bool HeartbeatMissed(const CodeFacts& code, UnixSeconds last_seen_at,
+                     UnixSeconds now) {
+  return code.terms.heartbeat_days > 0 &&
+         now >= last_seen_at + code.terms.heartbeat_days * kSecondsPerDay;
 }
 
 Status CheckReserveHolder(const CodeFacts& current, UnixSeconds now) {

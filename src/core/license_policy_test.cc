@@ -41,9 +41,103 @@ TEST(LicensePolicyTest, StateIsBlockedThenExpiredThenActive) {
   for (const Case& c : cases) {
     CodeFacts f{t, c.first, c.blocked, "", 0};
     EXPECT_EQ(CodeStateAt(f, c.now), c.want) << c.blocked << " " << c.now - kT0;
-    EXPECT_EQ(CodeStateAt(c.blocked, CodeExpiry(f), c.now), c.want);
+    EXPECT_EQ(CodeStateAt(HeldLicenseFacts{c.blocked, false, CodeExpiry(f),
+                                           std::nullopt},
+                          c.now),
+              c.want);
   }
   EXPECT_EQ(CodeStateName(CodeState::kExpired), "expired");
+}
+
+// A subscription: blocked before suspended before expired; between its
+// end and the end of its grace it is in its grace, and works.
+TEST(LicensePolicyTest, ASubscriptionIsInItsGraceAfterItsEnd) {
+  CodeTerms t = Terms(LicenseType::kSubscription);
+  t.grace_days = 7;
+  CodeFacts f{t, kT0, false, "", 1};
+  EXPECT_EQ(CodeExpiry(f), kT0 + 30 * kDay);
+  EXPECT_EQ(GraceEnd(f), kT0 + 37 * kDay);
+  EXPECT_EQ(KeyValidUntil(f), kT0 + 37 * kDay);
+  EXPECT_EQ(CodeStateAt(f, kT0 + 30 * kDay - 1), CodeState::kActive);
+  EXPECT_EQ(CodeStateAt(f, kT0 + 30 * kDay), CodeState::kGrace);
+  EXPECT_TRUE(IsUsable(CodeStateAt(f, kT0 + 37 * kDay - 1)));
+  EXPECT_EQ(CodeStateAt(f, kT0 + 37 * kDay), CodeState::kExpired);
+  // In its grace the devices keep it; a new device needs the renewal.
+  EXPECT_TRUE(CheckReactivation(f, kT0 + 31 * kDay, "22.0").ok());
+  EXPECT_TRUE(CheckKeyRefresh(f, kT0 + 31 * kDay).ok());
+  EXPECT_EQ(CheckNewSeat(f, kT0 + 31 * kDay, "22.0").code(),
+            ErrorCode::kCodeExpired);
+  EXPECT_EQ(CheckKeyRefresh(f, kT0 + 37 * kDay).code(),
+            ErrorCode::kCodeExpired);
+  f.suspended = true;
+  f.suspended_reason = "payment failed";
+  EXPECT_EQ(CodeStateAt(f, kT0), CodeState::kSuspended);
+  EXPECT_EQ(CodeStateName(CodeState::kSuspended), "suspended");
+  Status st = CheckReactivation(f, kT0, "22.0");
+  EXPECT_EQ(st.code(), ErrorCode::kCodeSuspended);
+  EXPECT_NE(st.message().find("payment failed"), std::string::npos);
+  f.blocked = true;
+  EXPECT_EQ(CodeStateAt(f, kT0), CodeState::kBlocked);
+  // A renewal's end replaces the one counted from first activation.
+  CodeFacts renewed{t, kT0, false, "", 1};
+  renewed.ends_at = kT0 + 400 * kDay;
+  EXPECT_EQ(CodeExpiry(renewed), kT0 + 400 * kDay);
+  EXPECT_EQ(CodeStateAt(renewed, kT0 + 399 * kDay), CodeState::kActive);
+}
+
+TEST(LicensePolicyTest, ARenewalFollowsOnUnlessTheGraceRanOut) {
+  CodeTerms t = Terms(LicenseType::kSubscription);
+  t.grace_days = 7;
+  CodeFacts f{t, kT0, false, "", 1};
+  // Paid early, or late within the grace: no day is lost or gained.
+  for (UnixSeconds now : {kT0 + kDay, kT0 + 33 * kDay}) {
+    auto r = RenewSubscription(f, now, 30, std::nullopt);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->ends_at, kT0 + 60 * kDay);
+  }
+  // After the grace: from now.
+  auto late = RenewSubscription(f, kT0 + 50 * kDay, 30, std::nullopt);
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->ends_at, kT0 + 80 * kDay);
+  // A given end, which must be ahead.
+  auto until = RenewSubscription(f, kT0, std::nullopt, kT0 + 90 * kDay);
+  ASSERT_TRUE(until.ok());
+  EXPECT_EQ(until->ends_at, kT0 + 90 * kDay);
+  EXPECT_EQ(RenewSubscription(f, kT0, std::nullopt, kT0).status().code(),
+            ErrorCode::kInvalidRequest);
+  // Never activated: the term to come grows.
+  CodeFacts unused{t, std::nullopt, false, "", 0};
+  auto grown = RenewSubscription(unused, kT0, 30, std::nullopt);
+  ASSERT_TRUE(grown.ok());
+  EXPECT_FALSE(grown->ends_at);
+  EXPECT_EQ(grown->term_days, 60);
+  // Only subscriptions renew.
+  CodeTerms term = Terms();
+  CodeFacts term_facts{term, kT0, false, "", 1};
+  EXPECT_EQ(RenewSubscription(term_facts, kT0, 30, std::nullopt).status().code(),
+            ErrorCode::kConflict);
+}
+
+TEST(LicensePolicyTest, AHeartbeatIsMissedAfterItsDaysWithoutContact) {
+  CodeTerms t = Terms();
+  CodeFacts f{t, kT0, false, "", 1};
+  EXPECT_FALSE(HeartbeatMissed(f, kT0, kT0 + 999 * kDay));  // none set
+  t.heartbeat_days = 14;
+  EXPECT_FALSE(HeartbeatMissed(f, kT0, kT0 + 14 * kDay - 1));
+  EXPECT_TRUE(HeartbeatMissed(f, kT0, kT0 + 14 * kDay));
+}
+
+TEST(LicensePolicyTest, GraceIsForSubscriptionsOnly) {
+  CodeTerms t = Terms();
+  t.grace_days = 3;
+  EXPECT_EQ(t.Validate().code(), ErrorCode::kInvalidRequest);
+  t.type = LicenseType::kSubscription;
+  EXPECT_TRUE(t.Validate().ok());
+  t.grace_days = kMaxGraceDays + 1;
+  EXPECT_EQ(t.Validate().code(), ErrorCode::kInvalidRequest);
+  t.grace_days = 0;
+  t.heartbeat_days = kMaxHeartbeatDays + 1;
+  EXPECT_EQ(t.Validate().code(), ErrorCode::kInvalidRequest);
 }
 
 // The first refusal in rule order, for a new seat and for a device

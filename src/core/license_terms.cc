@@ -46,6 +46,20 @@ Status CodeTerms::Validate() const {
                   "prepare_days is for term codes: only they can be a "
                   "reserve.");
   }
+  if (grace_days < 0 || grace_days > kMaxGraceDays) {
+    return Status(
+        ErrorCode::kInvalidRequest,
+        fmt::format("grace_days must be between 0 and {}.", kMaxGraceDays));
+  }
+  if (grace_days > 0 && type != LicenseType::kSubscription) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "grace_days is for subscriptions: only they are renewed.");
+  }
+  if (heartbeat_days < 0 || heartbeat_days > kMaxHeartbeatDays) {
+    return Status(ErrorCode::kInvalidRequest,
+                  fmt::format("heartbeat_days must be between 0 and {}.",
+                              kMaxHeartbeatDays));
+  }
   if (edition.size() > 64) {
     return Status(ErrorCode::kInvalidRequest,
                   "edition is longer than 64 characters.");

@@ -23,6 +23,10 @@ constexpr int kMaxTermDays = 36500;
 // Offline rollover: how long before the current license ends a reserve may
 // be prepared, at most. Longer would hold a seat idle for months.
 constexpr int kMaxPrepareDays = 90;
+// A subscription's grace after a missed renewal, and the longest a device
+// may stay away before the server frees its seat (heartbeats), at most.
+constexpr int kMaxGraceDays = 90;
+constexpr int kMaxHeartbeatDays = 365;
 
 struct CodeTerms {
   std::string product;
@@ -39,10 +43,18 @@ struct CodeTerms {
   // may be prepared: verified then, with a key valid from the license's
   // end, so the device switches at the end with no network. 0: never.
   int prepare_days = 0;
+  // Subscriptions: days of full function after the end when no renewal
+  // came (the license's state is then "grace"). 0: none.
+  int grace_days = 0;
+  // Days a device may go without contacting the server before the server
+  // frees its seat itself (docs/domain-rules.md, "Heartbeats"). 0: never.
+  int heartbeat_days = 0;
 
   // kInvalidRequest naming the first bad field: device count outside
   // 1..kMaxDevicesLimit, term outside 1..kMaxTermDays, prepare_days outside
-  // 0..kMaxPrepareDays, unparsable range.
+  // 0..kMaxPrepareDays, grace_days outside 0..kMaxGraceDays or set on a
+  // code that is not a subscription, heartbeat_days outside
+  // 0..kMaxHeartbeatDays, unparsable range.
   Status Validate() const;
 };
 

@@ -105,6 +105,8 @@ Result<std::string> QueryProduct(const QueryParams& q) {
   return product;
 }
 
+}  // namespace
+
 Result<store::CodeRow> LoadCode(store::Transaction& txn, std::int64_t id) {
   LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeById(id));
   if (!code) {
@@ -113,8 +115,6 @@ Result<store::CodeRow> LoadCode(store::Transaction& txn, std::int64_t id) {
   }
   return std::move(*code);
 }
-
-}  // namespace
 
 Result<std::int64_t> ParseId(std::string_view text, std::string_view what) {
   std::int64_t v = 0;
@@ -242,7 +242,8 @@ Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
       JsonFields::Parse(body, {"product", "count", "edition", "features",
                                "max_devices", "license_type", "term_days",
                                "activate_by", "compatible_versions",
-                               "requires_account", "prepare_days", "note"}));
+                               "requires_account", "prepare_days",
+                               "grace_days", "heartbeat_days", "note"}));
   CodeTerms terms;
   LICENTIA_ASSIGN_OR_RETURN(terms.product, f.String("product", 64));
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t count,
@@ -284,6 +285,12 @@ Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t prepare_days,
                             f.Int("prepare_days", 0, kMaxPrepareDays, 0));
   terms.prepare_days = static_cast<int>(prepare_days);
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t grace_days,
+                            f.Int("grace_days", 0, kMaxGraceDays, 0));
+  terms.grace_days = static_cast<int>(grace_days);
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t heartbeat_days,
+                            f.Int("heartbeat_days", 0, kMaxHeartbeatDays, 0));
+  terms.heartbeat_days = static_cast<int>(heartbeat_days);
   LICENTIA_ASSIGN_OR_RETURN(auto note, f.OptString("note", 500));
   LICENTIA_RETURN_IF_ERROR(terms.Validate());
 
@@ -442,18 +449,12 @@ Result<json::object> AdminService::LookupCode(std::string_view body) {
   return response;
 }
 
-namespace {
-
-// The optional body of a block or a release: {"reason": "..."}, at most
-// 500 characters; "" without one.
 Result<std::string> OptionalReason(std::string_view body) {
   if (body.empty()) return std::string();
   LICENTIA_ASSIGN_OR_RETURN(JsonFields f, JsonFields::Parse(body, {"reason"}));
   LICENTIA_ASSIGN_OR_RETURN(auto r, f.OptString("reason", 500));
   return r.value_or("");
 }
-
-}  // namespace
 
 Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
     std::string_view id_text, std::string_view body, bool blocked) {

@@ -46,6 +46,25 @@ class AdminService {
                    std::string_view body, Reply reply);
   Result<boost::json::object> ListEvents(const QueryParams& query);
 
+  // Subscriptions (admin_code_changes.cc; docs/domain-rules.md). Renew
+  // sets a subscription's new end ({"days"} or {"ends_at"}); suspend and
+  // resume pause it. Devices receive the change at their next contact (at
+  // once when they wait) and, for a renewal, a new key with no user
+  // action. kConflict for a code that is not a subscription.
+  void Renew(std::string_view id, std::string_view body, Reply reply);
+  void SetSuspended(std::string_view id, std::string_view body,
+                    bool suspended, Reply reply);
+  // Changes issued codes' terms where that is safe: more seats, another
+  // activate-by date (or none), other compatible versions. Per code, or
+  // for every code of a batch; each change is an event.
+  void ChangeCodeTerms(std::string_view id, std::string_view body,
+                       Reply reply);
+  void ChangeBatchTerms(std::string_view id, std::string_view body,
+                        Reply reply);
+  // Frees now the seats whose devices missed their code's heartbeat (the
+  // server also does so on its own every --heartbeat-sweep-seconds).
+  void SweepStaleSeats(Reply reply);
+
  private:
   struct PreparedWrite {
     store::TransactionFn fn;
@@ -67,6 +86,13 @@ class AdminService {
                                          const store::CodeRow& code);
   ServiceContext& ctx_;
 };
+
+// The optional body of a block, a suspension or a release: {"reason":
+// "..."}, at most 500 characters; "" without one.
+Result<std::string> OptionalReason(std::string_view body);
+
+// The code `id`; kNotFound if there is none.
+Result<store::CodeRow> LoadCode(store::Transaction& txn, std::int64_t id);
 
 // Parses a positive decimal id ("42"). kNotFound otherwise.
 Result<std::int64_t> ParseId(std::string_view text, std::string_view what);

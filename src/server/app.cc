@@ -27,6 +27,7 @@
 #include "server/routes.h"
 #include "server/secrets.h"
 #include "server/server_clock.h"
+#include "server/seat_sweeper.h"
 #include "server/wait_registry.h"
 #include "store/store.h"
 
@@ -64,7 +65,10 @@ class App {
              .secure_cookies = config.console_secure_cookies,
              .signin_failures_per_minute = config.rate_limit_signin_failures}),
         request_log_(metrics_, config.log_requests),
-        routes_(LicentiaRoutes({*store_, clock_, devices_, admin_, console_})) {
+        routes_(LicentiaRoutes({*store_, clock_, devices_, admin_, console_})),
+        sweeper_(std::make_unique<SeatSweeper>(
+            *store_, clock_,
+            std::chrono::seconds(config.heartbeat_sweep_seconds))) {
     // Waiting devices hear of every change to what they hold.
     store_->SetChangeListener(
         [waits = waits_.get()](const store::ChangedKeys& keys) {
@@ -164,6 +168,7 @@ class App {
   void Shutdown() {
     // Waiting devices are answered while the store still reads.
     if (waits_) waits_->Shutdown();
+    sweeper_.reset();
     store_.reset();
     key_signer_.reset();
   }
@@ -196,6 +201,8 @@ class App {
   const std::vector<Route> routes_;  // indexed as router_ numbers them
   Router router_;
   std::function<TransportStats()> transport_stats_;
+  // After the store it writes to; stopped before the store in Shutdown.
+  std::unique_ptr<SeatSweeper> sweeper_;
 };
 
 }  // namespace

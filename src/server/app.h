@@ -31,6 +31,9 @@ struct ServerConfig {
   double rate_limit_signin_failures = 10;
   // Console sessions last this many days from sign-in.
   int console_session_days = 14;
+  // How often the seats of devices that missed their code's heartbeat are
+  // freed (server/seat_sweeper.h), in seconds of wall time.
+  int heartbeat_sweep_seconds = 300;
   // Console cookies carry the Secure attribute (set when the console is
   // reached over HTTPS, e.g. through a TLS-terminating proxy).
   bool console_secure_cookies = false;

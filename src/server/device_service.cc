@@ -21,6 +21,14 @@
 
 namespace licentia::server {
 namespace json = boost::json;
+
+struct SeatSeen {
+  std::int64_t code_id = 0;
+  // A seat of a heartbeat code last seen long enough ago to record this
+  // contact; 0 when none is needed.
+  std::int64_t touch_activation_id = 0;
+};
+
 namespace {
 
 constexpr size_t kMaxCodeInput = 64;
@@ -155,6 +163,11 @@ Status NotHeld() {
 
 Status SeatReleased(const store::ReleasedSeat& r) {
   std::string why = r.reason.empty() ? "" : ": " + r.reason;
+  if (r.released_by == "server") {
+    return Status(ErrorCode::kHeartbeatMissed,
+                  fmt::format("The server freed this device's seat on {}{}.",
+                              FormatTimestamp(r.at), why));
+  }
   if (r.released_by == "owner") {
     return Status(ErrorCode::kSeatReleased,
                   fmt::format("The license's owner freed this device's seat "
@@ -196,11 +209,13 @@ Status RefuseWhileCurrentIsValid(store::Transaction& txn,
   if (!held.ok()) {
     // Released, or never held: nothing is replaced early.
     ErrorCode code = held.status().code();
-    return code == ErrorCode::kNotActivated || code == ErrorCode::kSeatReleased
+    return code == ErrorCode::kNotActivated ||
+                   code == ErrorCode::kSeatReleased ||
+                   code == ErrorCode::kHeartbeatMissed
                ? Status::Ok()
                : held.status();
   }
-  if (CodeStateAt(FactsOf(held->code), now) != CodeState::kActive) {
+  if (!IsUsable(CodeStateAt(FactsOf(held->code), now))) {
     return Status::Ok();
   }
   auto expiry = CodeExpiry(held->code);
@@ -223,7 +238,7 @@ LicenseKeyPayload KeyPayloadFor(const store::CodeRow& code,
   payload.serial = serial;
   payload.issued_at = issued_at;
   payload.valid_from = valid_from;
-  payload.valid_until = *CodeExpiry(code);
+  payload.valid_until = KeyValidUntil(FactsOf(code));
   payload.type = code.terms.type;
   payload.max_devices = static_cast<std::uint16_t>(code.terms.max_devices);
   payload.device_binding = device_hash;
@@ -526,10 +541,14 @@ namespace {
 // version of what it holds: the code's state and terms, the device's seat
 // and its reserve; not the seat count, which other devices move, nor the
 // server's time.
+// A heartbeat code's seat records the device's contact at most this
+// often: status is a read, and the touch is a write of its own.
+constexpr UnixSeconds kHeartbeatTouchEvery = 3600;
+
 Status WriteStatusView(store::Transaction& txn, const DeviceCredentials& cred,
                        UnixSeconds now, std::string& out,
                        std::string* version = nullptr,
-                       std::int64_t* code_id = nullptr) {
+                       SeatSeen* seen = nullptr) {
   LICENTIA_ASSIGN_OR_RETURN(HeldLicense held, LoadHeld(txn, cred));
   std::string_view state = CodeStateName(CodeStateAt(FactsOf(held.code), now));
   LICENTIA_ASSIGN_OR_RETURN(
@@ -549,13 +568,15 @@ Status WriteStatusView(store::Transaction& txn, const DeviceCredentials& cred,
   }
   if (version != nullptr) {
     auto code_material = [now](const store::CodeRow& c) {
-      return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", c.id,
-                         CodeStateName(CodeStateAt(FactsOf(c), now)), c.blocked,
-                         c.blocked_reason, LicenseTypeName(c.terms.type),
-                         c.terms.term_days, c.terms.activate_by.value_or(-1),
-                         c.terms.max_devices, c.terms.compatible_versions,
-                         c.terms.edition, fmt::join(c.terms.features, ","),
-                         c.first_activated_at.value_or(-1));
+      return fmt::format(
+          "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", c.id,
+          CodeStateName(CodeStateAt(FactsOf(c), now)), c.blocked,
+          c.blocked_reason, LicenseTypeName(c.terms.type), c.terms.term_days,
+          c.terms.activate_by.value_or(-1), c.terms.max_devices,
+          c.terms.compatible_versions, c.terms.edition,
+          fmt::join(c.terms.features, ","), c.first_activated_at.value_or(-1),
+          c.ends_at.value_or(-1), c.suspended, c.suspended_reason,
+          c.terms.grace_days);
     };
     std::string material = fmt::format(
         "{}|{}|{}|{}|{}|{}", state, code_material(held.code),
@@ -565,7 +586,14 @@ Status WriteStatusView(store::Transaction& txn, const DeviceCredentials& cred,
         actions.empty() ? 0 : actions.back().id);
     *version = crypto::ToHex(crypto::Blake2b(material)).substr(0, 32);
   }
-  if (code_id != nullptr) *code_id = held.code.id;
+  if (seen != nullptr) {
+    seen->code_id = held.code.id;
+    seen->touch_activation_id =
+        held.code.terms.heartbeat_days > 0 &&
+                now >= held.activation.last_seen_at + kHeartbeatTouchEvery
+            ? held.activation.id
+            : 0;
+  }
   out.clear();  // the function may run more than once
   out.reserve(1024);
   JsonWriter w(out);
@@ -593,11 +621,31 @@ Result<DeviceService::PreparedCall> DeviceService::PrepareLicenseStatus(
   LICENTIA_ASSIGN_OR_RETURN(DeviceCredentials cred,
                             ParseHolderCall(body, per_code_, ctx_));
   auto out = std::make_shared<std::string>();
+  auto seen = std::make_shared<SeatSeen>();
   return PreparedCall{
       [=, this](store::Transaction& txn) -> licentia::Status {
-        return WriteStatusView(txn, cred, ctx_.clock.Now(), *out);
+        return WriteStatusView(txn, cred, ctx_.clock.Now(), *out, nullptr,
+                               seen.get());
       },
-      [out]() -> Result<JsonBody> { return JsonBody::Text(std::move(*out)); }};
+      [out]() -> Result<JsonBody> { return JsonBody::Text(std::move(*out)); },
+      "", nullptr, seen};
+}
+
+void DeviceService::RecordContact(std::int64_t activation_id,
+                                  std::function<void()> then) {
+  if (activation_id == 0) {
+    if (then) then();
+    return;
+  }
+  // A failure only leaves the seat's last contact older: the next status
+  // tries again; the answer does not depend on it.
+  ctx_.store.WriteAsync(
+      [this, activation_id](store::Transaction& txn) {
+        return txn.TouchActivation(activation_id, ctx_.clock.Now());
+      },
+      [then = std::move(then)](Status) {
+        if (then) then();
+      });
 }
 
 // One device's wait: its request, and the one answer it gets.
@@ -658,15 +706,16 @@ void DeviceService::EvaluateWait(std::shared_ptr<WaitState> w, bool final,
                                  bool wait_if_unchanged) {
   auto out = std::make_shared<std::string>();
   auto version = std::make_shared<std::string>();
-  auto code_id = std::make_shared<std::int64_t>(0);
+  auto seen = std::make_shared<SeatSeen>();
   ctx_.store.ReadAsync(
-      [this, w, out, version, code_id](store::Transaction& txn) {
+      [this, w, out, version, seen](store::Transaction& txn) {
         return WriteStatusView(txn, w->cred, ctx_.clock.Now(), *out,
-                               version.get(), code_id.get());
+                               version.get(), seen.get());
       },
-      [this, w, out, version, code_id, final, wait_if_unchanged](Status st) {
+      [this, w, out, version, seen, final, wait_if_unchanged](Status st) {
         if (w->answered) return;
         if (!st.ok()) return AnswerWait(*w, st);  // e.g. the seat was freed
+        RecordContact(seen->touch_activation_id, nullptr);
         if (*version != w->since || final ||
             WaitRegistry::Clock::now() >= w->deadline) {
           return AnswerWait(*w, JsonBody::Text(std::move(*out)));
@@ -676,7 +725,7 @@ void DeviceService::EvaluateWait(std::shared_ptr<WaitState> w, bool final,
         // change committed since the read above was announced before this
         // waiter existed, so read once more after registering.
         w->ticket = waits_.Add(
-            *code_id, w->cred.device_hash, w->deadline,
+            seen->code_id, w->cred.device_hash, w->deadline,
             [this, w](WaitRegistry::Reason reason) {
               w->ticket = 0;  // taken from the registry to run
               EvaluateWait(w, reason != WaitRegistry::Reason::kChanged);
@@ -1030,6 +1079,15 @@ void DeviceService::SubmitRead(Result<PreparedCall> read, Reply reply) {
   if (!read.ok()) return ReplyNow(reply, read.status());
   reply =
       ChargingRefusals(std::move(read->charge_on_refusal), std::move(reply));
+  if (read->seen) {
+    // A heartbeat seat's contact is recorded before the device is
+    // answered, so that what the device did is in the store once it
+    // knows (a sweep after its answer finds it seen).
+    reply = [this, seen = read->seen, reply](ResultMaker make) {
+      RecordContact(seen->touch_activation_id,
+                    [reply, make = std::move(make)] { reply(make); });
+    };
+  }
   ReadAndReply(ctx_.store, std::move(read->fn), std::move(read->finish),
                std::move(reply));
 }

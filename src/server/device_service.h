@@ -19,6 +19,10 @@
 
 namespace licentia::server {
 
+// What a status read learnt of the seat beyond its answer
+// (device_service.cc).
+struct SeatSeen;
+
 class DeviceService {
  public:
   // `per_code` limits attempts per activation code (may be disabled).
@@ -70,6 +74,9 @@ class DeviceService {
     // payload; the KeySigner signs it after the commit and `finish` finds
     // the signed key here.
     std::shared_ptr<IssuedKey> key;
+    // If set, a read that may record the device's contact (heartbeats)
+    // before it answers.
+    std::shared_ptr<SeatSeen> seen;
   };
   Reply ChargingRefusals(std::string key, Reply reply);
   Result<PreparedCall> PrepareActivate(std::string_view body);
@@ -87,6 +94,10 @@ class DeviceService {
   void EvaluateWait(std::shared_ptr<WaitState> w, bool final,
                     bool wait_if_unchanged = true);
   // Answers `w` once, dropping its waiter if it still waits.
+  // Records, without waiting, that the device of seat `activation_id`
+  // was in contact now (heartbeats); 0: nothing to record.
+  // Then runs `then` (if set), whether or not the write succeeded.
+  void RecordContact(std::int64_t activation_id, std::function<void()> then);
   void AnswerWait(WaitState& w, Result<JsonBody> result);
 
   ServiceContext& ctx_;

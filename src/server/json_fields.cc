@@ -51,6 +51,11 @@ bool JsonFields::Has(std::string_view name) const {
   return it != obj_.end() && !it->value().is_null();
 }
 
+bool JsonFields::IsNull(std::string_view name) const {
+  auto it = obj_.find(name);
+  return it != obj_.end() && it->value().is_null();
+}
+
 Result<std::optional<std::string>> JsonFields::OptString(std::string_view name,
                                                          size_t max_len) const {
   auto it = obj_.find(name);

@@ -27,6 +27,8 @@ class JsonFields {
 
   // True if the field is present and not null.
   bool Has(std::string_view name) const;
+  // Whether the field is present and null ("clear this").
+  bool IsNull(std::string_view name) const;
   Result<std::string> String(std::string_view name, size_t max_len) const;
   Result<std::optional<std::string>> OptString(std::string_view name,
                                                size_t max_len) const;

@@ -191,7 +191,13 @@ TEST(JsonWriterTest, CodeFieldsAreTheApiShapeOfACode) {
                         {"first_activated_at", 1700000100},
                         {"expires_at", 1700000100 + 30 * 86400},
                         {"blocked", true},
-                        {"blocked_reason", "refund\n"}};
+                        {"blocked_reason", "refund\n"},
+                        {"suspended", false},
+                        {"suspended_reason", ""},
+                        {"grace_days", 0},
+                        {"grace_until", nullptr},
+                        {"key_valid_until", 1700000100 + 30 * 86400},
+                        {"heartbeat_days", 0}};
   EXPECT_EQ(json::serialize(CodeJson(c)), json::serialize(expected));
 
   // Never activated: the dates are null.

@@ -83,6 +83,10 @@ int main(int argc, char** argv) {
   cli.add_option("--console-session-days", config.console_session_days,
                  "Console sessions last this many days from sign-in")
       ->check(CLI::Range(1, 365));
+  cli.add_option("--heartbeat-sweep-seconds", config.heartbeat_sweep_seconds,
+                 "How often the seats of devices that missed their code's "
+                 "heartbeat are freed")
+      ->check(CLI::Range(1, 86400));
   cli.add_flag("--console-secure-cookies", config.console_secure_cookies,
                "Mark console cookies Secure (the console is reached over "
                "HTTPS, e.g. through a TLS-terminating proxy)");

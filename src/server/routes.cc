@@ -136,6 +136,30 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
       [t](const HttpRequest& r, const PathParams& p, Reply reply) {
         t.admin.ReleaseSeat(p[0], p[1], r.body, std::move(reply));
       });
+  add("POST", "/v1/admin/codes/{}/renew", Access::kAdmin,
+      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
+        t.admin.Renew(p[0], r.body, std::move(reply));
+      });
+  for (bool suspend : {true, false}) {
+    add("POST",
+        suspend ? "/v1/admin/codes/{}/suspend" : "/v1/admin/codes/{}/resume",
+        Access::kAdmin,
+        [t, suspend](const HttpRequest& r, const PathParams& p, Reply reply) {
+          t.admin.SetSuspended(p[0], r.body, suspend, std::move(reply));
+        });
+  }
+  add("POST", "/v1/admin/codes/{}/terms", Access::kAdmin,
+      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
+        t.admin.ChangeCodeTerms(p[0], r.body, std::move(reply));
+      });
+  add("POST", "/v1/admin/batches/{}/terms", Access::kAdmin,
+      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
+        t.admin.ChangeBatchTerms(p[0], r.body, std::move(reply));
+      });
+  add("POST", "/v1/admin/seats/sweep", Access::kAdmin,
+      [t](const HttpRequest&, const PathParams&, Reply reply) {
+        t.admin.SweepStaleSeats(std::move(reply));
+      });
   add("GET", "/v1/admin/events", Access::kAdmin,
       Sync([t](const HttpRequest& r, const PathParams&) {
         return t.admin.ListEvents(r.query);

@@ -11,8 +11,12 @@ namespace licentia::server {
 namespace json = boost::json;
 
 CodeFacts FactsOf(const store::CodeRow& code) {
-  return CodeFacts{code.terms, code.first_activated_at, code.blocked,
-                   code.blocked_reason, code.seats_used};
+  CodeFacts facts{code.terms, code.first_activated_at, code.blocked,
+                  code.blocked_reason, code.seats_used};
+  facts.ends_at = code.ends_at;
+  facts.suspended = code.suspended;
+  facts.suspended_reason = code.suspended_reason;
+  return facts;
 }
 
 Result<CodeFacts> FactsForDevice(store::Transaction& txn,
@@ -70,6 +74,18 @@ void WriteCodeFields(JsonWriter& w, const store::CodeRow& c) {
   w.Field("expires_at", CodeExpiry(c));
   w.Field("blocked", c.blocked);
   w.Field("blocked_reason", c.blocked_reason);
+  // Subscriptions and heartbeats (docs/domain-rules.md).
+  w.Field("suspended", c.suspended);
+  w.Field("suspended_reason", c.suspended_reason);
+  w.Field("grace_days", c.terms.grace_days);
+  CodeFacts facts = FactsOf(c);
+  w.Field("grace_until", GraceEnd(facts));
+  // What a key issued now states as its end: a device whose key states
+  // less (a renewal came) asks for a new one.
+  w.Field("key_valid_until", CodeExpiry(facts)
+                                 ? std::optional(KeyValidUntil(facts))
+                                 : std::nullopt);
+  w.Field("heartbeat_days", c.terms.heartbeat_days);
 }
 
 void WriteCode(JsonWriter& w, const store::CodeRow& c) {

@@ -87,6 +87,9 @@ class EventDetails {
   EventDetails() = default;
   EventDetails(std::initializer_list<std::pair<std::string_view, Value>> fields)
       : fields_(fields) {}
+  void Add(std::string_view key, Value value) {
+    fields_.emplace_back(key, value);
+  }
   // The string field `key`, if there is one.
   std::optional<std::string_view> FindString(std::string_view key) const;
   // The JSON text, e.g. {"activation_id":7,"device_name":"laptop"}.
@@ -98,13 +101,15 @@ class EventDetails {
 
 // Every event type the server records, as the event log's filter accepts
 // them (docs/api.md lists each).
-inline constexpr std::array<std::string_view, 18> kEventTypes = {
+inline constexpr std::array<std::string_view, 23> kEventTypes = {
     "product.created",     "product.version_added", "codes.issued",
     "code.activated",      "code.deactivated",      "code.blocked",
     "code.unblocked",      "reserve.added",         "reserve.removed",
     "reserve.activated",   "reserve.prepared",      "account.code_added",
     "device.connected",    "device.disconnected",   "invitation.sent",
-    "invitation.accepted", "invitation.declined",   "invitation.revoked"};
+    "invitation.accepted", "invitation.declined",   "invitation.revoked",
+    "code.renewed",        "code.suspended",        "code.resumed",
+    "code.terms_changed",  "batch.terms_changed"};
 bool IsEventType(std::string_view type);
 
 // Appends an event in `txn`. REQUIRES: IsEventType(type).

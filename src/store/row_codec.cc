@@ -46,6 +46,11 @@ Result<CodeRow> DecodeCode(const SqlRow& row, int first) {
   c.blocked_reason = row.Text(first + 16);
   c.seats_used = static_cast<int>(row.Int(first + 17));
   c.terms.prepare_days = static_cast<int>(row.Int(first + 18));
+  c.ends_at = row.OptInt(first + 19);
+  c.suspended = row.Bool(first + 20);
+  c.suspended_reason = row.Text(first + 21);
+  c.terms.grace_days = static_cast<int>(row.Int(first + 22));
+  c.terms.heartbeat_days = static_cast<int>(row.Int(first + 23));
   return c;
 }
 

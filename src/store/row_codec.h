@@ -19,7 +19,8 @@ inline constexpr char kCodeColumns[] =
     "id, code_hash, code_tail, batch_id, product_id, edition, features, "
     "max_devices, license_type, term_days, activate_by, compatible_versions, "
     "requires_account, created_at, first_activated_at, blocked, "
-    "blocked_reason, seats_used, prepare_days";
+    "blocked_reason, seats_used, prepare_days, ends_at, suspended, "
+    "suspended_reason, grace_days, heartbeat_days";
 // The columns DecodeActivation reads, in order.
 inline constexpr char kActivationColumns[] =
     "id, code_id, device_hash, device_name, os, app_version, token_hash, "

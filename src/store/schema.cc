@@ -606,6 +606,33 @@ ALTER TABLE activations ADD COLUMN release_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE activations ADD COLUMN released_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE activations ADD COLUMN release_reason TEXT NOT NULL DEFAULT '';
 )sql"},
+    // 14: subscriptions that renew and pause, and heartbeats: the end a
+    // renewal set, a suspension and its reason, the grace after a missed
+    // renewal and the days a device may stay away before its seat is
+    // freed. The change feed now also follows the end and the suspension
+    // (kCodeColumnsDevicesSee). Few codes have heartbeats: the sweep reads
+    // them by their own index.
+    {.sqlite = R"sql(
+ALTER TABLE codes ADD COLUMN ends_at INTEGER;
+ALTER TABLE codes ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE codes ADD COLUMN suspended_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE codes ADD COLUMN grace_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE codes ADD COLUMN heartbeat_days INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX codes_with_heartbeat ON codes(id) WHERE heartbeat_days > 0;
+)sql",
+     .postgres = R"sql(
+ALTER TABLE codes ADD COLUMN ends_at BIGINT;
+ALTER TABLE codes ADD COLUMN suspended BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE codes ADD COLUMN suspended_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE codes ADD COLUMN grace_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE codes ADD COLUMN heartbeat_days INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX codes_with_heartbeat ON codes(id) WHERE heartbeat_days > 0;
+DROP TRIGGER codes_changes ON codes;
+CREATE TRIGGER codes_changes AFTER UPDATE OF blocked, blocked_reason,
+  max_devices, activate_by, compatible_versions, term_days, license_type,
+  edition, features, ends_at, suspended, suspended_reason OR DELETE ON codes
+  FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
+)sql"},
 };
 
 // Instances starting together on one PostgreSQL database take turns

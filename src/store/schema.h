@@ -15,8 +15,8 @@ namespace licentia::store {
 
 // The columns of `codes` whose change a device is told of (a block, its
 // terms): the change feed reports a code when one of them changes, not when
-// its seat count or first activation does. PostgreSQL's trigger (version
-// 5) and SQLite's change recorder both follow this list (schema_test.cc
+// its seat count or first activation does. PostgreSQL's trigger (versions
+// 5, 14) and SQLite's change recorder both follow this list (schema_test.cc
 // checks the trigger's).
 inline constexpr const char* kCodeColumnsDevicesSee[] = {"blocked",
                                                          "blocked_reason",
@@ -26,7 +26,10 @@ inline constexpr const char* kCodeColumnsDevicesSee[] = {"blocked",
                                                          "term_days",
                                                          "license_type",
                                                          "edition",
-                                                         "features"};
+                                                         "features",
+                                                         "ends_at",
+                                                         "suspended",
+                                                         "suspended_reason"};
 
 struct Migration {
   const char* sqlite;

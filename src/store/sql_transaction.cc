@@ -33,8 +33,9 @@ const SqlStatement kInsertBatch = SqlStatement::InsertReturningId(
 const SqlStatement kInsertCode = SqlStatement::InsertReturningId(
     "INSERT INTO codes(code_hash, code_tail, batch_id, product_id, edition, "
     "features, max_devices, license_type, term_days, activate_by, "
-    "compatible_versions, requires_account, created_at, prepare_days) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
+    "compatible_versions, requires_account, created_at, prepare_days, "
+    "grace_days, heartbeat_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "$10, $11, $12, $13, $14, $15, $16)");
 const SqlStatement kFindCodeByHash(
     fmt::format("SELECT {} FROM codes WHERE code_hash = $1", kCodeColumns));
 const SqlStatement kFindCodeById(
@@ -50,6 +51,23 @@ const SqlStatement kSetFirstActivation(
     "(first_activated_at IS NULL OR first_activated_at > $2)");
 const SqlStatement kSetBlocked(
     "UPDATE codes SET blocked = $2, blocked_reason = $3 WHERE id = $1");
+const SqlStatement kSetCodeEnd(
+    "UPDATE codes SET ends_at = $2, term_days = $3 WHERE id = $1");
+const SqlStatement kSetSuspended(
+    "UPDATE codes SET suspended = $2, suspended_reason = $3 WHERE id = $1");
+// Unset fields keep each code's own value.
+constexpr char kTermsAssignments[] =
+    "UPDATE codes SET max_devices = COALESCE($2, max_devices), activate_by = "
+    "CASE WHEN $3 THEN $4 ELSE activate_by END, compatible_versions = "
+    "COALESCE($5, compatible_versions) WHERE ";
+const SqlStatement kChangeCodeTerms(fmt::format("{}id = $1",
+                                                kTermsAssignments));
+const SqlStatement kChangeBatchTerms(fmt::format("{}batch_id = $1",
+                                                 kTermsAssignments));
+const SqlStatement kSummarizeBatch(
+    "SELECT b.product_id, COUNT(c.id), COALESCE(MAX(c.max_devices), 0), "
+    "COALESCE(MIN(c.max_devices), 0) FROM batches b LEFT JOIN codes c ON "
+    "c.batch_id = b.id WHERE b.id = $1 GROUP BY b.product_id");
 const SqlStatement kAddSeats(
     "UPDATE codes SET seats_used = seats_used + $2 WHERE id = $1");
 
@@ -70,6 +88,17 @@ const SqlStatement kInsertActivation = SqlStatement::InsertReturningId(
 const SqlStatement kRefreshActivation(
     "UPDATE activations SET device_name = $2, os = $3, app_version = $4, "
     "token_hash = $5, last_seen_at = $6, key_serial = $7 WHERE id = $1");
+const SqlStatement kTouchActivation(
+    "UPDATE activations SET last_seen_at = $2 WHERE id = $1 AND "
+    "last_seen_at < $2");
+// Through the partial index of codes with heartbeats, then each one's
+// seats in use.
+const SqlStatement kListStaleSeats(
+    "SELECT a.id, a.code_id, a.device_hash, a.device_name, a.last_seen_at, "
+    "c.heartbeat_days FROM codes c JOIN activations a ON a.code_id = c.id "
+    "WHERE c.heartbeat_days > 0 AND a.deactivated_at IS NULL AND "
+    "a.last_seen_at <= $1 - c.heartbeat_days * 86400 ORDER BY a.last_seen_at, "
+    "a.id LIMIT $2");
 const SqlStatement kDeactivate(
     "UPDATE activations SET deactivated_at = $2, released_by = $3, "
     "release_reason = $4 WHERE id = $1 AND deactivated_at IS NULL "
@@ -198,7 +227,8 @@ Result<std::int64_t> SqlTransaction::InsertCode(const CodeRow& c) {
        EncodeFeatures(c.terms.features), c.terms.max_devices,
        LicenseTypeName(c.terms.type), c.terms.term_days, c.terms.activate_by,
        c.terms.compatible_versions, SqlValue::Bool(c.terms.requires_account),
-       c.created_at, c.terms.prepare_days});
+       c.created_at, c.terms.prepare_days, c.terms.grace_days,
+       c.terms.heartbeat_days});
 }
 
 Result<std::optional<CodeRow>> SqlTransaction::FindCodeByHash(
@@ -243,6 +273,54 @@ Status SqlTransaction::SetFirstActivation(std::int64_t code_id,
 Status SqlTransaction::SetBlocked(std::int64_t code_id, bool blocked,
                                   std::string_view reason) {
   return Run(kSetBlocked, {code_id, SqlValue::Bool(blocked), reason});
+}
+
+Status SqlTransaction::SetCodeEnd(std::int64_t code_id,
+                                  std::optional<UnixSeconds> ends_at,
+                                  int term_days) {
+  return Run(kSetCodeEnd, {code_id, ends_at, term_days});
+}
+
+Status SqlTransaction::SetSuspended(std::int64_t code_id, bool suspended,
+                                    std::string_view reason) {
+  return Run(kSetSuspended, {code_id, SqlValue::Bool(suspended), reason});
+}
+
+namespace {
+SqlValue OptText(const std::optional<std::string>& v) {
+  return v ? SqlValue(*v) : SqlValue();
+}
+SqlValue OptInt(std::optional<int> v) {
+  return v ? SqlValue(*v) : SqlValue();
+}
+}  // namespace
+
+Status SqlTransaction::ChangeCodeTerms(std::int64_t code_id,
+                                       const TermsChange& c) {
+  return Run(kChangeCodeTerms,
+             {code_id, OptInt(c.max_devices), SqlValue::Bool(c.set_activate_by),
+              c.activate_by, OptText(c.compatible_versions)});
+}
+
+Status SqlTransaction::ChangeBatchTerms(std::int64_t batch_id,
+                                        const TermsChange& c) {
+  return Run(kChangeBatchTerms,
+             {batch_id, OptInt(c.max_devices),
+              SqlValue::Bool(c.set_activate_by), c.activate_by,
+              OptText(c.compatible_versions)});
+}
+
+Result<std::optional<Transaction::BatchTermsSummary>>
+SqlTransaction::SummarizeBatch(std::int64_t batch_id) {
+  std::optional<BatchTermsSummary> found;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kSummarizeBatch, {batch_id}, [&](const SqlRow& row) {
+        found = BatchTermsSummary{row.Text(0), row.Int(1),
+                                  static_cast<int>(row.Int(2)),
+                                  static_cast<int>(row.Int(3))};
+        return Status::Ok();
+      }));
+  return found;
 }
 
 Status SqlTransaction::AddSeats(std::int64_t code_id, int delta) {
@@ -300,6 +378,29 @@ Result<std::int64_t> SqlTransaction::InsertActivation(const ActivationRow& a) {
 Status SqlTransaction::RefreshActivation(const ActivationRow& a) {
   return Run(kRefreshActivation, {a.id, a.device_name, a.os, a.app_version,
                                   a.token_hash, a.last_seen_at, a.key_serial});
+}
+
+Status SqlTransaction::TouchActivation(std::int64_t activation_id,
+                                       UnixSeconds at) {
+  return Run(kTouchActivation, {activation_id, at});
+}
+
+Result<std::vector<StaleSeat>> SqlTransaction::ListStaleSeats(UnixSeconds now,
+                                                              int limit) {
+  std::vector<StaleSeat> seats;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kListStaleSeats, {now, limit}, [&](const SqlRow& row) {
+        StaleSeat s;
+        s.activation_id = row.Int(0);
+        s.code_id = row.Int(1);
+        LICENTIA_ASSIGN_OR_RETURN(s.device_hash, DecodeHash(row, 2));
+        s.device_name = row.Text(3);
+        s.last_seen_at = row.Int(4);
+        s.heartbeat_days = static_cast<int>(row.Int(5));
+        seats.push_back(std::move(s));
+        return Status::Ok();
+      }));
+  return seats;
 }
 
 Status SqlTransaction::Deactivate(std::int64_t activation_id, UnixSeconds at) {

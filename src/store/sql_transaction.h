@@ -95,6 +95,16 @@ class SqlTransaction final : public Transaction {
   Status SetFirstActivation(std::int64_t code_id, UnixSeconds at) override;
   Status SetBlocked(std::int64_t code_id, bool blocked,
                     std::string_view reason) override;
+  Status SetCodeEnd(std::int64_t code_id, std::optional<UnixSeconds> ends_at,
+                    int term_days) override;
+  Status SetSuspended(std::int64_t code_id, bool suspended,
+                      std::string_view reason) override;
+  Status ChangeCodeTerms(std::int64_t code_id,
+                         const TermsChange& change) override;
+  Status ChangeBatchTerms(std::int64_t batch_id,
+                          const TermsChange& change) override;
+  Result<std::optional<BatchTermsSummary>> SummarizeBatch(
+      std::int64_t batch_id) override;
 
   Result<std::optional<ActivationRow>> FindActiveActivation(
       std::int64_t code_id, const crypto::Hash& device_hash) override;
@@ -110,6 +120,9 @@ class SqlTransaction final : public Transaction {
   Result<std::optional<ReleasedSeat>> FindReleasedSeat(
       std::int64_t code_id, const crypto::Hash& device_hash) override;
   Result<std::uint64_t> NextKeySerial() override;
+  Status TouchActivation(std::int64_t activation_id, UnixSeconds at) override;
+  Result<std::vector<StaleSeat>> ListStaleSeats(UnixSeconds now,
+                                                int limit) override;
   Result<CodeSeat> FindCodeSeat(const crypto::Hash& code_hash,
                                 const crypto::Hash& device_hash) override;
 

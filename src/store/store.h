@@ -51,6 +51,30 @@ struct CodeRow {
   std::string blocked_reason;
   int seats_used = 0;  // active activations, kept by the store with each
                        // seat taken or freed (sql_transaction.h)
+  // Subscriptions: the end the latest renewal set (it replaces the end
+  // counted from first activation), and a suspension by the vendor.
+  std::optional<UnixSeconds> ends_at;
+  bool suspended = false;
+  std::string suspended_reason;
+};
+
+// A change of issued codes' terms, where it is safe (admin API: terms):
+// each field set is written; unset ones are left as they are.
+struct TermsChange {
+  std::optional<int> max_devices;
+  bool set_activate_by = false;  // with activate_by: none when empty
+  std::optional<UnixSeconds> activate_by;
+  std::optional<std::string> compatible_versions;
+};
+
+// A seat whose device has not been seen for its code's heartbeat_days.
+struct StaleSeat {
+  std::int64_t activation_id = 0;
+  std::int64_t code_id = 0;
+  crypto::Hash device_hash{};
+  std::string device_name;
+  UnixSeconds last_seen_at = 0;
+  int heartbeat_days = 0;
 };
 
 struct ActivationRow {
@@ -231,6 +255,29 @@ class Transaction {
   virtual Status SetFirstActivation(std::int64_t code_id, UnixSeconds at) = 0;
   virtual Status SetBlocked(std::int64_t code_id, bool blocked,
                             std::string_view reason) = 0;
+  // A renewal: the code's end (none: counted from first activation) and
+  // its term.
+  virtual Status SetCodeEnd(std::int64_t code_id,
+                            std::optional<UnixSeconds> ends_at,
+                            int term_days) = 0;
+  virtual Status SetSuspended(std::int64_t code_id, bool suspended,
+                              std::string_view reason) = 0;
+  // Writes `change` to the code, or to every code of `batch_id`. REQUIRES: the change was checked against every
+  // code it reaches (SummarizeBatch for a batch).
+  virtual Status ChangeCodeTerms(std::int64_t code_id,
+                                 const TermsChange& change) = 0;
+  virtual Status ChangeBatchTerms(std::int64_t batch_id,
+                                  const TermsChange& change) = 0;
+  // The batch's product, how many codes it has and the smallest and
+  // largest max_devices among them; empty: no such batch.
+  struct BatchTermsSummary {
+    std::string product_id;
+    std::int64_t codes = 0;
+    int max_devices = 0;
+    int min_max_devices = 0;
+  };
+  virtual Result<std::optional<BatchTermsSummary>> SummarizeBatch(
+      std::int64_t batch_id) = 0;
 
   // Activations (seats).
   virtual Result<std::optional<ActivationRow>> FindActiveActivation(
@@ -253,6 +300,13 @@ class Transaction {
   virtual Result<std::optional<ReleasedSeat>> FindReleasedSeat(
       std::int64_t code_id, const crypto::Hash& device_hash) = 0;
   virtual Result<std::uint64_t> NextKeySerial() = 0;
+  // Records that the seat's device was in contact at `at` (heartbeats).
+  virtual Status TouchActivation(std::int64_t activation_id,
+                                 UnixSeconds at) = 0;
+  // Seats in use on codes with heartbeats whose device was last seen
+  // heartbeat_days or more before `now`, oldest first, at most `limit`.
+  virtual Result<std::vector<StaleSeat>> ListStaleSeats(UnixSeconds now,
+                                                        int limit) = 0;
 
   // FindCodeByHash, then FindActiveActivation of `device_hash` on the code
   // found and FindReserve of the device for the code's product, as one
