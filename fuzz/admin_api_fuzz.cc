@@ -45,6 +45,12 @@ constexpr std::array kRoutes = {
     Route{"GET", "/v1/admin/codes/{}"},
     Route{"POST", "/v1/admin/codes/{}/block"},
     Route{"POST", "/v1/admin/codes/{}/unblock"},
+    Route{"POST", "/v1/admin/codes/{}/renew"},
+    Route{"POST", "/v1/admin/codes/{}/suspend"},
+    Route{"POST", "/v1/admin/codes/{}/resume"},
+    Route{"POST", "/v1/admin/codes/{}/terms"},
+    Route{"POST", "/v1/admin/batches/{}/terms"},
+    Route{"POST", "/v1/admin/seats/sweep"},
     Route{"GET", "/v1/admin/events"},
     Route{"POST", "/v1/admin/test/clock"},
     Route{"GET", "/metrics"},
@@ -85,6 +91,10 @@ InProcessServer& Server() {
     if (s->Handle(req).status != 201) __builtin_trap();
     req.path = "/v1/admin/codes";
     req.body = R"({"product":"p","count":3,"max_devices":2})";
+    if (s->Handle(req).status != 201) __builtin_trap();
+    // Subscriptions to renew, suspend and sweep (codes 4 and 5).
+    req.body = R"({"product":"p","count":2,"license_type":"subscription",)"
+               R"("grace_days":3,"heartbeat_days":5})";
     if (s->Handle(req).status != 201) __builtin_trap();
     return s;
   }();

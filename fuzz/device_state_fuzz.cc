@@ -61,6 +61,9 @@ CodeInfo Code(FuzzedDataProvider& in) {
   c.max_devices = in.ConsumeIntegral<int>();
   c.seats_used = in.ConsumeIntegral<int>();
   c.expires_at = OptTime(in);
+  c.key_valid_until = OptTime(in);
+  c.grace_days = in.ConsumeIntegral<int>();
+  c.prepare_days = in.ConsumeIntegral<int>();
   return c;
 }
 
@@ -82,6 +85,8 @@ DeviceState State(FuzzedDataProvider& in) {
   s.license_key = Str(in, 200);
   s.blocked = in.ConsumeBool();
   s.blocked_reason = Str(in, 40);
+  s.suspended = in.ConsumeBool();
+  s.suspended_reason = Str(in, 40);
   s.reserve = Code(in);
   s.reserve_state =
       static_cast<licentia::ReserveState>(in.ConsumeIntegralInRange(

@@ -108,10 +108,25 @@ void PrintCodeDetail(const json::value& v) {
       p && p->is_int64() && p->as_int64() > 0) {
     fmt::print("  offline rollover  prepared {} days ahead\n", p->as_int64());
   }
-  fmt::print("  status            {}\n",
-             c.at("blocked").as_bool()
-                 ? "BLOCKED " + Str(c.at("blocked_reason"))
-                 : std::string("ok"));
+  if (const auto* g = c.if_contains("grace_days");
+      g && g->is_int64() && g->as_int64() > 0) {
+    fmt::print("  grace             {} days, until {}\n", g->as_int64(),
+               When(c.at("grace_until")));
+  }
+  if (const auto* h = c.if_contains("heartbeat_days");
+      h && h->is_int64() && h->as_int64() > 0) {
+    fmt::print(
+        "  heartbeat         seats freed after {} days without contact\n",
+        h->as_int64());
+  }
+  std::string status = "ok";
+  if (c.at("blocked").as_bool()) {
+    status = "BLOCKED " + Str(c.at("blocked_reason"));
+  } else if (const auto* sus = c.if_contains("suspended");
+             sus && sus->is_bool() && sus->as_bool()) {
+    status = "SUSPENDED " + Str(c.at("suspended_reason"));
+  }
+  fmt::print("  status            {}\n", status);
   if (const auto* acts = c.if_contains("activations")) {
     fmt::print("  activations:\n");
     for (const auto& a : acts->as_array()) {
@@ -204,7 +219,8 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
       std::string product, edition, type = "term", activate_by, versions, note,
                                     format = "csv", output;
       std::vector<std::string> features;
-      std::int64_t count = 1, max_devices = 1, prepare_days = 0;
+      std::int64_t count = 1, max_devices = 1, prepare_days = 0, grace_days = 0,
+                   heartbeat_days = 0;
       std::optional<std::int64_t> term_days;
       bool requires_account = false, quiet = false;
     };
@@ -231,6 +247,16 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
                      "Offline rollover: as a reserve, prepare it this many "
                      "days before the license it follows ends (0: never)")
         ->check(CLI::Range(0, 90));
+    issue
+        ->add_option("--grace-days", o->grace_days,
+                     "Subscriptions: days of full function after a missed "
+                     "renewal")
+        ->check(CLI::Range(0, 90));
+    issue
+        ->add_option("--heartbeat-days", o->heartbeat_days,
+                     "Free a device's seat after this many days without "
+                     "contact (0: never)")
+        ->check(CLI::Range(0, 365));
     issue->add_option("--note", o->note, "A note kept with the batch");
     issue->add_option("--format", o->format, "csv or json")
         ->check(CLI::IsMember({"csv", "json"}));
@@ -276,6 +302,10 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
           if (!o->versions.empty()) req["compatible_versions"] = o->versions;
           if (!o->note.empty()) req["note"] = o->note;
           if (o->prepare_days > 0) req["prepare_days"] = o->prepare_days;
+          if (o->grace_days > 0) req["grace_days"] = o->grace_days;
+          if (o->heartbeat_days > 0) {
+            req["heartbeat_days"] = o->heartbeat_days;
+          }
           if (!o->features.empty()) {
             json::array f;
             for (const auto& x : o->features) f.emplace_back(x);
@@ -384,32 +414,39 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
       };
     });
 
-    for (bool block : {true, false}) {
+    // A state the vendor sets and clears on a code (block, suspend), with
+    // an optional reason when it is set.
+    auto add_switch = [&](const char* verb, const char* done, const char* help,
+                          bool with_reason) {
       auto id = std::make_shared<std::string>();
       auto reason = std::make_shared<std::string>();
-      auto* sub = codes->add_subcommand(
-          block ? "block" : "unblock",
-          block ? "Block a code: its devices learn it at their next sync"
-                : "Unblock a code");
+      auto* sub = codes->add_subcommand(verb, help);
       sub->add_option("id", *id, "Code id")->required();
-      if (block)
-        sub->add_option("--reason", *reason, "Why (kept in the event log)");
+      if (with_reason) {
+        sub->add_option("--reason", *reason,
+                        "Why (kept in the event log and shown on devices)");
+      }
       sub->callback([=] {
         *run = [=] {
           json::object body;
           if (!reason->empty()) body["reason"] = *reason;
-          auto r = admin->Call("POST",
-                               "/v1/admin/codes/" + Percent(*id) +
-                                   (block ? "/block" : "/unblock"),
-                               body);
+          auto r = admin->Call(
+              "POST", "/v1/admin/codes/" + Percent(*id) + "/" + verb, body);
           return admin->Print(r, [&](const json::value& v) {
-            fmt::print("Code {} is {}{}\n", *id,
-                       block ? "blocked" : "unblocked",
+            fmt::print("Code {} is {}{}\n", *id, done,
                        v.at("changed").as_bool() ? "" : " (it already was)");
           });
         };
       });
-    }
+    };
+    add_switch("block", "blocked",
+               "Block a code: its devices learn it at their next sync", true);
+    add_switch("unblock", "unblocked", "Unblock a code", false);
+    add_switch("suspend", "suspended",
+               "Suspend a subscription (a missed payment): it stops until "
+               "resumed",
+               true);
+    add_switch("resume", "resumed", "Resume a suspended subscription", false);
     {
       auto id = std::make_shared<std::string>();
       auto seat = std::make_shared<std::string>();
@@ -440,6 +477,101 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
         };
       });
     }
+  }
+
+  // --- subscriptions, terms and seats (docs/domain-rules.md)
+  {
+    auto id = std::make_shared<std::string>();
+    auto days = std::make_shared<std::int64_t>(0);
+    auto until = std::make_shared<std::string>();
+    auto* renew = codes->add_subcommand(
+        "renew",
+        "Renew a subscription: its devices get a new key at their next "
+        "contact");
+    renew->add_option("id", *id, "Code id")->required();
+    auto* by_days = renew->add_option("--days", *days,
+                                      "Extend by this many days (from its end "
+                                      "while paid up or in its grace)");
+    auto* by_date =
+        renew->add_option("--until", *until, "The new end, YYYY-MM-DD");
+    by_days->excludes(by_date);
+    renew->callback([=] {
+      *run = [=] {
+        json::object body;
+        if (!until->empty()) {
+          body["ends_at"] = *until;
+        } else {
+          body["days"] = *days;
+        }
+        auto r = admin->Call(
+            "POST", "/v1/admin/codes/" + Percent(*id) + "/renew", body);
+        return admin->Print(r, [&](const json::value& v) {
+          fmt::print("Code {} now runs until {}\n", *id,
+                     When(v.at("expires_at")));
+        });
+      };
+    });
+  }
+  CLI::App* batches = cmd->add_subcommand("batches", "Batches of codes");
+  batches->require_subcommand(1);
+  for (bool batch : {false, true}) {
+    struct TermsOpts {
+      std::string id, activate_by, versions;
+      std::optional<std::int64_t> max_devices;
+    };
+    auto t = std::make_shared<TermsOpts>();
+    auto* terms =
+        (batch ? batches : codes)
+            ->add_subcommand("terms", batch ? "Change every code of a batch's "
+                                              "terms (only widening seats)"
+                                            : "Change a code's terms (only "
+                                              "widening seats)");
+    terms->add_option("id", t->id, batch ? "Batch id" : "Code id")->required();
+    terms->add_option("--max-devices", t->max_devices, "More seats");
+    terms->add_option("--activate-by", t->activate_by,
+                      "Last day to activate, YYYY-MM-DD, or none");
+    terms->add_option("--versions", t->versions,
+                      "Compatible versions, e.g. \">=21.0 <24\"");
+    terms->callback([=] {
+      *run = [=] {
+        json::object body;
+        if (t->max_devices) body["max_devices"] = *t->max_devices;
+        if (t->activate_by == "none") {
+          body["activate_by"] = nullptr;
+        } else if (!t->activate_by.empty()) {
+          body["activate_by"] = t->activate_by;
+        }
+        if (!t->versions.empty()) body["compatible_versions"] = t->versions;
+        auto r = admin->Call(
+            "POST",
+            std::string(batch ? "/v1/admin/batches/" : "/v1/admin/codes/") +
+                Percent(t->id) + "/terms",
+            body);
+        return admin->Print(r, [&](const json::value& v) {
+          if (batch) {
+            fmt::print("Batch {}: {} codes changed\n", t->id,
+                       v.at("codes_changed").as_int64());
+          } else {
+            PrintCodeDetail(v);
+          }
+        });
+      };
+    });
+  }
+  {
+    CLI::App* seats = cmd->add_subcommand("seats", "Seats across codes");
+    seats->require_subcommand(1);
+    auto* sweep = seats->add_subcommand(
+        "sweep",
+        "Free now the seats of devices that missed their code's heartbeat");
+    sweep->callback([=] {
+      *run = [=] {
+        auto r = admin->Call("POST", "/v1/admin/seats/sweep");
+        return admin->Print(r, [](const json::value& v) {
+          fmt::print("Freed {} seats\n", v.at("released").as_int64());
+        });
+      };
+    });
   }
 
   // --- events

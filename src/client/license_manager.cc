@@ -123,10 +123,10 @@ std::optional<UnixSeconds> GraceUntil(const CodeInfo& c) {
 
 LicenseState StateOf(const DeviceState& s, UnixSeconds now) {
   if (!s.has_license()) return LicenseState::kNone;
-  switch (CodeStateAt(HeldLicenseFacts{s.blocked, s.suspended,
-                                       s.current.expires_at,
-                                       GraceUntil(s.current)},
-                      now)) {
+  switch (
+      CodeStateAt(HeldLicenseFacts{s.blocked, s.suspended, s.current.expires_at,
+                                   GraceUntil(s.current)},
+                  now)) {
     case CodeState::kBlocked:
       return LicenseState::kBlocked;
     case CodeState::kSuspended:
@@ -193,12 +193,12 @@ LicenseDetails DetailsOf(const DeviceState& s, UnixSeconds now,
     d.last_error = Report(CodeSuspended(s.suspended_reason), now);
   }
   if (!d.last_error && d.state == LicenseState::kGrace) {
-    d.last_error = Report(
-        Status(ErrorCode::kCodeExpired,
-               "The subscription ended on " + DayOf(*d.expires_at) +
-                   " and was not renewed; it keeps working until " +
-                   DayOf(*d.grace_until) + "."),
-        now);
+    d.last_error =
+        Report(Status(ErrorCode::kCodeExpired,
+                      "The subscription ended on " + DayOf(*d.expires_at) +
+                          " and was not renewed; it keeps working until " +
+                          DayOf(*d.grace_until) + "."),
+               now);
     d.last_error->what_to_do =
         "Renew the subscription before " + DayOf(*d.grace_until) +
         "; the license updates by itself, with nothing to type.";
@@ -922,11 +922,11 @@ struct LicenseManager::Impl final : client::PushTarget {
         state.current = CodeInfo{};
         state.license_key.clear();
         state.activation_token.clear();
-        state.last_error = Report(
-            Status(again.code(), std::string(reply.status().message()) +
-                                     " Activating it again failed: " +
-                                     std::string(again.message())),
-            now);
+        state.last_error =
+            Report(Status(again.code(), std::string(reply.status().message()) +
+                                            " Activating it again failed: " +
+                                            std::string(again.message())),
+                   now);
         return DoDueWork();
       }
       if (client::SeatGone(code)) {
@@ -985,8 +985,7 @@ struct LicenseManager::Impl final : client::PushTarget {
       state.prepared = {};  // the server holds no reserve for this device
     }
     state.last_error.reset();
-    if (key_outdated &&
-        (server_state == "active" || server_state == "grace")) {
+    if (key_outdated && (server_state == "active" || server_state == "grace")) {
       // A renewal or a change of terms: a new key, with nothing for the
       // user to do (the same seat, activated again). Failing, the key in
       // hand stays and the next contact tries again.

@@ -25,7 +25,6 @@ constexpr std::int64_t kMaxWaitSeconds = 300;
 // Work due further away than this is looked at again by then anyway.
 constexpr std::int64_t kFarAhead = 86400;
 
-
 std::string CredentialsKey(const json::object& credentials) {
   std::string key;
   for (const char* field : {"code", "activation_token"}) {

@@ -143,12 +143,12 @@ Status CheckNewSeat(const CodeFacts& code, UnixSeconds now,
   }
   if (auto expiry = CodeExpiry(code); expiry && now >= *expiry) {
     if (auto grace = GraceEnd(code); grace && now < *grace) {
-      return Status(ErrorCode::kCodeExpired,
-                    fmt::format("This subscription ended on {} and is in its "
-                                "grace period until {}: devices using it "
-                                "keep working, new ones need the renewal.",
-                                FormatTimestamp(*expiry),
-                                FormatTimestamp(*grace)));
+      return Status(
+          ErrorCode::kCodeExpired,
+          fmt::format("This subscription ended on {} and is in its "
+                      "grace period until {}: devices using it "
+                      "keep working, new ones need the renewal.",
+                      FormatTimestamp(*expiry), FormatTimestamp(*grace)));
     }
     return ExpiredOn(*expiry);
   }
@@ -224,8 +224,9 @@ Result<Renewal> RenewSubscription(const CodeFacts& code, UnixSeconds now,
   if (!expiry) {
     // Never activated: the term, still to start, grows.
     if (code.terms.term_days + *days > kMaxTermDays) {
-      return Status(ErrorCode::kInvalidRequest,
-                    fmt::format("The term would exceed {} days.", kMaxTermDays));
+      return Status(
+          ErrorCode::kInvalidRequest,
+          fmt::format("The term would exceed {} days.", kMaxTermDays));
     }
     r.term_days = code.terms.term_days + *days;
     return r;

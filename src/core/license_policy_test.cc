@@ -114,8 +114,9 @@ TEST(LicensePolicyTest, ARenewalFollowsOnUnlessTheGraceRanOut) {
   // Only subscriptions renew.
   CodeTerms term = Terms();
   CodeFacts term_facts{term, kT0, false, "", 1};
-  EXPECT_EQ(RenewSubscription(term_facts, kT0, 30, std::nullopt).status().code(),
-            ErrorCode::kConflict);
+  EXPECT_EQ(
+      RenewSubscription(term_facts, kT0, 30, std::nullopt).status().code(),
+      ErrorCode::kConflict);
 }
 
 TEST(LicensePolicyTest, AHeartbeatIsMissedAfterItsDaysWithoutContact) {

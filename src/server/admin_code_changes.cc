@@ -131,11 +131,11 @@ void AdminService::Renew(std::string_view id_text, std::string_view body,
               txn.SetCodeEnd(code.id, r.ends_at, r.term_days));
           code.ends_at = r.ends_at;
           code.terms.term_days = r.term_days;
-          LICENTIA_RETURN_IF_ERROR(RecordEvent(
-              txn, now, "code.renewed", &code, "", "admin",
-              {{"previous_expires_at", previous.value_or(0)},
-               {"expires_at", CodeExpiry(code).value_or(0)},
-               {"term_days", code.terms.term_days}}));
+          LICENTIA_RETURN_IF_ERROR(
+              RecordEvent(txn, now, "code.renewed", &code, "", "admin",
+                          {{"previous_expires_at", previous.value_or(0)},
+                           {"expires_at", CodeExpiry(code).value_or(0)},
+                           {"term_days", code.terms.term_days}}));
           *out = CodeJson(code);
           return Status::Ok();
         },
@@ -144,9 +144,8 @@ void AdminService::Renew(std::string_view id_text, std::string_view body,
   Submit(std::move(prepared), std::move(reply));
 }
 
-void AdminService::SetSuspended(std::string_view id_text,
-                                std::string_view body, bool suspended,
-                                Reply reply) {
+void AdminService::SetSuspended(std::string_view id_text, std::string_view body,
+                                bool suspended, Reply reply) {
   auto prepared = [&]() -> Result<PreparedWrite> {
     LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
     LICENTIA_ASSIGN_OR_RETURN(std::string reason, OptionalReason(body));

@@ -239,11 +239,11 @@ Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
     std::string_view body) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
-      JsonFields::Parse(body, {"product", "count", "edition", "features",
-                               "max_devices", "license_type", "term_days",
-                               "activate_by", "compatible_versions",
-                               "requires_account", "prepare_days",
-                               "grace_days", "heartbeat_days", "note"}));
+      JsonFields::Parse(
+          body, {"product", "count", "edition", "features", "max_devices",
+                 "license_type", "term_days", "activate_by",
+                 "compatible_versions", "requires_account", "prepare_days",
+                 "grace_days", "heartbeat_days", "note"}));
   CodeTerms terms;
   LICENTIA_ASSIGN_OR_RETURN(terms.product, f.String("product", 64));
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t count,

@@ -52,13 +52,12 @@ class AdminService {
   // once when they wait) and, for a renewal, a new key with no user
   // action. kConflict for a code that is not a subscription.
   void Renew(std::string_view id, std::string_view body, Reply reply);
-  void SetSuspended(std::string_view id, std::string_view body,
-                    bool suspended, Reply reply);
+  void SetSuspended(std::string_view id, std::string_view body, bool suspended,
+                    Reply reply);
   // Changes issued codes' terms where that is safe: more seats, another
   // activate-by date (or none), other compatible versions. Per code, or
   // for every code of a batch; each change is an event.
-  void ChangeCodeTerms(std::string_view id, std::string_view body,
-                       Reply reply);
+  void ChangeCodeTerms(std::string_view id, std::string_view body, Reply reply);
   void ChangeBatchTerms(std::string_view id, std::string_view body,
                         Reply reply);
   // Frees now the seats whose devices missed their code's heartbeat (the

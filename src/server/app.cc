@@ -25,9 +25,9 @@
 #include "server/request_log.h"
 #include "server/router.h"
 #include "server/routes.h"
+#include "server/seat_sweeper.h"
 #include "server/secrets.h"
 #include "server/server_clock.h"
-#include "server/seat_sweeper.h"
 #include "server/wait_registry.h"
 #include "store/store.h"
 

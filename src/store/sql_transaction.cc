@@ -290,9 +290,7 @@ namespace {
 SqlValue OptText(const std::optional<std::string>& v) {
   return v ? SqlValue(*v) : SqlValue();
 }
-SqlValue OptInt(std::optional<int> v) {
-  return v ? SqlValue(*v) : SqlValue();
-}
+SqlValue OptInt(std::optional<int> v) { return v ? SqlValue(*v) : SqlValue(); }
 }  // namespace
 
 Status SqlTransaction::ChangeCodeTerms(std::int64_t code_id,
@@ -304,10 +302,10 @@ Status SqlTransaction::ChangeCodeTerms(std::int64_t code_id,
 
 Status SqlTransaction::ChangeBatchTerms(std::int64_t batch_id,
                                         const TermsChange& c) {
-  return Run(kChangeBatchTerms,
-             {batch_id, OptInt(c.max_devices),
-              SqlValue::Bool(c.set_activate_by), c.activate_by,
-              OptText(c.compatible_versions)});
+  return Run(
+      kChangeBatchTerms,
+      {batch_id, OptInt(c.max_devices), SqlValue::Bool(c.set_activate_by),
+       c.activate_by, OptText(c.compatible_versions)});
 }
 
 Result<std::optional<Transaction::BatchTermsSummary>>

@@ -262,8 +262,9 @@ class Transaction {
                             int term_days) = 0;
   virtual Status SetSuspended(std::int64_t code_id, bool suspended,
                               std::string_view reason) = 0;
-  // Writes `change` to the code, or to every code of `batch_id`. REQUIRES: the change was checked against every
-  // code it reaches (SummarizeBatch for a batch).
+  // Writes `change` to the code, or to every code of `batch_id`. REQUIRES: the
+  // change was checked against every code it reaches (SummarizeBatch for a
+  // batch).
   virtual Status ChangeCodeTerms(std::int64_t code_id,
                                  const TermsChange& change) = 0;
   virtual Status ChangeBatchTerms(std::int64_t batch_id,

@@ -122,6 +122,21 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     return *t.InsertCode(c);
   }
 
+  // A code of product "p" in `batch` (a new one if 0), tagged `tag`, with
+  // its terms as `terms` sets them.
+  std::int64_t MakeCodeWith(Transaction& t, std::uint8_t tag,
+                            const std::function<void(CodeTerms&)>& terms,
+                            std::int64_t batch = 0) {
+    if (batch == 0) batch = *t.InsertBatch({0, "p", 1, "", 100});
+    CodeRow c;
+    c.code_hash[0] = tag;
+    c.code_tail = "ABCDE";
+    c.batch_id = batch;
+    c.terms.product = "p";
+    terms(c.terms);
+    return *t.InsertCode(c);
+  }
+
   static inline int counter_ = 0;
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
@@ -501,6 +516,163 @@ TEST_P(StoreContractTest, SeatCountFollowsEveryChange) {
   // And the count is kept across reopening the database.
   Reopen();
   expect_seats(3);
+}
+
+// Subscriptions: a renewal's end and term, a suspension, the grace and
+// heartbeat days, each read back as written.
+TEST_P(StoreContractTest, ARenewalAndASuspensionAreKept) {
+  std::int64_t id = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    id = MakeCodeWith(t, 9, [](CodeTerms& c) {
+      c.type = LicenseType::kSubscription;
+      c.grace_days = 7;
+      c.heartbeat_days = 30;
+    });
+  });
+  R([&](Transaction& t) {
+    auto c = **t.FindCodeById(id);
+    EXPECT_EQ(c.terms.grace_days, 7);
+    EXPECT_EQ(c.terms.heartbeat_days, 30);
+    EXPECT_FALSE(c.ends_at.has_value());
+    EXPECT_FALSE(c.suspended);
+  });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.SetCodeEnd(id, 9000, 400).ok());
+    ASSERT_TRUE(t.SetSuspended(id, true, "unpaid").ok());
+  });
+  R([&](Transaction& t) {
+    auto c = **t.FindCodeByHash((*t.FindCodeById(id))->code_hash);
+    EXPECT_EQ(c.ends_at, 9000);
+    EXPECT_EQ(c.terms.term_days, 400);
+    EXPECT_TRUE(c.suspended);
+    EXPECT_EQ(c.suspended_reason, "unpaid");
+  });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.SetCodeEnd(id, std::nullopt, 365).ok());
+    ASSERT_TRUE(t.SetSuspended(id, false, "").ok());
+  });
+  R([&](Transaction& t) {
+    auto c = **t.FindCodeById(id);
+    EXPECT_FALSE(c.ends_at.has_value());
+    EXPECT_FALSE(c.suspended);
+    EXPECT_EQ(c.suspended_reason, "");
+  });
+}
+
+// A terms change writes the fields it names and keeps the others, per code
+// and for every code of a batch (and no other).
+TEST_P(StoreContractTest, TermsChangesWriteOnlyWhatTheyName) {
+  std::int64_t a = 0, b = 0, other = 0, batch = 0;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    batch = *t.InsertBatch({0, "p", 2, "", 100});
+    for (std::uint8_t tag : {1, 2}) {
+      (tag == 1 ? a : b) = MakeCodeWith(
+          t, tag,
+          [tag](CodeTerms& c) {
+            c.max_devices = tag;  // 1 and 2
+            c.activate_by = 5000;
+            c.compatible_versions = ">=1";
+          },
+          batch);
+    }
+    other = MakeCode(t, 3);
+  });
+  R([&](Transaction& t) {
+    auto summary = *t.SummarizeBatch(batch);
+    ASSERT_TRUE(summary.has_value());
+    EXPECT_EQ(summary->product_id, "p");
+    EXPECT_EQ(summary->codes, 2);
+    EXPECT_EQ(summary->max_devices, 2);
+    EXPECT_EQ(summary->min_max_devices, 1);
+    EXPECT_FALSE(t.SummarizeBatch(batch + 100)->has_value());
+  });
+  W([&](Transaction& t) {
+    TermsChange versions;
+    versions.compatible_versions = ">=2";
+    ASSERT_TRUE(t.ChangeBatchTerms(batch, versions).ok());
+    TermsChange seats;
+    seats.max_devices = 5;
+    ASSERT_TRUE(t.ChangeCodeTerms(a, seats).ok());
+  });
+  R([&](Transaction& t) {
+    auto ca = **t.FindCodeById(a);
+    auto cb = **t.FindCodeById(b);
+    auto co = **t.FindCodeById(other);
+    EXPECT_EQ(ca.terms.compatible_versions, ">=2");
+    EXPECT_EQ(cb.terms.compatible_versions, ">=2");
+    EXPECT_EQ(co.terms.compatible_versions, "");
+    EXPECT_EQ(ca.terms.max_devices, 5);
+    EXPECT_EQ(cb.terms.max_devices, 2);
+    EXPECT_EQ(ca.terms.activate_by, 5000);
+  });
+  W([&](Transaction& t) {
+    TermsChange clear;
+    clear.set_activate_by = true;  // to none
+    ASSERT_TRUE(t.ChangeBatchTerms(batch, clear).ok());
+    TermsChange later;
+    later.set_activate_by = true;
+    later.activate_by = 7000;
+    ASSERT_TRUE(t.ChangeCodeTerms(other, later).ok());
+  });
+  R([&](Transaction& t) {
+    EXPECT_FALSE((*t.FindCodeById(a))->terms.activate_by.has_value());
+    EXPECT_FALSE((*t.FindCodeById(b))->terms.activate_by.has_value());
+    EXPECT_EQ((*t.FindCodeById(other))->terms.activate_by, 7000);
+  });
+}
+
+// Heartbeats: the seats in use of codes with heartbeat_days whose device
+// was last seen that many days ago or more, oldest first; a touch moves a
+// seat's last contact forward only.
+TEST_P(StoreContractTest, StaleSeatsAreThoseSilentForTheirHeartbeat) {
+  constexpr std::int64_t kDay = 86400;
+  std::int64_t hb = 0, plain = 0;
+  std::vector<std::int64_t> seats;
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
+    hb = MakeCodeWith(t, 1, [](CodeTerms& c) {
+      c.max_devices = 10;
+      c.heartbeat_days = 10;
+    });
+    plain = MakeCode(t, 2, 10);
+    for (std::int64_t code : {hb, plain}) {
+      for (std::uint8_t d = 0; d < 3; ++d) {
+        ActivationRow a;
+        a.code_id = code;
+        a.device_hash[0] = d;
+        a.device_name = "dev" + std::to_string(d);
+        a.activated_at = 0;
+        a.last_seen_at = d * kDay;  // 0, 1 and 2 days
+        a.key_serial = *t.NextKeySerial();
+        seats.push_back(*t.InsertActivation(a));
+      }
+    }
+  });
+  R([&](Transaction& t) {
+    EXPECT_TRUE(t.ListStaleSeats(10 * kDay - 1, 100)->empty());
+    auto stale = *t.ListStaleSeats(11 * kDay, 100);
+    ASSERT_EQ(stale.size(), 2u);  // seen at 0 and 1 days; never `plain`
+    EXPECT_EQ(stale[0].activation_id, seats[0]);
+    EXPECT_EQ(stale[0].code_id, hb);
+    EXPECT_EQ(stale[0].device_name, "dev0");
+    EXPECT_EQ(stale[0].heartbeat_days, 10);
+    EXPECT_EQ(stale[1].activation_id, seats[1]);
+    EXPECT_EQ(t.ListStaleSeats(11 * kDay, 1)->size(), 1u);
+  });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.TouchActivation(seats[0], 5 * kDay).ok());
+    ASSERT_TRUE(t.TouchActivation(seats[1], 0).ok());  // older: kept
+    ASSERT_TRUE(t.Deactivate(seats[2], 3 * kDay).ok());
+  });
+  R([&](Transaction& t) {
+    auto stale = *t.ListStaleSeats(12 * kDay, 100);
+    ASSERT_EQ(stale.size(), 1u);
+    EXPECT_EQ(stale[0].activation_id, seats[1]);
+    EXPECT_EQ(stale[0].last_seen_at, 1 * kDay);
+    EXPECT_EQ(t.ListStaleSeats(15 * kDay, 100)->size(), 2u);
+  });
 }
 
 TEST_P(StoreContractTest, AFailedTransactionLeavesNothing) {

@@ -22,9 +22,8 @@ class SubscriptionTest : public DeviceTestBase {
   }
   Result<json::value> CodeCall(const IssuedCode& c, const std::string& what,
                                const json::value& body = nullptr) {
-    return AdminCall("POST",
-                     "/v1/admin/codes/" + std::to_string(c.id) + "/" + what,
-                     body);
+    return AdminCall(
+        "POST", "/v1/admin/codes/" + std::to_string(c.id) + "/" + what, body);
   }
   std::int64_t Released() {
     auto r = AdminCall("POST", "/v1/admin/seats/sweep");
@@ -67,9 +66,9 @@ TEST_F(SubscriptionTest, TheAgentReceivesARenewalAsItIsMade) {
   std::atomic<int> changes{0};
   ASSERT_OK(dev.StartAgent([&changes] { changes.fetch_add(1); }));
   ASSERT_TRUE(Eventually([&] { return WaitingDevices() == 1; }));
-  ASSERT_TRUE(CodeCall(code, "renew",
-                       json::object{{"ends_at", kStart + 100 * kDay}})
-                  .ok());
+  ASSERT_TRUE(
+      CodeCall(code, "renew", json::object{{"ends_at", kStart + 100 * kDay}})
+          .ok());
   EXPECT_TRUE(Eventually([&] {
     auto d = dev.Details();
     return d.expires_at == kStart + 100 * kDay;
@@ -202,10 +201,9 @@ TEST_F(SubscriptionTest, MoreSeatsPerCodeAndNewTermsPerBatch) {
                          3);
   std::int64_t batch_id = Code(batch[0].id).at("batch_id").as_int64();
   std::string path = "/v1/admin/batches/" + std::to_string(batch_id) + "/terms";
-  auto widened = AdminCall(
-      "POST", path,
-      json::object{{"compatible_versions", ">=21"},
-                   {"activate_by", kStart + 90 * kDay}});
+  auto widened = AdminCall("POST", path,
+                           json::object{{"compatible_versions", ">=21"},
+                                        {"activate_by", kStart + 90 * kDay}});
   ASSERT_TRUE(widened.ok()) << widened.status().ToString();
   EXPECT_EQ(widened->at("codes_changed").as_int64(), 3);
   for (const auto& c : batch) {

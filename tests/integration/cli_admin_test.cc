@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/exit_codes.h"
+#include "core/clock.h"
 #include "integration/api_test_base.h"
 
 namespace licentia::testing {
@@ -281,6 +282,73 @@ TEST_F(CliAdminTest, SupportReleasesADevicesSeat) {
   auto events = Cli({"admin", "events", "--type", "code.deactivated"});
   EXPECT_NE(events.out.find("stolen laptop"), std::string::npos) << events.out;
   EXPECT_NE(events.out.find("admin"), std::string::npos) << events.out;
+}
+
+// A vendor's day: a subscription renewed, suspended and resumed; a code
+// given more seats and a batch new versions; the silent devices' seats
+// freed.
+TEST_F(CliAdminTest, RenewSuspendChangeTermsAndSweepSeats) {
+  CreateProduct("photo");
+  auto issued = Cli({"--json", "admin", "codes", "issue", "--product", "photo",
+                     "--type", "subscription", "--term-days", "30",
+                     "--grace-days", "5", "--heartbeat-days", "10"});
+  ASSERT_EQ(issued.exit_code, 0) << issued.out;
+  json::value doc = json::parse(issued.out);
+  std::string id = std::to_string(doc.at("codes").at(0).at("id").as_int64());
+  std::string code(doc.at("codes").at(0).at("code").as_string());
+  std::string batch = std::to_string(doc.at("batch_ids").at(0).as_int64());
+  ASSERT_TRUE(Activate(code, "laptop").ok());
+  auto shown = Cli({"admin", "codes", "show", id});
+  EXPECT_NE(shown.out.find("grace             5 days"), std::string::npos)
+      << shown.out;
+  EXPECT_NE(shown.out.find("after 10 days without contact"), std::string::npos)
+      << shown.out;
+
+  auto renewed = Cli({"admin", "codes", "renew", id, "--days", "30"});
+  ASSERT_EQ(renewed.exit_code, 0) << renewed.out;
+  EXPECT_NE(renewed.out.find(FormatTimestamp(1800000000 + 60 * 86400)),
+            std::string::npos)
+      << renewed.out;
+  EXPECT_EQ(Cli({"admin", "codes", "renew", id, "--days", "3", "--until",
+                 "2030-01-01"})
+                .exit_code,
+            cli::kExitUsage);
+  auto until =
+      Cli({"--json", "admin", "codes", "renew", id, "--until", "2027-12-31"});
+  ASSERT_EQ(until.exit_code, 0) << until.out;
+
+  ASSERT_EQ(Cli({"admin", "codes", "suspend", id, "--reason", "card declined"})
+                .exit_code,
+            0);
+  EXPECT_API_ERROR(Activate(code, "desktop"), "CODE_SUSPENDED");
+  EXPECT_NE(Cli({"admin", "codes", "show", id}).out.find("SUSPENDED card"),
+            std::string::npos);
+  auto resumed = Cli({"admin", "codes", "resume", id});
+  EXPECT_NE(resumed.out.find("resumed"), std::string::npos);
+  IssuedCode term = Issue({{"product", "photo"}});
+  EXPECT_EQ(
+      Cli({"admin", "codes", "suspend", std::to_string(term.id)}).exit_code,
+      cli::ExitCodeFor(Status(ErrorCode::kConflict, "")));
+
+  auto terms = Cli({"--json", "admin", "codes", "terms", id, "--max-devices",
+                    "4", "--activate-by", "none"});
+  ASSERT_EQ(terms.exit_code, 0) << terms.out;
+  EXPECT_EQ(json::parse(terms.out).at("max_devices").as_int64(), 4);
+  auto batch_terms =
+      Cli({"admin", "batches", "terms", batch, "--versions", ">=20"});
+  ASSERT_EQ(batch_terms.exit_code, 0) << batch_terms.out;
+  EXPECT_NE(batch_terms.out.find("1 codes changed"), std::string::npos)
+      << batch_terms.out;
+  EXPECT_EQ(
+      Cli({"admin", "codes", "terms", id, "--max-devices", "1"}).exit_code,
+      cli::ExitCodeFor(Status(ErrorCode::kConflict, "")));
+
+  AdvanceDays(11);
+  auto swept = Cli({"admin", "seats", "sweep"});
+  ASSERT_EQ(swept.exit_code, 0) << swept.out;
+  EXPECT_NE(swept.out.find("Freed 1 seats"), std::string::npos) << swept.out;
+  auto events = Cli({"admin", "events", "--type", "code.renewed"});
+  EXPECT_NE(events.out.find("code.renewed"), std::string::npos) << events.out;
 }
 
 }  // namespace
