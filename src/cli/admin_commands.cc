@@ -599,11 +599,78 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
         auto r = admin->Call("GET", path);
         return admin->Print(r, [](const json::value& v) {
           for (const auto& ev : v.at("events").as_array()) {
+            // An admin's event names the token that acted.
+            std::string actor = Str(ev.at("actor"));
+            if (const auto* t = ev.as_object().if_contains("token_id");
+                t && t->is_int64()) {
+              actor += fmt::format("#{}", t->as_int64());
+            }
             fmt::print("{:>6}  {}  {:<18} code={:<6} {:<8} {}\n",
                        ev.at("id").as_int64(), When(ev.at("at")),
-                       Str(ev.at("type")), Str(ev.at("code_id")),
-                       Str(ev.at("actor")), json::serialize(ev.at("details")));
+                       Str(ev.at("type")), Str(ev.at("code_id")), actor,
+                       json::serialize(ev.at("details")));
           }
+        });
+      };
+    });
+  }
+
+  // --- admin tokens
+  {
+    CLI::App* tokens = cmd->add_subcommand("tokens", "Admin API tokens");
+    tokens->require_subcommand(1);
+    auto name = std::make_shared<std::string>();
+    auto scopes = std::make_shared<std::vector<std::string>>();
+    auto* create = tokens->add_subcommand(
+        "create", "Create a token with scopes; it is shown this once");
+    create->add_option("name", *name, "What the token is for")->required();
+    create
+        ->add_option("--scope", *scopes,
+                     "read, issue, renew, block, seats, webhooks or full "
+                     "(repeatable)")
+        ->required();
+    create->callback([=] {
+      *run = [=] {
+        json::array list;
+        for (const auto& s : *scopes) list.emplace_back(s);
+        auto r = admin->Call("POST", "/v1/admin/tokens",
+                             json::object{{"name", *name}, {"scopes", list}});
+        return admin->Print(r, [](const json::value& v) {
+          fmt::print(
+              "Token #{} ({}), shown once; it is stored only as a hash:\n\n"
+              "  {}\n",
+              v.at("id").as_int64(), Str(v.at("name")), Str(v.at("token")));
+        });
+      };
+    });
+    auto* list = tokens->add_subcommand("list", "Tokens with their last use");
+    list->callback([=] {
+      *run = [=] {
+        auto r = admin->Call("GET", "/v1/admin/tokens");
+        return admin->Print(r, [](const json::value& v) {
+          fmt::print("{:>5}  {:<24} {:<28} {:<22} {}\n", "ID", "NAME", "SCOPES",
+                     "LAST USED", "REVOKED");
+          for (const auto& t : v.at("tokens").as_array()) {
+            std::string scope_list;
+            for (const auto& s : t.at("scopes").as_array()) {
+              scope_list += (scope_list.empty() ? "" : ",") + Str(s);
+            }
+            fmt::print("{:>5}  {:<24} {:<28} {:<22} {}\n",
+                       t.at("id").as_int64(), Str(t.at("name")), scope_list,
+                       When(t.at("last_used_at")), When(t.at("revoked_at")));
+          }
+        });
+      };
+    });
+    auto id = std::make_shared<std::string>();
+    auto* revoke = tokens->add_subcommand("revoke", "Revoke a token");
+    revoke->add_option("id", *id, "Token id (see tokens list)")->required();
+    revoke->callback([=] {
+      *run = [=] {
+        auto r =
+            admin->Call("POST", "/v1/admin/tokens/" + Percent(*id) + "/revoke");
+        return admin->Print(r, [&](const json::value&) {
+          fmt::print("Token {} is revoked\n", *id);
         });
       };
     });

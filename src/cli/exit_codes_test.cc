@@ -15,6 +15,7 @@ TEST(ExitCodesTest, EveryCodeExitsAsDocumented) {
       {ErrorCode::kUnavailable, 3},
       {ErrorCode::kUnauthorized, 4},
       {ErrorCode::kSecondFactorRequired, 4},
+      {ErrorCode::kForbidden, 4},
       {ErrorCode::kNotFound, 5},
       {ErrorCode::kCodeNotFound, 5},
       {ErrorCode::kNotActivated, 5},

@@ -104,7 +104,7 @@ void ApplyTerms(store::CodeRow& code, const store::TermsChange& change) {
 }  // namespace
 
 void AdminService::Renew(std::string_view id_text, std::string_view body,
-                         Reply reply) {
+                         EventActor actor, Reply reply) {
   auto prepared = [&]() -> Result<PreparedWrite> {
     LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
     LICENTIA_ASSIGN_OR_RETURN(JsonFields f,
@@ -132,7 +132,7 @@ void AdminService::Renew(std::string_view id_text, std::string_view body,
           code.ends_at = r.ends_at;
           code.terms.term_days = r.term_days;
           LICENTIA_RETURN_IF_ERROR(
-              RecordEvent(txn, now, "code.renewed", &code, "", "admin",
+              RecordEvent(txn, now, "code.renewed", &code, "", actor,
                           {{"previous_expires_at", previous.value_or(0)},
                            {"expires_at", CodeExpiry(code).value_or(0)},
                            {"term_days", code.terms.term_days}}));
@@ -145,7 +145,7 @@ void AdminService::Renew(std::string_view id_text, std::string_view body,
 }
 
 void AdminService::SetSuspended(std::string_view id_text, std::string_view body,
-                                bool suspended, Reply reply) {
+                                bool suspended, EventActor actor, Reply reply) {
   auto prepared = [&]() -> Result<PreparedWrite> {
     LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
     LICENTIA_ASSIGN_OR_RETURN(std::string reason, OptionalReason(body));
@@ -166,7 +166,7 @@ void AdminService::SetSuspended(std::string_view id_text, std::string_view body,
             LICENTIA_RETURN_IF_ERROR(txn.SetSuspended(id, suspended, kept));
             LICENTIA_RETURN_IF_ERROR(RecordEvent(
                 txn, now, suspended ? "code.suspended" : "code.resumed", &code,
-                "", "admin", {{"reason", reason}}));
+                "", actor, {{"reason", reason}}));
             code.suspended = suspended;
             code.suspended_reason = kept;
           }
@@ -180,7 +180,8 @@ void AdminService::SetSuspended(std::string_view id_text, std::string_view body,
 }
 
 void AdminService::ChangeCodeTerms(std::string_view id_text,
-                                   std::string_view body, Reply reply) {
+                                   std::string_view body, EventActor actor,
+                                   Reply reply) {
   auto prepared = [&]() -> Result<PreparedWrite> {
     LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
     LICENTIA_ASSIGN_OR_RETURN(TermsRequest req,
@@ -194,9 +195,8 @@ void AdminService::ChangeCodeTerms(std::string_view id_text,
               CheckSeatsOnlyGrow(req.change, code.terms.max_devices));
           LICENTIA_RETURN_IF_ERROR(txn.ChangeCodeTerms(id, req.change));
           ApplyTerms(code, req.change);
-          LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "code.terms_changed",
-                                               &code, "", "admin",
-                                               req.Details()));
+          LICENTIA_RETURN_IF_ERROR(RecordEvent(
+              txn, now, "code.terms_changed", &code, "", actor, req.Details()));
           *out = CodeJson(code);
           return Status::Ok();
         },
@@ -206,7 +206,8 @@ void AdminService::ChangeCodeTerms(std::string_view id_text,
 }
 
 void AdminService::ChangeBatchTerms(std::string_view id_text,
-                                    std::string_view body, Reply reply) {
+                                    std::string_view body, EventActor actor,
+                                    Reply reply) {
   auto prepared = [&]() -> Result<PreparedWrite> {
     LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "batch"));
     LICENTIA_ASSIGN_OR_RETURN(TermsRequest req,
@@ -228,7 +229,7 @@ void AdminService::ChangeBatchTerms(std::string_view id_text,
           details.Add("batch_id", id);
           details.Add("codes", batch->codes);
           LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "batch.terms_changed",
-                                               nullptr, "", "admin", details));
+                                               nullptr, "", actor, details));
           *out = json::object{{"batch_id", id},
                               {"product", batch->product_id},
                               {"codes_changed", batch->codes},

@@ -127,7 +127,7 @@ Result<std::int64_t> ParseId(std::string_view text, std::string_view what) {
 }
 
 Result<AdminService::PreparedWrite> AdminService::PrepareCreateProduct(
-    std::string_view body) {
+    std::string_view body, EventActor actor) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f, JsonFields::Parse(body, {"id", "name", "versions"}));
   LICENTIA_ASSIGN_OR_RETURN(std::string id, f.String("id", 64));
@@ -162,7 +162,7 @@ Result<AdminService::PreparedWrite> AdminService::PrepareCreateProduct(
           LICENTIA_RETURN_IF_ERROR(vs);
         }
         LICENTIA_RETURN_IF_ERROR(
-            RecordEvent(txn, now, "product.created", nullptr, "", "admin",
+            RecordEvent(txn, now, "product.created", nullptr, "", actor,
                         {{"product", id}, {"name", name}}));
         *out = ProductJson(row);
         return Status::Ok();
@@ -170,8 +170,9 @@ Result<AdminService::PreparedWrite> AdminService::PrepareCreateProduct(
       [out]() -> Result<json::object> { return std::move(*out); }};
 }
 
-void AdminService::CreateProduct(std::string_view body, Reply reply) {
-  Submit(PrepareCreateProduct(body), std::move(reply));
+void AdminService::CreateProduct(std::string_view body, EventActor actor,
+                                 Reply reply) {
+  Submit(PrepareCreateProduct(body, actor), std::move(reply));
 }
 
 Result<json::object> AdminService::ListProducts() {
@@ -198,7 +199,7 @@ Result<json::object> AdminService::GetProduct(std::string_view id) {
 }
 
 Result<AdminService::PreparedWrite> AdminService::PrepareAddVersion(
-    std::string_view id_text, std::string_view body) {
+    std::string_view id_text, std::string_view body, EventActor actor) {
   // Owned: the transaction runs after the request's path is gone.
   std::string id(id_text);
   LICENTIA_ASSIGN_OR_RETURN(JsonFields f, JsonFields::Parse(body, {"version"}));
@@ -221,7 +222,7 @@ Result<AdminService::PreparedWrite> AdminService::PrepareAddVersion(
         }
         LICENTIA_RETURN_IF_ERROR(vs);
         LICENTIA_RETURN_IF_ERROR(
-            RecordEvent(txn, now, "product.version_added", nullptr, "", "admin",
+            RecordEvent(txn, now, "product.version_added", nullptr, "", actor,
                         {{"product", id}, {"version", version}}));
         p->versions.push_back(version);
         *out = ProductJson(*p);
@@ -231,12 +232,12 @@ Result<AdminService::PreparedWrite> AdminService::PrepareAddVersion(
 }
 
 void AdminService::AddVersion(std::string_view id, std::string_view body,
-                              Reply reply) {
-  Submit(PrepareAddVersion(id, body), std::move(reply));
+                              EventActor actor, Reply reply) {
+  Submit(PrepareAddVersion(id, body, actor), std::move(reply));
 }
 
 Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
-    std::string_view body) {
+    std::string_view body, EventActor actor) {
   LICENTIA_ASSIGN_OR_RETURN(
       JsonFields f,
       JsonFields::Parse(
@@ -332,7 +333,7 @@ Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
               json::object{{"id", id}, {"code", (*codes)[i].Formatted()}});
         }
         LICENTIA_RETURN_IF_ERROR(
-            RecordEvent(txn, now, "codes.issued", nullptr, "", "admin",
+            RecordEvent(txn, now, "codes.issued", nullptr, "", actor,
                         {{"product", terms.product},
                          {"batch_id", batch_id},
                          {"count", count},
@@ -362,8 +363,9 @@ Result<AdminService::PreparedWrite> AdminService::PrepareIssueCodes(
       [out]() -> Result<json::object> { return std::move(*out); }};
 }
 
-void AdminService::IssueCodes(std::string_view body, Reply reply) {
-  Submit(PrepareIssueCodes(body), std::move(reply));
+void AdminService::IssueCodes(std::string_view body, EventActor actor,
+                              Reply reply) {
+  Submit(PrepareIssueCodes(body, actor), std::move(reply));
 }
 
 Result<json::object> AdminService::ListCodes(const QueryParams& query) {
@@ -457,7 +459,8 @@ Result<std::string> OptionalReason(std::string_view body) {
 }
 
 Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
-    std::string_view id_text, std::string_view body, bool blocked) {
+    std::string_view id_text, std::string_view body, bool blocked,
+    EventActor actor) {
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
   LICENTIA_ASSIGN_OR_RETURN(std::string reason, OptionalReason(body));
   auto out = std::make_shared<json::object>();
@@ -471,7 +474,7 @@ Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
               txn.SetBlocked(id, blocked, blocked ? reason : ""));
           LICENTIA_RETURN_IF_ERROR(
               RecordEvent(txn, now, blocked ? "code.blocked" : "code.unblocked",
-                          &code, "", "admin", {{"reason", reason}}));
+                          &code, "", actor, {{"reason", reason}}));
           code.blocked = blocked;
           code.blocked_reason = blocked ? reason : "";
         }
@@ -483,13 +486,13 @@ Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
 }
 
 void AdminService::SetBlocked(std::string_view id_text, std::string_view body,
-                              bool blocked, Reply reply) {
-  Submit(PrepareSetBlocked(id_text, body, blocked), std::move(reply));
+                              bool blocked, EventActor actor, Reply reply) {
+  Submit(PrepareSetBlocked(id_text, body, blocked, actor), std::move(reply));
 }
 
 Result<AdminService::PreparedWrite> AdminService::PrepareReleaseSeat(
     std::string_view code_text, std::string_view activation_text,
-    std::string_view body) {
+    std::string_view body, EventActor actor) {
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(code_text, "code"));
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t activation_id,
                             ParseId(activation_text, "activation"));
@@ -513,7 +516,7 @@ Result<AdminService::PreparedWrite> AdminService::PrepareReleaseSeat(
             txn.ReleaseSeat(activation_id, now, "vendor", reason));
         LICENTIA_RETURN_IF_ERROR(
             RecordEvent(txn, now, "code.deactivated", &code,
-                        crypto::ToHex(seat->device_hash), "admin",
+                        crypto::ToHex(seat->device_hash), actor,
                         {{"activation_id", activation_id},
                          {"device_name", seat->device_name},
                          {"seats_used", code.seats_used - 1},
@@ -529,8 +532,10 @@ Result<AdminService::PreparedWrite> AdminService::PrepareReleaseSeat(
 
 void AdminService::ReleaseSeat(std::string_view code_id,
                                std::string_view activation_id,
-                               std::string_view body, Reply reply) {
-  Submit(PrepareReleaseSeat(code_id, activation_id, body), std::move(reply));
+                               std::string_view body, EventActor actor,
+                               Reply reply) {
+  Submit(PrepareReleaseSeat(code_id, activation_id, body, actor),
+         std::move(reply));
 }
 
 Result<json::object> AdminService::ListEvents(const QueryParams& query) {
@@ -571,6 +576,7 @@ Result<json::object> AdminService::ListEvents(const QueryParams& query) {
           {"product", e.product_id},
           {"device", e.device.substr(0, 16)},
           {"actor", e.actor},
+          {"token_id", e.token_id ? json::value(*e.token_id) : json::value()},
           {"details", std::move(details)}});
     }
     if (!rows.empty() && static_cast<int>(rows.size()) == filter.limit) {

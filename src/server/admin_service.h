@@ -26,24 +26,25 @@ class AdminService {
   explicit AdminService(ServiceContext& ctx) : ctx_(ctx) {}
 
   // Reads return their response; writes reply once durable.
-  void CreateProduct(std::string_view body, Reply reply);
+  void CreateProduct(std::string_view body, EventActor actor, Reply reply);
   Result<boost::json::object> ListProducts();
   Result<boost::json::object> GetProduct(std::string_view id);
-  void AddVersion(std::string_view id, std::string_view body, Reply reply);
+  void AddVersion(std::string_view id, std::string_view body, EventActor actor,
+                  Reply reply);
 
   // Issues a batch; the plaintext codes appear only in this response.
-  void IssueCodes(std::string_view body, Reply reply);
+  void IssueCodes(std::string_view body, EventActor actor, Reply reply);
   Result<boost::json::object> ListCodes(const QueryParams& query);
   Result<boost::json::object> GetCode(std::string_view id);
   // Finds a code by its plaintext (body {"code": ...}).
   Result<boost::json::object> LookupCode(std::string_view body);
   void SetBlocked(std::string_view id, std::string_view body, bool blocked,
-                  Reply reply);
+                  EventActor actor, Reply reply);
   // Frees the seat `activation_id` of code `code_id` (support releasing a
   // customer's device). The device learns it at its next contact — at
   // once if it waits (push) — and its key stops standing for a license.
   void ReleaseSeat(std::string_view code_id, std::string_view activation_id,
-                   std::string_view body, Reply reply);
+                   std::string_view body, EventActor actor, Reply reply);
   Result<boost::json::object> ListEvents(const QueryParams& query);
 
   // Subscriptions (admin_code_changes.cc; docs/domain-rules.md). Renew
@@ -51,15 +52,24 @@ class AdminService {
   // resume pause it. Devices receive the change at their next contact (at
   // once when they wait) and, for a renewal, a new key with no user
   // action. kConflict for a code that is not a subscription.
-  void Renew(std::string_view id, std::string_view body, Reply reply);
+  void Renew(std::string_view id, std::string_view body, EventActor actor,
+             Reply reply);
   void SetSuspended(std::string_view id, std::string_view body, bool suspended,
-                    Reply reply);
+                    EventActor actor, Reply reply);
   // Changes issued codes' terms where that is safe: more seats, another
   // activate-by date (or none), other compatible versions. Per code, or
   // for every code of a batch; each change is an event.
-  void ChangeCodeTerms(std::string_view id, std::string_view body, Reply reply);
+  void ChangeCodeTerms(std::string_view id, std::string_view body,
+                       EventActor actor, Reply reply);
   void ChangeBatchTerms(std::string_view id, std::string_view body,
-                        Reply reply);
+                        EventActor actor, Reply reply);
+
+  // Admin tokens (admin_tokens.cc; docs/api.md, "Admin tokens"): created
+  // with a name and scopes (the token is in this answer only), listed with
+  // their last use, revoked.
+  void CreateToken(std::string_view body, EventActor actor, Reply reply);
+  Result<boost::json::object> ListTokens();
+  void RevokeToken(std::string_view id, EventActor actor, Reply reply);
   // Frees now the seats whose devices missed their code's heartbeat (the
   // server also does so on its own every --heartbeat-sweep-seconds).
   void SweepStaleSeats(Reply reply);
@@ -69,17 +79,22 @@ class AdminService {
     store::TransactionFn fn;
     ResultMaker finish;
   };
-  Result<PreparedWrite> PrepareCreateProduct(std::string_view body);
+  Result<PreparedWrite> PrepareCreateProduct(std::string_view body,
+                                             EventActor actor);
   // The Prepare* functions copy everything their transaction uses: it runs
   // later, on another thread, after the request's buffers are gone.
   Result<PreparedWrite> PrepareAddVersion(std::string_view id,
-                                          std::string_view body);
-  Result<PreparedWrite> PrepareIssueCodes(std::string_view body);
+                                          std::string_view body,
+                                          EventActor actor);
+  Result<PreparedWrite> PrepareIssueCodes(std::string_view body,
+                                          EventActor actor);
   Result<PreparedWrite> PrepareSetBlocked(std::string_view id,
-                                          std::string_view body, bool blocked);
+                                          std::string_view body, bool blocked,
+                                          EventActor actor);
   Result<PreparedWrite> PrepareReleaseSeat(std::string_view code_id,
                                            std::string_view activation_id,
-                                           std::string_view body);
+                                           std::string_view body,
+                                           EventActor actor);
   void Submit(Result<PreparedWrite> write, Reply reply);
   Result<boost::json::object> CodeDetail(store::Transaction& txn,
                                          const store::CodeRow& code);

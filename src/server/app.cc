@@ -56,7 +56,7 @@ class App {
         per_ip_(config.rate_limit_per_ip, config.rate_limit_per_ip / 6 + 10),
         per_code_(config.rate_limit_per_code,
                   config.rate_limit_per_code / 6 + 5),
-        admin_auth_(*store_, config.rate_limit_admin_failures),
+        admin_auth_(*store_, clock_, config.rate_limit_admin_failures),
         devices_(ctx_, per_code_, *waits_),
         admin_(ctx_),
         console_(
@@ -140,12 +140,23 @@ class App {
       // The token lookup is a database read: on PostgreSQL it runs on the
       // store's threads, never holding a network thread, and so does the
       // route (an admin read) that follows it.
-      admin_auth_.Authenticate(
-          req, [&req, fn = &found->fn, params = std::move(params),
-                reply](Status st) {
-            if (!st.ok()) return ReplyNow(reply, std::move(st));
-            (*fn)(req, params, reply);
-          });
+      admin_auth_.Authenticate(req, [&req, route = found,
+                                     params = std::move(params),
+                                     reply](Result<AdminCaller> caller) {
+        if (!caller.ok()) return ReplyNow(reply, caller.status());
+        if (!caller->scopes.Grants(route->scope)) {
+          return ReplyNow(
+              reply, Status(ErrorCode::kForbidden,
+                            fmt::format("The admin token '{}' lacks the '{}' "
+                                        "scope this endpoint needs.",
+                                        caller->token_name,
+                                        AdminScopeName(route->scope))));
+        }
+        // The route sees who called (events name the token).
+        HttpRequest authed = req;
+        authed.admin = std::move(*caller);
+        route->fn(authed, params, reply);
+      });
       return;
     }
     if (found->access == Access::kDevice) {

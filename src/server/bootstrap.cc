@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "server/admin_scopes.h"
 
 namespace licentia::server {
 
@@ -32,7 +33,12 @@ Result<std::string> NewAdminToken(store::Store& store, std::string_view name) {
   std::string token = crypto::RandomToken("lta_");
   crypto::Hash hash = crypto::Blake2b(token);
   Status st = store.Write([&](store::Transaction& txn) {
-    return txn.InsertAdminToken(hash, name, SystemClock().Now());
+    // The first token, and one made on the server's own machine, can do
+    // everything (server/admin_scopes.h).
+    return txn
+        .InsertAdminToken(hash, name, ScopeSet::Full().ToString(),
+                          SystemClock().Now())
+        .status();
   });
   if (!st.ok()) return st;
   return token;

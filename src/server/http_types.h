@@ -8,11 +8,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/mutex.h"
+#include "server/admin_scopes.h"
 
 namespace licentia::server {
 
@@ -71,6 +73,8 @@ struct HttpRequest {
   // The console's headers (server/console_service.h), or "".
   std::string cookie;      // Cookie
   std::string csrf_token;  // X-Licentia-CSRF
+  // The admin token that made the request, once authenticated (app.cc).
+  std::optional<AdminCaller> admin;
   // Set by the transport for every request; null where no connection
   // stands behind the request (tests, fuzzing).
   std::shared_ptr<ClientGone> client_gone;

@@ -83,8 +83,6 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
       with_body(t.devices, &DeviceService::RegisterReserve));
   add("POST", "/v1/reserve/prepare", Access::kDevice,
       with_body(t.devices, &DeviceService::PrepareRollover));
-  add("POST", "/v1/admin/offline/answer", Access::kAdmin,
-      with_body(t.devices, &DeviceService::AnswerOfflineRequest));
   add("POST", "/v1/reserve/unregister", Access::kDevice,
       with_body(t.devices, &DeviceService::UnregisterReserve));
   add("POST", "/v1/connect", Access::kDevice,
@@ -96,79 +94,117 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
   add("POST", "/v1/actions/result", Access::kDevice,
       with_body(t.console, &ConsoleService::FinishAction));
 
-  add("POST", "/v1/admin/products", Access::kAdmin,
-      with_body(t.admin, &AdminService::CreateProduct), 201);
-  add("GET", "/v1/admin/products", Access::kAdmin,
-      Sync([t](const HttpRequest&, const PathParams&) {
-        return t.admin.ListProducts();
-      }));
-  add("GET", "/v1/admin/products/{}", Access::kAdmin,
-      Sync([t](const HttpRequest&, const PathParams& p) {
-        return t.admin.GetProduct(p[0]);
-      }));
-  add(
-      "POST", "/v1/admin/products/{}/versions", Access::kAdmin,
-      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
-        t.admin.AddVersion(p[0], r.body, std::move(reply));
+  // Admin routes: the scope a token needs (admin_scopes.h), and who acted
+  // for the events they write.
+  auto admin = [&routes](std::string method, std::string pattern,
+                         AdminScope scope, RouteFn fn, int success = 200) {
+    routes.push_back({std::move(method), std::move(pattern), Access::kAdmin,
+                      std::move(fn), success, scope});
+  };
+  auto actor = [](const HttpRequest& r) {
+    return EventActor(
+        "admin", r.admin ? std::optional(r.admin->token_id) : std::nullopt);
+  };
+  admin("POST", "/v1/admin/offline/answer", AdminScope::kSeats,
+        with_body(t.devices, &DeviceService::AnswerOfflineRequest));
+  admin(
+      "POST", "/v1/admin/products", AdminScope::kIssue,
+      [t, actor](const HttpRequest& r, const PathParams&, Reply reply) {
+        t.admin.CreateProduct(r.body, actor(r), std::move(reply));
       },
       201);
-  add("POST", "/v1/admin/codes", Access::kAdmin,
-      with_body(t.admin, &AdminService::IssueCodes), 201);
-  add("GET", "/v1/admin/codes", Access::kAdmin,
-      Sync([t](const HttpRequest& r, const PathParams&) {
-        return t.admin.ListCodes(r.query);
-      }));
-  add("POST", "/v1/admin/codes/lookup", Access::kAdmin,
-      read([t](std::string_view b) { return t.admin.LookupCode(b); }));
-  add("GET", "/v1/admin/codes/{}", Access::kAdmin,
-      Sync([t](const HttpRequest&, const PathParams& p) {
-        return t.admin.GetCode(p[0]);
-      }));
-  for (bool block : {true, false}) {
-    add("POST",
-        block ? "/v1/admin/codes/{}/block" : "/v1/admin/codes/{}/unblock",
-        Access::kAdmin,
-        [t, block](const HttpRequest& r, const PathParams& p, Reply reply) {
-          t.admin.SetBlocked(p[0], r.body, block, std::move(reply));
-        });
-  }
-  add("POST", "/v1/admin/codes/{}/activations/{}/release", Access::kAdmin,
-      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
-        t.admin.ReleaseSeat(p[0], p[1], r.body, std::move(reply));
-      });
-  add("POST", "/v1/admin/codes/{}/renew", Access::kAdmin,
-      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
-        t.admin.Renew(p[0], r.body, std::move(reply));
-      });
-  for (bool suspend : {true, false}) {
-    add("POST",
-        suspend ? "/v1/admin/codes/{}/suspend" : "/v1/admin/codes/{}/resume",
-        Access::kAdmin,
-        [t, suspend](const HttpRequest& r, const PathParams& p, Reply reply) {
-          t.admin.SetSuspended(p[0], r.body, suspend, std::move(reply));
-        });
-  }
-  add("POST", "/v1/admin/codes/{}/terms", Access::kAdmin,
-      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
-        t.admin.ChangeCodeTerms(p[0], r.body, std::move(reply));
-      });
-  add("POST", "/v1/admin/batches/{}/terms", Access::kAdmin,
-      [t](const HttpRequest& r, const PathParams& p, Reply reply) {
-        t.admin.ChangeBatchTerms(p[0], r.body, std::move(reply));
-      });
-  add("POST", "/v1/admin/seats/sweep", Access::kAdmin,
-      [t](const HttpRequest&, const PathParams&, Reply reply) {
-        t.admin.SweepStaleSeats(std::move(reply));
-      });
-  add("GET", "/v1/admin/events", Access::kAdmin,
-      Sync([t](const HttpRequest& r, const PathParams&) {
-        return t.admin.ListEvents(r.query);
-      }));
-  if (t.clock.manual()) {
-    add("POST", "/v1/admin/test/clock", Access::kAdmin,
-        read([t](std::string_view b) {
-          return SetTestClock(*t.clock.manual(), b);
+  admin("GET", "/v1/admin/products", AdminScope::kRead,
+        Sync([t](const HttpRequest&, const PathParams&) {
+          return t.admin.ListProducts();
         }));
+  admin("GET", "/v1/admin/products/{}", AdminScope::kRead,
+        Sync([t](const HttpRequest&, const PathParams& p) {
+          return t.admin.GetProduct(p[0]);
+        }));
+  admin(
+      "POST", "/v1/admin/products/{}/versions", AdminScope::kIssue,
+      [t, actor](const HttpRequest& r, const PathParams& p, Reply reply) {
+        t.admin.AddVersion(p[0], r.body, actor(r), std::move(reply));
+      },
+      201);
+  admin(
+      "POST", "/v1/admin/codes", AdminScope::kIssue,
+      [t, actor](const HttpRequest& r, const PathParams&, Reply reply) {
+        t.admin.IssueCodes(r.body, actor(r), std::move(reply));
+      },
+      201);
+  admin("GET", "/v1/admin/codes", AdminScope::kRead,
+        Sync([t](const HttpRequest& r, const PathParams&) {
+          return t.admin.ListCodes(r.query);
+        }));
+  admin("POST", "/v1/admin/codes/lookup", AdminScope::kRead,
+        read([t](std::string_view b) { return t.admin.LookupCode(b); }));
+  admin("GET", "/v1/admin/codes/{}", AdminScope::kRead,
+        Sync([t](const HttpRequest&, const PathParams& p) {
+          return t.admin.GetCode(p[0]);
+        }));
+  for (bool block : {true, false}) {
+    admin("POST",
+          block ? "/v1/admin/codes/{}/block" : "/v1/admin/codes/{}/unblock",
+          AdminScope::kBlock,
+          [t, block, actor](const HttpRequest& r, const PathParams& p,
+                            Reply reply) {
+            t.admin.SetBlocked(p[0], r.body, block, actor(r), std::move(reply));
+          });
+  }
+  admin("POST", "/v1/admin/codes/{}/activations/{}/release", AdminScope::kSeats,
+        [t, actor](const HttpRequest& r, const PathParams& p, Reply reply) {
+          t.admin.ReleaseSeat(p[0], p[1], r.body, actor(r), std::move(reply));
+        });
+  admin("POST", "/v1/admin/codes/{}/renew", AdminScope::kRenew,
+        [t, actor](const HttpRequest& r, const PathParams& p, Reply reply) {
+          t.admin.Renew(p[0], r.body, actor(r), std::move(reply));
+        });
+  for (bool suspend : {true, false}) {
+    admin("POST",
+          suspend ? "/v1/admin/codes/{}/suspend" : "/v1/admin/codes/{}/resume",
+          AdminScope::kRenew,
+          [t, suspend, actor](const HttpRequest& r, const PathParams& p,
+                              Reply reply) {
+            t.admin.SetSuspended(p[0], r.body, suspend, actor(r),
+                                 std::move(reply));
+          });
+  }
+  admin("POST", "/v1/admin/codes/{}/terms", AdminScope::kIssue,
+        [t, actor](const HttpRequest& r, const PathParams& p, Reply reply) {
+          t.admin.ChangeCodeTerms(p[0], r.body, actor(r), std::move(reply));
+        });
+  admin("POST", "/v1/admin/batches/{}/terms", AdminScope::kIssue,
+        [t, actor](const HttpRequest& r, const PathParams& p, Reply reply) {
+          t.admin.ChangeBatchTerms(p[0], r.body, actor(r), std::move(reply));
+        });
+  admin("POST", "/v1/admin/seats/sweep", AdminScope::kSeats,
+        [t](const HttpRequest&, const PathParams&, Reply reply) {
+          t.admin.SweepStaleSeats(std::move(reply));
+        });
+  admin("GET", "/v1/admin/events", AdminScope::kRead,
+        Sync([t](const HttpRequest& r, const PathParams&) {
+          return t.admin.ListEvents(r.query);
+        }));
+  admin(
+      "POST", "/v1/admin/tokens", AdminScope::kFull,
+      [t, actor](const HttpRequest& r, const PathParams&, Reply reply) {
+        t.admin.CreateToken(r.body, actor(r), std::move(reply));
+      },
+      201);
+  admin("GET", "/v1/admin/tokens", AdminScope::kFull,
+        Sync([t](const HttpRequest&, const PathParams&) {
+          return t.admin.ListTokens();
+        }));
+  admin("POST", "/v1/admin/tokens/{}/revoke", AdminScope::kFull,
+        [t, actor](const HttpRequest& r, const PathParams& p, Reply reply) {
+          t.admin.RevokeToken(p[0], actor(r), std::move(reply));
+        });
+  if (t.clock.manual()) {
+    admin("POST", "/v1/admin/test/clock", AdminScope::kFull,
+          read([t](std::string_view b) {
+            return SetTestClock(*t.clock.manual(), b);
+          }));
   }
   return routes;
 }

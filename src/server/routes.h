@@ -31,6 +31,8 @@ struct Route {
   Access access;
   RouteFn fn;
   int success_status = 200;
+  // Admin routes: the scope a token needs (admin_scopes.h).
+  AdminScope scope = AdminScope::kRead;
 };
 
 // What the routes call. REQUIRES: every part outlives the routes.

@@ -156,7 +156,7 @@ bool IsEventType(std::string_view type) {
 
 Status RecordEvent(store::Transaction& txn, UnixSeconds at,
                    std::string_view type, const store::CodeRow* code,
-                   std::string_view device_hex, std::string_view actor,
+                   std::string_view device_hex, EventActor actor,
                    const EventDetails& details) {
   assert(IsEventType(type));
   store::EventRow e;
@@ -169,7 +169,8 @@ Status RecordEvent(store::Transaction& txn, UnixSeconds at,
     e.product_id = std::string(*product);
   }
   e.device = std::string(device_hex);
-  e.actor = std::string(actor);
+  e.actor = std::string(actor.kind);
+  e.token_id = actor.token_id;
   e.details_json = details.ToJson();
   return txn.AppendEvent(e);
 }

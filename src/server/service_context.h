@@ -101,7 +101,7 @@ class EventDetails {
 
 // Every event type the server records, as the event log's filter accepts
 // them (docs/api.md lists each).
-inline constexpr std::array<std::string_view, 23> kEventTypes = {
+inline constexpr std::array<std::string_view, 25> kEventTypes = {
     "product.created",     "product.version_added", "codes.issued",
     "code.activated",      "code.deactivated",      "code.blocked",
     "code.unblocked",      "reserve.added",         "reserve.removed",
@@ -109,13 +109,25 @@ inline constexpr std::array<std::string_view, 23> kEventTypes = {
     "device.connected",    "device.disconnected",   "invitation.sent",
     "invitation.accepted", "invitation.declined",   "invitation.revoked",
     "code.renewed",        "code.suspended",        "code.resumed",
-    "code.terms_changed",  "batch.terms_changed"};
+    "code.terms_changed",  "batch.terms_changed",   "token.created",
+    "token.revoked"};
 bool IsEventType(std::string_view type);
+
+// Who an event says acted: "device", "system", "account", or "admin"
+// with the admin token used.
+struct EventActor {
+  EventActor(const char* kind) : kind(kind) {}       // NOLINT: "device"
+  EventActor(std::string_view kind) : kind(kind) {}  // NOLINT
+  EventActor(std::string_view kind, std::optional<std::int64_t> token_id)
+      : kind(kind), token_id(token_id) {}
+  std::string_view kind;
+  std::optional<std::int64_t> token_id;
+};
 
 // Appends an event in `txn`. REQUIRES: IsEventType(type).
 Status RecordEvent(store::Transaction& txn, UnixSeconds at,
                    std::string_view type, const store::CodeRow* code,
-                   std::string_view device_hex, std::string_view actor,
+                   std::string_view device_hex, EventActor actor,
                    const EventDetails& details = {});
 
 }  // namespace licentia::server

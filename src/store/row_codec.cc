@@ -71,8 +71,8 @@ Result<ActivationRow> DecodeActivation(const SqlRow& row, int first) {
 }
 
 EventRow DecodeEvent(const SqlRow& row) {
-  return {row.Int(0),  row.Int(1),  row.Text(2), row.OptInt(3),
-          row.Text(4), row.Text(5), row.Text(6), row.Text(7)};
+  return {row.Int(0),  row.Int(1),  row.Text(2), row.OptInt(3), row.Text(4),
+          row.Text(5), row.Text(6), row.Text(7), row.OptInt(8)};
 }
 
 ProductRow DecodeProduct(const SqlRow& row) {

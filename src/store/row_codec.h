@@ -27,7 +27,7 @@ inline constexpr char kActivationColumns[] =
     "activated_at, last_seen_at, deactivated_at, key_serial";
 // The columns DecodeEvent reads, in order.
 inline constexpr char kEventColumns[] =
-    "id, at, type, code_id, product_id, device, actor, details";
+    "id, at, type, code_id, product_id, device, actor, details, token_id";
 // The columns DecodeProduct reads, in order.
 inline constexpr char kProductColumns[] = "id, name, created_at";
 

@@ -633,6 +633,21 @@ CREATE TRIGGER codes_changes AFTER UPDATE OF blocked, blocked_reason,
   edition, features, ends_at, suspended, suspended_reason OR DELETE ON codes
   FOR EACH ROW EXECUTE FUNCTION licentia_notify_change();
 )sql"},
+    // 15: admin tokens with scopes (server/admin_scopes.h), their last use
+    // and revocation; each event names the token that acted. Tokens made
+    // before hold every scope, as they could do everything.
+    {.sqlite = R"sql(
+ALTER TABLE admin_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'full';
+ALTER TABLE admin_tokens ADD COLUMN last_used_at INTEGER;
+ALTER TABLE admin_tokens ADD COLUMN revoked_at INTEGER;
+ALTER TABLE events ADD COLUMN token_id INTEGER;
+)sql",
+     .postgres = R"sql(
+ALTER TABLE admin_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'full';
+ALTER TABLE admin_tokens ADD COLUMN last_used_at BIGINT;
+ALTER TABLE admin_tokens ADD COLUMN revoked_at BIGINT;
+ALTER TABLE events ADD COLUMN token_id BIGINT;
+)sql"},
 };
 
 // Instances starting together on one PostgreSQL database take turns

@@ -291,23 +291,12 @@ Result<std::int64_t> SqlTransaction::InsertAccount(const AccountRow& a) {
 
 Result<std::optional<AccountRow>> SqlTransaction::FindAccountByEmail(
     std::string_view email) {
-  std::optional<AccountRow> found;
-  LICENTIA_RETURN_IF_ERROR(
-      Run(kFindAccountByEmail, {email}, [&](const SqlRow& row) {
-        found = DecodeAccount(row);
-        return Status::Ok();
-      }));
-  return found;
+  return FindRow(kFindAccountByEmail, {email}, DecodeAccount);
 }
 
 Result<std::optional<AccountRow>> SqlTransaction::FindAccountById(
     std::int64_t id) {
-  std::optional<AccountRow> found;
-  LICENTIA_RETURN_IF_ERROR(Run(kFindAccountById, {id}, [&](const SqlRow& row) {
-    found = DecodeAccount(row);
-    return Status::Ok();
-  }));
-  return found;
+  return FindRow(kFindAccountById, {id}, DecodeAccount);
 }
 
 Status SqlTransaction::SetAccountPassword(std::int64_t account_id,

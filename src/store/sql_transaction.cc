@@ -123,13 +123,27 @@ const SqlStatement kDeleteReserve(
 
 const SqlStatement kAppendEvent(
     "INSERT INTO events(at, type, code_id, product_id, device, actor, "
-    "details) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+    "details, token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
 
-const SqlStatement kInsertAdminToken(
-    "INSERT INTO admin_tokens(token_hash, name, created_at) "
-    "VALUES ($1, $2, $3)");
-const SqlStatement kAdminTokenExists(
-    "SELECT COUNT(*) FROM admin_tokens WHERE token_hash = $1");
+constexpr char kAdminTokenColumns[] =
+    "id, name, scopes, created_at, last_used_at, revoked_at";
+const SqlStatement kInsertAdminToken = SqlStatement::InsertReturningId(
+    "INSERT INTO admin_tokens(token_hash, name, scopes, created_at) "
+    "VALUES ($1, $2, $3, $4)");
+const SqlStatement kFindAdminToken(fmt::format(
+    "SELECT {} FROM admin_tokens WHERE token_hash = $1", kAdminTokenColumns));
+const SqlStatement kListAdminTokens(
+    fmt::format("SELECT {} FROM admin_tokens ORDER BY id", kAdminTokenColumns));
+const SqlStatement kRevokeAdminToken(
+    "UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS "
+    "NULL RETURNING id");
+const SqlStatement kTouchAdminToken(
+    "UPDATE admin_tokens SET last_used_at = $2 WHERE id = $1");
+
+AdminTokenRow DecodeAdminToken(const SqlRow& row) {
+  return {row.Int(0), row.Text(1),   row.Text(2),
+          row.Int(3), row.OptInt(4), row.OptInt(5)};
+}
 const SqlStatement kCountAdminTokens("SELECT COUNT(*) FROM admin_tokens");
 
 }  // namespace
@@ -551,8 +565,9 @@ void RunCommitCallbacks(std::span<CommitCallbacks* const> committed) {
 
 Status SqlTransaction::AppendEvent(const EventRow& e) {
   // Nothing reads its result: PostgreSQL sends it with the next statement.
-  return session_.Defer(kAppendEvent, {e.at, e.type, e.code_id, e.product_id,
-                                       e.device, e.actor, e.details_json});
+  return session_.Defer(
+      kAppendEvent, {e.at, e.type, e.code_id, e.product_id, e.device, e.actor,
+                     e.details_json, e.token_id});
 }
 
 Result<std::vector<EventRow>> SqlTransaction::ListEvents(const EventFilter& f) {
@@ -567,15 +582,37 @@ Result<std::vector<EventRow>> SqlTransaction::ListEvents(const EventFilter& f) {
   return out;
 }
 
-Status SqlTransaction::InsertAdminToken(const crypto::Hash& token_hash,
-                                        std::string_view name, UnixSeconds at) {
-  return Run(kInsertAdminToken, {token_hash, name, at});
+Result<std::int64_t> SqlTransaction::InsertAdminToken(
+    const crypto::Hash& token_hash, std::string_view name,
+    std::string_view scopes, UnixSeconds at) {
+  return Insert(kInsertAdminToken, {token_hash, name, scopes, at});
 }
 
-Result<bool> SqlTransaction::AdminTokenExists(const crypto::Hash& token_hash) {
-  LICENTIA_ASSIGN_OR_RETURN(std::int64_t n,
-                            RunForInt(kAdminTokenExists, {token_hash}));
-  return n > 0;
+Result<std::optional<AdminTokenRow>> SqlTransaction::FindAdminToken(
+    const crypto::Hash& token_hash) {
+  return FindRow(kFindAdminToken, {token_hash}, DecodeAdminToken);
+}
+
+Result<std::vector<AdminTokenRow>> SqlTransaction::ListAdminTokens() {
+  std::vector<AdminTokenRow> out;
+  LICENTIA_RETURN_IF_ERROR(Run(kListAdminTokens, {}, [&](const SqlRow& row) {
+    out.push_back(DecodeAdminToken(row));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<bool> SqlTransaction::RevokeAdminToken(std::int64_t id, UnixSeconds at) {
+  bool revoked = false;
+  LICENTIA_RETURN_IF_ERROR(Run(kRevokeAdminToken, {id, at}, [&](const SqlRow&) {
+    revoked = true;
+    return Status::Ok();
+  }));
+  return revoked;
+}
+
+Status SqlTransaction::TouchAdminToken(std::int64_t id, UnixSeconds at) {
+  return Run(kTouchAdminToken, {id, at});
 }
 
 Result<std::int64_t> SqlTransaction::CountAdminTokens() {

@@ -143,9 +143,15 @@ class SqlTransaction final : public Transaction {
   Result<std::vector<EventRow>> ListNewestCodeEvents(std::int64_t code_id,
                                                      int limit) override;
 
-  Status InsertAdminToken(const crypto::Hash& token_hash, std::string_view name,
-                          UnixSeconds at) override;
-  Result<bool> AdminTokenExists(const crypto::Hash& token_hash) override;
+  Result<std::int64_t> InsertAdminToken(const crypto::Hash& token_hash,
+                                        std::string_view name,
+                                        std::string_view scopes,
+                                        UnixSeconds at) override;
+  Result<std::optional<AdminTokenRow>> FindAdminToken(
+      const crypto::Hash& token_hash) override;
+  Result<std::vector<AdminTokenRow>> ListAdminTokens() override;
+  Result<bool> RevokeAdminToken(std::int64_t id, UnixSeconds at) override;
+  Status TouchAdminToken(std::int64_t id, UnixSeconds at) override;
   Result<std::int64_t> CountAdminTokens() override;
 
   // Accounts: sql_accounts.cc.
@@ -224,6 +230,19 @@ class SqlTransaction final : public Transaction {
   Status Run(const SqlStatement& statement, SqlParams params);
   // SqlSession::Insert. Writes only: no cache stamp to take.
   Result<std::int64_t> Insert(const SqlStatement& statement, SqlParams params);
+  // The last row the statement returns, decoded by `decode`; empty when
+  // it returns none.
+  template <typename Decode>
+  auto FindRow(const SqlStatement& statement, SqlParams params, Decode decode)
+      -> Result<
+          std::optional<decltype(decode(std::declval<const SqlRow&>()))>> {
+    std::optional<decltype(decode(std::declval<const SqlRow&>()))> found;
+    LICENTIA_RETURN_IF_ERROR(Run(statement, params, [&](const SqlRow& row) {
+      found = decode(row);
+      return Status::Ok();
+    }));
+    return found;
+  }
   // The first row's column 0 as an integer; kInternal if there is no row.
   Result<std::int64_t> RunForInt(const SqlStatement& statement,
                                  SqlParams params);

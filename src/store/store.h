@@ -123,6 +123,17 @@ struct EventRow {
   std::string device;  // hex of the device hash, or ""
   std::string actor;   // "admin", "device", "system"
   std::string details_json = "{}";
+  std::optional<std::int64_t> token_id;  // the admin token that acted
+};
+
+// An admin API token (server/admin_scopes.h), stored as its hash.
+struct AdminTokenRow {
+  std::int64_t id = 0;
+  std::string name;
+  std::string scopes;  // as ScopeSet stores them, e.g. "issue seats"
+  UnixSeconds created_at = 0;
+  std::optional<UnixSeconds> last_used_at;
+  std::optional<UnixSeconds> revoked_at;
 };
 
 // A license owner's account in the management console.
@@ -368,10 +379,20 @@ class Transaction {
   virtual Result<std::vector<EventRow>> ListNewestCodeEvents(
       std::int64_t code_id, int limit) = 0;
 
-  // Admin API tokens, stored as hashes.
-  virtual Status InsertAdminToken(const crypto::Hash& token_hash,
-                                  std::string_view name, UnixSeconds at) = 0;
-  virtual Result<bool> AdminTokenExists(const crypto::Hash& token_hash) = 0;
+  // Admin API tokens, stored as hashes. InsertAdminToken returns the new
+  // token's id.
+  virtual Result<std::int64_t> InsertAdminToken(const crypto::Hash& token_hash,
+                                                std::string_view name,
+                                                std::string_view scopes,
+                                                UnixSeconds at) = 0;
+  // The token with this hash, revoked or not.
+  virtual Result<std::optional<AdminTokenRow>> FindAdminToken(
+      const crypto::Hash& token_hash) = 0;
+  virtual Result<std::vector<AdminTokenRow>> ListAdminTokens() = 0;
+  // Revokes the token: false (changing nothing) if there is none with this
+  // id or it was revoked already.
+  virtual Result<bool> RevokeAdminToken(std::int64_t id, UnixSeconds at) = 0;
+  virtual Status TouchAdminToken(std::int64_t id, UnixSeconds at) = 0;
   virtual Result<std::int64_t> CountAdminTokens() = 0;
 
   // Accounts (the management console). InsertAccount: kConflict if the

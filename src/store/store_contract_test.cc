@@ -1248,14 +1248,57 @@ TEST_P(StoreContractTest, AConnectedDevicesSeatsOnTheCodesItReported) {
 TEST_P(StoreContractTest, DataSurvivesReopening) {
   W([](Transaction& t) {
     ASSERT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());
-    ASSERT_TRUE(t.InsertAdminToken(crypto::Hash{1}, "t", 1).ok());
+    ASSERT_TRUE(t.InsertAdminToken(crypto::Hash{1}, "t", "full", 1).ok());
   });
   Reopen();
   R([](Transaction& t) {
     EXPECT_TRUE(t.FindProduct("p")->has_value());
-    EXPECT_TRUE(*t.AdminTokenExists(crypto::Hash{1}));
-    EXPECT_FALSE(*t.AdminTokenExists(crypto::Hash{2}));
+    EXPECT_TRUE(t.FindAdminToken(crypto::Hash{1})->has_value());
+    EXPECT_FALSE(t.FindAdminToken(crypto::Hash{2})->has_value());
     EXPECT_EQ(*t.CountAdminTokens(), 1);
+  });
+}
+
+// Tokens: their scopes, last use and revocation; each event names the
+// token that acted.
+TEST_P(StoreContractTest, AdminTokensAndTheEventsTheyMake) {
+  std::int64_t billing = 0;
+  W([&](Transaction& t) {
+    billing = *t.InsertAdminToken(crypto::Hash{7}, "billing", "renew", 10);
+    ASSERT_TRUE(t.InsertAdminToken(crypto::Hash{8}, "ops", "full", 11).ok());
+    EventRow e;
+    e.at = 12;
+    e.type = "code.renewed";
+    e.actor = "admin";
+    e.token_id = billing;
+    ASSERT_TRUE(t.AppendEvent(e).ok());
+  });
+  R([&](Transaction& t) {
+    auto found = *t.FindAdminToken(crypto::Hash{7});
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, billing);
+    EXPECT_EQ(found->name, "billing");
+    EXPECT_EQ(found->scopes, "renew");
+    EXPECT_EQ(found->created_at, 10);
+    EXPECT_FALSE(found->last_used_at.has_value());
+    EXPECT_FALSE(found->revoked_at.has_value());
+    auto events = *t.ListEvents({});
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].token_id, billing);
+  });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(t.TouchAdminToken(billing, 20).ok());
+    EXPECT_TRUE(*t.RevokeAdminToken(billing, 30));
+    EXPECT_FALSE(*t.RevokeAdminToken(billing, 40));  // already
+    EXPECT_FALSE(*t.RevokeAdminToken(billing + 100, 40));
+  });
+  R([&](Transaction& t) {
+    auto all = *t.ListAdminTokens();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].name, "billing");
+    EXPECT_EQ(all[0].last_used_at, 20);
+    EXPECT_EQ(all[0].revoked_at, 30);
+    EXPECT_FALSE(all[1].revoked_at.has_value());
   });
 }
 

@@ -17,8 +17,11 @@ namespace {
 class CliAdminTest : public ApiTestBase {
  protected:
   CommandResult Cli(std::vector<std::string> args) {
+    return CliAs(server_->admin_token(), std::move(args));
+  }
+  CommandResult CliAs(const std::string& token, std::vector<std::string> args) {
     args.insert(args.begin(), {LicentiaCliPath(), "--server", server_->url(),
-                               "--token", server_->admin_token()});
+                               "--token", token});
     return RunCommand(args);
   }
 };
@@ -349,6 +352,39 @@ TEST_F(CliAdminTest, RenewSuspendChangeTermsAndSweepSeats) {
   EXPECT_NE(swept.out.find("Freed 1 seats"), std::string::npos) << swept.out;
   auto events = Cli({"admin", "events", "--type", "code.renewed"});
   EXPECT_NE(events.out.find("code.renewed"), std::string::npos) << events.out;
+}
+
+// Tokens from the CLI: one for billing renews and cannot block; the events
+// name it; revoked, it is refused.
+TEST_F(CliAdminTest, TokensWithScopes) {
+  CreateProduct("photo");
+  auto created = Cli({"--json", "admin", "tokens", "create", "billing",
+                      "--scope", "renew", "--scope", "read"});
+  ASSERT_EQ(created.exit_code, 0) << created.out;
+  json::value token = json::parse(created.out);
+  std::string secret(token.at("token").as_string());
+  std::string id = std::to_string(token.at("id").as_int64());
+  IssuedCode sub = Issue({{"product", "photo"},
+                          {"license_type", "subscription"},
+                          {"term_days", 30}});
+  std::string code_id = std::to_string(sub.id);
+  auto renewed =
+      CliAs(secret, {"admin", "codes", "renew", code_id, "--days", "30"});
+  EXPECT_EQ(renewed.exit_code, 0) << renewed.out;
+  auto refused = CliAs(secret, {"admin", "codes", "block", code_id});
+  EXPECT_EQ(refused.exit_code,
+            cli::ExitCodeFor(Status(ErrorCode::kForbidden, "")));
+  auto listed = Cli({"admin", "tokens", "list"});
+  EXPECT_NE(listed.out.find("billing"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("renew"), std::string::npos) << listed.out;
+  auto events = Cli({"admin", "events", "--type", "code.renewed"});
+  EXPECT_NE(events.out.find("admin#" + id), std::string::npos) << events.out;
+  ASSERT_EQ(Cli({"admin", "tokens", "revoke", id}).exit_code, 0);
+  EXPECT_EQ(CliAs(secret, {"admin", "codes", "show", code_id}).exit_code,
+            cli::ExitCodeFor(Status(ErrorCode::kUnauthorized, "")));
+  EXPECT_EQ(
+      Cli({"admin", "tokens", "create", "x", "--scope", "root"}).exit_code,
+      cli::ExitCodeFor(Status(ErrorCode::kInvalidRequest, "")));
 }
 
 }  // namespace
