@@ -18,8 +18,6 @@ namespace licentia::server {
 namespace json = boost::json;
 namespace {
 
-constexpr int kMaxPageSize = 1000;
-
 bool ValidProductId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -42,56 +40,6 @@ json::object ProductJson(const store::ProductRow& p) {
 Status ProductNotFound(std::string_view id) {
   return Status(ErrorCode::kNotFound,
                 fmt::format("There is no product '{}'.", id.substr(0, 64)));
-}
-
-Result<std::int64_t> QueryInt(const QueryParams& q, std::string_view name,
-                              std::int64_t fallback, std::int64_t min,
-                              std::int64_t max) {
-  auto it = q.find(name);
-  if (it == q.end() || it->second.empty()) return fallback;
-  std::int64_t v = 0;
-  const std::string& s = it->second;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size() || v < min || v > max) {
-    return Status(ErrorCode::kInvalidRequest,
-                  fmt::format("Query parameter '{}' must be a whole number "
-                              "from {} to {}.",
-                              name, min, max));
-  }
-  return v;
-}
-
-// A page size: at least one row (an empty page would end the listing
-// with no way to continue), at most kMaxPageSize.
-Result<int> QueryLimit(const QueryParams& q) {
-  LICENTIA_ASSIGN_OR_RETURN(std::int64_t limit,
-                            QueryInt(q, "limit", 100, 1, kMaxPageSize));
-  return static_cast<int>(limit);
-}
-
-std::string QueryString(const QueryParams& q, std::string_view name) {
-  auto it = q.find(name);
-  return it == q.end() ? std::string() : it->second;
-}
-
-// A listing refuses parameters it does not know: a mistyped filter
-// ("?prodcut=photo") would otherwise return everything, silently.
-Status OnlyKnownParams(const QueryParams& q,
-                       std::initializer_list<std::string_view> known) {
-  for (const auto& [name, value] : q) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string list;
-      for (std::string_view k : known) {
-        list += list.empty() ? "" : ", ";
-        list += k;
-      }
-      return Status(ErrorCode::kInvalidRequest,
-                    fmt::format("Unknown query parameter '{}'; this listing "
-                                "takes {}.",
-                                name.substr(0, 40), list));
-    }
-  }
-  return Status::Ok();
 }
 
 // The product filter of a listing: "" (any) or a valid product id.

@@ -11,19 +11,24 @@
 #include <string>
 #include <string_view>
 
+#include "core/code_seal.h"
 #include "core/status.h"
+#include "server/query_params.h"
 #include "server/reply.h"
 #include "server/service_context.h"
 
 namespace licentia::server {
 
-using QueryParams = std::map<std::string, std::string, std::less<>>;
-
 constexpr std::int64_t kMaxCodesPerBatch = 100000;
 
 class AdminService {
  public:
-  explicit AdminService(ServiceContext& ctx) : ctx_(ctx) {}
+  // `seal_key` seals webhook endpoints' secrets (core/code_seal.h).
+  AdminService(ServiceContext& ctx, const CodeSealKey& seal_key,
+               std::function<void()> wake_webhooks)
+      : ctx_(ctx),
+        seal_key_(seal_key),
+        wake_webhooks_(std::move(wake_webhooks)) {}
 
   // Reads return their response; writes reply once durable.
   void CreateProduct(std::string_view body, EventActor actor, Reply reply);
@@ -74,6 +79,17 @@ class AdminService {
   // server also does so on its own every --heartbeat-sweep-seconds).
   void SweepStaleSeats(Reply reply);
 
+  // Webhooks (admin_webhooks.cc; docs/webhooks.md): endpoints registered
+  // with the event types they want (the signing secret is in the creating
+  // answer only), disabled and enabled again; each endpoint's delivery log;
+  // a delivery sent again with the same event id.
+  void CreateWebhook(std::string_view body, EventActor actor, Reply reply);
+  Result<boost::json::object> ListWebhooks();
+  void SetWebhookEnabled(std::string_view id, bool enabled, Reply reply);
+  Result<boost::json::object> ListDeliveries(std::string_view id,
+                                             const QueryParams& query);
+  void Redeliver(std::string_view delivery_id, Reply reply);
+
  private:
   struct PreparedWrite {
     store::TransactionFn fn;
@@ -99,6 +115,9 @@ class AdminService {
   Result<boost::json::object> CodeDetail(store::Transaction& txn,
                                          const store::CodeRow& code);
   ServiceContext& ctx_;
+  const CodeSealKey seal_key_;
+  // Tells the webhook dispatcher a redelivery is due.
+  std::function<void()> wake_webhooks_;
 };
 
 // The optional body of a block, a suspension or a release: {"reason":

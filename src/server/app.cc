@@ -29,6 +29,7 @@
 #include "server/secrets.h"
 #include "server/server_clock.h"
 #include "server/wait_registry.h"
+#include "server/webhook_dispatcher.h"
 #include "store/store.h"
 
 namespace licentia::server {
@@ -58,7 +59,11 @@ class App {
                   config.rate_limit_per_code / 6 + 5),
         admin_auth_(*store_, clock_, config.rate_limit_admin_failures),
         devices_(ctx_, per_code_, *waits_),
-        admin_(ctx_),
+        seal_key_(secrets.code_seal),
+        admin_(ctx_, seal_key_,
+               [this] {
+                 if (webhooks_) webhooks_->Wake();
+               }),
         console_(
             ctx_, secrets.code_seal,
             {.session_seconds = config.console_session_days * kSecondsPerDay,
@@ -68,7 +73,9 @@ class App {
         routes_(LicentiaRoutes({*store_, clock_, devices_, admin_, console_})),
         sweeper_(std::make_unique<SeatSweeper>(
             *store_, clock_,
-            std::chrono::seconds(config.heartbeat_sweep_seconds))) {
+            std::chrono::seconds(config.heartbeat_sweep_seconds))),
+        webhooks_(std::make_unique<WebhookDispatcher>(
+            *store_, clock_, seal_key_, WebhookOptions{})) {
     // Waiting devices hear of every change to what they hold.
     store_->SetChangeListener(
         [waits = waits_.get()](const store::ChangedKeys& keys) {
@@ -180,6 +187,7 @@ class App {
     // Waiting devices are answered while the store still reads.
     if (waits_) waits_->Shutdown();
     sweeper_.reset();
+    webhooks_.reset();
     store_.reset();
     key_signer_.reset();
   }
@@ -205,6 +213,7 @@ class App {
   RateLimiter per_code_;
   AdminAuth admin_auth_;
   DeviceService devices_;
+  const CodeSealKey seal_key_;
   AdminService admin_;
   ConsoleService console_;
   Metrics metrics_;
@@ -214,6 +223,7 @@ class App {
   std::function<TransportStats()> transport_stats_;
   // After the store it writes to; stopped before the store in Shutdown.
   std::unique_ptr<SeatSweeper> sweeper_;
+  std::unique_ptr<WebhookDispatcher> webhooks_;
 };
 
 }  // namespace

@@ -164,6 +164,11 @@ void JsonWriter::Null() {
   out_ += "null";
 }
 
+void JsonWriter::Raw(std::string_view json) {
+  BeforeValue();
+  out_ += json;
+}
+
 void JsonWriter::OptInt(std::optional<std::int64_t> v) {
   if (v) {
     Int(*v);

@@ -68,6 +68,8 @@ class JsonWriter {
   void Uint(std::uint64_t v);
   void Bool(bool v);
   void Null();
+  // A value already written as JSON. REQUIRES: `json` is one valid value.
+  void Raw(std::string_view json);
   // The integer, or null when absent.
   void OptInt(std::optional<std::int64_t> v);
 

@@ -187,6 +187,34 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
           return t.admin.ListEvents(r.query);
         }));
   admin(
+      "POST", "/v1/admin/webhooks", AdminScope::kWebhooks,
+      [t, actor](const HttpRequest& r, const PathParams&, Reply reply) {
+        t.admin.CreateWebhook(r.body, actor(r), std::move(reply));
+      },
+      201);
+  admin("GET", "/v1/admin/webhooks", AdminScope::kWebhooks,
+        Sync([t](const HttpRequest&, const PathParams&) {
+          return t.admin.ListWebhooks();
+        }));
+  for (bool enable : {true, false}) {
+    admin("POST",
+          enable ? "/v1/admin/webhooks/{}/enable"
+                 : "/v1/admin/webhooks/{}/disable",
+          AdminScope::kWebhooks,
+          [t, enable](const HttpRequest&, const PathParams& p, Reply reply) {
+            t.admin.SetWebhookEnabled(p[0], enable, std::move(reply));
+          });
+  }
+  admin("GET", "/v1/admin/webhooks/{}/deliveries", AdminScope::kWebhooks,
+        Sync([t](const HttpRequest& r, const PathParams& p) {
+          return t.admin.ListDeliveries(p[0], r.query);
+        }));
+  admin("POST", "/v1/admin/webhooks/deliveries/{}/redeliver",
+        AdminScope::kWebhooks,
+        [t](const HttpRequest&, const PathParams& p, Reply reply) {
+          t.admin.Redeliver(p[0], std::move(reply));
+        });
+  admin(
       "POST", "/v1/admin/tokens", AdminScope::kFull,
       [t, actor](const HttpRequest& r, const PathParams&, Reply reply) {
         t.admin.CreateToken(r.body, actor(r), std::move(reply));

@@ -172,7 +172,30 @@ Status RecordEvent(store::Transaction& txn, UnixSeconds at,
   e.actor = std::string(actor.kind);
   e.token_id = actor.token_id;
   e.details_json = details.ToJson();
-  return txn.AppendEvent(e);
+  LICENTIA_RETURN_IF_ERROR(txn.AppendEvent(e));
+  // The outbox, in the event's transaction: committed together or not at
+  // all (server/webhook_dispatcher.h). The key is the event's id for the
+  // receivers, the same in every attempt.
+  std::string key = crypto::RandomToken("evt_", 16);
+  std::string payload;
+  payload.reserve(256 + e.details_json.size());
+  JsonWriter w(payload);
+  w.BeginObject();
+  w.Field("id", key);
+  w.Field("type", e.type);
+  w.Field("created_at", e.at);
+  w.Key("data");
+  w.BeginObject();
+  w.Field("code_id", e.code_id);
+  w.Field("product", e.product_id);
+  w.Field("device", std::string_view(e.device).substr(0, 16));
+  w.Field("actor", e.actor);
+  w.Field("token_id", e.token_id);
+  w.Key("details");
+  w.Raw(e.details_json);
+  w.EndObject();
+  w.EndObject();
+  return txn.EnqueueWebhookDeliveries(e.type, key, payload, at);
 }
 
 }  // namespace licentia::server

@@ -648,6 +648,71 @@ ALTER TABLE admin_tokens ADD COLUMN last_used_at BIGINT;
 ALTER TABLE admin_tokens ADD COLUMN revoked_at BIGINT;
 ALTER TABLE events ADD COLUMN token_id BIGINT;
 )sql"},
+    // 16: webhooks. Endpoints with the event types they want (" a b " with
+    // spaces around each, or " * ") and their signing secret, sealed; the
+    // outbox of deliveries, written in the transaction of the event they
+    // carry, and worked off by the dispatcher (server/webhook_dispatcher.h)
+    // through the index of what is due.
+    {.sqlite = R"sql(
+CREATE TABLE webhook_endpoints (
+  id INTEGER PRIMARY KEY,
+  url TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  description TEXT NOT NULL,
+  sealed_secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  disabled_at INTEGER
+);
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY,
+  endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id),
+  event_key TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_attempt_at INTEGER,
+  last_status INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  delivered_at INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state,
+  next_attempt_at);
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(
+  endpoint_id, id);
+)sql",
+     .postgres = R"sql(
+CREATE TABLE webhook_endpoints (
+  id BIGSERIAL PRIMARY KEY,
+  url TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  description TEXT NOT NULL,
+  sealed_secret TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  disabled_at BIGINT
+);
+CREATE TABLE webhook_deliveries (
+  id BIGSERIAL PRIMARY KEY,
+  endpoint_id BIGINT NOT NULL REFERENCES webhook_endpoints(id),
+  event_key TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_attempt_at BIGINT,
+  last_status INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  delivered_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state,
+  next_attempt_at);
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(
+  endpoint_id, id);
+)sql"},
 };
 
 // Instances starting together on one PostgreSQL database take turns

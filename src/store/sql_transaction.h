@@ -143,6 +143,32 @@ class SqlTransaction final : public Transaction {
   Result<std::vector<EventRow>> ListNewestCodeEvents(std::int64_t code_id,
                                                      int limit) override;
 
+  // Webhooks (sql_webhooks.cc).
+  Result<std::int64_t> InsertWebhookEndpoint(
+      const WebhookEndpointRow& row) override;
+  Status SetWebhookSecret(std::int64_t id,
+                          std::string_view sealed_secret) override;
+  Result<std::optional<WebhookEndpointRow>> FindWebhookEndpoint(
+      std::int64_t id) override;
+  Result<std::vector<WebhookEndpointRow>> ListWebhookEndpoints() override;
+  Result<bool> SetWebhookEndpointEnabled(std::int64_t id, bool enabled,
+                                         UnixSeconds at) override;
+  Status EnqueueWebhookDeliveries(std::string_view event_type,
+                                  std::string_view event_key,
+                                  std::string_view payload,
+                                  UnixSeconds at) override;
+  Result<std::vector<WebhookDeliveryRow>> ClaimDueDeliveries(
+      UnixSeconds now, UnixSeconds lease_until, int limit) override;
+  Status RecordDeliveryAttempt(std::int64_t id, DeliveryState state,
+                               UnixSeconds at, UnixSeconds next_attempt_at,
+                               std::optional<std::int64_t> status,
+                               std::string_view error) override;
+  Result<std::vector<WebhookDeliveryRow>> ListWebhookDeliveries(
+      std::int64_t endpoint_id, std::int64_t before, int limit) override;
+  Result<std::optional<WebhookDeliveryRow>> FindWebhookDelivery(
+      std::int64_t id) override;
+  Result<bool> Redeliver(std::int64_t id, UnixSeconds at) override;
+
   Result<std::int64_t> InsertAdminToken(const crypto::Hash& token_hash,
                                         std::string_view name,
                                         std::string_view scopes,

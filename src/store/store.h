@@ -58,6 +58,39 @@ struct CodeRow {
   std::string suspended_reason;
 };
 
+// A webhook endpoint (server/webhook_dispatcher.h).
+struct WebhookEndpointRow {
+  std::int64_t id = 0;
+  std::string url;
+  std::vector<std::string> event_types;  // {"*"}: every type
+  std::string description;
+  std::string sealed_secret;  // the signing secret, sealed (code_seal.h)
+  UnixSeconds created_at = 0;
+  std::optional<UnixSeconds> disabled_at;
+};
+
+// One event to deliver to one endpoint, from the outbox.
+enum class DeliveryState { kPending, kDelivered, kFailed };
+
+struct WebhookDeliveryRow {
+  std::int64_t id = 0;
+  std::int64_t endpoint_id = 0;
+  std::string event_key;  // the event's id for receivers ("evt_…")
+  std::string event_type;
+  std::string payload;  // the JSON body sent
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;
+  UnixSeconds next_attempt_at = 0;
+  std::optional<UnixSeconds> last_attempt_at;
+  std::optional<std::int64_t> last_status;  // the receiver's HTTP status
+  std::string last_error;
+  std::optional<UnixSeconds> delivered_at;
+  UnixSeconds created_at = 0;
+  // Filled by ClaimDueDeliveries: where and with what to send it.
+  std::string url;
+  std::string sealed_secret;
+};
+
 // A change of issued codes' terms, where it is safe (admin API: terms):
 // each field set is written; unset ones are left as they are.
 struct TermsChange {
@@ -378,6 +411,49 @@ class Transaction {
   // index, whatever the log's length).
   virtual Result<std::vector<EventRow>> ListNewestCodeEvents(
       std::int64_t code_id, int limit) = 0;
+
+  // Webhooks. InsertWebhookEndpoint returns the new id; the secret is set
+  // after (it is sealed for that id).
+  virtual Result<std::int64_t> InsertWebhookEndpoint(
+      const WebhookEndpointRow& row) = 0;
+  virtual Status SetWebhookSecret(std::int64_t id,
+                                  std::string_view sealed_secret) = 0;
+  virtual Result<std::optional<WebhookEndpointRow>> FindWebhookEndpoint(
+      std::int64_t id) = 0;
+  virtual Result<std::vector<WebhookEndpointRow>> ListWebhookEndpoints() = 0;
+  // Disables (at `at`) or enables the endpoint: false if there is none.
+  virtual Result<bool> SetWebhookEndpointEnabled(std::int64_t id, bool enabled,
+                                                 UnixSeconds at) = 0;
+  // The outbox: one pending delivery of this event for every enabled
+  // endpoint that wants its type, due at `at`. Like AppendEvent, a backend
+  // may send it with the transaction's next statement or its commit.
+  virtual Status EnqueueWebhookDeliveries(std::string_view event_type,
+                                          std::string_view event_key,
+                                          std::string_view payload,
+                                          UnixSeconds at) = 0;
+  // Takes up to `limit` pending deliveries due at `now`, oldest first, with
+  // their endpoint's URL and secret, and moves each one's next attempt to
+  // `lease_until`: a dispatcher that dies while sending leaves them due
+  // again then (the receiver may see a delivery twice, always with the
+  // same event key). Instances sharing a database never take the same one.
+  virtual Result<std::vector<WebhookDeliveryRow>> ClaimDueDeliveries(
+      UnixSeconds now, UnixSeconds lease_until, int limit) = 0;
+  // Records an attempt: its outcome (kPending again with `next_attempt_at`
+  // for a retry), the receiver's status or the error.
+  virtual Status RecordDeliveryAttempt(std::int64_t id, DeliveryState state,
+                                       UnixSeconds at,
+                                       UnixSeconds next_attempt_at,
+                                       std::optional<std::int64_t> status,
+                                       std::string_view error) = 0;
+  // The endpoint's deliveries, newest first, with ids below `before` (0:
+  // from the newest).
+  virtual Result<std::vector<WebhookDeliveryRow>> ListWebhookDeliveries(
+      std::int64_t endpoint_id, std::int64_t before, int limit) = 0;
+  virtual Result<std::optional<WebhookDeliveryRow>> FindWebhookDelivery(
+      std::int64_t id) = 0;
+  // Makes the delivery pending and due at `at` again (its attempts count
+  // on): false if there is none.
+  virtual Result<bool> Redeliver(std::int64_t id, UnixSeconds at) = 0;
 
   // Admin API tokens, stored as hashes. InsertAdminToken returns the new
   // token's id.
