@@ -51,6 +51,14 @@ constexpr std::array kRoutes = {
     Route{"POST", "/v1/admin/codes/{}/terms"},
     Route{"POST", "/v1/admin/batches/{}/terms"},
     Route{"POST", "/v1/admin/seats/sweep"},
+    Route{"POST", "/v1/admin/webhooks"},
+    Route{"GET", "/v1/admin/webhooks"},
+    Route{"POST", "/v1/admin/webhooks/{}/disable"},
+    Route{"GET", "/v1/admin/webhooks/{}/deliveries"},
+    Route{"POST", "/v1/admin/webhooks/deliveries/{}/redeliver"},
+    Route{"POST", "/v1/admin/tokens"},
+    Route{"GET", "/v1/admin/tokens"},
+    Route{"POST", "/v1/admin/tokens/{}/revoke"},
     Route{"GET", "/v1/admin/events"},
     Route{"POST", "/v1/admin/test/clock"},
     Route{"GET", "/metrics"},
@@ -79,6 +87,7 @@ InProcessServer& Server() {
     config.rate_limit_per_ip = 0;
     config.rate_limit_per_code = 0;
     config.rate_limit_admin_failures = 0;
+    config.deliver_webhooks = false;  // no requests to fuzzed URLs
     auto opened = InProcessServer::Open(config);
     if (!opened.ok()) __builtin_trap();
     InProcessServer* s = opened->release();

@@ -615,6 +615,105 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
     });
   }
 
+  // --- webhooks
+  {
+    CLI::App* hooks = cmd->add_subcommand("webhooks", "Webhook endpoints");
+    hooks->require_subcommand(1);
+    auto url = std::make_shared<std::string>();
+    auto types = std::make_shared<std::vector<std::string>>();
+    auto description = std::make_shared<std::string>();
+    auto* create = hooks->add_subcommand(
+        "create", "Register an endpoint; its signing secret is shown once");
+    create->add_option("url", *url, "http:// or https:// address")->required();
+    create
+        ->add_option("--event", *types,
+                     "An event type it wants, e.g. code.blocked, or * for "
+                     "all (repeatable)")
+        ->required();
+    create->add_option("--description", *description, "What it is for");
+    create->callback([=] {
+      *run = [=] {
+        json::array list;
+        for (const auto& t : *types) list.emplace_back(t);
+        json::object body{{"url", *url}, {"event_types", list}};
+        if (!description->empty()) body["description"] = *description;
+        auto r = admin->Call("POST", "/v1/admin/webhooks", body);
+        return admin->Print(r, [](const json::value& v) {
+          fmt::print(
+              "Webhook #{} for {}. Its signing secret, shown once:\n\n"
+              "  {}\n",
+              v.at("id").as_int64(), Str(v.at("url")), Str(v.at("secret")));
+        });
+      };
+    });
+    auto* list = hooks->add_subcommand("list", "Endpoints");
+    list->callback([=] {
+      *run = [=] {
+        auto r = admin->Call("GET", "/v1/admin/webhooks");
+        return admin->Print(r, [](const json::value& v) {
+          for (const auto& h : v.at("webhooks").as_array()) {
+            std::string events;
+            for (const auto& t : h.at("event_types").as_array()) {
+              events += (events.empty() ? "" : ",") + Str(t);
+            }
+            fmt::print("{:>5}  {:<8} {}  [{}]\n", h.at("id").as_int64(),
+                       h.at("enabled").as_bool() ? "enabled" : "disabled",
+                       Str(h.at("url")), events);
+          }
+        });
+      };
+    });
+    for (bool enable : {true, false}) {
+      auto id = std::make_shared<std::string>();
+      auto* sub = hooks->add_subcommand(
+          enable ? "enable" : "disable",
+          enable ? "Deliver to the endpoint again"
+                 : "Stop queuing events for the endpoint");
+      sub->add_option("id", *id, "Webhook id")->required();
+      sub->callback([=] {
+        *run = [=] {
+          auto r = admin->Call("POST", "/v1/admin/webhooks/" + Percent(*id) +
+                                           (enable ? "/enable" : "/disable"));
+          return admin->Print(r, [&](const json::value&) {
+            fmt::print("Webhook {} is {}\n", *id,
+                       enable ? "enabled" : "disabled");
+          });
+        };
+      });
+    }
+    auto hook_id = std::make_shared<std::string>();
+    auto* log = hooks->add_subcommand("deliveries", "An endpoint's deliveries");
+    log->add_option("id", *hook_id, "Webhook id")->required();
+    log->callback([=] {
+      *run = [=] {
+        auto r = admin->Call(
+            "GET", "/v1/admin/webhooks/" + Percent(*hook_id) + "/deliveries");
+        return admin->Print(r, [](const json::value& v) {
+          for (const auto& d : v.at("deliveries").as_array()) {
+            fmt::print("{:>7}  {:<10} {:<20} {:<26} attempts={} {} {}\n",
+                       d.at("id").as_int64(), Str(d.at("state")),
+                       Str(d.at("event_type")), Str(d.at("event_id")),
+                       d.at("attempts").as_int64(),
+                       When(d.at("last_attempt_at")), Str(d.at("last_error")));
+          }
+        });
+      };
+    });
+    auto delivery = std::make_shared<std::string>();
+    auto* redeliver =
+        hooks->add_subcommand("redeliver", "Send a delivery again (same id)");
+    redeliver->add_option("delivery", *delivery, "Delivery id")->required();
+    redeliver->callback([=] {
+      *run = [=] {
+        auto r = admin->Call("POST", "/v1/admin/webhooks/deliveries/" +
+                                         Percent(*delivery) + "/redeliver");
+        return admin->Print(r, [&](const json::value&) {
+          fmt::print("Delivery {} is queued again\n", *delivery);
+        });
+      };
+    });
+  }
+
   // --- admin tokens
   {
     CLI::App* tokens = cmd->add_subcommand("tokens", "Admin API tokens");

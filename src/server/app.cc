@@ -74,8 +74,10 @@ class App {
         sweeper_(std::make_unique<SeatSweeper>(
             *store_, clock_,
             std::chrono::seconds(config.heartbeat_sweep_seconds))),
-        webhooks_(std::make_unique<WebhookDispatcher>(
-            *store_, clock_, seal_key_, WebhookOptions{})) {
+        webhooks_(config.deliver_webhooks
+                      ? std::make_unique<WebhookDispatcher>(
+                            *store_, clock_, seal_key_, WebhookOptions{})
+                      : nullptr) {
     // Waiting devices hear of every change to what they hold.
     store_->SetChangeListener(
         [waits = waits_.get()](const store::ChangedKeys& keys) {

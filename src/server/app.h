@@ -34,6 +34,10 @@ struct ServerConfig {
   // How often the seats of devices that missed their code's heartbeat are
   // freed (server/seat_sweeper.h), in seconds of wall time.
   int heartbeat_sweep_seconds = 300;
+  // Sends webhook deliveries (server/webhook_dispatcher.h). Off, they stay
+  // queued: for the fuzz targets, which must not send requests to the
+  // addresses they make up.
+  bool deliver_webhooks = true;
   // Console cookies carry the Secure attribute (set when the console is
   // reached over HTTPS, e.g. through a TLS-terminating proxy).
   bool console_secure_cookies = false;

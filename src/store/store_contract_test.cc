@@ -675,6 +675,86 @@ TEST_P(StoreContractTest, StaleSeatsAreThoseSilentForTheirHeartbeat) {
   });
 }
 
+// Webhooks: an event is queued for the enabled endpoints that want its
+// type; a claim takes what is due once (its lease moves it on); attempts
+// are recorded; redelivery makes it due again.
+TEST_P(StoreContractTest, TheWebhookOutbox) {
+  std::int64_t blocks = 0, all = 0, off = 0;
+  W([&](Transaction& t) {
+    WebhookEndpointRow e;
+    e.url = "http://127.0.0.1:1/a";
+    e.event_types = {"code.blocked", "code.terms_changed"};
+    e.created_at = 10;
+    blocks = *t.InsertWebhookEndpoint(e);
+    ASSERT_TRUE(t.SetWebhookSecret(blocks, "sealed-a").ok());
+    e.event_types = {"*"};
+    all = *t.InsertWebhookEndpoint(e);
+    e.event_types = {"code.blocked"};
+    off = *t.InsertWebhookEndpoint(e);
+    EXPECT_TRUE(*t.SetWebhookEndpointEnabled(off, false, 11));
+    EXPECT_FALSE(*t.SetWebhookEndpointEnabled(off + 100, false, 11));
+    ASSERT_TRUE(
+        t.EnqueueWebhookDeliveries("code.blocked", "evt_1", "{}", 20).ok());
+    // "code_terms" must not match "code.terms_changed" by a wildcard.
+    ASSERT_TRUE(
+        t.EnqueueWebhookDeliveries("code.terms", "evt_2", "{}", 21).ok());
+  });
+  R([&](Transaction& t) {
+    auto endpoints = *t.ListWebhookEndpoints();
+    ASSERT_EQ(endpoints.size(), 3u);
+    EXPECT_EQ(endpoints[0].event_types,
+              (std::vector<std::string>{"code.blocked", "code.terms_changed"}));
+    EXPECT_EQ(endpoints[0].sealed_secret, "sealed-a");
+    EXPECT_EQ(endpoints[2].disabled_at, 11);
+    EXPECT_EQ(t.ListWebhookDeliveries(blocks, 0, 10)->size(), 1u);
+    EXPECT_EQ(t.ListWebhookDeliveries(all, 0, 10)->size(), 2u);
+    EXPECT_TRUE(t.ListWebhookDeliveries(off, 0, 10)->empty());
+  });
+  std::vector<WebhookDeliveryRow> claimed;
+  W([&](Transaction& t) {
+    EXPECT_TRUE(t.ClaimDueDeliveries(19, 100, 10)->empty());  // not yet due
+    claimed = *t.ClaimDueDeliveries(21, 141, 2);
+  });
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].event_key, "evt_1");
+  EXPECT_EQ(claimed[0].url, "http://127.0.0.1:1/a");
+  EXPECT_LT(claimed[0].id, claimed[1].id);
+  W([&](Transaction& t) {
+    // Leased: not due again before the lease ends.
+    auto more = *t.ClaimDueDeliveries(30, 150, 10);
+    ASSERT_EQ(more.size(), 1u);  // the third, never claimed
+    ASSERT_TRUE(t.RecordDeliveryAttempt(
+                     claimed[0].id, DeliveryState::kDelivered, 40, 40, 200, "")
+                    .ok());
+    ASSERT_TRUE(t.RecordDeliveryAttempt(claimed[1].id, DeliveryState::kPending,
+                                        41, 71, 503, "the receiver answered")
+                    .ok());
+  });
+  R([&](Transaction& t) {
+    auto done = **t.FindWebhookDelivery(claimed[0].id);
+    EXPECT_EQ(done.state, DeliveryState::kDelivered);
+    EXPECT_EQ(done.attempts, 1);
+    EXPECT_EQ(done.delivered_at, 40);
+    EXPECT_EQ(done.last_status, 200);
+    auto retry = **t.FindWebhookDelivery(claimed[1].id);
+    EXPECT_EQ(retry.state, DeliveryState::kPending);
+    EXPECT_EQ(retry.next_attempt_at, 71);
+    EXPECT_EQ(retry.last_error, "the receiver answered");
+    EXPECT_FALSE(retry.delivered_at.has_value());
+    EXPECT_FALSE(t.FindWebhookDelivery(9999)->has_value());
+  });
+  W([&](Transaction& t) {
+    EXPECT_TRUE(t.ClaimDueDeliveries(70, 200, 10)->empty());
+    EXPECT_EQ(t.ClaimDueDeliveries(71, 200, 10)->size(), 1u);
+    EXPECT_TRUE(*t.Redeliver(claimed[0].id, 80));
+    EXPECT_FALSE(*t.Redeliver(9999, 80));
+    auto again = *t.ClaimDueDeliveries(80, 300, 10);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].event_key, "evt_1");
+    EXPECT_EQ(again[0].attempts, 1);
+  });
+}
+
 TEST_P(StoreContractTest, AFailedTransactionLeavesNothing) {
   Status st = store_->Write([](Transaction& t) {
     EXPECT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());

@@ -387,5 +387,31 @@ TEST_F(CliAdminTest, TokensWithScopes) {
       cli::ExitCodeFor(Status(ErrorCode::kInvalidRequest, "")));
 }
 
+// Webhooks from the CLI: registered, listed, disabled; the bad ones are
+// input errors.
+TEST_F(CliAdminTest, Webhooks) {
+  auto created =
+      Cli({"--json", "admin", "webhooks", "create", "http://127.0.0.1:9/hook",
+           "--event", "code.blocked", "--event", "code.renewed"});
+  ASSERT_EQ(created.exit_code, 0) << created.out;
+  json::value hook = json::parse(created.out);
+  EXPECT_TRUE(hook.at("secret").as_string().starts_with("whsec_"));
+  std::string id = std::to_string(hook.at("id").as_int64());
+  auto listed = Cli({"admin", "webhooks", "list"});
+  EXPECT_NE(listed.out.find("code.blocked,code.renewed"), std::string::npos)
+      << listed.out;
+  ASSERT_EQ(Cli({"admin", "webhooks", "disable", id}).exit_code, 0);
+  EXPECT_NE(Cli({"admin", "webhooks", "list"}).out.find("disabled"),
+            std::string::npos);
+  auto log = Cli({"--json", "admin", "webhooks", "deliveries", id});
+  ASSERT_EQ(log.exit_code, 0) << log.out;
+  EXPECT_TRUE(json::parse(log.out).at("deliveries").as_array().empty());
+  EXPECT_EQ(Cli({"admin", "webhooks", "create", "gopher://x", "--event", "*"})
+                .exit_code,
+            cli::ExitCodeFor(Status(ErrorCode::kInvalidRequest, "")));
+  EXPECT_EQ(Cli({"admin", "webhooks", "redeliver", "4242"}).exit_code,
+            cli::ExitCodeFor(Status(ErrorCode::kNotFound, "")));
+}
+
 }  // namespace
 }  // namespace licentia::testing
