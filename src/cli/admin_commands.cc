@@ -60,6 +60,18 @@ class Admin {
     return api_->Call(method, path, body);
   }
 
+  // An export, streamed to `sink` (a day at most).
+  Status Download(std::string_view path,
+                  std::function<bool(std::string_view)> sink) {
+    if (g_.token.empty()) {
+      return Status(
+          ErrorCode::kUnauthorized,
+          "No admin token: pass --token or set LICENTIA_ADMIN_TOKEN.");
+    }
+    if (!api_) api_ = std::make_unique<client::ApiClient>(g_.server, g_.token);
+    return api_->Download(path, std::move(sink), 24L * 3600 * 1000);
+  }
+
   // Prints `v` as JSON when --json, otherwise calls `human`.
   template <typename F>
   int Print(const Result<json::value>& v, F human) {
@@ -611,6 +623,61 @@ std::function<int()> AddAdminCommands(CLI::App& app, GlobalOptions& global) {
                        json::serialize(ev.at("details")));
           }
         });
+      };
+    });
+  }
+
+  // --- exports
+  CLI::App* exports = cmd->add_subcommand(
+      "export", "Stream codes, activations or events as CSV or JSON lines");
+  exports->require_subcommand(1);
+  for (std::string what : {"codes", "activations", "events"}) {
+    struct ExportOpts {
+      std::string format = "csv", product, status, type, output;
+      std::int64_t batch = 0, code = 0;
+    };
+    auto o = std::make_shared<ExportOpts>();
+    auto* sub = exports->add_subcommand(what, "Export " + what);
+    sub->add_option("--format", o->format, "csv (default) or jsonl")
+        ->check(CLI::IsMember({"csv", "jsonl"}));
+    sub->add_option("--product", o->product, "Only this product");
+    if (what == "codes") {
+      sub->add_option("--status", o->status, "blocked or unblocked")
+          ->check(CLI::IsMember({"blocked", "unblocked"}));
+      sub->add_option("--batch", o->batch, "Only this batch");
+    } else {
+      sub->add_option("--code", o->code, "Only this code id");
+    }
+    if (what == "events") {
+      sub->add_option("--type", o->type, "Only this type");
+    }
+    sub->add_option("--output,-o", o->output, "Write to this file");
+    sub->callback([=] {
+      *run = [=]() -> int {
+        std::string path =
+            fmt::format("/v1/admin/export/{}?format={}", what, o->format);
+        if (!o->product.empty()) path += "&product=" + Percent(o->product);
+        if (!o->status.empty()) path += "&status=" + Percent(o->status);
+        if (!o->type.empty()) path += "&type=" + Percent(o->type);
+        if (o->batch) path += fmt::format("&batch={}", o->batch);
+        if (o->code) path += fmt::format("&code={}", o->code);
+        std::ofstream file;
+        if (!o->output.empty()) {
+          file.open(o->output, std::ios::binary | std::ios::trunc);
+          if (!file) {
+            return Report(
+                Status(ErrorCode::kIoError, "Cannot write " + o->output + "."),
+                admin->g_.json);
+          }
+        }
+        std::ostream& out = o->output.empty() ? std::cout : file;
+        Status st = admin->Download(path, [&out](std::string_view piece) {
+          out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+          return static_cast<bool>(out);
+        });
+        out.flush();
+        if (!st.ok()) return Report(st, admin->g_.json);
+        return kExitOk;
       };
     });
   }

@@ -8,22 +8,13 @@
 namespace licentia::client {
 namespace json = boost::json;
 
-Result<json::value> ApiClient::Call(std::string_view method,
-                                    std::string_view path,
-                                    const json::value& body,
-                                    const SendOptions& send) {
-  std::string text = body.is_null() ? std::string() : json::serialize(body);
-  LICENTIA_ASSIGN_OR_RETURN(HttpReply reply,
-                            http_.Send(method, path, text, token_, send));
+namespace {
+
+// The error an answer other than 2xx stands for: its stable code and
+// message when the body is the API's error object.
+Status ErrorOf(const HttpReply& reply) {
   boost::system::error_code ec;
   json::value v = json::parse(reply.body, ec);
-  if (reply.status >= 200 && reply.status < 300) {
-    if (ec) {
-      return Status(ErrorCode::kInternal,
-                    "The server's reply is not valid JSON.");
-    }
-    return v;
-  }
   if (!ec && v.is_object()) {
     const auto* err = v.as_object().if_contains("error");
     if (err && err->is_object()) {
@@ -44,6 +35,37 @@ Result<json::value> ApiClient::Call(std::string_view method,
   return Status(
       ErrorCode::kInternal,
       fmt::format("Unexpected HTTP {} from the server.", reply.status));
+}
+
+}  // namespace
+
+Result<json::value> ApiClient::Call(std::string_view method,
+                                    std::string_view path,
+                                    const json::value& body,
+                                    const SendOptions& send) {
+  std::string text = body.is_null() ? std::string() : json::serialize(body);
+  LICENTIA_ASSIGN_OR_RETURN(HttpReply reply,
+                            http_.Send(method, path, text, token_, send));
+  if (reply.status < 200 || reply.status >= 300) return ErrorOf(reply);
+  boost::system::error_code ec;
+  json::value v = json::parse(reply.body, ec);
+  if (ec) {
+    return Status(ErrorCode::kInternal,
+                  "The server's reply is not valid JSON.");
+  }
+  return v;
+}
+
+Status ApiClient::Download(std::string_view path,
+                           std::function<bool(std::string_view)> sink,
+                           long total_timeout_ms) {
+  SendOptions send;
+  send.sink = std::move(sink);
+  send.total_timeout_ms = total_timeout_ms;
+  LICENTIA_ASSIGN_OR_RETURN(HttpReply reply,
+                            http_.Send("GET", path, "", token_, send));
+  if (reply.status != 200) return ErrorOf(reply);
+  return Status::Ok();
 }
 
 }  // namespace licentia::client

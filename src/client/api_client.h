@@ -26,6 +26,13 @@ class ApiClient {
                                   const boost::json::value& body = nullptr,
                                   const SendOptions& send = {});
 
+  // GET `path` and hand the body of its 200 answer to `sink` as it
+  // arrives (an export); errors as Call's. The transfer may take up to
+  // `total_timeout_ms`.
+  Status Download(std::string_view path,
+                  std::function<bool(std::string_view)> sink,
+                  long total_timeout_ms);
+
   HttpClient& http() { return http_; }
 
  private:

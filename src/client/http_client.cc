@@ -23,8 +23,24 @@ struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
+// Where a body goes: the reply, or the caller's sink for a 200 answer.
+struct BodyTarget {
+  CURL* curl;
+  std::string* body;
+  const std::function<bool(std::string_view)>* sink;
+};
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* target = static_cast<BodyTarget*>(user);
+  if (*target->sink) {
+    long status = 0;
+    curl_easy_getinfo(target->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status == 200) {
+      // Anything but the whole piece taken makes curl abandon it.
+      return (*target->sink)(std::string_view(data, size * n)) ? size * n : 0;
+    }
+  }
+  target->body->append(data, size * n);
   return size * n;
 }
 
@@ -134,8 +150,9 @@ Result<HttpReply> HttpClient::Send(std::string_view method,
                      static_cast<curl_off_t>(body.size()));
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  BodyTarget target{c, &reply.body, &send.sink};
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &target);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.retry_after);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);

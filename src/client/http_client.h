@@ -7,6 +7,7 @@
 #define LICENTIA_CLIENT_HTTP_CLIENT_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,11 @@ struct SendOptions {
   // once after Wake()): when it reads true the request is abandoned with
   // kUnavailable. Not owned; may be null.
   const std::atomic<bool>* cancel = nullptr;
+  // If set, the body of a 200 answer goes here piece by piece as it
+  // arrives (an export too large to hold), not into HttpReply::body; a
+  // false return abandons the transfer (kUnavailable). Other answers (an
+  // error's JSON) still come in HttpReply::body.
+  std::function<bool(std::string_view)> sink;
 };
 
 struct HttpReply {

@@ -42,6 +42,8 @@ Status ProductNotFound(std::string_view id) {
                 fmt::format("There is no product '{}'.", id.substr(0, 64)));
 }
 
+}  // namespace
+
 // The product filter of a listing: "" (any) or a valid product id.
 Result<std::string> QueryProduct(const QueryParams& q) {
   std::string product = QueryString(q, "product");
@@ -52,8 +54,6 @@ Result<std::string> QueryProduct(const QueryParams& q) {
   }
   return product;
 }
-
-}  // namespace
 
 Result<store::CodeRow> LoadCode(store::Transaction& txn, std::int64_t id) {
   LICENTIA_ASSIGN_OR_RETURN(auto code, txn.FindCodeById(id));
@@ -316,14 +316,9 @@ void AdminService::IssueCodes(std::string_view body, EventActor actor,
   Submit(PrepareIssueCodes(body, actor), std::move(reply));
 }
 
-Result<json::object> AdminService::ListCodes(const QueryParams& query) {
-  LICENTIA_RETURN_IF_ERROR(OnlyKnownParams(
-      query, {"product", "status", "batch", "q", "after", "limit"}));
+Result<store::CodeFilter> CodeFilterOf(const QueryParams& query) {
   store::CodeFilter filter;
   LICENTIA_ASSIGN_OR_RETURN(filter.product_id, QueryProduct(query));
-  LICENTIA_ASSIGN_OR_RETURN(filter.after_id,
-                            QueryInt(query, "after", 0, 0, INT64_MAX));
-  LICENTIA_ASSIGN_OR_RETURN(filter.limit, QueryLimit(query));
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t batch,
                             QueryInt(query, "batch", 0, 0, INT64_MAX));
   if (batch > 0) filter.batch_id = batch;
@@ -343,6 +338,16 @@ Result<json::object> AdminService::ListCodes(const QueryParams& query) {
   if (tail.size() > kCodeGroupSize)
     tail = tail.substr(tail.size() - kCodeGroupSize);
   filter.tail = tail;
+  return filter;
+}
+
+Result<json::object> AdminService::ListCodes(const QueryParams& query) {
+  LICENTIA_RETURN_IF_ERROR(OnlyKnownParams(
+      query, {"product", "status", "batch", "q", "after", "limit"}));
+  LICENTIA_ASSIGN_OR_RETURN(store::CodeFilter filter, CodeFilterOf(query));
+  LICENTIA_ASSIGN_OR_RETURN(filter.after_id,
+                            QueryInt(query, "after", 0, 0, INT64_MAX));
+  LICENTIA_ASSIGN_OR_RETURN(filter.limit, QueryLimit(query));
   json::array codes;
   std::int64_t next = 0;
   Status st = ctx_.store.Read([&](store::Transaction& txn) -> Status {
@@ -486,9 +491,7 @@ void AdminService::ReleaseSeat(std::string_view code_id,
          std::move(reply));
 }
 
-Result<json::object> AdminService::ListEvents(const QueryParams& query) {
-  LICENTIA_RETURN_IF_ERROR(
-      OnlyKnownParams(query, {"code", "product", "type", "after", "limit"}));
+Result<store::EventFilter> EventFilterOf(const QueryParams& query) {
   store::EventFilter filter;
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t code_id,
                             QueryInt(query, "code", 0, 0, INT64_MAX));
@@ -505,6 +508,29 @@ Result<json::object> AdminService::ListEvents(const QueryParams& query) {
                   fmt::format("There is no event type '{}'; the types are {}.",
                               filter.type.substr(0, 40), list));
   }
+  return filter;
+}
+
+json::object EventJson(const store::EventRow& e) {
+  boost::system::error_code ec;
+  json::value details = json::parse(e.details_json, ec);
+  if (ec) details = json::object();
+  return json::object{
+      {"id", e.id},
+      {"at", e.at},
+      {"type", e.type},
+      {"code_id", e.code_id ? json::value(*e.code_id) : json::value()},
+      {"product", e.product_id},
+      {"device", e.device.substr(0, 16)},
+      {"actor", e.actor},
+      {"token_id", e.token_id ? json::value(*e.token_id) : json::value()},
+      {"details", std::move(details)}};
+}
+
+Result<json::object> AdminService::ListEvents(const QueryParams& query) {
+  LICENTIA_RETURN_IF_ERROR(
+      OnlyKnownParams(query, {"code", "product", "type", "after", "limit"}));
+  LICENTIA_ASSIGN_OR_RETURN(store::EventFilter filter, EventFilterOf(query));
   LICENTIA_ASSIGN_OR_RETURN(filter.after_id,
                             QueryInt(query, "after", 0, 0, INT64_MAX));
   LICENTIA_ASSIGN_OR_RETURN(filter.limit, QueryLimit(query));
@@ -512,21 +538,7 @@ Result<json::object> AdminService::ListEvents(const QueryParams& query) {
   std::int64_t next = 0;
   Status st = ctx_.store.Read([&](store::Transaction& txn) -> Status {
     LICENTIA_ASSIGN_OR_RETURN(auto rows, txn.ListEvents(filter));
-    for (const auto& e : rows) {
-      boost::system::error_code ec;
-      json::value details = json::parse(e.details_json, ec);
-      if (ec) details = json::object();
-      events.push_back(json::object{
-          {"id", e.id},
-          {"at", e.at},
-          {"type", e.type},
-          {"code_id", e.code_id ? json::value(*e.code_id) : json::value()},
-          {"product", e.product_id},
-          {"device", e.device.substr(0, 16)},
-          {"actor", e.actor},
-          {"token_id", e.token_id ? json::value(*e.token_id) : json::value()},
-          {"details", std::move(details)}});
-    }
+    for (const auto& e : rows) events.push_back(EventJson(e));
     if (!rows.empty() && static_cast<int>(rows.size()) == filter.limit) {
       next = rows.back().id;
     }

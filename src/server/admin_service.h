@@ -51,6 +51,11 @@ class AdminService {
   void ReleaseSeat(std::string_view code_id, std::string_view activation_id,
                    std::string_view body, EventActor actor, Reply reply);
   Result<boost::json::object> ListEvents(const QueryParams& query);
+  // Streamed exports, CSV or JSON lines (admin_exports.cc), filtered like
+  // the listings.
+  Result<JsonBody> ExportCodes(const QueryParams& query);
+  Result<JsonBody> ExportActivations(const QueryParams& query);
+  Result<JsonBody> ExportEvents(const QueryParams& query);
 
   // Subscriptions (admin_code_changes.cc; docs/domain-rules.md). Renew
   // sets a subscription's new end ({"days"} or {"ends_at"}); suspend and
@@ -123,6 +128,15 @@ class AdminService {
 // The optional body of a block, a suspension or a release: {"reason":
 // "..."}, at most 500 characters; "" without one.
 Result<std::string> OptionalReason(std::string_view body);
+
+// The filters of the code and event listings (and their exports), from
+// the query; kInvalidRequest naming a bad parameter.
+Result<store::CodeFilter> CodeFilterOf(const QueryParams& query);
+Result<store::EventFilter> EventFilterOf(const QueryParams& query);
+// The product filter of a listing: "" (any) or a valid product id.
+Result<std::string> QueryProduct(const QueryParams& query);
+// An event as the admin API shows it.
+boost::json::object EventJson(const store::EventRow& e);
 
 // The code `id`; kNotFound if there is none.
 Result<store::CodeRow> LoadCode(store::Transaction& txn, std::int64_t id);

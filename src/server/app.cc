@@ -137,6 +137,8 @@ class App {
         HttpResponse res;
         if (result.ok()) {
           res.status = status;
+          res.content_type = result->content_type();
+          res.stream = result->stream();
           res.body = std::move(*result).Serialize();
         } else {
           res = ErrorResponse(result.status());

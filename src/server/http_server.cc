@@ -284,6 +284,10 @@ struct HttpServer::Impl {
   // kilobyte) is moved into the message, not copied.
   asio::awaitable<void> Write(beast::tcp_stream& stream, HttpResponse r,
                               unsigned version, bool keep_alive) {
+    if (r.stream) {
+      co_await WriteStreamed(stream, std::move(r), version, keep_alive);
+      co_return;
+    }
     http::response<http::string_body> res{static_cast<http::status>(r.status),
                                           version};
     res.set(http::field::server, "licentiad");
@@ -295,6 +299,65 @@ struct HttpServer::Impl {
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
     co_await http::async_write(stream, res,
                                asio::as_tuple(asio::use_awaitable));
+  }
+
+  // A streamed body (BodyStream): the header, then each piece as a chunk
+  // as soon as it is made, then the last chunk. A piece that fails ends
+  // the connection without the last chunk.
+  asio::awaitable<void> WriteStreamed(beast::tcp_stream& stream, HttpResponse r,
+                                      unsigned version, bool keep_alive) {
+    http::response<http::empty_body> res{static_cast<http::status>(r.status),
+                                         version};
+    res.set(http::field::server, "licentiad");
+    res.set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+    auto [ec, n] = co_await http::async_write_header(
+        stream, sr, asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    auto ex = co_await asio::this_coro::executor;
+    for (bool more = true; more;) {
+      // The next piece, made on whatever thread the stream uses, wakes
+      // this coroutine on its own strand.
+      struct Piece {
+        explicit Piece(const asio::any_io_executor& e)
+            : ready(e, std::chrono::steady_clock::time_point::max()) {}
+        std::optional<Result<std::string>> text;
+        bool more = false;
+        asio::steady_timer ready;
+      };
+      auto piece = std::make_shared<Piece>(ex);
+      r.stream->Next([piece, ex](Result<std::string> text, bool more) {
+        asio::post(ex, [piece, text = std::move(text), more]() mutable {
+          piece->text = std::move(text);
+          piece->more = more;
+          piece->ready.cancel();
+        });
+      });
+      if (!piece->text) {
+        co_await piece->ready.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      if (!piece->text->ok()) {
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream.socket().close(ignored);
+        co_return;
+      }
+      more = piece->more;
+      const std::string& text = **piece->text;
+      stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+      if (!text.empty()) {
+        std::tie(ec, n) = co_await asio::async_write(
+            stream, http::make_chunk(asio::buffer(text)),
+            asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+      }
+    }
+    std::tie(ec, n) = co_await asio::async_write(
+        stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
   }
 
   // Answers a request the transport itself refuses, and closes.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/mutex.h"
+#include "core/status.h"
 #include "server/admin_scopes.h"
 
 namespace licentia::server {
@@ -80,9 +81,26 @@ struct HttpRequest {
   std::shared_ptr<ClientGone> client_gone;
 };
 
+// A response body produced piece by piece (an export of millions of rows),
+// sent with chunked transfer encoding as the pieces come, so that no more
+// than one piece is held at a time.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Produces the next piece and calls `done` with it, at once or later
+  // from any thread: `more` false ends the body after `piece`. A piece
+  // that cannot be made ends the transfer without its last chunk, which
+  // clients report as an incomplete response (the status was sent
+  // already). Called again only after `done`.
+  virtual void Next(
+      std::function<void(Result<std::string> piece, bool more)> done) = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string body;
+  // If set, the body is this stream instead of `body`.
+  std::shared_ptr<BodyStream> stream;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   // For the request log and metrics only; never sent.

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "core/status.h"
+#include "server/http_types.h"
 #include "store/store.h"
 
 namespace licentia::server {
@@ -30,15 +31,28 @@ class JsonBody {
     b.v_ = std::move(json);
     return b;
   }
-  // The text sent to the client.
+  // A body that is not JSON, streamed (an export): `content_type` and the
+  // pieces `stream` produces.
+  static JsonBody Streamed(std::string content_type,
+                           std::shared_ptr<BodyStream> stream) {
+    JsonBody b;
+    b.content_type_ = std::move(content_type);
+    b.stream_ = std::move(stream);
+    return b;
+  }
+  // The text sent to the client (empty for a streamed body).
   std::string Serialize() && {
     if (auto* text = std::get_if<std::string>(&v_)) return std::move(*text);
     return boost::json::serialize(std::get<boost::json::object>(v_));
   }
+  const std::shared_ptr<BodyStream>& stream() const { return stream_; }
+  const std::string& content_type() const { return content_type_; }
 
  private:
   JsonBody() = default;
   std::variant<boost::json::object, std::string> v_;
+  std::string content_type_ = "application/json";
+  std::shared_ptr<BodyStream> stream_;
 };
 
 using ResultMaker = std::function<Result<JsonBody>()>;

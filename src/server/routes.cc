@@ -182,6 +182,18 @@ std::vector<Route> LicentiaRoutes(const RouteTargets& t) {
         [t](const HttpRequest&, const PathParams&, Reply reply) {
           t.admin.SweepStaleSeats(std::move(reply));
         });
+  // Exports answer a streamed body (admin_exports.cc).
+  auto export_route = [t](auto method) -> RouteFn {
+    return [t, method](const HttpRequest& r, const PathParams&, Reply reply) {
+      ReplyNow(reply, (t.admin.*method)(r.query));
+    };
+  };
+  admin("GET", "/v1/admin/export/codes", AdminScope::kRead,
+        export_route(&AdminService::ExportCodes));
+  admin("GET", "/v1/admin/export/activations", AdminScope::kRead,
+        export_route(&AdminService::ExportActivations));
+  admin("GET", "/v1/admin/export/events", AdminScope::kRead,
+        export_route(&AdminService::ExportEvents));
   admin("GET", "/v1/admin/events", AdminScope::kRead,
         Sync([t](const HttpRequest& r, const PathParams&) {
           return t.admin.ListEvents(r.query);

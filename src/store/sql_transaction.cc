@@ -78,6 +78,11 @@ const SqlStatement kFindActiveActivation(
 const SqlStatement kListActivations(
     fmt::format("SELECT {} FROM activations WHERE code_id = $1 ORDER BY id",
                 kActivationColumns));
+const SqlStatement kListActivationsAfter(fmt::format(
+    "SELECT {} FROM activations a JOIN codes c ON c.id = a.code_id WHERE a.id "
+    "> $1 AND ($2 = '' OR c.product_id = $2) AND ($3 = 0 OR a.code_id = $3) "
+    "ORDER BY a.id LIMIT $4",
+    QualifiedColumns("a", kActivationColumns)));
 const SqlStatement kCountActiveSeats(
     "SELECT COUNT(*) FROM activations WHERE code_id = $1 AND "
     "deactivated_at IS NULL");
@@ -385,6 +390,20 @@ Result<std::int64_t> SqlTransaction::InsertActivation(const ActivationRow& a) {
   // An inserted activation holds a seat (deactivated_at is not written).
   LICENTIA_RETURN_IF_ERROR(AddSeats(a.code_id, 1));
   return id;
+}
+
+Result<std::vector<ActivationRow>> SqlTransaction::ListActivationsAfter(
+    std::int64_t after_id, std::string_view product_id, std::int64_t code_id,
+    int limit) {
+  std::vector<ActivationRow> out;
+  LICENTIA_RETURN_IF_ERROR(
+      Run(kListActivationsAfter, {after_id, product_id, code_id, limit},
+          [&](const SqlRow& row) {
+            LICENTIA_ASSIGN_OR_RETURN(ActivationRow a, DecodeActivation(row));
+            out.push_back(std::move(a));
+            return Status::Ok();
+          }));
+  return out;
 }
 
 Status SqlTransaction::RefreshActivation(const ActivationRow& a) {

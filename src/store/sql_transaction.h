@@ -111,6 +111,9 @@ class SqlTransaction final : public Transaction {
   Result<std::vector<ActivationRow>> ListActivations(
       std::int64_t code_id) override;
   Result<int> CountActiveSeats(std::int64_t code_id) override;
+  Result<std::vector<ActivationRow>> ListActivationsAfter(
+      std::int64_t after_id, std::string_view product_id, std::int64_t code_id,
+      int limit) override;
   Result<std::int64_t> InsertActivation(const ActivationRow& row) override;
   Status RefreshActivation(const ActivationRow& row) override;
   Status Deactivate(std::int64_t activation_id, UnixSeconds at) override;

@@ -330,6 +330,12 @@ class Transaction {
   virtual Result<std::vector<ActivationRow>> ListActivations(
       std::int64_t code_id) = 0;
   virtual Result<int> CountActiveSeats(std::int64_t code_id) = 0;
+  // Every activation (in use or freed) with an id above `after_id`, in id
+  // order, at most `limit`: of the code `code_id` if not 0, of the product
+  // `product_id` if not "". For exports.
+  virtual Result<std::vector<ActivationRow>> ListActivationsAfter(
+      std::int64_t after_id, std::string_view product_id, std::int64_t code_id,
+      int limit) = 0;
   virtual Result<std::int64_t> InsertActivation(const ActivationRow& row) = 0;
   // Refreshes a seat on idempotent re-activation.
   virtual Status RefreshActivation(const ActivationRow& row) = 0;

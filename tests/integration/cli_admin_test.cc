@@ -413,5 +413,30 @@ TEST_F(CliAdminTest, Webhooks) {
             cli::ExitCodeFor(Status(ErrorCode::kNotFound, "")));
 }
 
+// Exports from the CLI, to stdout and to a file; a bad filter is an
+// input error and writes nothing.
+TEST_F(CliAdminTest, Exports) {
+  CreateProduct("photo");
+  auto codes = IssueMany({{"product", "photo"}}, 3);
+  ASSERT_TRUE(Activate(codes[0].code, "laptop").ok());
+  auto csv = Cli({"admin", "export", "codes", "--product", "photo"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.out;
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 4) << csv.out;
+  EXPECT_TRUE(csv.out.starts_with("id,masked_code,")) << csv.out;
+  auto file = std::filesystem::temp_directory_path() /
+              ("licentia-export-" + std::to_string(::getpid()) + ".jsonl");
+  auto written = Cli({"admin", "export", "events", "--format", "jsonl",
+                      "--type", "code.activated", "-o", file.string()});
+  ASSERT_EQ(written.exit_code, 0) << written.out;
+  std::ifstream in(file);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_EQ(json::parse(line).at("type").as_string(), "code.activated");
+  std::filesystem::remove(file);
+  auto bad = Cli({"admin", "export", "activations", "--product", "Not Valid"});
+  EXPECT_EQ(bad.exit_code,
+            cli::ExitCodeFor(Status(ErrorCode::kInvalidRequest, "")));
+}
+
 }  // namespace
 }  // namespace licentia::testing
