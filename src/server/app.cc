@@ -198,6 +198,17 @@ class App {
 
   void AnswerWaitingDevices() { waits_->Shutdown(); }
 
+  // Every route served: the JSON routes, the console's API, and the ones
+  // answered before routing.
+  std::vector<std::string> Routes() const {
+    std::vector<std::string> all = router_.List();
+    for (auto& r : console_.Routes()) all.push_back(std::move(r));
+    all.push_back("GET /metrics");
+    all.push_back("GET /console");  // the console's page and files
+    all.push_back("GET /console/{}");
+    return all;
+  }
+
   // Where /metrics reads the transport's counters. REQUIRES: called
   // before requests are served.
   void SetTransportStats(std::function<TransportStats()> source) {
@@ -278,6 +289,10 @@ void Application::AnswerWaitingDevices() { impl_->app.AnswerWaitingDevices(); }
 
 void Application::Shutdown() { impl_->app.Shutdown(); }
 
+std::vector<std::string> Application::Routes() const {
+  return impl_->app.Routes();
+}
+
 std::string Application::DatabaseUrl() const {
   return server::DatabaseUrl(impl_->config);
 }
@@ -300,6 +315,10 @@ Result<std::unique_ptr<InProcessServer>> InProcessServer::Open(
   LICENTIA_ASSIGN_OR_RETURN(auto app, Application::Open(config));
   return std::unique_ptr<InProcessServer>(
       new InProcessServer(std::move(app), std::move(token)));
+}
+
+std::vector<std::string> InProcessServer::Routes() const {
+  return app_->Routes();
 }
 
 HttpResponse InProcessServer::Handle(const HttpRequest& request) {

@@ -88,6 +88,8 @@ class Application {
   // REQUIRES: no request is handled afterwards.
   void Shutdown();
   std::string DatabaseUrl() const;
+  // Every route served, "METHOD /pattern" ({} for a captured segment).
+  std::vector<std::string> Routes() const;
 
  private:
   struct Impl;
@@ -113,6 +115,8 @@ class InProcessServer {
   const std::string& admin_token() const { return token_; }
   // Handles `request` and waits for its answer.
   HttpResponse Handle(const HttpRequest& request);
+  // As Application::Routes.
+  std::vector<std::string> Routes() const;
 
  private:
   InProcessServer(std::unique_ptr<Application> app, std::string token);

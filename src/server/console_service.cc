@@ -1295,6 +1295,10 @@ void ConsoleService::Handle(const HttpRequest& request,
   impl_->Handle(request, respond);
 }
 
+std::vector<std::string> ConsoleService::Routes() const {
+  return impl_->router.List();
+}
+
 void ConsoleService::ConnectDevice(std::string_view body, Reply reply) {
   struct Request {
     std::string code;

@@ -51,6 +51,8 @@ class ConsoleService {
 
   // Answers a request for a console path: a page, a file, or an API call.
   void Handle(const HttpRequest& request, const Responder& respond);
+  // Its API's routes, as Router::List gives them.
+  std::vector<std::string> Routes() const;
 
   // POST /v1/connect: {"connect_code", "fingerprint", "device_name", "os",
   // "app_version"} -> {"connection_token", "account", "codes_added"}.

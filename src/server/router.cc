@@ -60,6 +60,16 @@ size_t Router::Add(std::string method, std::string_view pattern) {
   return routes_.size() - 1;
 }
 
+std::vector<std::string> Router::List() const {
+  std::vector<std::string> out;
+  for (const Route& r : routes_) {
+    std::string line = r.method + " ";
+    for (const auto& s : r.segments) line += "/" + s;
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 Router::Match Router::Find(std::string_view method,
                            std::string_view path) const {
   Match match;

@@ -45,6 +45,10 @@ class Router {
   // added before (the second could never be found).
   size_t Add(std::string method, std::string_view pattern);
 
+  // Every route as "METHOD /pattern" ({} for a captured segment), in the
+  // order added: what the API description (docs/openapi.json) must cover.
+  std::vector<std::string> List() const;
+
   // The first route added that matches both method and path; if none, says
   // whether the path alone matched one.
   [[nodiscard]] Match Find(std::string_view method,

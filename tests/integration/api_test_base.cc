@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "integration/openapi_check.h"
+
 namespace licentia::testing {
 
 void ApiTestBase::SetUp() {
@@ -15,15 +17,28 @@ void ApiTestBase::TearDown() {
   }
 }
 
+// Every successful answer a test receives must match the API's
+// description (docs/openapi.json).
+static Result<json::value> Described(std::string_view method,
+                                     std::string_view path,
+                                     Result<json::value> r) {
+  if (r.ok()) {
+    for (const auto& problem : OpenApi::Get().Check(method, path, *r)) {
+      ADD_FAILURE() << "docs/openapi.json: " << problem;
+    }
+  }
+  return r;
+}
+
 Result<json::value> ApiTestBase::AdminCall(const std::string& method,
                                            const std::string& path,
                                            const json::value& body) {
-  return server_->Admin().Call(method, path, body);
+  return Described(method, path, server_->Admin().Call(method, path, body));
 }
 
 Result<json::value> ApiTestBase::DeviceCall(const std::string& path,
                                             json::object body) {
-  return server_->Device().Call("POST", path, body);
+  return Described("POST", path, server_->Device().Call("POST", path, body));
 }
 
 void ApiTestBase::CreateProduct(const std::string& id, json::array versions) {
