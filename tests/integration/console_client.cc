@@ -1,8 +1,11 @@
 #include "integration/console_client.h"
 
 #include <curl/curl.h>
+#include <gtest/gtest.h>
 
 #include <memory>
+
+#include "integration/openapi_check.h"
 
 namespace licentia::testing {
 namespace json = boost::json;
@@ -81,6 +84,21 @@ ConsoleAnswer ConsoleClient::Call(const std::string& method,
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   if (!ec) answer.body = std::move(v);
+  // Every answer of the console's API must match its description
+  // (docs/openapi.json): a success its operation's, an error the shared
+  // error schema. The console's own files are not JSON.
+  if (path.starts_with("/console/api/") && answer.status > 0) {
+    const OpenApi& api = OpenApi::Get();
+    std::string p = path.substr(0, path.find('?'));
+    bool known = !api.FindPath(method, p).empty();
+    auto problems = answer.status < 300 ? api.Check(method, p, answer.body)
+                    : known || answer.status == 404 || answer.status == 405
+                        ? api.CheckError(answer.body)
+                        : std::vector<std::string>{};
+    for (const auto& problem : problems) {
+      ADD_FAILURE() << "docs/openapi.json: " << problem;
+    }
+  }
   KeepSession(answer);
   return answer;
 }

@@ -140,6 +140,13 @@ std::vector<std::string> OpenApi::Check(std::string_view method,
   return errors;
 }
 
+std::vector<std::string> OpenApi::CheckError(const json::value& body) const {
+  std::vector<std::string> errors;
+  Validate(spec_.at("components").at("schemas").at("Error"), body, "error ",
+           errors);
+  return errors;
+}
+
 void OpenApi::Validate(const json::value& schema, const json::value& value,
                        const std::string& where,
                        std::vector<std::string>& errors) const {

@@ -32,6 +32,9 @@ class OpenApi {
   // (the query string is ignored); empty when it validates.
   std::vector<std::string> Check(std::string_view method, std::string_view path,
                                  const boost::json::value& body) const;
+  // What is wrong with `body` as an error answer (the shared Error
+  // schema); empty when it validates.
+  std::vector<std::string> CheckError(const boost::json::value& body) const;
 
  private:
   explicit OpenApi(boost::json::value spec) : spec_(std::move(spec)) {}
