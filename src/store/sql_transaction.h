@@ -53,10 +53,25 @@ struct CommitCallbacks {
 // function registered under each OnceAfterCommit key, once.
 void RunCommitCallbacks(std::span<CommitCallbacks* const> committed);
 
+// What a store that sees every write (SQLite's single writer) knows of the
+// webhook endpoints, so that the outbox statement of every event is skipped
+// while none is enabled: `no_endpoints` as counted at the start of the
+// write batch, and `changed` once a statement of the batch touched an
+// endpoint (the count is then stale; the statement runs).
+struct OutboxHint {
+  bool no_endpoints = false;
+  bool changed = true;
+  bool Skip() const { return no_endpoints && !changed; }
+};
+
 struct SqlTransactionOptions {
   // Write transactions only: where OnCommit puts its callbacks. Null in a
   // read transaction (OnCommit then fails with kInternal).
   CommitCallbacks* on_commit = nullptr;
+  // Write transactions of a store that knows (OutboxHint); null: the
+  // outbox statement always runs (PostgreSQL: another instance may have
+  // made an endpoint).
+  const OutboxHint* outbox = nullptr;
   // Write transactions only; null in a read transaction (NextKeySerial then
   // fails with kInternal).
   KeySerialSource* serials = nullptr;

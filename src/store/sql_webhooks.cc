@@ -183,6 +183,10 @@ Status SqlTransaction::EnqueueWebhookDeliveries(std::string_view event_type,
                                                 std::string_view event_key,
                                                 std::string_view payload,
                                                 UnixSeconds at) {
+  // No endpoint to queue for (docs/performance.md, change 44).
+  if (options_.outbox != nullptr && options_.outbox->Skip()) {
+    return Status::Ok();
+  }
   // Nothing reads its result: PostgreSQL sends it with the next statement.
   return session_.Defer(kEnqueue, {event_type, event_key, payload, at});
 }

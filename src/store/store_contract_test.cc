@@ -755,6 +755,61 @@ TEST_P(StoreContractTest, TheWebhookOutbox) {
   });
 }
 
+// An event is queued for the endpoints enabled when it is written, however
+// the writes around it are committed (SQLite skips the outbox statement
+// while it knows of no enabled endpoint: OutboxHint).
+TEST_P(StoreContractTest, EveryEventReachesTheEndpointsEnabledThen) {
+  auto enqueue = [](Transaction& t, const char* key) {
+    ASSERT_TRUE(t.EnqueueWebhookDeliveries("code.blocked", key, "{}", 5).ok());
+  };
+  W([&](Transaction& t) { enqueue(t, "evt_0"); });  // no endpoint yet
+  std::int64_t id = 0;
+  W([&](Transaction& t) {
+    WebhookEndpointRow e;
+    e.url = "http://127.0.0.1:1/a";
+    e.event_types = {"code.blocked"};
+    id = *t.InsertWebhookEndpoint(e);
+    enqueue(t, "evt_1");  // the same transaction
+  });
+  W([&](Transaction& t) { enqueue(t, "evt_2"); });
+  W([&](Transaction& t) {
+    ASSERT_TRUE(*t.SetWebhookEndpointEnabled(id, false, 6));
+    enqueue(t, "evt_3");
+  });
+  W([&](Transaction& t) { enqueue(t, "evt_4"); });
+  // Made enabled and used by two writes handed over at once (committed
+  // together on SQLite).
+  std::atomic<int> done{0};
+  store_->WriteAsync(
+      [&](Transaction& t) -> Status {
+        LICENTIA_ASSIGN_OR_RETURN(bool found,
+                                  t.SetWebhookEndpointEnabled(id, true, 7));
+        return found ? Status::Ok() : Status(ErrorCode::kInternal, "lost");
+      },
+      [&](Status st) {
+        EXPECT_TRUE(st.ok()) << st.ToString();
+        done++;
+      });
+  store_->WriteAsync(
+      [&](Transaction& t) {
+        return t.EnqueueWebhookDeliveries("code.blocked", "evt_5", "{}", 8);
+      },
+      [&](Status st) {
+        EXPECT_TRUE(st.ok()) << st.ToString();
+        done++;
+      });
+  W([&](Transaction& t) { enqueue(t, "evt_6"); });
+  while (done < 2) std::this_thread::yield();
+  R([&](Transaction& t) {
+    std::vector<std::string> keys;
+    auto deliveries = *t.ListWebhookDeliveries(id, 0, 100);
+    for (const auto& d : deliveries) keys.push_back(d.event_key);
+    std::sort(keys.begin(), keys.end());  // PostgreSQL runs writes at once
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"evt_1", "evt_2", "evt_5", "evt_6"}));
+  });
+}
+
 TEST_P(StoreContractTest, AFailedTransactionLeavesNothing) {
   Status st = store_->Write([](Transaction& t) {
     EXPECT_TRUE(t.InsertProduct({"p", "P", 1, {}}).ok());

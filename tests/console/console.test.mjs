@@ -385,6 +385,41 @@ test("an invitation can be declined", async () => {
   await admin.waitForSelector("#license-list >> text=kai@example.com · declined");
 });
 
+// Regression: signing out starts a session check (the address changes);
+// when it answered after the next sign-in - a slow network, or a person
+// quicker than it - it replaced the signed-in page with the sign-in form
+// again (CI saw the two-step prompt vanish this way). The check is held
+// here until the sign-in is done.
+test("a session check answering late does not undo a sign-in made meanwhile", async () => {
+  const page = await newPage();
+  await signUp(page, "hana@example.com");
+  await page.click("nav >> text=Account");
+  await page.waitForSelector("#sign-out");
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  // Answered as the server answered it when it was sent: signed out.
+  await page.route("**/console/api/session", async (route) => {
+    await held;
+    await route.fulfill({
+      status: 401,
+      contentType: "application/json",
+      body: JSON.stringify({error: {code: "UNAUTHORIZED", message: "Sign in."}}),
+    });
+  });
+  await page.click("#sign-out");
+  await submitSignIn(page, "hana@example.com", PASSWORD);
+  await page.waitForSelector("h1:text('Devices')");
+  const late = page.waitForResponse("**/console/api/session");
+  release();
+  await late;
+  // Whatever the late answer set off has run by the next task.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  assert.equal(await page.textContent("h1"), "Devices");
+  assert.equal(await page.isVisible("#signin"), false);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("another account sees nothing of the first", async () => {
   const page = await newPage();
   await signUp(page, "dave@example.com");

@@ -62,7 +62,13 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// Counts what was shown: a check that answers after something else was
+// shown meanwhile (a session check after a sign-in the person made while
+// it was on its way) must not replace it.
+let shown = 0;
+
 function show(...nodes) {
+  shown++;
   main.replaceChildren(...nodes.flat().filter(n => n !== null && n !== undefined && n !== false));
   main.focus();
 }
@@ -568,11 +574,14 @@ const pages = {
 
 async function route() {
   if (!account) {
+    const seen = shown;
     try {
       const s = await api("GET", "session");
+      if (shown !== seen) return;  // overtaken: what is shown now stands
       csrf = s.csrf_token;
       account = s.account;
     } catch (e) {
+      if (shown !== seen) return;
       return signInPage();
     }
   }

@@ -96,6 +96,10 @@ void ChangeRecorder::OnChange(void* self, sqlite3* db, int op,
                               sqlite3_int64 new_rowid) {
   auto* recorder = static_cast<ChangeRecorder*>(self);
   if (std::strcmp(db_name, "main") != 0) return;
+  if (recorder->watched_changed_ != nullptr &&
+      std::strcmp(table, recorder->watched_table_) == 0) {
+    *recorder->watched_changed_ = true;
+  }
   recorder->RecordForCache(db, op, table, old_rowid, new_rowid);
   if (recorder->shown_ != nullptr) {
     recorder->RecordShown(db, op, table, old_rowid);

@@ -36,6 +36,15 @@ class ChangeRecorder {
       Connection& conn, ChangedKeys& keys, ChangedKeys* shown = nullptr);
   ~ChangeRecorder();
   ChangeRecorder(const ChangeRecorder&) = delete;
+
+  // Also sets `*changed` to true whenever a statement changes a row of
+  // `table` (while it runs: a later statement of the same transaction sees
+  // it). REQUIRES: `table` and `changed` outlive the recorder; `changed`
+  // is used only on the connection's thread.
+  void WatchTable(const char* table, bool* changed) {
+    watched_table_ = table;
+    watched_changed_ = changed;
+  }
   ChangeRecorder& operator=(const ChangeRecorder&) = delete;
 
  private:
@@ -57,11 +66,13 @@ class ChangeRecorder {
   Connection& conn_;
   ChangedKeys& keys_;
   ChangedKeys* const shown_;
-  int activation_code_id_col_ = -1;   // activations.code_id
-  int reserve_device_col_ = -1;       // reserves.device_hash
-  int action_device_col_ = -1;        // device_actions.device_hash
-  int activation_freed_col_ = -1;     // activations.deactivated_at
-  std::vector<int> code_shown_cols_;  // kCodeColumnsDevicesSee
+  int activation_code_id_col_ = -1;      // activations.code_id
+  int reserve_device_col_ = -1;          // reserves.device_hash
+  int action_device_col_ = -1;           // device_actions.device_hash
+  int activation_freed_col_ = -1;        // activations.deactivated_at
+  std::vector<int> code_shown_cols_;     // kCodeColumnsDevicesSee
+  const char* watched_table_ = nullptr;  // WatchTable
+  bool* watched_changed_ = nullptr;
 };
 
 }  // namespace licentia::store::sqlite

@@ -26,6 +26,10 @@
 namespace licentia::store::sqlite {
 namespace {
 
+const SqlStatement kAnyEndpoint(
+    "SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled_at IS "
+    "NULL)");
+
 // A write waiting for the writer thread.
 struct PendingWrite {
   TransactionFn fn;
@@ -86,6 +90,7 @@ class SqliteStore final : public Store {
     // the cache and goes to the change feed (change_recorder.h).
     LICENTIA_ASSIGN_OR_RETURN(
         recorder_, ChangeRecorder::Attach(*writer_conn_, touched_, &shown_));
+    recorder_->WatchTable("webhook_endpoints", &outbox_.changed);
     // Migrations committed without a sync of their own: make them durable
     // before serving.
     LICENTIA_ASSIGN_OR_RETURN(syncer_, WalSyncer::Open(options_.path + "-wal"));
@@ -195,8 +200,9 @@ class SqliteStore final : public Store {
     for (size_t i = 0; i < batch.size(); ++i) {
       PendingWrite& write = batch[i];
       write.on_commit.Clear();  // a discarded run's callbacks never run
-      SqlTransaction txn(session,
-                         {.on_commit = &write.on_commit, .serials = &serials_});
+      SqlTransaction txn(session, {.on_commit = &write.on_commit,
+                                   .outbox = &outbox_,
+                                   .serials = &serials_});
       Status st;
       if (!savepoints) {
         std::int64_t changes = sqlite3_total_changes64(conn.raw());
@@ -286,6 +292,21 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Whether an enabled webhook endpoint exists, counted again once a write
+  // touched one (OutboxHint). Failing, the outbox statement keeps running.
+  void CountEndpointsIfChanged(Connection& conn) {
+    if (!outbox_.changed) return;
+    SqliteSession session(conn);
+    bool none = false;
+    Status st = session.Run(kAnyEndpoint, {}, [&](const SqlRow& row) {
+      none = row.Int(0) == 0;
+      return Status::Ok();
+    });
+    if (!st.ok()) return;
+    outbox_.no_endpoints = none;
+    outbox_.changed = false;
+  }
+
   // RunBatch's transaction: OK with each write's own result in `results`
   // once the batch is committed (not yet synced), or the error that kept
   // the whole batch from committing.
@@ -293,6 +314,7 @@ class SqliteStore final : public Store {
                      std::vector<Status>& results) {
     Connection& conn = *writer_conn_;
     LICENTIA_RETURN_IF_ERROR(Control(conn, "BEGIN IMMEDIATE"));
+    CountEndpointsIfChanged(conn);
     if (!RunWrites(conn, batch, results, /*savepoints=*/false)) {
       Status again = Control(conn, "ROLLBACK");
       if (again.ok()) again = Control(conn, "BEGIN IMMEDIATE");
@@ -332,6 +354,7 @@ class SqliteStore final : public Store {
   ChangeListener change_listener_;  // set before any write
   std::unique_ptr<ChangeRecorder> recorder_;    // fills touched_
   KeySerialCounter serials_;                    // used only by writer_
+  OutboxHint outbox_;                           // used only by writer_
   const std::unique_ptr<ReadCache> cache_;      // null when disabled
   std::unique_ptr<Checkpointer> checkpointer_;  // set in Init
   std::unique_ptr<WalSyncer> syncer_;           // set in Init; used by writer_
