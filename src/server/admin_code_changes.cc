@@ -146,99 +146,99 @@ void AdminService::Renew(std::string_view id_text, std::string_view body,
 
 void AdminService::SetSuspended(std::string_view id_text, std::string_view body,
                                 bool suspended, EventActor actor, Reply reply) {
-  auto prepared = [&]() -> Result<PreparedWrite> {
-    LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
-    LICENTIA_ASSIGN_OR_RETURN(std::string reason, OptionalReason(body));
-    auto out = std::make_shared<json::object>();
-    return PreparedWrite{
-        [=, this](store::Transaction& txn) -> Status {
-          UnixSeconds now = ctx_.clock.Now();
-          LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code, LoadCode(txn, id));
-          if (code.terms.type != LicenseType::kSubscription) {
-            return Status(ErrorCode::kConflict,
-                          fmt::format("Only subscriptions are suspended; "
-                                      "this is a {} code (block it instead).",
-                                      LicenseTypeName(code.terms.type)));
-          }
-          bool changed = code.suspended != suspended;
-          if (changed) {
-            std::string kept = suspended ? reason : "";
-            LICENTIA_RETURN_IF_ERROR(txn.SetSuspended(id, suspended, kept));
-            LICENTIA_RETURN_IF_ERROR(RecordEvent(
-                txn, now, suspended ? "code.suspended" : "code.resumed", &code,
-                "", actor, {{"reason", reason}}));
-            code.suspended = suspended;
-            code.suspended_reason = kept;
-          }
-          *out = CodeJson(code);
-          (*out)["changed"] = changed;
-          return Status::Ok();
-        },
-        [out]() -> Result<json::object> { return std::move(*out); }};
-  }();
-  Submit(std::move(prepared), std::move(reply));
+  // A suspension pauses what renews: subscriptions only.
+  static const CodeSwitch kSuspendSwitch{
+      &store::CodeRow::suspended,
+      &store::CodeRow::suspended_reason,
+      &store::Transaction::SetSuspended,
+      "code.suspended",
+      "code.resumed",
+      [](const store::CodeRow& code) -> Status {
+        if (code.terms.type == LicenseType::kSubscription) return Status::Ok();
+        return Status(ErrorCode::kConflict,
+                      fmt::format("Only subscriptions are suspended; this is "
+                                  "a {} code (block it instead).",
+                                  LicenseTypeName(code.terms.type)));
+      }};
+  Submit(PrepareCodeSwitch(id_text, body, suspended, actor, kSuspendSwitch),
+         std::move(reply));
 }
+
+namespace {
+
+// A terms change of the code or the batch `id_text` names: parsed, then
+// written by `write` (which fills the answer) in one transaction.
+using TermsWrite = std::function<Status(store::Transaction&, std::int64_t id,
+                                        const TermsRequest&, UnixSeconds now,
+                                        json::object& out)>;
+
+Result<std::pair<store::TransactionFn, ResultMaker>> PrepareTerms(
+    const Clock& clock, std::string_view id_text, std::string_view what,
+    std::string_view body, TermsWrite write) {
+  LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, what));
+  LICENTIA_ASSIGN_OR_RETURN(TermsRequest req,
+                            ParseTermsChange(body, clock.Now()));
+  auto out = std::make_shared<json::object>();
+  return std::pair<store::TransactionFn, ResultMaker>(
+      [&clock, id, req, out, write = std::move(write)](store::Transaction& txn)
+          -> Status { return write(txn, id, req, clock.Now(), *out); },
+      [out]() -> Result<JsonBody> { return JsonBody(std::move(*out)); });
+}
+
+}  // namespace
 
 void AdminService::ChangeCodeTerms(std::string_view id_text,
                                    std::string_view body, EventActor actor,
                                    Reply reply) {
-  auto prepared = [&]() -> Result<PreparedWrite> {
-    LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
-    LICENTIA_ASSIGN_OR_RETURN(TermsRequest req,
-                              ParseTermsChange(body, ctx_.clock.Now()));
-    auto out = std::make_shared<json::object>();
-    return PreparedWrite{
-        [=, this](store::Transaction& txn) -> Status {
-          UnixSeconds now = ctx_.clock.Now();
-          LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code, LoadCode(txn, id));
-          LICENTIA_RETURN_IF_ERROR(
-              CheckSeatsOnlyGrow(req.change, code.terms.max_devices));
-          LICENTIA_RETURN_IF_ERROR(txn.ChangeCodeTerms(id, req.change));
-          ApplyTerms(code, req.change);
-          LICENTIA_RETURN_IF_ERROR(RecordEvent(
-              txn, now, "code.terms_changed", &code, "", actor, req.Details()));
-          *out = CodeJson(code);
-          return Status::Ok();
-        },
-        [out]() -> Result<json::object> { return std::move(*out); }};
-  }();
-  Submit(std::move(prepared), std::move(reply));
+  auto prepared = PrepareTerms(
+      ctx_.clock, id_text, "code", body,
+      [actor](store::Transaction& txn, std::int64_t id, const TermsRequest& req,
+              UnixSeconds now, json::object& out) -> Status {
+        LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code, LoadCode(txn, id));
+        LICENTIA_RETURN_IF_ERROR(
+            CheckSeatsOnlyGrow(req.change, code.terms.max_devices));
+        LICENTIA_RETURN_IF_ERROR(txn.ChangeCodeTerms(id, req.change));
+        ApplyTerms(code, req.change);
+        LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "code.terms_changed",
+                                             &code, "", actor, req.Details()));
+        out = CodeJson(code);
+        return Status::Ok();
+      });
+  if (!prepared.ok()) return ReplyNow(reply, prepared.status());
+  Submit(PreparedWrite{std::move(prepared->first), std::move(prepared->second)},
+         std::move(reply));
 }
 
 void AdminService::ChangeBatchTerms(std::string_view id_text,
                                     std::string_view body, EventActor actor,
                                     Reply reply) {
-  auto prepared = [&]() -> Result<PreparedWrite> {
-    LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "batch"));
-    LICENTIA_ASSIGN_OR_RETURN(TermsRequest req,
-                              ParseTermsChange(body, ctx_.clock.Now()));
-    auto out = std::make_shared<json::object>();
-    return PreparedWrite{
-        [=, this](store::Transaction& txn) -> Status {
-          UnixSeconds now = ctx_.clock.Now();
-          LICENTIA_ASSIGN_OR_RETURN(auto batch, txn.SummarizeBatch(id));
-          if (!batch) {
-            return Status(ErrorCode::kNotFound,
-                          fmt::format("There is no batch {}.", id));
-          }
-          LICENTIA_RETURN_IF_ERROR(
-              CheckSeatsOnlyGrow(req.change, batch->max_devices));
-          LICENTIA_RETURN_IF_ERROR(txn.ChangeBatchTerms(id, req.change));
-          EventDetails details = req.Details();
-          details.Add("product", batch->product_id);
-          details.Add("batch_id", id);
-          details.Add("codes", batch->codes);
-          LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "batch.terms_changed",
-                                               nullptr, "", actor, details));
-          *out = json::object{{"batch_id", id},
-                              {"product", batch->product_id},
-                              {"codes_changed", batch->codes},
-                              {"changes", req.described}};
-          return Status::Ok();
-        },
-        [out]() -> Result<json::object> { return std::move(*out); }};
-  }();
-  Submit(std::move(prepared), std::move(reply));
+  auto prepared = PrepareTerms(
+      ctx_.clock, id_text, "batch", body,
+      [actor](store::Transaction& txn, std::int64_t id, const TermsRequest& req,
+              UnixSeconds now, json::object& out) -> Status {
+        LICENTIA_ASSIGN_OR_RETURN(auto batch, txn.SummarizeBatch(id));
+        if (!batch) {
+          return Status(ErrorCode::kNotFound,
+                        fmt::format("There is no batch {}.", id));
+        }
+        LICENTIA_RETURN_IF_ERROR(
+            CheckSeatsOnlyGrow(req.change, batch->max_devices));
+        LICENTIA_RETURN_IF_ERROR(txn.ChangeBatchTerms(id, req.change));
+        EventDetails details = req.Details();
+        details.Add("product", batch->product_id);
+        details.Add("batch_id", id);
+        details.Add("codes", batch->codes);
+        LICENTIA_RETURN_IF_ERROR(RecordEvent(txn, now, "batch.terms_changed",
+                                             nullptr, "", actor, details));
+        out = json::object{{"batch_id", id},
+                           {"product", batch->product_id},
+                           {"codes_changed", batch->codes},
+                           {"changes", req.described}};
+        return Status::Ok();
+      });
+  if (!prepared.ok()) return ReplyNow(reply, prepared.status());
+  Submit(PreparedWrite{std::move(prepared->first), std::move(prepared->second)},
+         std::move(reply));
 }
 
 void AdminService::SweepStaleSeats(Reply reply) {

@@ -411,25 +411,26 @@ Result<std::string> OptionalReason(std::string_view body) {
   return r.value_or("");
 }
 
-Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
-    std::string_view id_text, std::string_view body, bool blocked,
-    EventActor actor) {
+Result<AdminService::PreparedWrite> AdminService::PrepareCodeSwitch(
+    std::string_view id_text, std::string_view body, bool on, EventActor actor,
+    const CodeSwitch& sw) {
   LICENTIA_ASSIGN_OR_RETURN(std::int64_t id, ParseId(id_text, "code"));
   LICENTIA_ASSIGN_OR_RETURN(std::string reason, OptionalReason(body));
   auto out = std::make_shared<json::object>();
   return PreparedWrite{
-      [=, this](store::Transaction& txn) -> Status {
+      [=, this, &sw](store::Transaction& txn) -> Status {
         UnixSeconds now = ctx_.clock.Now();
         LICENTIA_ASSIGN_OR_RETURN(store::CodeRow code, LoadCode(txn, id));
-        bool changed = code.blocked != blocked;
+        if (sw.applies) LICENTIA_RETURN_IF_ERROR(sw.applies(code));
+        bool changed = code.*sw.flag != on;
         if (changed) {
+          std::string kept = on ? reason : "";
+          LICENTIA_RETURN_IF_ERROR((txn.*sw.set)(id, on, kept));
           LICENTIA_RETURN_IF_ERROR(
-              txn.SetBlocked(id, blocked, blocked ? reason : ""));
-          LICENTIA_RETURN_IF_ERROR(
-              RecordEvent(txn, now, blocked ? "code.blocked" : "code.unblocked",
-                          &code, "", actor, {{"reason", reason}}));
-          code.blocked = blocked;
-          code.blocked_reason = blocked ? reason : "";
+              RecordEvent(txn, now, on ? sw.on_event : sw.off_event, &code, "",
+                          actor, {{"reason", reason}}));
+          code.*sw.flag = on;
+          code.*sw.reason = kept;
         }
         *out = CodeJson(code);
         (*out)["changed"] = changed;
@@ -438,9 +439,22 @@ Result<AdminService::PreparedWrite> AdminService::PrepareSetBlocked(
       [out]() -> Result<json::object> { return std::move(*out); }};
 }
 
+namespace {
+
+// Rule 10: any code can be blocked.
+const AdminService::CodeSwitch kBlockSwitch{&store::CodeRow::blocked,
+                                            &store::CodeRow::blocked_reason,
+                                            &store::Transaction::SetBlocked,
+                                            "code.blocked",
+                                            "code.unblocked",
+                                            nullptr};
+
+}  // namespace
+
 void AdminService::SetBlocked(std::string_view id_text, std::string_view body,
                               bool blocked, EventActor actor, Reply reply) {
-  Submit(PrepareSetBlocked(id_text, body, blocked, actor), std::move(reply));
+  Submit(PrepareCodeSwitch(id_text, body, blocked, actor, kBlockSwitch),
+         std::move(reply));
 }
 
 Result<AdminService::PreparedWrite> AdminService::PrepareReleaseSeat(

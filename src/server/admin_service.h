@@ -84,6 +84,17 @@ class AdminService {
   // server also does so on its own every --heartbeat-sweep-seconds).
   void SweepStaleSeats(Reply reply);
 
+  // What PrepareCodeSwitch sets and records.
+  struct CodeSwitch {
+    bool store::CodeRow::*flag;
+    std::string store::CodeRow::*reason;
+    Status (store::Transaction::*set)(std::int64_t, bool, std::string_view);
+    const char* on_event;
+    const char* off_event;
+    // Refuses codes the switch does not apply to; null: every code.
+    Status (*applies)(const store::CodeRow&);
+  };
+
   // Webhooks (admin_webhooks.cc; docs/webhooks.md): endpoints registered
   // with the event types they want (the signing secret is in the creating
   // answer only), disabled and enabled again; each endpoint's delivery log;
@@ -109,9 +120,13 @@ class AdminService {
                                           EventActor actor);
   Result<PreparedWrite> PrepareIssueCodes(std::string_view body,
                                           EventActor actor);
-  Result<PreparedWrite> PrepareSetBlocked(std::string_view id,
-                                          std::string_view body, bool blocked,
-                                          EventActor actor);
+  // A state the vendor sets and clears on a code with an optional reason
+  // (a block, a suspension): the code with "changed"; an event when it
+  // changes. `sw` outlives the write (a constant).
+  Result<PreparedWrite> PrepareCodeSwitch(std::string_view id,
+                                          std::string_view body, bool on,
+                                          EventActor actor,
+                                          const CodeSwitch& sw);
   Result<PreparedWrite> PrepareReleaseSeat(std::string_view code_id,
                                            std::string_view activation_id,
                                            std::string_view body,

@@ -34,25 +34,13 @@ json::object EndpointJson(const store::WebhookEndpointRow& e) {
                       {"disabled_at", OptInt(e.disabled_at)}};
 }
 
-std::string_view DeliveryStateName(store::DeliveryState s) {
-  switch (s) {
-    case store::DeliveryState::kPending:
-      return "pending";
-    case store::DeliveryState::kDelivered:
-      return "delivered";
-    case store::DeliveryState::kFailed:
-      return "failed";
-  }
-  return "pending";
-}
-
 json::object DeliveryJson(const store::WebhookDeliveryRow& d) {
   return json::object{
       {"id", d.id},
       {"endpoint_id", d.endpoint_id},
       {"event_id", d.event_key},
       {"event_type", d.event_type},
-      {"state", DeliveryStateName(d.state)},
+      {"state", store::DeliveryStateName(d.state)},
       {"attempts", d.attempts},
       {"next_attempt_at", d.state == store::DeliveryState::kPending
                               ? json::value(d.next_attempt_at)

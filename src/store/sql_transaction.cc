@@ -622,12 +622,7 @@ Result<std::vector<AdminTokenRow>> SqlTransaction::ListAdminTokens() {
 }
 
 Result<bool> SqlTransaction::RevokeAdminToken(std::int64_t id, UnixSeconds at) {
-  bool revoked = false;
-  LICENTIA_RETURN_IF_ERROR(Run(kRevokeAdminToken, {id, at}, [&](const SqlRow&) {
-    revoked = true;
-    return Status::Ok();
-  }));
-  return revoked;
+  return RunReturnsRow(kRevokeAdminToken, {id, at});
 }
 
 Status SqlTransaction::TouchAdminToken(std::int64_t id, UnixSeconds at) {

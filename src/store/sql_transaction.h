@@ -287,6 +287,15 @@ class SqlTransaction final : public Transaction {
     }));
     return found;
   }
+  // Whether the statement (an UPDATE ... RETURNING) returned any row.
+  Result<bool> RunReturnsRow(const SqlStatement& statement, SqlParams params) {
+    bool any = false;
+    LICENTIA_RETURN_IF_ERROR(Run(statement, params, [&](const SqlRow&) {
+      any = true;
+      return Status::Ok();
+    }));
+    return any;
+  }
   // The first row's column 0 as an integer; kInternal if there is no row.
   Result<std::int64_t> RunForInt(const SqlStatement& statement,
                                  SqlParams params);

@@ -72,18 +72,6 @@ const SqlStatement kRedeliver(
     "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $2 "
     "WHERE id = $1 RETURNING id");
 
-std::string_view StateName(DeliveryState s) {
-  switch (s) {
-    case DeliveryState::kPending:
-      return "pending";
-    case DeliveryState::kDelivered:
-      return "delivered";
-    case DeliveryState::kFailed:
-      return "failed";
-  }
-  return "pending";
-}
-
 // " a b " from {"a", "b"}.
 std::string JoinTypes(const std::vector<std::string>& types) {
   std::string out = " ";
@@ -119,7 +107,7 @@ Result<WebhookDeliveryRow> DecodeDelivery(const SqlRow& row) {
   bool known = false;
   for (auto s : {DeliveryState::kPending, DeliveryState::kDelivered,
                  DeliveryState::kFailed}) {
-    if (StateName(s) == state) {
+    if (DeliveryStateName(s) == state) {
       d.state = s;
       known = true;
     }
@@ -141,6 +129,18 @@ Result<WebhookDeliveryRow> DecodeDelivery(const SqlRow& row) {
 }
 
 }  // namespace
+
+std::string_view DeliveryStateName(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kDelivered:
+      return "delivered";
+    case DeliveryState::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
 
 Result<std::int64_t> SqlTransaction::InsertWebhookEndpoint(
     const WebhookEndpointRow& row) {
@@ -170,13 +170,7 @@ Result<std::vector<WebhookEndpointRow>> SqlTransaction::ListWebhookEndpoints() {
 Result<bool> SqlTransaction::SetWebhookEndpointEnabled(std::int64_t id,
                                                        bool enabled,
                                                        UnixSeconds at) {
-  bool found = false;
-  LICENTIA_RETURN_IF_ERROR(
-      Run(kSetEnabled, {id, SqlValue::Bool(enabled), at}, [&](const SqlRow&) {
-        found = true;
-        return Status::Ok();
-      }));
-  return found;
+  return RunReturnsRow(kSetEnabled, {id, SqlValue::Bool(enabled), at});
 }
 
 Status SqlTransaction::EnqueueWebhookDeliveries(std::string_view event_type,
@@ -219,8 +213,8 @@ Status SqlTransaction::RecordDeliveryAttempt(std::int64_t id,
                                              UnixSeconds next_attempt_at,
                                              std::optional<std::int64_t> status,
                                              std::string_view error) {
-  return Run(kRecordAttempt,
-             {id, StateName(state), at, next_attempt_at, status, error});
+  return Run(kRecordAttempt, {id, DeliveryStateName(state), at, next_attempt_at,
+                              status, error});
 }
 
 Result<std::vector<WebhookDeliveryRow>> SqlTransaction::ListWebhookDeliveries(
@@ -246,12 +240,7 @@ Result<std::optional<WebhookDeliveryRow>> SqlTransaction::FindWebhookDelivery(
 }
 
 Result<bool> SqlTransaction::Redeliver(std::int64_t id, UnixSeconds at) {
-  bool found = false;
-  LICENTIA_RETURN_IF_ERROR(Run(kRedeliver, {id, at}, [&](const SqlRow&) {
-    found = true;
-    return Status::Ok();
-  }));
-  return found;
+  return RunReturnsRow(kRedeliver, {id, at});
 }
 
 }  // namespace licentia::store

@@ -71,6 +71,8 @@ struct WebhookEndpointRow {
 
 // One event to deliver to one endpoint, from the outbox.
 enum class DeliveryState { kPending, kDelivered, kFailed };
+// "pending", "delivered", "failed": as stored and as the API shows them.
+std::string_view DeliveryStateName(DeliveryState state);
 
 struct WebhookDeliveryRow {
   std::int64_t id = 0;

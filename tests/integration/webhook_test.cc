@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -170,6 +171,29 @@ TEST_F(WebhookTest, AServerKilledMidDeliverySendsItAgainWithTheSameId) {
     auto log = Deliveries(endpoint);
     return log.size() == 1 && log[0].at("state").as_string() == "delivered";
   }));
+}
+
+// A data directory whose code-seal.key was replaced (not restored from
+// the backup with the database) cannot sign for its endpoints: their
+// deliveries fail at once, saying why, and nothing unsigned is sent.
+TEST_F(WebhookTest, AnEndpointWhoseSecretCannotBeOpenedFailsItsDeliveries) {
+  auto [endpoint, secret] = Register({"code.blocked"});
+  IssuedCode code = Issue({{"product", "photo"}});
+  ASSERT_EQ(server_->Stop(), 0);
+  std::filesystem::remove(server_->data_dir() / "code-seal.key");
+  server_->Start();  // with a new key
+  Block(code.id);
+  ASSERT_TRUE(Eventually([&] {
+    auto log = Deliveries(endpoint);
+    return log.size() == 1 && log[0].at("state").as_string() == "failed";
+  }));
+  auto log = Deliveries(endpoint);
+  EXPECT_EQ(log[0].at("attempts").as_int64(), 1);
+  EXPECT_TRUE(log[0].at("last_status").is_null());
+  EXPECT_NE(log[0].at("last_error").as_string().find("secret cannot be opened"),
+            std::string::npos)
+      << log[0].at("last_error");
+  EXPECT_TRUE(receiver_.received().empty());
 }
 
 TEST_F(WebhookTest, RedeliveryAndDisabledEndpoints) {
